@@ -1,0 +1,25 @@
+using Akka.Configuration;
+
+namespace ActorParallel.Configuration;
+
+/// <summary>The HOCON that ActorParallel's ActorSystems run with, read from the embedded <c>hocon/*.conf</c>.</summary>
+internal static class AkkaConfig
+{
+    private static readonly Lazy<Config> DriverConfig = new(() => Load("actorparallel.conf"));
+    private static readonly Lazy<Config> WorkerConfig = new(() => Load("actorparallel-worker.conf").WithFallback(DriverConfig.Value));
+
+    /// <summary>The driver's configuration.</summary>
+    public static Config Driver => DriverConfig.Value;
+
+    /// <summary>A worker process's configuration.</summary>
+    public static Config Worker => WorkerConfig.Value;
+
+    private static Config Load(string file)
+    {
+        var name = $"ActorParallel.hocon.{file}";
+        using var stream = typeof(AkkaConfig).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"Embedded HOCON '{name}' is missing from the ActorParallel assembly.");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}

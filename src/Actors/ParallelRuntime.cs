@@ -1,0 +1,115 @@
+using ActorParallel.Configuration;
+using ActorParallel.Processes;
+using Akka.Actor;
+
+namespace ActorParallel;
+
+/// <summary>
+/// The driver: an ActorSystem with remoting on loopback and the supervisor of worker processes.
+/// <see cref="Default"/> is created on first use and ends its workers when this process exits; create
+/// your own to choose options, or <see cref="Attach"/> to an ActorSystem you already run.
+/// </summary>
+public sealed class ParallelRuntime : IAsyncDisposable
+{
+    private static readonly Lazy<ParallelRuntime> DefaultRuntime = new(CreateDefault);
+    private static int s_supervisorCount;
+
+    private readonly bool _ownsSystem;
+    private int _disposed;
+
+    private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options)
+    {
+        System = system;
+        Options = options;
+        _ownsSystem = ownsSystem;
+        Supervisor = system.ActorOf(ProcessSupervisor.Props(options), $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
+    }
+
+    /// <summary>The runtime that <c>new WorkerProcess(...)</c> uses, created on first use with default options.</summary>
+    public static ParallelRuntime Default => DefaultRuntime.Value;
+
+    /// <summary>
+    /// The Akka configuration a driver ActorSystem needs (remote provider on 127.0.0.1 with an OS-chosen
+    /// port, ActorParallel's serializer). Use it as a fallback when you create a system to <see cref="Attach"/>.
+    /// </summary>
+    public static Akka.Configuration.Config AkkaConfiguration => AkkaConfig.Driver;
+
+    /// <summary>The driver's ActorSystem.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>
+    /// The process supervisor. Send it <see cref="StartProcess"/>, <see cref="JoinProcess"/>,
+    /// <see cref="TerminateProcess"/> and <see cref="KillProcess"/> from any actor.
+    /// </summary>
+    public IActorRef Supervisor { get; }
+
+    /// <summary>The options this runtime was created with (a validated copy).</summary>
+    public ParallelRuntimeOptions Options { get; }
+
+    /// <summary>Starts a driver ActorSystem of its own.</summary>
+    /// <param name="options">Options; defaults when <see langword="null"/>.</param>
+    /// <returns>The runtime; dispose it to end its workers and its ActorSystem.</returns>
+    public static ParallelRuntime Create(ParallelRuntimeOptions? options = null)
+    {
+        var validated = (options ?? new ParallelRuntimeOptions()).Validated();
+        return new ParallelRuntime(ActorSystem.Create(validated.SystemName, AkkaConfig.Driver), ownsSystem: true, validated);
+    }
+
+    /// <summary>
+    /// Runs the supervisor in an ActorSystem you own. It must use the remote (or cluster) provider and
+    /// include <see cref="AkkaConfiguration"/> as a fallback. Disposing the runtime ends its workers, not your system.
+    /// </summary>
+    /// <param name="system">Your ActorSystem.</param>
+    /// <param name="options">Options; defaults when <see langword="null"/>. <see cref="ParallelRuntimeOptions.SystemName"/> is taken from <paramref name="system"/>.</param>
+    /// <returns>The runtime.</returns>
+    public static ParallelRuntime Attach(ActorSystem system, ParallelRuntimeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var validated = (options ?? new ParallelRuntimeOptions()).Validated();
+        validated.SystemName = system.Name;
+        if (((ExtendedActorSystem)system).Provider.DefaultAddress.HasLocalScope)
+        {
+            throw new ArgumentException($"ActorSystem '{system.Name}' has no remoting: use ParallelRuntime.AkkaConfiguration as its configuration's fallback.", nameof(system));
+        }
+        return new ParallelRuntime(system, ownsSystem: false, validated);
+    }
+
+    /// <summary>Creates a process that runs <paramref name="target"/> with <paramref name="args"/>; call <see cref="WorkerProcess.StartAsync"/> to start it.</summary>
+    /// <param name="target">A static method, lambda, or closure over shippable values.</param>
+    /// <param name="args">The target's arguments.</param>
+    /// <returns>The process, not yet started.</returns>
+    public WorkerProcess CreateProcess(Delegate target, params object?[] args) => new(this, target, args);
+
+    /// <summary>Terminates every running worker process (SIGTERM, then SIGKILL), then the ActorSystem if this runtime created it.</summary>
+    /// <returns>A task that completes when the workers are gone.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        var bound = Options.TerminateGracePeriod + TimeSpan.FromSeconds(5);
+        try
+        {
+            var running = await Supervisor.Ask<RunningProcesses>(ListProcesses.Instance, bound).ConfigureAwait(false);
+            await Task.WhenAll(running.ProcessIds.Select(id => Supervisor.Ask<IProcessExitResponse>(new TerminateProcess(id), bound))).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            // Stopping the supervisor below kills whatever did not end in time.
+        }
+        await Supervisor.GracefulStop(bound).ConfigureAwait(false);
+        if (_ownsSystem)
+        {
+            await System.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    private static ParallelRuntime CreateDefault()
+    {
+        var runtime = Create();
+        // Stopping the system stops the supervisor, whose process actors kill what still runs.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.System.Terminate().Wait(TimeSpan.FromSeconds(5));
+        return runtime;
+    }
+}

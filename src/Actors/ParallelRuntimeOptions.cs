@@ -1,0 +1,70 @@
+namespace ActorParallel;
+
+/// <summary>How a <see cref="ParallelRuntime"/> starts and ends worker processes.</summary>
+public sealed class ParallelRuntimeOptions
+{
+    /// <summary>The name of the driver's ActorSystem, which worker systems share.</summary>
+    /// <value>The default value is <c>"actorparallel"</c>.</value>
+    public string SystemName { get; set; } = "actorparallel";
+
+    /// <summary>Which executable a worker process runs.</summary>
+    /// <value>The default value is <see cref="ActorParallel.WorkerStart.Auto"/>.</value>
+    public WorkerStart WorkerStart { get; set; } = WorkerStart.Auto;
+
+    /// <summary>
+    /// The worker executable for <see cref="ActorParallel.WorkerStart.Host"/>: an apphost or a <c>.dll</c>
+    /// run with <c>dotnet</c>. When <see langword="null"/>, <c>ActorParallel.Host</c> beside the application is used.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? WorkerHostPath { get; set; }
+
+    /// <summary>How long a new worker process may take to connect back before it is killed.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan WorkerStartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long <c>TerminateAsync</c> waits after SIGTERM before it sends SIGKILL.</summary>
+    /// <value>The default value is 500 milliseconds.</value>
+    public TimeSpan TerminateGracePeriod { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    internal ParallelRuntimeOptions Validated()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(SystemName) || !SystemName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            problems.Add($"{nameof(SystemName)} must be non-empty ASCII letters, digits, '-' or '_' (was '{SystemName}').");
+        }
+        if (!Enum.IsDefined(WorkerStart))
+        {
+            problems.Add($"{nameof(WorkerStart)} has no value {(int)WorkerStart}.");
+        }
+        if (WorkerStartTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{nameof(WorkerStartTimeout)} must be positive (was {WorkerStartTimeout}).");
+        }
+        if (TerminateGracePeriod < TimeSpan.Zero)
+        {
+            problems.Add($"{nameof(TerminateGracePeriod)} must not be negative (was {TerminateGracePeriod}).");
+        }
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid ParallelRuntimeOptions: " + string.Join(" ", problems));
+        }
+        return (ParallelRuntimeOptions)MemberwiseClone();
+    }
+}
+
+/// <summary>Which executable a worker process runs.</summary>
+public enum WorkerStart
+{
+    /// <summary>
+    /// <see cref="Self"/> when <c>Main</c> has called <see cref="Processes.Worker.EnterIfWorker"/>
+    /// and no <see cref="ParallelRuntimeOptions.WorkerHostPath"/> is set; otherwise <see cref="Host"/>.
+    /// </summary>
+    Auto,
+
+    /// <summary>This program, re-entered in worker mode (needs <see cref="Processes.Worker.EnterIfWorker"/> in <c>Main</c>).</summary>
+    Self,
+
+    /// <summary>The <c>ActorParallel.Host</c> executable, which loads this application's assemblies from its folder.</summary>
+    Host,
+}

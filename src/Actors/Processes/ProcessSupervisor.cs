@@ -1,0 +1,95 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+
+namespace ActorParallel.Processes;
+
+/// <summary>
+/// The driver's supervisor of worker processes: one <see cref="WorkerProcessActor"/> child per
+/// running process, and a record of how finished ones exited so that a late join still gets its answer.
+/// </summary>
+internal sealed class ProcessSupervisor : UntypedActor
+{
+    private const int FinishedRecordLimit = 100_000;
+
+    private readonly ParallelRuntimeOptions _options;
+    private readonly Dictionary<long, ProcessExited> _finished = [];
+    private readonly Queue<long> _finishedOrder = new();
+
+    public ProcessSupervisor(ParallelRuntimeOptions options) => _options = options;
+
+    public static Props Props(ParallelRuntimeOptions options) => Akka.Actor.Props.Create(() => new ProcessSupervisor(options));
+
+    // A process actor that fails is stopped, never restarted: a restart would launch a second OS process.
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case StartProcess start:
+                HandleStart(start);
+                break;
+            case JoinProcess join:
+                Route(join.ProcessId, join);
+                break;
+            case TerminateProcess terminate:
+                Route(terminate.ProcessId, terminate);
+                break;
+            case KillProcess kill:
+                Route(kill.ProcessId, kill);
+                break;
+            case ListProcesses:
+                Sender.Tell(new RunningProcesses(Context.GetChildren().Select(child => long.Parse(child.Path.Name.AsSpan(2))).ToImmutableArray()));
+                break;
+            case ProcessExited exited:
+                Record(exited);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private static string ChildName(long processId) => $"p-{processId}";
+
+    private void HandleStart(StartProcess start)
+    {
+        var id = start.Spec.Id;
+        if (_finished.ContainsKey(id) || !Context.Child(ChildName(id)).IsNobody())
+        {
+            Sender.Tell(new ProcessStartFailed(id, $"Process '{start.Spec.Name}' was already started: a process can be started only once."));
+            return;
+        }
+        Context.ActorOf(WorkerProcessActor.Props(start.Spec, Sender, _options), ChildName(id));
+    }
+
+    private void Route(long processId, object message)
+    {
+        var child = Context.Child(ChildName(processId));
+        if (!child.IsNobody())
+        {
+            child.Forward(message);
+        }
+        else if (_finished.TryGetValue(processId, out var exited))
+        {
+            Sender.Tell(exited);
+        }
+        else
+        {
+            Sender.Tell(new ProcessNotFound(processId));
+        }
+    }
+
+    private void Record(ProcessExited exited)
+    {
+        if (!_finished.TryAdd(exited.ProcessId, exited))
+        {
+            return;
+        }
+        _finishedOrder.Enqueue(exited.ProcessId);
+        if (_finishedOrder.Count > FinishedRecordLimit)
+        {
+            _finished.Remove(_finishedOrder.Dequeue());
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using ActorParallel.Wire;
+using Akka.Actor;
+
+namespace ActorParallel.Processes;
+
+/// <summary>
+/// Remote-deployed by the driver into a worker process. Runs a process target on a thread of its
+/// own (so a target that blocks never blocks a dispatcher), reports the outcome and ends the process
+/// when the driver says so.
+/// </summary>
+internal sealed class WorkerActor : UntypedActor
+{
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case RunTarget run:
+                HandleRun(run, Sender);
+                break;
+            case ExitWorker exit:
+                WorkerNode.RequestExit(Context.System, exit.ExitCode);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void HandleRun(RunTarget run, IActorRef driver)
+    {
+        var self = Self;
+        var thread = new Thread(() =>
+        {
+            RemoteError? error = null;
+            try
+            {
+                ShippedCall.Invoke(run.Call);
+            }
+            catch (Exception exception)
+            {
+                error = RemoteError.From(exception);
+                // As a Python child does: the traceback goes to the worker's stderr, which is the parent's console.
+                Console.Error.WriteLine($"Process {run.ProcessName}:{Environment.NewLine}{error}");
+            }
+            driver.Tell(new TargetFinished(error), self);
+        })
+        {
+            IsBackground = true,
+            Name = $"actorparallel-target-{run.ProcessName}",
+        };
+        thread.Start();
+    }
+}

@@ -1,0 +1,43 @@
+namespace ActorParallel.Processes;
+
+/// <summary>
+/// The contract between a driver and the worker processes it launches, carried in environment
+/// variables so that the user's own command line stays untouched when their program is re-entered.
+/// </summary>
+/// <param name="ParentPath">The full Akka path (with address) of the driver-side actor that owns this process.</param>
+/// <param name="SystemName">The driver's ActorSystem name, used for the worker's system too.</param>
+/// <param name="ProbeDirectories">Folders to load the user's assemblies from (the Host has none of its own).</param>
+internal sealed record WorkerEnvironment(string ParentPath, string SystemName, IReadOnlyList<string> ProbeDirectories)
+{
+    public const string ParentVariable = "ACTORPARALLEL_WORKER_PARENT";
+    public const string SystemVariable = "ACTORPARALLEL_WORKER_SYSTEM";
+    public const string ProbeVariable = "ACTORPARALLEL_WORKER_PROBE";
+
+    /// <summary>Writes the contract into a child's start info.</summary>
+    public void ApplyTo(System.Diagnostics.ProcessStartInfo startInfo)
+    {
+        startInfo.Environment[ParentVariable] = ParentPath;
+        startInfo.Environment[SystemVariable] = SystemName;
+        startInfo.Environment[ProbeVariable] = string.Join(Path.PathSeparator, ProbeDirectories);
+    }
+
+    /// <summary>
+    /// Reads the contract when this process was launched as a worker, and clears it so that
+    /// programs the worker itself starts are not mistaken for workers.
+    /// </summary>
+    public static WorkerEnvironment? TakeFromCurrentProcess()
+    {
+        var parent = Environment.GetEnvironmentVariable(ParentVariable);
+        if (string.IsNullOrEmpty(parent))
+        {
+            return null;
+        }
+        var system = Environment.GetEnvironmentVariable(SystemVariable) ?? "actorparallel";
+        var probe = Environment.GetEnvironmentVariable(ProbeVariable) ?? string.Empty;
+        foreach (var name in new[] { ParentVariable, SystemVariable, ProbeVariable })
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+        return new WorkerEnvironment(parent, system, probe.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+    }
+}

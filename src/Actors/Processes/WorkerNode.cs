@@ -1,0 +1,100 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using ActorParallel.Configuration;
+using Akka.Actor;
+
+namespace ActorParallel.Processes;
+
+/// <summary>
+/// The worker side of a worker process: watches the driver through the stdin pipe, starts an
+/// ActorSystem on loopback, says hello to its driver-side actor and waits for the driver to deploy
+/// a <see cref="WorkerActor"/> and, later, to end it.
+/// </summary>
+internal static class WorkerNode
+{
+    private static int s_exitCode = ExitCodes.Success;
+
+    /// <summary>Runs the worker until the driver ends it; returns the process exit code.</summary>
+    public static int Run(WorkerEnvironment environment)
+    {
+        WatchParentThroughStdin();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            ExitNow(128 + ExitCodes.SigTerm);
+        });
+        LoadAssembliesFrom(environment.ProbeDirectories);
+
+        var system = ActorSystem.Create(environment.SystemName, AkkaConfig.Worker);
+        var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        system.ActorSelection(environment.ParentPath).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
+        system.WhenTerminated.Wait();
+        return Volatile.Read(ref s_exitCode);
+    }
+
+    /// <summary>
+    /// Ends the worker's ActorSystem, so that remoting says goodbye to the driver; <see cref="Run"/>
+    /// then returns <paramref name="exitCode"/>. The outcome is already recorded by the driver: if
+    /// remoting lingers on a dead connection, the process exits anyway.
+    /// </summary>
+    public static void RequestExit(ActorSystem system, int exitCode)
+    {
+        Volatile.Write(ref s_exitCode, exitCode);
+        // Transport warnings while the connection closes are expected; keep the user's console clean.
+        system.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel);
+        _ = Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => ExitNow(exitCode), TaskScheduler.Default);
+        system.Terminate();
+    }
+
+    private static void WatchParentThroughStdin()
+    {
+        var thread = new Thread(() =>
+        {
+            using var stdin = Console.OpenStandardInput();
+            var buffer = new byte[64];
+            try
+            {
+                while (stdin.Read(buffer, 0, buffer.Length) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+            }
+            ExitNow(ExitCodes.Orphaned);
+        })
+        {
+            IsBackground = true,
+            Name = "actorparallel-parent-watch",
+        };
+        thread.Start();
+    }
+
+    private static void ExitNow(int exitCode)
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        Environment.Exit(exitCode);
+    }
+
+    private static void LoadAssembliesFrom(IReadOnlyList<string> directories)
+    {
+        if (directories.Count == 0)
+        {
+            return;
+        }
+        AssemblyLoadContext.Default.Resolving += (context, name) =>
+        {
+            foreach (var directory in directories)
+            {
+                var candidate = Path.Combine(directory, name.Name + ".dll");
+                if (File.Exists(candidate))
+                {
+                    return context.LoadFromAssemblyPath(candidate);
+                }
+            }
+            return null;
+        };
+    }
+}

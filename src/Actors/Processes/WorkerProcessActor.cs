@@ -1,0 +1,219 @@
+using System.Runtime.InteropServices;
+using ActorParallel.Wire;
+using Akka.Actor;
+using OsProcess = System.Diagnostics.Process;
+
+namespace ActorParallel.Processes;
+
+/// <summary>
+/// Owns one worker OS process from launch to exit: launches it, remote-deploys a
+/// <see cref="WorkerActor"/> into it when it says hello, hands it the target, and learns of its exit
+/// from the OS (it is the OS parent), not from a failure detector.
+/// </summary>
+internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
+{
+    private readonly ProcessSpec _spec;
+    private readonly IActorRef _starter;
+    private readonly ParallelRuntimeOptions _options;
+    private readonly List<IActorRef> _waiters = [];
+    private OsProcess? _process;
+    private int _pid;
+    private IActorRef? _worker;
+    private RemoteError? _error;
+    private ProcessExited? _exited;
+    private bool _exitRequested;
+
+    public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options)
+    {
+        _spec = spec;
+        _starter = starter;
+        _options = options;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options) =>
+        Akka.Actor.Props.Create(() => new WorkerProcessActor(spec, starter, options));
+
+    protected override void PreStart()
+    {
+        try
+        {
+            var selfPath = Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
+            var environment = new WorkerEnvironment(selfPath, Context.System.Name, [AppContext.BaseDirectory]);
+            _process = WorkerLauncher.Start(environment, _options);
+        }
+        catch (Exception exception)
+        {
+            _starter.Tell(new ProcessStartFailed(_spec.Id, $"Process '{_spec.Name}' could not be started: {exception.Message}"));
+            Context.Stop(Self);
+            return;
+        }
+
+        _pid = _process.Id;
+        var self = Self;
+        _process.EnableRaisingEvents = true;
+        _process.Exited += (_, _) => self.Tell(OsExited.Instance);
+        _starter.Tell(new ProcessStarted(_spec.Id, _pid));
+        Timers.StartSingleTimer(HelloTimeout.Instance, HelloTimeout.Instance, _options.WorkerStartTimeout);
+        if (_process.HasExited)
+        {
+            Self.Tell(OsExited.Instance);
+        }
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case WorkerHello hello:
+                HandleHello(hello);
+                break;
+            case TargetFinished finished:
+                HandleTargetFinished(finished);
+                break;
+            case OsExited:
+                HandleExited();
+                break;
+            case JoinProcess:
+                Await(Sender);
+                break;
+            case TerminateProcess:
+                HandleTerminate();
+                break;
+            case KillProcess:
+                Await(Sender);
+                KillOsProcess();
+                break;
+            case ForceKill:
+                KillOsProcess();
+                break;
+            case HelloTimeout:
+                _error ??= new RemoteError(typeof(TimeoutException).FullName!, $"The worker did not connect back within {_options.WorkerStartTimeout}.", string.Empty, null);
+                KillOsProcess();
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_worker) && !_exitRequested:
+                // The worker actor is gone but its process lives on: it can no longer be reached, so end it.
+                KillOsProcess();
+                break;
+            case Terminated:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+        if (_exited is null)
+        {
+            // The driver is going away with this process still running: it must not outlive us.
+            KillOsProcess();
+            _process.WaitForExit(TimeSpan.FromSeconds(2));
+            if (_process.HasExited)
+            {
+                Report(new ProcessExited(_spec.Id, _pid, ExitCodes.FromOs(_process.ExitCode), _error));
+            }
+        }
+        _process.Dispose();
+    }
+
+    private void HandleHello(WorkerHello hello)
+    {
+        Timers.Cancel(HelloTimeout.Instance);
+        var deploy = new Deploy(new RemoteScope(Address.Parse(hello.Address)));
+        _worker = Context.ActorOf(Akka.Actor.Props.Create<WorkerActor>().WithDeploy(deploy), "worker");
+        Context.Watch(_worker);
+        _worker.Tell(new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!));
+    }
+
+    private void HandleTargetFinished(TargetFinished finished)
+    {
+        _error = finished.Error;
+        _exitRequested = true;
+        Sender.Tell(new ExitWorker(finished.Error is null ? ExitCodes.Success : ExitCodes.TargetFailed));
+    }
+
+    private void HandleTerminate()
+    {
+        Await(Sender);
+        if (_exited is not null || _exitRequested)
+        {
+            return;
+        }
+        _exitRequested = true;
+        if (!Signals.Terminate(_pid))
+        {
+            KillOsProcess();
+            return;
+        }
+        Timers.StartSingleTimer(ForceKill.Instance, ForceKill.Instance, _options.TerminateGracePeriod);
+    }
+
+    private void HandleExited()
+    {
+        if (_exited is not null || _process is null)
+        {
+            return;
+        }
+        _process.WaitForExit();
+        Report(new ProcessExited(_spec.Id, _pid, ExitCodes.FromOs(_process.ExitCode), _error));
+        Context.Stop(Self);
+    }
+
+    private void Report(ProcessExited exited)
+    {
+        _exited = exited;
+        foreach (var waiter in _waiters)
+        {
+            waiter.Tell(exited);
+        }
+        _waiters.Clear();
+        Context.Parent.Tell(exited);
+    }
+
+    private void Await(IActorRef waiter)
+    {
+        if (_exited is not null)
+        {
+            waiter.Tell(_exited);
+            return;
+        }
+        _waiters.Add(waiter);
+    }
+
+    private void KillOsProcess()
+    {
+        try
+        {
+            if (_process is { HasExited: false })
+            {
+                _process.Kill();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill.
+        }
+    }
+
+    private sealed class OsExited
+    {
+        public static readonly OsExited Instance = new();
+    }
+
+    private sealed class HelloTimeout
+    {
+        public static readonly HelloTimeout Instance = new();
+    }
+
+    private sealed class ForceKill
+    {
+        public static readonly ForceKill Instance = new();
+    }
+}

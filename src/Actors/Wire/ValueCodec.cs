@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using MessagePack;
+
+namespace ActorParallel.Wire;
+
+/// <summary>
+/// Encodes user values (arguments, results, captured variables) for the wire. Common primitives
+/// and their arrays get a one-byte tag and raw bytes; delegates travel as
+/// <see cref="FunctionReference"/>; compiler-generated closures travel field by field; any other
+/// type goes through MessagePack's typeless contractless format (public members, type name kept).
+/// Values that hold process-local resources are refused with <see cref="NotShippableException"/>.
+/// </summary>
+internal static class ValueCodec
+{
+    private const byte Null = 0, False = 1, True = 2, Int32 = 3, Int64 = 4, Double = 5, String = 6, Bytes = 7,
+        Int32Array = 8, Int64Array = 9, DoubleArray = 10, ObjectArray = 11, Function = 12, Closure = 13,
+        Packed = 14, Single = 15, StringArray = 16;
+
+    private static readonly MessagePackSerializerOptions PackOptions = MessagePackSerializer.Typeless.DefaultOptions;
+    private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
+
+    public static byte[] Encode(object? value, string what)
+    {
+        var writer = new WireWriter();
+        Write(writer, value, what);
+        return writer.ToArray();
+    }
+
+    public static object? Decode(byte[] bytes) => Read(new WireReader(bytes));
+
+    /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
+    public static void Write(WireWriter writer, object? value, string what)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteByte(Null);
+                return;
+            case bool b:
+                writer.WriteByte(b ? True : False);
+                return;
+            case int i:
+                writer.WriteByte(Int32);
+                writer.WriteInt32(i);
+                return;
+            case long l:
+                writer.WriteByte(Int64);
+                writer.WriteInt64(l);
+                return;
+            case double d:
+                writer.WriteByte(Double);
+                writer.WriteDouble(d);
+                return;
+            case float f:
+                writer.WriteByte(Single);
+                writer.WriteInt32(BitConverter.SingleToInt32Bits(f));
+                return;
+            case string s:
+                writer.WriteByte(String);
+                writer.WriteString(s);
+                return;
+            case byte[] bytes:
+                writer.WriteByte(Bytes);
+                writer.WriteBytes(bytes);
+                return;
+            case int[] ints:
+                writer.WriteByte(Int32Array);
+                writer.WriteCount(ints.Length);
+                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(ints.AsSpan()));
+                return;
+            case long[] longs:
+                writer.WriteByte(Int64Array);
+                writer.WriteCount(longs.Length);
+                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(longs.AsSpan()));
+                return;
+            case double[] doubles:
+                writer.WriteByte(DoubleArray);
+                writer.WriteCount(doubles.Length);
+                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(doubles.AsSpan()));
+                return;
+            case string[] strings:
+                writer.WriteByte(StringArray);
+                writer.WriteCount(strings.Length);
+                foreach (var s in strings)
+                {
+                    writer.WriteString(s);
+                }
+                return;
+            case object?[] items when value.GetType() == typeof(object[]):
+                writer.WriteByte(ObjectArray);
+                writer.WriteCount(items.Length);
+                for (var index = 0; index < items.Length; index++)
+                {
+                    Write(writer, items[index], $"{what}[{index}]");
+                }
+                return;
+            case Delegate function:
+                writer.WriteByte(Function);
+                FunctionReference.Write(writer, function, what);
+                return;
+        }
+
+        var type = value.GetType();
+        RefuseProcessLocal(type, what);
+        if (IsCompilerGenerated(type))
+        {
+            WriteClosure(writer, value, type, what);
+            return;
+        }
+        WritePacked(writer, value, type, what);
+    }
+
+    public static object? Read(WireReader reader)
+    {
+        var tag = reader.ReadByte();
+        switch (tag)
+        {
+            case Null: return null;
+            case False: return false;
+            case True: return true;
+            case Int32: return reader.ReadInt32();
+            case Int64: return reader.ReadInt64();
+            case Double: return reader.ReadDouble();
+            case Single: return BitConverter.Int32BitsToSingle(reader.ReadInt32());
+            case String: return reader.ReadString() ?? string.Empty;
+            case Bytes: return reader.ReadBytes();
+            case Int32Array: return ReadArray<int>(reader);
+            case Int64Array: return ReadArray<long>(reader);
+            case DoubleArray: return ReadArray<double>(reader);
+            case StringArray:
+            {
+                var strings = new string[reader.ReadCount()];
+                for (var index = 0; index < strings.Length; index++)
+                {
+                    strings[index] = reader.ReadString() ?? string.Empty;
+                }
+                return strings;
+            }
+            case ObjectArray:
+            {
+                var items = new object?[reader.ReadCount()];
+                for (var index = 0; index < items.Length; index++)
+                {
+                    items[index] = Read(reader);
+                }
+                return items;
+            }
+            case Function: return FunctionReference.Read(reader);
+            case Closure: return ReadClosure(reader);
+            case Packed:
+            {
+                var packed = new MessagePackReader(reader.ReadRawMemory(reader.ReadCount()));
+                return MessagePackSerializer.Typeless.Deserialize(ref packed, PackOptions);
+            }
+            default:
+                throw new WireFormatException($"Unknown value tag {tag}.");
+        }
+    }
+
+    private static T[] ReadArray<T>(WireReader reader)
+        where T : unmanaged
+    {
+        var count = reader.ReadCount();
+        var array = new T[count];
+        var bytes = reader.ReadRaw(checked(count * Unsafe.SizeOf<T>()));
+        bytes.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan()));
+        return array;
+    }
+
+    private static void RefuseProcessLocal(Type type, string what)
+    {
+        string? reason = type switch
+        {
+            _ when type.IsPointer || type == typeof(IntPtr) || type == typeof(UIntPtr) => "it is a raw pointer into this process's memory",
+            _ when typeof(MarshalByRefObject).IsAssignableFrom(type) => "it is bound to this process (MarshalByRefObject: streams, handles)",
+            _ when typeof(Task).IsAssignableFrom(type) => "a Task runs in this process only; await it and ship its result",
+            _ when typeof(Thread).IsAssignableFrom(type) => "a Thread exists in this process only",
+            _ when typeof(MemberInfo).IsAssignableFrom(type) || typeof(Assembly).IsAssignableFrom(type) => "reflection objects are process-local; ship a delegate instead",
+            _ when typeof(Akka.Actor.IActorRef).IsAssignableFrom(type) => "actor references travel inside Akka messages, not as call arguments",
+            _ when typeof(IDisposable).IsAssignableFrom(type) || typeof(IAsyncDisposable).IsAssignableFrom(type) => "it owns a resource of this process (it is IDisposable)",
+            _ => null,
+        };
+        if (reason is not null)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {type.FullName} to a worker process: {reason}.", type);
+        }
+    }
+
+    private static bool IsCompilerGenerated(Type type) =>
+        type.Name.Contains('<') && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
+
+    private static void WriteClosure(WireWriter writer, object value, Type type, string what)
+    {
+        if (type.IsValueType || type.ContainsGenericParameters)
+        {
+            throw new NotShippableException($"Cannot ship {what}: compiler-generated type {type.FullName} is not a closure.", type);
+        }
+        var fields = ClosureFields.GetOrAdd(type, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic));
+        writer.WriteByte(Closure);
+        writer.WriteString(type.AssemblyQualifiedName);
+        writer.WriteCount(fields.Length);
+        foreach (var field in fields)
+        {
+            writer.WriteString(field.Name);
+            Write(writer, field.GetValue(value), DescribeCapture(field.Name, what));
+        }
+    }
+
+    private static object ReadClosure(WireReader reader)
+    {
+        var type = TypeNames.Resolve(reader.ReadRequiredString());
+        var fields = ClosureFields.GetOrAdd(type, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic));
+        var instance = RuntimeHelpers.GetUninitializedObject(type);
+        var count = reader.ReadCount();
+        for (var index = 0; index < count; index++)
+        {
+            var name = reader.ReadRequiredString();
+            var value = Read(reader);
+            var field = Array.Find(fields, f => f.Name == name)
+                ?? throw new WireFormatException($"Closure {type.FullName} has no field '{name}': the worker runs a different build.");
+            field.SetValue(instance, value);
+        }
+        return instance;
+    }
+
+    private static string DescribeCapture(string fieldName, string what) => fieldName switch
+    {
+        "<>4__this" => $"'this' captured by {what}",
+        _ when fieldName.StartsWith("CS$<>", StringComparison.Ordinal) => $"an enclosing scope captured by {what}",
+        _ => $"captured variable '{fieldName}' of {what}",
+    };
+
+    private static void WritePacked(WireWriter writer, object value, Type type, string what)
+    {
+        byte[] packed;
+        try
+        {
+            packed = MessagePackSerializer.Typeless.Serialize(value, PackOptions);
+        }
+        catch (Exception exception)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {type.FullName} to a worker process: {exception.GetBaseException().Message}", type, exception);
+        }
+        writer.WriteByte(Packed);
+        writer.WriteBytes(packed);
+    }
+}

@@ -1,0 +1,38 @@
+namespace ActorParallel.Samples;
+
+/// <summary>Runs the sample named on the command line, or every sample when none is named.</summary>
+internal static class SampleRunner
+{
+    private static readonly (string Name, string Description, Func<Task> Run)[] Samples =
+    [
+        ("processes", "seed examples 1 and 2: start five processes, join them", ProcessesSample.RunAsync),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length > 0 && args[0] is "-h" or "--help")
+        {
+            Console.WriteLine("usage: dotnet run --project src/Samples -- [sample]");
+            foreach (var sample in Samples)
+            {
+                Console.WriteLine($"  {sample.Name,-12} {sample.Description}");
+            }
+            return 0;
+        }
+        var selected = args.Length == 0 ? Samples : Samples.Where(s => s.Name == args[0]).ToArray();
+        if (selected.Length == 0)
+        {
+            Console.Error.WriteLine($"Unknown sample '{args[0]}'. Samples: {string.Join(", ", Samples.Select(s => s.Name))}.");
+            return 2;
+        }
+        foreach (var sample in selected)
+        {
+            if (selected.Length > 1)
+            {
+                Console.WriteLine($"== {sample.Name}");
+            }
+            await sample.Run();
+        }
+        return 0;
+    }
+}
