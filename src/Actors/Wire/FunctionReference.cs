@@ -34,7 +34,7 @@ internal static class FunctionReference
         writer.WriteInt32(method.MetadataToken);
         WriteTypes(writer, declaring.IsGenericType ? declaring.GenericTypeArguments : Type.EmptyTypes);
         WriteTypes(writer, method.IsGenericMethod ? method.GetGenericArguments() : Type.EmptyTypes);
-        ValueCodec.Write(writer, function.Target, $"the target object of {what}");
+        ValueCodec.Write(writer, function.Target, $"'this' ({declaring.Name}) that {what} is bound to");
     }
 
     public static Delegate Read(WireReader reader)

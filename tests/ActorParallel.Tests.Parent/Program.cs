@@ -1,0 +1,26 @@
+using ActorParallel;
+using ActorParallel.Processes;
+
+// A driver for tests that must kill or stop a parent from outside: it starts worker processes that
+// never end, prints "worker <pid>" for each and "ready", then waits to be killed (or, with
+// "terminate-system", ends its own ActorSystem without killing anything itself and waits).
+Worker.EnterIfWorker();
+
+var count = args.Length > 0 ? int.Parse(args[0]) : 3;
+var mode = args.Length > 1 ? args[1] : "wait";
+var runtime = ParallelRuntime.Default;
+for (var i = 0; i < count; i++)
+{
+    var process = runtime.CreateProcess(SleepForever);
+    await process.StartAsync();
+    Console.WriteLine($"worker {process.Pid}");
+}
+Console.WriteLine("ready");
+if (mode == "terminate-system")
+{
+    await runtime.System.Terminate();
+    Console.WriteLine("system terminated");
+}
+await Task.Delay(Timeout.Infinite);
+
+static void SleepForever() => Thread.Sleep(Timeout.Infinite);

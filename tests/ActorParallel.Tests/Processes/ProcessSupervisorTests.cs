@@ -1,0 +1,129 @@
+using ActorParallel.Processes;
+using ActorParallel.Tests.Support;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+
+namespace ActorParallel.Tests.Processes;
+
+/// <summary>The lifecycle as messages, the way an actor uses it: Tell, and expect typed replies.</summary>
+public sealed class ProcessSupervisorTests : TestKit
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private readonly IActorRef _supervisor;
+
+    public ProcessSupervisorTests()
+        : base(ParallelRuntime.AkkaConfiguration, "supervisor-tests")
+    {
+        _supervisor = ParallelRuntime.Attach(Sys, new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host }).Supervisor;
+    }
+
+    [Fact]
+    public async Task StartProcess_ThenJoinProcess_RepliesStartedThenExitedZero()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"actorparallel-supervisor-{Guid.NewGuid():N}.txt");
+        var spec = ProcessSpec.Create(TestTargets.WriteFile, [path, "from an actor"]);
+        try
+        {
+            _supervisor.Tell(new StartProcess(spec), TestActor);
+            var started = await ExpectMsgAsync<ProcessStarted>(Bound);
+            _supervisor.Tell(new JoinProcess(spec.Id), TestActor);
+            var exited = await ExpectMsgAsync<ProcessExited>(Bound);
+
+            Assert.Equal(spec.Id, started.ProcessId);
+            Assert.Equal(new ProcessExited(spec.Id, started.Pid, 0, null), exited);
+            Assert.Equal("from an actor", File.ReadAllText(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task StartProcess_SameSpecTwice_SecondRepliesStartFailed()
+    {
+        var spec = ProcessSpec.Create(TestTargets.SleepForever, []);
+        _supervisor.Tell(new StartProcess(spec), TestActor);
+        await ExpectMsgAsync<ProcessStarted>(Bound);
+
+        _supervisor.Tell(new StartProcess(spec), TestActor);
+        var failed = await ExpectMsgAsync<ProcessStartFailed>(Bound);
+
+        Assert.Contains("already started", failed.Reason);
+        _supervisor.Tell(new KillProcess(spec.Id), TestActor);
+        await ExpectMsgAsync<ProcessExited>(Bound);
+    }
+
+    [Fact]
+    public async Task KillProcess_ThenLateJoin_BothReplyTheSameExitMinusNine()
+    {
+        var spec = ProcessSpec.Create(TestTargets.SleepForever, []);
+        _supervisor.Tell(new StartProcess(spec), TestActor);
+        await ExpectMsgAsync<ProcessStarted>(Bound);
+
+        _supervisor.Tell(new KillProcess(spec.Id), TestActor);
+        var killed = await ExpectMsgAsync<ProcessExited>(Bound);
+        _supervisor.Tell(new JoinProcess(spec.Id), TestActor);
+        var joined = await ExpectMsgAsync<ProcessExited>(Bound);
+
+        Assert.Equal(-9, killed.ExitCode);
+        Assert.Equal(killed, joined);
+    }
+
+    [Fact]
+    public async Task TerminateProcess_Sleeping_RepliesExitedMinusFifteen()
+    {
+        var spec = ProcessSpec.Create(TestTargets.SleepForever, []);
+        _supervisor.Tell(new StartProcess(spec), TestActor);
+        var started = await ExpectMsgAsync<ProcessStarted>(Bound);
+
+        _supervisor.Tell(new TerminateProcess(spec.Id), TestActor);
+        var exited = await ExpectMsgAsync<ProcessExited>(Bound);
+
+        Assert.Equal(-15, exited.ExitCode);
+        Assert.False(OsProcesses.IsAlive(started.Pid));
+    }
+
+    [Fact]
+    public async Task JoinProcess_TargetThrows_ExitedCarriesRemoteError()
+    {
+        var spec = ProcessSpec.Create(TestTargets.Throw, ["bad input"]);
+        _supervisor.Tell(new StartProcess(spec), TestActor);
+        await ExpectMsgAsync<ProcessStarted>(Bound);
+
+        _supervisor.Tell(new JoinProcess(spec.Id), TestActor);
+        var exited = await ExpectMsgAsync<ProcessExited>(Bound);
+
+        Assert.Equal(1, exited.ExitCode);
+        Assert.NotNull(exited.Error);
+        Assert.Equal(typeof(InvalidOperationException).FullName, exited.Error.Type);
+        Assert.Equal("bad input", exited.Error.Message);
+    }
+
+    [Fact]
+    public async Task JoinTerminateKill_UnknownId_ReplyProcessNotFound()
+    {
+        _supervisor.Tell(new JoinProcess(-1), TestActor);
+        _supervisor.Tell(new TerminateProcess(-2), TestActor);
+        _supervisor.Tell(new KillProcess(-3), TestActor);
+
+        Assert.Equal(new ProcessNotFound(-1), await ExpectMsgAsync<ProcessNotFound>(Bound));
+        Assert.Equal(new ProcessNotFound(-2), await ExpectMsgAsync<ProcessNotFound>(Bound));
+        Assert.Equal(new ProcessNotFound(-3), await ExpectMsgAsync<ProcessNotFound>(Bound));
+    }
+
+    [Fact]
+    public async Task ListProcesses_OneRunning_ListsItsId()
+    {
+        var spec = ProcessSpec.Create(TestTargets.SleepForever, []);
+        _supervisor.Tell(new StartProcess(spec), TestActor);
+        await ExpectMsgAsync<ProcessStarted>(Bound);
+
+        _supervisor.Tell(ListProcesses.Instance, TestActor);
+        var running = await ExpectMsgAsync<RunningProcesses>(Bound);
+
+        Assert.Contains(spec.Id, running.ProcessIds);
+        _supervisor.Tell(new KillProcess(spec.Id), TestActor);
+        await ExpectMsgAsync<ProcessExited>(Bound);
+    }
+}

@@ -1,0 +1,246 @@
+using ActorParallel.Processes;
+using ActorParallel.Tests.Support;
+using ActorParallel.Wire;
+
+namespace ActorParallel.Tests.Processes;
+
+public sealed class WorkerProcessTests : RuntimeFixture
+{
+    [Fact]
+    public async Task StartAsync_StaticTarget_RunsInAnotherProcessAndExitsZero()
+    {
+        var path = ScratchFile("sum.txt");
+        var process = Create(TestTargets.WriteSum, path, 2, 40L);
+
+        await process.StartAsync();
+        var pid = process.Pid;
+        await Joined(process);
+
+        Assert.NotNull(pid);
+        Assert.NotEqual(Environment.ProcessId, pid);
+        Assert.Equal(0, process.ExitCode);
+        Assert.Null(process.Exception);
+        Assert.False(process.IsAlive);
+        Assert.Equal("42", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public async Task StartAsync_LambdaCapturingValues_ShipsTheClosure()
+    {
+        var path = ScratchFile("closure.txt");
+        var greeting = "hello";
+        var numbers = new[] { 1, 2, 3 };
+        var process = Create(() => File.WriteAllText(path, $"{greeting} {numbers.Sum()}"));
+
+        await process.StartAsync();
+        await Joined(process);
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal("hello 6", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public async Task StartAsync_AsyncAndGenericTargets_AreAwaitedAndResolved()
+    {
+        var asyncPath = ScratchFile("async.txt");
+        var genericPath = ScratchFile("generic.txt");
+        var asyncProcess = Create(TestTargets.WriteFileLater, asyncPath, "later");
+        var genericProcess = Create(TestTargets.Generic<double>, genericPath, 2.5);
+
+        await asyncProcess.StartAsync();
+        await genericProcess.StartAsync();
+        await Joined(asyncProcess);
+        await Joined(genericProcess);
+
+        Assert.Equal("later", File.ReadAllText(asyncPath));
+        Assert.Equal("Double:2.5", File.ReadAllText(genericPath));
+    }
+
+    [Fact]
+    public async Task JoinAsync_TimeoutWhileRunning_ReturnsFalseAndProcessStaysAlive()
+    {
+        var process = Create(TestTargets.SleepForever);
+        await process.StartAsync();
+
+        var exited = await process.JoinAsync(TimeSpan.FromMilliseconds(300));
+
+        Assert.False(exited);
+        Assert.True(process.IsAlive);
+        Assert.Null(process.ExitCode);
+        Assert.True(OsProcesses.IsAlive(process.Pid!.Value));
+    }
+
+    [Fact]
+    public async Task TerminateAsync_SleepingForever_GoneWithinOneSecondWithSigtermCode()
+    {
+        var process = Create(TestTargets.SleepForever);
+        await process.StartAsync();
+        Assert.False(await process.JoinAsync(TimeSpan.FromMilliseconds(200)), "the target should still be sleeping");
+
+        await process.TerminateAsync().WaitAsync(TimeSpan.FromSeconds(1));
+
+        Assert.False(OsProcesses.IsAlive(process.Pid!.Value));
+        Assert.Equal(-15, process.ExitCode);
+        Assert.False(process.IsAlive);
+    }
+
+    [Fact]
+    public async Task Kill_SleepingForever_ExitCodeIsMinusNine()
+    {
+        var process = Create(TestTargets.SleepForever);
+        await process.StartAsync();
+
+        process.Kill();
+        await Joined(process);
+
+        Assert.Equal(-9, process.ExitCode);
+        Assert.False(OsProcesses.IsAlive(process.Pid!.Value));
+    }
+
+    [Fact]
+    public async Task JoinAsync_TargetThrows_ExitCodeOneWithRemoteTypeMessageAndStack()
+    {
+        var process = Create(TestTargets.Throw, "boom in worker");
+        await process.StartAsync();
+        await Joined(process);
+
+        Assert.Equal(1, process.ExitCode);
+        var exception = Assert.IsType<RemoteException>(process.Exception);
+        Assert.Equal(typeof(InvalidOperationException).FullName, exception.RemoteType);
+        Assert.Equal("boom in worker", exception.RemoteMessage);
+        Assert.Contains(nameof(TestTargets.Throw), exception.RemoteStackTrace);
+        Assert.Contains(process.Name, exception.Message);
+    }
+
+    [Fact]
+    public async Task JoinAsync_TargetCallsEnvironmentExit_ReportsThatCode()
+    {
+        var process = Create(TestTargets.ExitWith, 7);
+        await process.StartAsync();
+        await Joined(process);
+
+        Assert.Equal(7, process.ExitCode);
+        Assert.Null(process.Exception);
+    }
+
+    [Fact]
+    public async Task StartAsync_TwentyProcessesAtOnce_AllRunWithDistinctPids()
+    {
+        var processes = Enumerable.Range(0, 20)
+            .Select(i => Create(TestTargets.WriteFile, ScratchFile($"p{i}.txt"), i.ToString()))
+            .ToList();
+
+        await Task.WhenAll(processes.Select(p => p.StartAsync()));
+        await Task.WhenAll(processes.Select(Joined));
+
+        Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
+        Assert.Equal(20, processes.Select(p => p.Pid).Distinct().Count());
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(i.ToString(), File.ReadAllText(ScratchFile($"p{i}.txt")));
+        }
+    }
+
+    [Fact]
+    public async Task StartAsync_Twice_ThrowsInvalidOperation()
+    {
+        var process = Create(TestTargets.WriteFile, ScratchFile("twice.txt"), "x");
+        await process.StartAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => process.StartAsync());
+
+        Assert.Contains("already started", error.Message);
+        await Joined(process);
+    }
+
+    [Fact]
+    public async Task JoinTerminateKill_BeforeStart_ThrowInvalidOperation()
+    {
+        var process = Create(TestTargets.SleepForever);
+
+        var join = await Assert.ThrowsAsync<InvalidOperationException>(() => process.JoinAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => process.TerminateAsync());
+        Assert.Throws<InvalidOperationException>(process.Kill);
+
+        Assert.Contains("must be started", join.Message);
+        Assert.Null(process.Pid);
+        Assert.False(process.IsAlive);
+    }
+
+    [Fact]
+    public async Task StartAsync_WorkerExecutableMissing_ThrowsNamingThePath()
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions
+        {
+            WorkerStart = WorkerStart.Host,
+            WorkerHostPath = "/nonexistent/ActorParallel.Host",
+        });
+        var process = runtime.CreateProcess(TestTargets.SleepForever);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => process.StartAsync());
+
+        Assert.Contains("/nonexistent/ActorParallel.Host", error.Message);
+        Assert.Null(process.Pid);
+    }
+
+    [Fact]
+    public void Create_WrongArgumentCountOrType_ThrowsArgumentExceptionNamingTheTarget()
+    {
+        var count = Assert.Throws<ArgumentException>(() => Create(TestTargets.WriteSum, "path", 1));
+        var type = Assert.Throws<ArgumentException>(() => Create(TestTargets.WriteSum, "path", "one", 2L));
+
+        Assert.Contains("takes 3 argument(s) but 2 were given", count.Message);
+        Assert.Contains("'a'", type.Message);
+        Assert.Contains(nameof(TestTargets.WriteSum), type.Message);
+    }
+
+    [Fact]
+    public void Create_LambdaCapturingAStream_ThrowsNotShippableNamingVariableAndType()
+    {
+        using var stream = new MemoryStream();
+
+        var error = Assert.Throws<NotShippableException>(() => Create(() => stream.WriteByte(1)));
+
+        Assert.Equal(typeof(MemoryStream), error.ValueType);
+        Assert.Contains("'stream'", error.Message);
+        Assert.Contains("System.IO.MemoryStream", error.Message);
+    }
+
+    [Fact]
+    public async Task Name_DefaultsToProcessNAndCannotChangeAfterStart()
+    {
+        var process = Create(TestTargets.WriteFile, ScratchFile("named.txt"), "x");
+        Assert.Equal($"Process-{process.Id}", process.Name);
+
+        process.Name = "writer";
+        await process.StartAsync();
+
+        Assert.Equal("writer", process.Name);
+        Assert.Throws<InvalidOperationException>(() => process.Name = "renamed");
+        await Joined(process);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_RuntimeWithRunningWorkers_EndsThem()
+    {
+        var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host });
+        var pids = new List<int>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var process = runtime.CreateProcess(TestTargets.SleepForever);
+                await process.StartAsync();
+                pids.Add(process.Pid!.Value);
+            }
+
+            await runtime.DisposeAsync().AsTask().WaitAsync(Bound);
+
+            Assert.True(await OsProcesses.AllGoneWithin(pids, TimeSpan.FromSeconds(5)), "workers outlived their runtime");
+        }
+        finally
+        {
+            pids.ForEach(OsProcesses.KillQuietly);
+        }
+    }
+}

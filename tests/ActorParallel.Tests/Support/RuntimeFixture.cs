@@ -1,0 +1,50 @@
+using ActorParallel.Processes;
+
+namespace ActorParallel.Tests.Support;
+
+/// <summary>
+/// A test's own driver runtime running workers through ActorParallel.Host (the test runner cannot be
+/// re-entered as a worker), a scratch folder, and cleanup that kills every worker even when a test fails.
+/// </summary>
+public abstract class RuntimeFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private readonly List<WorkerProcess> _processes = [];
+
+    protected RuntimeFixture()
+    {
+        Runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host });
+        Scratch = Directory.CreateTempSubdirectory("actorparallel-tests-").FullName;
+    }
+
+    protected ParallelRuntime Runtime { get; }
+
+    protected string Scratch { get; }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await Runtime.DisposeAsync().AsTask().WaitAsync(Bound);
+        foreach (var pid in _processes.Select(p => p.Pid).OfType<int>())
+        {
+            OsProcesses.KillQuietly(pid);
+        }
+        Directory.Delete(Scratch, recursive: true);
+    }
+
+    protected WorkerProcess Create(Delegate target, params object?[] args)
+    {
+        var process = Runtime.CreateProcess(target, args);
+        _processes.Add(process);
+        return process;
+    }
+
+    protected string ScratchFile(string name) => Path.Combine(Scratch, name);
+
+    protected static async Task Joined(WorkerProcess process)
+    {
+        Assert.True(await process.JoinAsync(Bound), $"{process} did not exit within {Bound}.");
+    }
+}

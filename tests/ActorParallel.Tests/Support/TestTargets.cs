@@ -1,0 +1,23 @@
+namespace ActorParallel.Tests.Support;
+
+/// <summary>Targets that worker processes run in tests; each leaves evidence a test can check from outside.</summary>
+public static class TestTargets
+{
+    public static void WriteFile(string path, string text) => File.WriteAllText(path, text);
+
+    public static void WriteSum(string path, int a, long b) => File.WriteAllText(path, (a + b).ToString());
+
+    public static void SleepForever() => Thread.Sleep(Timeout.Infinite);
+
+    public static void Throw(string message) => throw new InvalidOperationException(message);
+
+    public static void ExitWith(int code) => Environment.Exit(code);
+
+    public static async Task WriteFileLater(string path, string text)
+    {
+        await Task.Yield();
+        await File.WriteAllTextAsync(path, text);
+    }
+
+    public static void Generic<T>(string path, T value) => File.WriteAllText(path, $"{typeof(T).Name}:{value}");
+}

@@ -1,0 +1,106 @@
+using ActorParallel.Wire;
+
+namespace ActorParallel.Tests.Wire;
+
+public sealed class ValueCodecTests
+{
+    public sealed record Point(int X, int Y, string Label);
+
+    public static TheoryData<object?> Primitives() =>
+    [
+        null, true, false, 0, -17, long.MinValue, 3.25, float.NaN, "", "héllo ✓",
+        new byte[] { 1, 2, 255 }, new[] { 1, -2, int.MaxValue }, new[] { 5L, -6L }, new[] { 0.5, double.MaxValue },
+        new[] { "a", "", "ü" }, new object?[] { 1, "two", null, new[] { 3 } },
+    ];
+
+    [Theory]
+    [MemberData(nameof(Primitives))]
+    public void Decode_EncodedPrimitive_RoundTripsExactly(object? value)
+    {
+        var decoded = ValueCodec.Decode(ValueCodec.Encode(value, "value"));
+
+        Assert.Equal(value, decoded);
+        Assert.Equal(value?.GetType(), decoded?.GetType());
+    }
+
+    [Fact]
+    public void Decode_EncodedRecord_RoundTripsThroughMessagePack()
+    {
+        var decoded = ValueCodec.Decode(ValueCodec.Encode(new Point(3, -4, "p"), "value"));
+
+        Assert.Equal(new Point(3, -4, "p"), decoded);
+    }
+
+    [Fact]
+    public void Decode_StaticMethodGroup_InvokesTheSameMethod()
+    {
+        Func<int, int> square = Square;
+
+        var decoded = (Func<int, int>)ValueCodec.Decode(ValueCodec.Encode(square, "f"))!;
+
+        Assert.Equal(49, decoded(7));
+    }
+
+    [Fact]
+    public void Decode_ClosureOverNestedScopes_KeepsEveryCapturedValue()
+    {
+        var factor = 3;
+        Func<int, int> outer = x => x + 1;
+        Func<int, int> function = default!;
+        {
+            var offset = 10;
+            function = x => outer(x) * factor + offset;
+        }
+
+        var decoded = (Func<int, int>)ValueCodec.Decode(ValueCodec.Encode(function, "f"))!;
+
+        Assert.Equal(function(4), decoded(4));
+        Assert.Equal(25, decoded(4));
+    }
+
+    [Fact]
+    public void Encode_CapturedThisOfUnshippableType_NamesThisAndTheType()
+    {
+        var holder = new StreamHolder();
+
+        var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(holder.Function(), "target"));
+
+        Assert.Contains("'this'", error.Message);
+        Assert.Equal(typeof(StreamHolder), error.ValueType);
+    }
+
+    [Fact]
+    public void Encode_MulticastDelegate_IsRefused()
+    {
+        Action both = Nothing;
+        both += Nothing;
+
+        var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(both, "target"));
+
+        Assert.Contains("multicast", error.Message);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 200 })]
+    [InlineData(new byte[] { 6, 50, 65 })]
+    [InlineData(new byte[] { 8, 3, 1, 0 })]
+    public void Decode_CorruptBytes_ThrowsWireFormatException(byte[] bytes)
+    {
+        Assert.Throws<WireFormatException>(() => ValueCodec.Decode(bytes));
+    }
+
+    private static int Square(int x) => x * x;
+
+    private static void Nothing()
+    {
+    }
+
+    private sealed class StreamHolder : IDisposable
+    {
+        private readonly MemoryStream _stream = new();
+
+        public Action Function() => () => _stream.WriteByte(1);
+
+        public void Dispose() => _stream.Dispose();
+    }
+}
