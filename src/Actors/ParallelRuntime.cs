@@ -80,6 +80,11 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <returns>The process, not yet started.</returns>
     public WorkerProcess CreateProcess(Delegate target, params object?[] args) => new(this, target, args);
 
+    /// <summary>Starts a pool of worker processes on this runtime.</summary>
+    /// <param name="options">The pool's options; defaults when <see langword="null"/>.</param>
+    /// <returns>The pool; dispose it to end its workers.</returns>
+    public Pool CreatePool(PoolOptions? options = null) => new(this, options ?? new PoolOptions());
+
     /// <summary>Terminates every running worker process (SIGTERM, then SIGKILL), then the ActorSystem if this runtime created it.</summary>
     /// <returns>A task that completes when the workers are gone.</returns>
     public async ValueTask DisposeAsync()

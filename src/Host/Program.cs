@@ -1,4 +1,4 @@
-using ActorParallel.Processes;
+using ActorParallel;
 
 // Worker mode: launched by a driver, this runs the worker and never returns.
 Worker.EnterIfWorker();

@@ -1,4 +1,4 @@
-using ActorParallel.Processes;
+using ActorParallel;
 
 namespace ActorParallel.Samples;
 

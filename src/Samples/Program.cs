@@ -1,4 +1,4 @@
-using ActorParallel.Processes;
+using ActorParallel;
 using ActorParallel.Samples;
 
 // Workers re-enter this program: in a worker process this line runs the worker and never returns.

@@ -6,6 +6,7 @@ internal static class SampleRunner
     private static readonly (string Name, string Description, Func<Task> Run)[] Samples =
     [
         ("processes", "seed examples 1 and 2: start five processes, join them", ProcessesSample.RunAsync),
+        ("pool-map", "seed example 4: Pool(4).map(square, range(10))", PoolMapSample.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -1,5 +1,4 @@
 using ActorParallel;
-using ActorParallel.Processes;
 
 // A driver for tests that must kill or stop a parent from outside: it starts worker processes that
 // never end, prints "worker <pid>" for each and "ready", then waits to be killed (or, with

@@ -28,7 +28,31 @@ public sealed record ProcessSpec(long Id, string Name, ImmutableArray<byte> Call
         var id = Interlocked.Increment(ref s_lastId);
         return new ProcessSpec(id, name ?? $"Process-{id}", ImmutableCollectionsMarshal.AsImmutableArray(call));
     }
+
+    /// <summary>
+    /// A spec for a process that runs no target of its own but serves work sent to its worker actor
+    /// (a pool worker): its starter gets <see cref="WorkerReady"/> once the worker actor is deployed.
+    /// </summary>
+    /// <param name="name">The display name.</param>
+    /// <returns>The spec to send in <see cref="StartProcess"/>.</returns>
+    public static ProcessSpec ForServing(string name)
+    {
+        var id = Interlocked.Increment(ref s_lastId);
+        return new ProcessSpec(id, name, ImmutableArray<byte>.Empty);
+    }
+
+    /// <summary>Whether the process serves work (<see cref="ForServing"/>) rather than running one target.</summary>
+    public bool Serves => Call.IsDefaultOrEmpty;
 }
+
+/// <summary>
+/// A serving worker process is up and its worker actor deployed: send it work directly. Sent to the
+/// starter of a spec made by <see cref="ProcessSpec.ForServing"/>, after <see cref="ProcessStarted"/>.
+/// </summary>
+/// <param name="ProcessId">The spec's id.</param>
+/// <param name="Pid">The OS process id.</param>
+/// <param name="Worker">The remote-deployed worker actor.</param>
+public sealed record WorkerReady(long ProcessId, int Pid, Akka.Actor.IActorRef Worker);
 
 /// <summary>Start a worker process. Replies <see cref="ProcessStarted"/> or <see cref="ProcessStartFailed"/>.</summary>
 /// <param name="Spec">What to run.</param>

@@ -1,4 +1,6 @@
-namespace ActorParallel.Processes;
+using ActorParallel.Processes;
+
+namespace ActorParallel;
 
 /// <summary>
 /// Entry point of worker mode. Call <see cref="EnterIfWorker"/> as the first line of <c>Main</c>:

@@ -1,3 +1,4 @@
+using ActorParallel.Pooling;
 using ActorParallel.Wire;
 using Akka.Actor;
 
@@ -5,17 +6,27 @@ namespace ActorParallel.Processes;
 
 /// <summary>
 /// Remote-deployed by the driver into a worker process. Runs a process target on a thread of its
-/// own (so a target that blocks never blocks a dispatcher), reports the outcome and ends the process
-/// when the driver says so.
+/// own (so a target that blocks never blocks a dispatcher), or, in a pool, hands chunks to its
+/// <see cref="ChunkExecutor"/>; ends the process when the driver says so.
 /// </summary>
 internal sealed class WorkerActor : UntypedActor
 {
+    private ChunkExecutor? _executor;
+
+    private ChunkExecutor Executor => _executor ??= new ChunkExecutor(Self, MessageLimits.MaxPayloadBytes(Context.System));
+
     protected override void OnReceive(object message)
     {
         switch (message)
         {
             case RunTarget run:
                 HandleRun(run, Sender);
+                break;
+            case RunChunks or RunInitializer:
+                Executor.Enqueue(message, Sender);
+                break;
+            case AbandonMap abandon:
+                Executor.Abandon(abandon.MapId);
                 break;
             case ExitWorker exit:
                 WorkerNode.RequestExit(Context.System, exit.ExitCode);
@@ -25,6 +36,8 @@ internal sealed class WorkerActor : UntypedActor
                 break;
         }
     }
+
+    protected override void PostStop() => _executor?.Dispose();
 
     private void HandleRun(RunTarget run, IActorRef driver)
     {

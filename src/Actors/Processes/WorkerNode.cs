@@ -19,14 +19,15 @@ internal static class WorkerNode
     public static int Run(WorkerEnvironment environment)
     {
         WatchParentThroughStdin();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            ExitNow(128 + ExitCodes.SigTerm);
-        });
         LoadAssembliesFrom(environment.ProbeDirectories);
 
         var system = ActorSystem.Create(environment.SystemName, AkkaConfig.Worker);
+        // Terminated from outside: say goodbye over remoting (so the driver logs no failure), but briefly.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            RequestExit(system, 128 + ExitCodes.SigTerm, TimeSpan.FromMilliseconds(300));
+        });
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         system.ActorSelection(environment.ParentPath).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
         system.WhenTerminated.Wait();
@@ -38,12 +39,12 @@ internal static class WorkerNode
     /// then returns <paramref name="exitCode"/>. The outcome is already recorded by the driver: if
     /// remoting lingers on a dead connection, the process exits anyway.
     /// </summary>
-    public static void RequestExit(ActorSystem system, int exitCode)
+    public static void RequestExit(ActorSystem system, int exitCode, TimeSpan? bound = null)
     {
         Volatile.Write(ref s_exitCode, exitCode);
         // Transport warnings while the connection closes are expected; keep the user's console clean.
         system.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel);
-        _ = Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => ExitNow(exitCode), TaskScheduler.Default);
+        _ = Task.Delay(bound ?? TimeSpan.FromSeconds(2)).ContinueWith(_ => ExitNow(exitCode), TaskScheduler.Default);
         system.Terminate();
     }
 

@@ -1,7 +1,9 @@
 using ActorParallel.Wire;
 using Akka.Actor;
 
-namespace ActorParallel.Processes;
+using ActorParallel.Processes;
+
+namespace ActorParallel;
 
 /// <summary>
 /// A worker OS process that runs one target, as Python's <c>multiprocessing.Process</c>: create it

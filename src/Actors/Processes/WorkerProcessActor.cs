@@ -93,8 +93,8 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
                 KillOsProcess();
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_worker) && !_exitRequested:
-                // The worker actor is gone but its process lives on: it can no longer be reached, so end it.
-                KillOsProcess();
+                // The worker actor is gone. If its process does not follow on its own, it can no longer be reached: end it.
+                Timers.StartSingleTimer(ForceKill.Instance, ForceKill.Instance, TimeSpan.FromSeconds(2));
                 break;
             case Terminated:
                 break;
@@ -129,6 +129,11 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         var deploy = new Deploy(new RemoteScope(Address.Parse(hello.Address)));
         _worker = Context.ActorOf(Akka.Actor.Props.Create<WorkerActor>().WithDeploy(deploy), "worker");
         Context.Watch(_worker);
+        if (_spec.Serves)
+        {
+            _starter.Tell(new WorkerReady(_spec.Id, _pid, _worker));
+            return;
+        }
         _worker.Tell(new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!));
     }
 

@@ -24,6 +24,9 @@ public sealed class RemoteException : Exception
     /// <summary>The message of the exception thrown in the worker.</summary>
     public string RemoteMessage => Error.Message;
 
+    /// <summary>In a map, the index in the input of the item whose call threw; otherwise <see langword="null"/>.</summary>
+    public int? ItemIndex { get; init; }
+
     /// <summary>The stack trace in the worker process.</summary>
     public string RemoteStackTrace => Error.StackTrace;
 

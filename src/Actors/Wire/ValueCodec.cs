@@ -131,10 +131,10 @@ internal static class ValueCodec
             case DoubleArray: return ReadArray<double>(reader);
             case StringArray:
             {
-                var strings = new string[reader.ReadCount()];
+                var strings = new string?[reader.ReadCount()];
                 for (var index = 0; index < strings.Length; index++)
                 {
-                    strings[index] = reader.ReadString() ?? string.Empty;
+                    strings[index] = reader.ReadString();
                 }
                 return strings;
             }

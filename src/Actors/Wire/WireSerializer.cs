@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using ActorParallel.Pooling;
 using ActorParallel.Processes;
 using Akka.Actor;
 using Akka.Serialization;
@@ -10,7 +12,8 @@ namespace ActorParallel.Wire;
 /// </summary>
 internal sealed class WireSerializer : Serializer
 {
-    private const byte HelloTag = 1, RunTargetTag = 2, TargetFinishedTag = 3, ExitWorkerTag = 4;
+    private const byte HelloTag = 1, RunTargetTag = 2, TargetFinishedTag = 3, ExitWorkerTag = 4,
+        RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9, InitializerFailedTag = 10;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -43,6 +46,37 @@ internal sealed class WireSerializer : Serializer
                 writer.WriteByte(ExitWorkerTag);
                 writer.WriteInt32(exit.ExitCode);
                 break;
+            case RunChunks run:
+                writer.WriteByte(RunChunksTag);
+                writer.WriteInt64(run.MapId);
+                writer.WriteBytes(run.Function ?? []);
+                WriteChunks(writer, run.Chunks);
+                break;
+            case ChunkResults results:
+                writer.WriteByte(ChunkResultsTag);
+                writer.WriteInt64(results.MapId);
+                writer.WriteInt64(results.ComputeMicros);
+                WriteChunks(writer, results.Results);
+                break;
+            case ChunkFailed failed:
+                writer.WriteByte(ChunkFailedTag);
+                writer.WriteInt64(failed.MapId);
+                writer.WriteInt32(failed.Seq);
+                writer.WriteInt32(failed.ItemIndex);
+                failed.Error.WriteTo(writer);
+                break;
+            case AbandonMap abandon:
+                writer.WriteByte(AbandonMapTag);
+                writer.WriteInt64(abandon.MapId);
+                break;
+            case RunInitializer initializer:
+                writer.WriteByte(RunInitializerTag);
+                writer.WriteBytes(initializer.Call);
+                break;
+            case InitializerFailed initializerFailed:
+                writer.WriteByte(InitializerFailedTag);
+                initializerFailed.Error.WriteTo(writer);
+                break;
             default:
                 throw new ArgumentException($"{nameof(WireSerializer)} cannot serialize {obj.GetType().FullName}.", nameof(obj));
         }
@@ -59,7 +93,43 @@ internal sealed class WireSerializer : Serializer
             RunTargetTag => new RunTarget(reader.ReadRequiredString(), reader.ReadBytes()),
             TargetFinishedTag => new TargetFinished(reader.ReadBool() ? RemoteError.ReadFrom(reader) : null),
             ExitWorkerTag => new ExitWorker(reader.ReadInt32()),
+            RunChunksTag => ReadRunChunks(reader),
+            ChunkResultsTag => new ChunkResults(reader.ReadInt64(), ComputeMicros: reader.ReadInt64(), Results: ReadChunks(reader)),
+            ChunkFailedTag => new ChunkFailed(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), RemoteError.ReadFrom(reader)),
+            AbandonMapTag => new AbandonMap(reader.ReadInt64()),
+            RunInitializerTag => new RunInitializer(reader.ReadBytes()),
+            InitializerFailedTag => new InitializerFailed(RemoteError.ReadFrom(reader)),
             _ => throw new WireFormatException($"Unknown ActorParallel message tag {tag}."),
         };
+    }
+
+    private static RunChunks ReadRunChunks(WireReader reader)
+    {
+        var mapId = reader.ReadInt64();
+        var function = reader.ReadBytes();
+        return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader));
+    }
+
+    private static void WriteChunks(WireWriter writer, ImmutableArray<ChunkPayload> chunks)
+    {
+        writer.WriteCount(chunks.Length);
+        foreach (var chunk in chunks)
+        {
+            writer.WriteInt32(chunk.Seq);
+            writer.WriteInt32(chunk.ItemOffset);
+            writer.WriteInt32(chunk.ItemCount);
+            writer.WriteBytes(chunk.Items);
+        }
+    }
+
+    private static ImmutableArray<ChunkPayload> ReadChunks(WireReader reader)
+    {
+        var count = reader.ReadCount();
+        var chunks = ImmutableArray.CreateBuilder<ChunkPayload>(count);
+        for (var index = 0; index < count; index++)
+        {
+            chunks.Add(new ChunkPayload(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBytes()));
+        }
+        return chunks.MoveToImmutable();
     }
 }

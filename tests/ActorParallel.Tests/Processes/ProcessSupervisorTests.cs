@@ -1,3 +1,4 @@
+using ActorParallel;
 using ActorParallel.Processes;
 using ActorParallel.Tests.Support;
 using Akka.Actor;

@@ -1,3 +1,4 @@
+using ActorParallel;
 using ActorParallel.Processes;
 
 namespace ActorParallel.Tests.Support;

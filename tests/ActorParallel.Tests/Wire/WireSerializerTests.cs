@@ -1,3 +1,4 @@
+using ActorParallel;
 using ActorParallel.Processes;
 using ActorParallel.Wire;
 using Akka.Actor;

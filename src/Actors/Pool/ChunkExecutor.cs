@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ActorParallel.Wire;
+using Akka.Actor;
+
+namespace ActorParallel.Pooling;
+
+/// <summary>
+/// The compute thread of a pool worker. Batches of chunks queue here in arrival order; results go
+/// straight back to the router, flushed at the end of each batch and every half millisecond inside
+/// one, so the router can refill the worker while it is still busy.
+/// </summary>
+internal sealed class ChunkExecutor : IDisposable
+{
+    private static readonly long FlushTicks = Stopwatch.Frequency / 2000;
+
+    private readonly BlockingCollection<(object Message, IActorRef Router)> _queue = new();
+    private readonly ConcurrentDictionary<long, byte> _abandoned = new();
+    private readonly Dictionary<long, ChunkRunner> _runners = [];
+    private readonly IActorRef _self;
+    private readonly Thread _thread;
+
+    private readonly int _maxPayloadBytes;
+
+    public ChunkExecutor(IActorRef self, int maxPayloadBytes)
+    {
+        _self = self;
+        _maxPayloadBytes = maxPayloadBytes;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "actorparallel-pool-compute" };
+        _thread.Start();
+    }
+
+    public void Enqueue(object message, IActorRef router) => _queue.Add((message, router));
+
+    /// <summary>Queued chunks of the map are skipped from now on, and its function is forgotten.</summary>
+    public void Abandon(long mapId)
+    {
+        _abandoned[mapId] = 0;
+        _queue.Add((new AbandonMap(mapId), ActorRefs.Nobody));
+    }
+
+    public void Dispose() => _queue.CompleteAdding();
+
+    private void Loop()
+    {
+        foreach (var (message, router) in _queue.GetConsumingEnumerable())
+        {
+            switch (message)
+            {
+                case RunChunks batch:
+                    RunBatch(batch, router);
+                    break;
+                case RunInitializer initializer:
+                    RunInitializer(initializer, router);
+                    break;
+                case AbandonMap abandon:
+                    _runners.Remove(abandon.MapId);
+                    break;
+            }
+        }
+    }
+
+    private void RunInitializer(RunInitializer initializer, IActorRef router)
+    {
+        try
+        {
+            ShippedCall.Invoke(initializer.Call);
+        }
+        catch (Exception exception)
+        {
+            router.Tell(new InitializerFailed(RemoteError.From(exception)), _self);
+        }
+    }
+
+    private void RunBatch(RunChunks batch, IActorRef router)
+    {
+        if (_abandoned.ContainsKey(batch.MapId))
+        {
+            return;
+        }
+        if (!TryGetRunner(batch, router, out var runner))
+        {
+            return;
+        }
+        var results = ImmutableArray.CreateBuilder<ChunkPayload>(batch.Chunks.Length);
+        var started = Stopwatch.GetTimestamp();
+        var lastFlush = started;
+        foreach (var chunk in batch.Chunks)
+        {
+            if (_abandoned.ContainsKey(batch.MapId))
+            {
+                return;
+            }
+            try
+            {
+                runner.Run(chunk, _maxPayloadBytes, results);
+            }
+            catch (Exception exception)
+            {
+                Flush(batch.MapId, results, ref lastFlush, router);
+                var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
+                var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
+                router.Tell(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), _self);
+                return;
+            }
+            if (Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
+            {
+                Flush(batch.MapId, results, ref lastFlush, router);
+            }
+        }
+        Flush(batch.MapId, results, ref lastFlush, router);
+    }
+
+    private bool TryGetRunner(RunChunks batch, IActorRef router, out ChunkRunner runner)
+    {
+        if (_runners.TryGetValue(batch.MapId, out runner!))
+        {
+            return true;
+        }
+        try
+        {
+            if (batch.Function is null)
+            {
+                throw new InvalidOperationException($"Map {batch.MapId} arrived without its function.");
+            }
+            var function = ValueCodec.Decode(batch.Function) as Delegate
+                ?? throw new WireFormatException("A map's function must be a delegate.");
+            runner = ChunkRunner.Create(function);
+            _runners[batch.MapId] = runner;
+            return true;
+        }
+        catch (Exception exception)
+        {
+            router.Tell(new ChunkFailed(batch.MapId, batch.Chunks[0].Seq, -1, RemoteError.From(exception)), _self);
+            return false;
+        }
+    }
+
+    private void Flush(long mapId, ImmutableArray<ChunkPayload>.Builder results, ref long lastFlush, IActorRef router)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (results.Count > 0)
+        {
+            var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
+            router.Tell(new ChunkResults(mapId, results.DrainToImmutable(), micros), _self);
+        }
+        lastFlush = now;
+    }
+}

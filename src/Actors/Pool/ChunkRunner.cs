@@ -1,0 +1,102 @@
+using ActorParallel.Wire;
+
+namespace ActorParallel.Pooling;
+
+/// <summary>
+/// Runs a map's function over the items of a chunk with a direct typed call (no reflection per
+/// item): the function is a <c>Func&lt;TIn, TOut&gt;</c> and a chunk's items arrive as <c>TIn[]</c>.
+/// </summary>
+internal abstract class ChunkRunner
+{
+    public static ChunkRunner Create(Delegate function)
+    {
+        var type = function.GetType();
+        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(Func<,>))
+        {
+            throw new WireFormatException($"A map function must be a Func<TIn, TOut>, not {type.Name}.");
+        }
+        var runner = typeof(ChunkRunner<,>).MakeGenericType(type.GetGenericArguments());
+        return (ChunkRunner)Activator.CreateInstance(runner, function)!;
+    }
+
+    /// <summary>
+    /// Decodes the items, runs the function on each and encodes the results in as many segments as it
+    /// takes for each to stay under <paramref name="maxBytes"/>, appending them to <paramref name="output"/>.
+    /// </summary>
+    /// <exception cref="ChunkItemException">The function threw on an item, or one result alone is too large.</exception>
+    public abstract void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output);
+}
+
+internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
+{
+    private readonly Func<TIn, TOut> _function;
+
+    public ChunkRunner(Func<TIn, TOut> function) => _function = function;
+
+    public override void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output)
+    {
+        var inputs = ChunkCodec.DecodeItems<TIn>(chunk.Items);
+        var results = new TOut[inputs.Length];
+        var index = 0;
+        try
+        {
+            for (; index < inputs.Length; index++)
+            {
+                results[index] = _function(inputs[index]);
+            }
+        }
+        catch (Exception exception)
+        {
+            throw new ChunkItemException(index, exception);
+        }
+        EncodeSegments(chunk.Seq, results, 0, results.Length, maxBytes, output);
+    }
+
+    private static void EncodeSegments(int seq, TOut[] results, int offset, int count, int maxBytes, ICollection<ChunkPayload> output)
+    {
+        var bytes = ChunkCodec.EncodeItems(offset == 0 && count == results.Length ? results : results[offset..(offset + count)], "result");
+        if (bytes.Length <= maxBytes)
+        {
+            output.Add(new ChunkPayload(seq, offset, count, bytes));
+            return;
+        }
+        if (count == 1)
+        {
+            throw new ChunkItemException(offset, new MessageTooLargeException(
+                $"The result of this item encodes to {bytes.Length:N0} bytes; the largest message is {maxBytes:N0} bytes " +
+                "(half of akka.remote.dot-netty.tcp.maximum-frame-size)."));
+        }
+        var half = count / 2;
+        EncodeSegments(seq, results, offset, half, maxBytes, output);
+        EncodeSegments(seq, results, offset + half, count - half, maxBytes, output);
+    }
+}
+
+/// <summary>The function threw on item <see cref="ItemIndex"/> of a chunk.</summary>
+internal sealed class ChunkItemException(int itemIndex, Exception inner) : Exception(inner.Message, inner)
+{
+    public int ItemIndex { get; } = itemIndex;
+}
+
+/// <summary>Encodes a chunk's items or results as one typed array.</summary>
+internal static class ChunkCodec
+{
+    public static byte[] EncodeItems<T>(T[] items, string what)
+    {
+        var writer = new WireWriter(16 + items.Length * 5);
+        ValueCodec.Write(writer, items, $"{what} array of {typeof(T).Name}");
+        return writer.ToArray();
+    }
+
+    public static T[] DecodeItems<T>(byte[] bytes)
+    {
+        var decoded = ValueCodec.Decode(bytes);
+        return decoded switch
+        {
+            T[] typed => typed,
+            object?[] boxed => Array.ConvertAll(boxed, item => (T)item!),
+            null => [],
+            _ => throw new WireFormatException($"Chunk items decoded as {decoded.GetType().Name}, expected {typeof(T).Name}[]."),
+        };
+    }
+}

@@ -1,0 +1,312 @@
+using System.Runtime.CompilerServices;
+using ActorParallel.Wire;
+using Akka.Actor;
+
+using ActorParallel.Pooling;
+
+namespace ActorParallel;
+
+/// <summary>
+/// A pool of worker processes with Python's <c>multiprocessing.Pool</c> semantics: ordered
+/// <see cref="MapAsync{TIn,TOut}"/>, lazy streaming <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,CancellationToken)"/>,
+/// <see cref="ApplyAsync{TOut}"/>. A worker that dies mid-map costs only the chunks it held, which
+/// run again elsewhere while a replacement starts. Dispose (<c>await using</c>) terminates it, as
+/// leaving Python's <c>with Pool()</c> does.
+/// </summary>
+public sealed class Pool : IAsyncDisposable
+{
+    private static long s_lastMapId;
+    private static int s_lastPoolId;
+
+    private readonly ParallelRuntime _runtime;
+    private readonly IActorRef _router;
+    private readonly int _maxPayloadBytes;
+    private int _state;
+
+    /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
+    /// <param name="processes">The number of worker processes; <see cref="Environment.ProcessorCount"/> when <see langword="null"/>.</param>
+    public Pool(int? processes = null)
+        : this(ParallelRuntime.Default, new PoolOptions { Processes = processes ?? Environment.ProcessorCount })
+    {
+    }
+
+    /// <summary>Starts a pool on <see cref="ParallelRuntime.Default"/>.</summary>
+    /// <param name="options">The pool's options; copied.</param>
+    public Pool(PoolOptions options)
+        : this(ParallelRuntime.Default, options)
+    {
+    }
+
+    internal Pool(ParallelRuntime runtime, PoolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var validated = options.Validated();
+        _runtime = runtime;
+        _maxPayloadBytes = MessageLimits.MaxPayloadBytes(runtime.System);
+        var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
+        var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, _maxPayloadBytes);
+        Processes = validated.Processes;
+        _router = runtime.System.ActorOf(PoolRouter.Props(runtime.Supervisor, settings), $"pool-{Interlocked.Increment(ref s_lastPoolId)}");
+    }
+
+    /// <summary>The number of worker processes.</summary>
+    public int Processes { get; }
+
+    /// <summary>
+    /// Applies <paramref name="function"/> to every item in worker processes; results in input order.
+    /// The default chunk size is ceil(n / (4 × processes)), as CPython's.
+    /// </summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A static method, lambda or closure over shippable values.</param>
+    /// <param name="items">The input; read once.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="progress">Told of items done as chunks finish.</param>
+    /// <param name="cancellationToken">Stops dispatch and abandons chunks in flight; the pool stays usable.</param>
+    /// <returns>The results, in input order.</returns>
+    /// <exception cref="RemoteException">The function threw; <see cref="RemoteException.ItemIndex"/> says on which item.</exception>
+    /// <exception cref="WorkerLostException">A chunk's worker died too many times.</exception>
+    /// <exception cref="NotShippableException">The function or an item cannot travel to a worker.</exception>
+    public async Task<TOut[]> MapAsync<TIn, TOut>(
+        Func<TIn, TOut> function,
+        IEnumerable<TIn> items,
+        int? chunkSize = null,
+        IProgress<MapProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var list = items as IReadOnlyList<TIn> ?? items.ToArray();
+        var size = chunkSize ?? DefaultChunkSize(list.Count);
+        var results = new TOut[list.Count];
+        await foreach (var done in RunAsync(function, size, progress, list.Count, ordered: false, (feeder, token) => feeder.RunAsync(list, token), cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var segment in done.Segments)
+            {
+                ChunkCodec.DecodeItems<TOut>(segment.Items).CopyTo(results, done.Offset + segment.ItemOffset);
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Like <see cref="MapAsync{TIn,TOut}"/>, with each item unpacked into the function's two arguments (Python's <c>starmap</c>).</summary>
+    /// <typeparam name="T1">The first argument's type.</typeparam>
+    /// <typeparam name="T2">The second argument's type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">The function of two arguments.</param>
+    /// <param name="items">Argument pairs.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="cancellationToken">Stops the map.</param>
+    /// <returns>The results, in input order.</returns>
+    public Task<TOut[]> StarMapAsync<T1, T2, TOut>(
+        Func<T1, T2, TOut> function,
+        IEnumerable<(T1, T2)> items,
+        int? chunkSize = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return MapAsync<(T1, T2), TOut>(pair => function(pair.Item1, pair.Item2), items, chunkSize, null, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="function"/> once in a worker process (Python's <c>apply_async</c>).</summary>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A static method, lambda or closure over shippable values.</param>
+    /// <param name="cancellationToken">Abandons the call.</param>
+    /// <returns>The function's result.</returns>
+    public async Task<TOut> ApplyAsync<TOut>(Func<TOut> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var results = await MapAsync<int, TOut>(_ => function(), [0], 1, null, cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
+    /// <summary>
+    /// Streams results in input order as they are ready (Python's <c>imap</c>). Lazy: the input is read
+    /// only as chunks are dispatched, and results not yet consumed are bounded, so an endless input
+    /// keeps memory flat.
+    /// </summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A static method, lambda or closure over shippable values.</param>
+    /// <param name="items">The input, possibly endless.</param>
+    /// <param name="chunkSize">Items per task; at least 1. Python's default is 1.</param>
+    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <returns>The results, in input order.</returns>
+    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Stream(function, chunkSize, ordered: true, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+    }
+
+    /// <summary>As <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,CancellationToken)"/>, over an asynchronous input.</summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">The function.</param>
+    /// <param name="items">The input, possibly endless.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <returns>The results, in input order.</returns>
+    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IAsyncEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Stream(function, chunkSize, ordered: true, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+    }
+
+    /// <summary>Streams results in the order they finish (Python's <c>imap_unordered</c>); lazy and bounded as <c>IMap</c>.</summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">The function.</param>
+    /// <param name="items">The input, possibly endless.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <returns>The results, in completion order.</returns>
+    public IAsyncEnumerable<TOut> IMapUnordered<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Stream(function, chunkSize, ordered: false, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+    }
+
+    /// <summary>The pids of the worker processes ready to take work now.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The pids, ascending.</returns>
+    public async Task<IReadOnlyList<int>> GetWorkerPidsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var status = await _router.Ask<PoolStatus>(GetPoolStatus.Instance, cancellationToken).ConfigureAwait(false);
+        return status.ReadyPids;
+    }
+
+    /// <summary>Takes no new work (Python's <c>close</c>); maps already running finish, then the workers exit.</summary>
+    /// <returns>A completed task.</returns>
+    public Task CloseAsync()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        {
+            _stopped = _router.Ask<PoolStopped>(ClosePool.Instance);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Waits for the workers to exit after <see cref="CloseAsync"/> or <see cref="TerminateAsync"/> (Python's <c>join</c>).</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when every worker has exited.</returns>
+    /// <exception cref="InvalidOperationException">The pool is still open.</exception>
+    public Task JoinAsync(CancellationToken cancellationToken = default) =>
+        (_stopped ?? throw new InvalidOperationException("Close or terminate the pool before joining it.")).WaitAsync(cancellationToken);
+
+    /// <summary>Fails running maps and ends every worker now (Python's <c>terminate</c>).</summary>
+    /// <returns>A task that completes when every worker has exited.</returns>
+    public Task TerminateAsync()
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 2)
+        {
+            _stopped = _router.Ask<PoolStopped>(TerminatePool.Instance);
+        }
+        return _stopped!;
+    }
+
+    /// <summary>Terminates the pool, as leaving Python's <c>with Pool()</c> does.</summary>
+    /// <returns>A task that completes when the workers have exited and the router has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await TerminateAsync().ConfigureAwait(false);
+        await _router.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    }
+
+    private Task<PoolStopped>? _stopped;
+
+    private int DefaultChunkSize(int count) => Math.Max(1, (int)Math.Ceiling(count / (4.0 * Processes)));
+
+    private async IAsyncEnumerable<TOut> Stream<TIn, TOut>(
+        Func<TIn, TOut> function,
+        int chunkSize,
+        bool ordered,
+        Func<MapFeeder<TIn>, CancellationToken, Task> feed,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var done in RunAsync(function, chunkSize, null, null, ordered, feed, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var segment in done.Segments)
+            {
+                foreach (var result in ChunkCodec.DecodeItems<TOut>(segment.Items))
+                {
+                    yield return result;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Submits a map and yields its finished chunks, in sequence order when <paramref name="ordered"/>.
+    /// Chunks read from the input but not yet yielded are bounded by tickets, which keeps a stream's memory flat.
+    /// </summary>
+    private async IAsyncEnumerable<ChunkDone> RunAsync<TIn, TOut>(
+        Func<TIn, TOut> function,
+        int chunkSize,
+        IProgress<MapProgress>? progress,
+        long? total,
+        bool ordered,
+        Func<MapFeeder<TIn>, CancellationToken, Task> feed,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var encoded = ValueCodec.Encode(function, "the map function");
+        var maxWindow = Math.Clamp(65_536 / chunkSize, 2, 1024);
+        var capacity = (Processes * maxWindow) + 2;
+        var job = new MapJob(Interlocked.Increment(ref s_lastMapId), encoded, chunkSize, capacity);
+        using var tickets = new SemaphoreSlim(capacity * 2);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var feeder = new MapFeeder<TIn>(job, _router, chunkSize, _maxPayloadBytes, tickets);
+        _router.Tell(new SubmitMap(job));
+        var feeding = feed(feeder, stop.Token);
+
+        var finished = false;
+        var waiting = new Dictionary<int, ChunkDone>();
+        var next = 0;
+        long done = 0;
+        try
+        {
+            await foreach (var chunk in job.Output.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!ordered)
+                {
+                    done += chunk.Count;
+                    progress?.Report(new MapProgress(done, total));
+                    yield return chunk;
+                    tickets.Release();
+                    continue;
+                }
+                waiting[chunk.Seq] = chunk;
+                while (waiting.Remove(next, out var ready))
+                {
+                    next++;
+                    done += ready.Count;
+                    progress?.Report(new MapProgress(done, total));
+                    yield return ready;
+                    tickets.Release();
+                }
+            }
+            finished = true;
+        }
+        finally
+        {
+            if (!finished)
+            {
+                _router.Tell(new CancelMap(job.Id));
+            }
+            await stop.CancelAsync().ConfigureAwait(false);
+            await feeding.ConfigureAwait(false);
+        }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _state) != 0)
+        {
+            throw new ObjectDisposedException(nameof(Pool), "The pool is closed or terminated: it takes no new work.");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using ActorParallel.Pooling;
+
+namespace ActorParallel;
+
+/// <summary>How a <see cref="Pool"/> runs, as the arguments of Python's <c>multiprocessing.Pool</c>.</summary>
+public sealed class PoolOptions
+{
+    /// <summary>The number of worker processes.</summary>
+    /// <value>The default value is <see cref="Environment.ProcessorCount"/>.</value>
+    public int Processes { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Runs once in each worker process before it takes work, as Python's <c>initializer</c>.</summary>
+    /// <value>The default value is <see langword="null"/> (none).</value>
+    public Delegate? Initializer { get; set; }
+
+    /// <summary>The arguments of <see cref="Initializer"/>, as Python's <c>initargs</c>.</summary>
+    /// <value>The default value is empty.</value>
+    public object?[] InitializerArgs { get; set; } = [];
+
+    /// <summary>
+    /// How many chunks a worker process runs before it is replaced by a fresh one, as Python's
+    /// <c>maxtasksperchild</c> (a chunk counts as one task). <see langword="null"/> keeps workers for the pool's life.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public int? MaxTasksPerChild { get; set; }
+
+    /// <summary>
+    /// How many times a chunk may be running on a worker process that dies before the map fails with
+    /// <see cref="WorkerLostException"/>; until then it is dispatched again to another worker.
+    /// </summary>
+    /// <value>The default value is 3.</value>
+    public int MaxChunkLosses { get; set; } = 3;
+
+    /// <summary>A name for the pool's worker processes.</summary>
+    /// <value>The default value is <c>"pool"</c>.</value>
+    public string Name { get; set; } = "pool";
+
+    internal PoolOptions Validated()
+    {
+        var problems = new List<string>();
+        if (Processes < 1)
+        {
+            problems.Add($"{nameof(Processes)} must be at least 1 (was {Processes}).");
+        }
+        if (MaxTasksPerChild is < 1)
+        {
+            problems.Add($"{nameof(MaxTasksPerChild)} must be at least 1, or null for no limit (was {MaxTasksPerChild}).");
+        }
+        if (MaxChunkLosses < 1)
+        {
+            problems.Add($"{nameof(MaxChunkLosses)} must be at least 1 (was {MaxChunkLosses}).");
+        }
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            problems.Add($"{nameof(Name)} must not be empty.");
+        }
+        if (InitializerArgs is null)
+        {
+            problems.Add($"{nameof(InitializerArgs)} must not be null.");
+        }
+        if (problems.Count > 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PoolOptions), "Invalid PoolOptions: " + string.Join(" ", problems));
+        }
+        var copy = (PoolOptions)MemberwiseClone();
+        copy.InitializerArgs = [.. InitializerArgs ?? []];
+        return copy;
+    }
+}
+
+/// <summary>The router's settings, derived once from <see cref="PoolOptions"/>.</summary>
+internal sealed record PoolSettings(
+    int Processes,
+    string Name,
+    byte[]? Initializer,
+    int? MaxTasksPerChild,
+    int MaxChunkLosses,
+    int MaxPayloadBytes);
+
+/// <summary>How far a map has got: items finished, and the total when it is known.</summary>
+/// <param name="Done">Items whose results are back.</param>
+/// <param name="Total">All items, or <see langword="null"/> for a stream of unknown length.</param>
+public readonly record struct MapProgress(long Done, long? Total);

@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+
+namespace ActorParallel.Pooling;
+
+/// <summary>Pool → router: run this map. Local to the driver (it carries the job's channels).</summary>
+internal sealed record SubmitMap(MapJob Job);
+
+/// <summary>Feeder → router: a map that was waiting for input has some.</summary>
+internal sealed record MapInputReady(long MapId);
+
+/// <summary>Consumer → router: the caller gave up on this map (cancelled, or failed on its side).</summary>
+internal sealed record CancelMap(long MapId);
+
+/// <summary>Pool → router: accept no more maps; when the running ones finish, let the workers exit. Replies <see cref="PoolStopped"/> once they have.</summary>
+internal sealed record ClosePool
+{
+    public static readonly ClosePool Instance = new();
+}
+
+/// <summary>Pool → router: fail running maps and end every worker now. Replies <see cref="PoolStopped"/>.</summary>
+internal sealed record TerminatePool
+{
+    public static readonly TerminatePool Instance = new();
+}
+
+/// <summary>Every worker process of the pool has exited.</summary>
+internal sealed record PoolStopped
+{
+    public static readonly PoolStopped Instance = new();
+}
+
+/// <summary>Asks the router for <see cref="PoolStatus"/>.</summary>
+internal sealed record GetPoolStatus
+{
+    public static readonly GetPoolStatus Instance = new();
+}
+
+/// <summary>The pool's workers: the pids of those ready to work, and how many processes it has started in all.</summary>
+internal sealed record PoolStatus(ImmutableArray<int> ReadyPids, int ProcessesStarted);

@@ -1,0 +1,424 @@
+using System.Collections.Immutable;
+using ActorParallel.Processes;
+using ActorParallel.Wire;
+using Akka.Actor;
+
+namespace ActorParallel.Pooling;
+
+/// <summary>
+/// Pool-map semantics over remote-deployed worker actors. Workers are fed by credit: each holds at
+/// most a map's window of chunks, refilled as results return, so an idle worker gets work and a slow
+/// one cannot hoard it; many small chunks travel in one message. The router learns of a worker's
+/// death from its supervisor (the OS parent), dispatches its chunks again and starts a replacement.
+/// </summary>
+internal sealed class PoolRouter : UntypedActor
+{
+    private const int StartFailuresAllowed = 3;
+
+    private readonly IActorRef _supervisor;
+    private readonly PoolSettings _settings;
+    private readonly Dictionary<long, WorkerSlot> _slots = [];
+    private readonly Dictionary<IActorRef, WorkerSlot> _slotsByActor = [];
+    private readonly List<MapJob> _jobs = [];
+    private readonly Dictionary<long, MapJob> _jobsById = [];
+    private readonly List<IActorRef> _stopWaiters = [];
+    private Exception? _broken;
+    private int _startFailuresInARow;
+    private int _processesStarted;
+    private bool _closing;
+    private bool _terminating;
+
+    public PoolRouter(IActorRef supervisor, PoolSettings settings)
+    {
+        _supervisor = supervisor;
+        _settings = settings;
+    }
+
+    public static Props Props(IActorRef supervisor, PoolSettings settings) =>
+        Akka.Actor.Props.Create(() => new PoolRouter(supervisor, settings));
+
+    protected override void PreStart()
+    {
+        for (var i = 0; i < _settings.Processes; i++)
+        {
+            StartWorker();
+        }
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case SubmitMap submit:
+                HandleSubmit(submit.Job);
+                break;
+            case MapInputReady ready:
+                if (_jobsById.TryGetValue(ready.MapId, out var readyJob))
+                {
+                    CompleteIfDone(readyJob);
+                }
+                Dispatch();
+                break;
+            case CancelMap cancel when _jobsById.TryGetValue(cancel.MapId, out var cancelled):
+                RemoveJob(cancelled);
+                Dispatch();
+                break;
+            case ChunkResults results:
+                HandleResults(results);
+                break;
+            case ChunkFailed failed:
+                HandleChunkFailed(failed);
+                break;
+            case InitializerFailed failed:
+                Break(new RemoteException(failed.Error, "The pool's initializer"));
+                break;
+            case ProcessStarted started when _slots.TryGetValue(started.ProcessId, out var slot):
+                slot.Pid = started.Pid;
+                break;
+            case ProcessStartFailed failed:
+                HandleStartFailed(failed);
+                break;
+            case WorkerReady ready:
+                HandleReady(ready);
+                break;
+            case ProcessExited exited:
+                HandleWorkerExit(exited);
+                break;
+            case ClosePool:
+                _closing = true;
+                _stopWaiters.Add(Sender);
+                RetireIdleWorkersIfClosed();
+                ReplyIfStopped();
+                break;
+            case TerminatePool:
+                HandleTerminate();
+                break;
+            case GetPoolStatus:
+                Sender.Tell(new PoolStatus(
+                    _slots.Values.Where(s => s.CanTakeWork).Select(s => s.Pid).Order().ToImmutableArray(),
+                    _processesStarted));
+                break;
+            case CancelMap or ProcessStarted or ProcessNotFound:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void StartWorker()
+    {
+        var spec = ProcessSpec.ForServing($"{_settings.Name}-worker-{++_processesStarted}");
+        _slots[spec.Id] = new WorkerSlot(spec.Id);
+        _supervisor.Tell(new StartProcess(spec));
+        _supervisor.Tell(new JoinProcess(spec.Id));
+    }
+
+    private void HandleSubmit(MapJob job)
+    {
+        if (_broken is not null || _closing || _terminating)
+        {
+            job.Fail(_broken ?? new InvalidOperationException(_terminating ? "The pool was terminated." : "The pool is closed: it takes no new work."));
+            return;
+        }
+        _jobs.Add(job);
+        _jobsById[job.Id] = job;
+        Dispatch();
+    }
+
+    private void HandleReady(WorkerReady ready)
+    {
+        if (!_slots.TryGetValue(ready.ProcessId, out var slot))
+        {
+            return;
+        }
+        slot.Actor = ready.Worker;
+        slot.WasReady = true;
+        _slotsByActor[ready.Worker] = slot;
+        if (_settings.Initializer is { } initializer)
+        {
+            ready.Worker.Tell(new RunInitializer(initializer));
+        }
+        if (_closing)
+        {
+            RetireIdleWorkersIfClosed();
+            return;
+        }
+        Dispatch();
+    }
+
+    private void HandleResults(ChunkResults results)
+    {
+        if (!_slotsByActor.TryGetValue(Sender, out var slot))
+        {
+            return;
+        }
+        _startFailuresInARow = 0;
+        _jobsById.TryGetValue(results.MapId, out var job);
+        var finished = 0;
+        foreach (var segment in results.Results)
+        {
+            if (!slot.InFlight.TryGetValue((results.MapId, segment.Seq), out var chunk))
+            {
+                continue;
+            }
+            (chunk.Segments ??= []).Add(segment);
+            chunk.ItemsReceived += segment.ItemCount;
+            if (chunk.ItemsReceived < chunk.Count)
+            {
+                continue;
+            }
+            slot.InFlight.Remove((results.MapId, segment.Seq));
+            slot.TasksDone++;
+            finished++;
+            if (job is not null)
+            {
+                job.InFlight--;
+                if (job.Finished.Add(chunk.Seq))
+                {
+                    job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [.. chunk.Segments]));
+                }
+            }
+        }
+        if (job is not null && finished > 0)
+        {
+            var micros = (double)results.ComputeMicros / finished;
+            job.MicrosPerChunk = job.MicrosPerChunk <= 0 ? micros : (0.7 * job.MicrosPerChunk) + (0.3 * micros);
+            CompleteIfDone(job);
+        }
+        RetireIfDone(slot);
+        Dispatch();
+    }
+
+    private void HandleChunkFailed(ChunkFailed failed)
+    {
+        if (!_slotsByActor.TryGetValue(Sender, out var slot))
+        {
+            return;
+        }
+        slot.InFlight.Remove((failed.MapId, failed.Seq), out var chunk);
+        if (_jobsById.TryGetValue(failed.MapId, out var job))
+        {
+            job.InFlight--;
+            var context = chunk is not null && failed.ItemIndex >= 0
+                ? $"Item {chunk.Offset + failed.ItemIndex} of the map"
+                : $"Chunk {failed.Seq} of the map";
+            var itemIndex = chunk is not null && failed.ItemIndex >= 0 ? chunk.Offset + failed.ItemIndex : (int?)null;
+            job.Fail(new RemoteException(failed.Error, context) { ItemIndex = itemIndex });
+            RemoveJob(job);
+        }
+        RetireIfDone(slot);
+        Dispatch();
+    }
+
+    private void HandleStartFailed(ProcessStartFailed failed)
+    {
+        _slots.Remove(failed.ProcessId);
+        if (++_startFailuresInARow >= StartFailuresAllowed)
+        {
+            Break(new InvalidOperationException($"The pool cannot start worker processes: {failed.Reason}"));
+            return;
+        }
+        StartWorker();
+    }
+
+    private void HandleWorkerExit(ProcessExited exited)
+    {
+        if (!_slots.Remove(exited.ProcessId, out var slot))
+        {
+            return;
+        }
+        if (slot.Actor is not null)
+        {
+            _slotsByActor.Remove(slot.Actor);
+        }
+        if (!slot.WasReady && !_terminating && ++_startFailuresInARow >= StartFailuresAllowed)
+        {
+            Break(new InvalidOperationException($"Pool worker processes exit before they are ready (last exit code {exited.ExitCode})."));
+        }
+        foreach (var ((mapId, _), chunk) in slot.InFlight)
+        {
+            if (!_jobsById.TryGetValue(mapId, out var job))
+            {
+                continue;
+            }
+            job.InFlight--;
+            if (++chunk.Losses >= _settings.MaxChunkLosses)
+            {
+                job.Fail(new WorkerLostException(
+                    $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running when its worker process died, " +
+                    $"{chunk.Losses} times (last exit code {exited.ExitCode}); it is not dispatched again.", chunk.Offset, chunk.Count));
+                RemoveJob(job);
+                continue;
+            }
+            job.Retry.Enqueue(chunk);
+        }
+        if (!_terminating && _broken is null && !(_closing && _jobs.Count == 0))
+        {
+            StartWorker();
+        }
+        Dispatch();
+        ReplyIfStopped();
+    }
+
+    private void HandleTerminate()
+    {
+        _terminating = true;
+        _stopWaiters.Add(Sender);
+        foreach (var job in _jobs.ToList())
+        {
+            job.Fail(new OperationCanceledException("The pool was terminated."));
+            RemoveJob(job);
+        }
+        foreach (var slot in _slots.Values)
+        {
+            _supervisor.Tell(new TerminateProcess(slot.ProcessId));
+        }
+        ReplyIfStopped();
+    }
+
+    private void Dispatch()
+    {
+        if (_jobs.Count == 0)
+        {
+            return;
+        }
+        foreach (var slot in _slots.Values)
+        {
+            if (!slot.CanTakeWork)
+            {
+                continue;
+            }
+            foreach (var job in _jobs)
+            {
+                if (slot.InFlight.Count >= job.Window)
+                {
+                    break;
+                }
+                SendBatch(slot, job);
+            }
+        }
+    }
+
+    private void SendBatch(WorkerSlot slot, MapJob job)
+    {
+        var batch = ImmutableArray.CreateBuilder<ChunkPayload>();
+        var bytes = 0;
+        while (slot.InFlight.Count < job.Window && bytes < _settings.MaxPayloadBytes && TryTake(job, out var chunk))
+        {
+            if (bytes > 0 && bytes + chunk.Items.Length > _settings.MaxPayloadBytes)
+            {
+                job.Retry.Enqueue(chunk);
+                break;
+            }
+            batch.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
+            slot.InFlight[(job.Id, chunk.Seq)] = chunk;
+            job.InFlight++;
+            bytes += chunk.Items.Length;
+        }
+        if (batch.Count == 0)
+        {
+            CompleteIfDone(job);
+            return;
+        }
+        var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
+        slot.Actor!.Tell(new RunChunks(job.Id, function, batch.ToImmutable()), Self);
+    }
+
+    private static bool TryTake(MapJob job, out PendingChunk chunk)
+    {
+        if (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
+        {
+            return true;
+        }
+        // Mark first, then look again: a chunk written in between is either seen here or wakes us.
+        job.MarkStarved();
+        return job.Input.Reader.TryRead(out chunk!);
+    }
+
+    private void CompleteIfDone(MapJob job)
+    {
+        var input = job.Input.Reader.Completion;
+        if (!input.IsCompleted || job.Retry.Count > 0 || job.InFlight > 0)
+        {
+            return;
+        }
+        if (input.IsCompletedSuccessfully)
+        {
+            job.Output.Writer.TryComplete();
+        }
+        RemoveJob(job);
+    }
+
+    private void RemoveJob(MapJob job)
+    {
+        if (!_jobsById.Remove(job.Id))
+        {
+            return;
+        }
+        _jobs.Remove(job);
+        foreach (var slot in _slots.Values.ToList())
+        {
+            foreach (var key in slot.InFlight.Keys.Where(k => k.MapId == job.Id).ToList())
+            {
+                slot.InFlight.Remove(key);
+            }
+            if (slot.KnownMaps.Remove(job.Id))
+            {
+                slot.Actor?.Tell(new AbandonMap(job.Id), Self);
+            }
+            RetireIfDone(slot);
+        }
+        RetireIdleWorkersIfClosed();
+    }
+
+    private void RetireIfDone(WorkerSlot slot)
+    {
+        if (_settings.MaxTasksPerChild is { } max && slot.TasksDone >= max && !slot.Retiring)
+        {
+            slot.Retiring = true;
+            if (!_closing && !_terminating)
+            {
+                StartWorker();
+            }
+        }
+        if (slot.Retiring && slot.InFlight.Count == 0 && slot.Actor is { } actor)
+        {
+            actor.Tell(new ExitWorker(ExitCodes.Success), Self);
+            slot.Actor = null;
+            _slotsByActor.Remove(actor);
+        }
+    }
+
+    private void RetireIdleWorkersIfClosed()
+    {
+        if (!_closing || _jobs.Count > 0)
+        {
+            return;
+        }
+        foreach (var slot in _slots.Values)
+        {
+            slot.Retiring = true;
+            RetireIfDone(slot);
+        }
+    }
+
+    private void Break(Exception error)
+    {
+        _broken ??= error;
+        foreach (var job in _jobs.ToList())
+        {
+            job.Fail(error);
+            RemoveJob(job);
+        }
+    }
+
+    private void ReplyIfStopped()
+    {
+        if ((_closing || _terminating) && _slots.Count == 0)
+        {
+            _stopWaiters.ForEach(waiter => waiter.Tell(PoolStopped.Instance));
+            _stopWaiters.Clear();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Akka.Actor;
+
+namespace ActorParallel.Pooling;
+
+/// <summary>The router's view of one pool worker process: what it holds and whether it may take more.</summary>
+internal sealed class WorkerSlot(long processId)
+{
+    public long ProcessId { get; } = processId;
+
+    public int Pid { get; set; }
+
+    /// <summary>The remote-deployed worker actor; <see langword="null"/> until the process is ready.</summary>
+    public IActorRef? Actor { get; set; }
+
+    /// <summary>Chunks sent to this worker and not yet finished, by map and sequence number.</summary>
+    public Dictionary<(long MapId, int Seq), PendingChunk> InFlight { get; } = [];
+
+    /// <summary>Maps whose function this worker has already been sent.</summary>
+    public HashSet<long> KnownMaps { get; } = [];
+
+    /// <summary>Chunks finished, for <see cref="PoolOptions.MaxTasksPerChild"/>.</summary>
+    public int TasksDone { get; set; }
+
+    /// <summary>Takes no more chunks: it exits once it has finished what it holds.</summary>
+    public bool Retiring { get; set; }
+
+    /// <summary>Became ready at some point (a process that exits before that failed to start).</summary>
+    public bool WasReady { get; set; }
+
+    public bool CanTakeWork => Actor is not null && !Retiring;
+}
