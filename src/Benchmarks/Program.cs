@@ -1,1 +1,7 @@
-Console.WriteLine("benchmarks: see the benchmarks issue");
+using ActorParallel;
+using ActorParallel.Benchmarks;
+
+// Pool workers re-enter this program.
+Worker.EnterIfWorker();
+
+return await BenchmarkCommand.RunAsync(args);

@@ -3,10 +3,11 @@ namespace ActorParallel.Samples;
 /// <summary>Runs the sample named on the command line, or every sample when none is named.</summary>
 internal static class SampleRunner
 {
-    private static readonly (string Name, string Description, Func<Task> Run)[] Samples =
+    private static readonly (string Name, string Description, Func<string[], Task> Run)[] Samples =
     [
-        ("processes", "seed examples 1 and 2: start five processes, join them", ProcessesSample.RunAsync),
-        ("pool-map", "seed example 4: Pool(4).map(square, range(10))", PoolMapSample.RunAsync),
+        ("processes", "seed examples 1 and 2: start five processes, join them", _ => ProcessesSample.RunAsync()),
+        ("pool-map", "seed example 4: Pool(4).map(square, range(10))", _ => PoolMapSample.RunAsync()),
+        ("batch", "a supervised batch job that survives a killed worker [--items N] [--delay-ms D]", BatchSample.RunAsync),
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -32,7 +33,7 @@ internal static class SampleRunner
             {
                 Console.WriteLine($"== {sample.Name}");
             }
-            await sample.Run();
+            await sample.Run(args.Skip(1).ToArray());
         }
         return 0;
     }

@@ -84,8 +84,9 @@ internal sealed class ChunkExecutor : IDisposable
             return;
         }
         var results = ImmutableArray.CreateBuilder<ChunkPayload>(batch.Chunks.Length);
-        var started = Stopwatch.GetTimestamp();
-        var lastFlush = started;
+        var segments = new List<ChunkPayload>(1);
+        var pendingBytes = 0L;
+        var lastFlush = Stopwatch.GetTimestamp();
         foreach (var chunk in batch.Chunks)
         {
             if (_abandoned.ContainsKey(batch.MapId))
@@ -94,7 +95,8 @@ internal sealed class ChunkExecutor : IDisposable
             }
             try
             {
-                runner.Run(chunk, _maxPayloadBytes, results);
+                segments.Clear();
+                runner.Run(chunk, _maxPayloadBytes, segments);
             }
             catch (Exception exception)
             {
@@ -104,9 +106,21 @@ internal sealed class ChunkExecutor : IDisposable
                 router.Tell(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), _self);
                 return;
             }
+            foreach (var segment in segments)
+            {
+                // One message must stay under the frame: send what is pending before it would not.
+                if (pendingBytes + segment.Items.Length > _maxPayloadBytes)
+                {
+                    Flush(batch.MapId, results, ref lastFlush, router);
+                    pendingBytes = 0;
+                }
+                results.Add(segment);
+                pendingBytes += segment.Items.Length;
+            }
             if (Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
             {
                 Flush(batch.MapId, results, ref lastFlush, router);
+                pendingBytes = 0;
             }
         }
         Flush(batch.MapId, results, ref lastFlush, router);

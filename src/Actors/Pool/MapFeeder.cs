@@ -14,7 +14,7 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
     private long _offset;
 
     public Task RunAsync(IEnumerable<TIn> items, CancellationToken cancellationToken) =>
-        Task.Run(() => GuardAsync(() => items is IReadOnlyList<TIn> list ? FeedListAsync(list, cancellationToken) : FeedAsync(Async(items), cancellationToken)), CancellationToken.None);
+        Task.Run(() => GuardAsync(() => items is IReadOnlyList<TIn> list ? FeedListAsync(list, cancellationToken) : FeedEnumerableAsync(items, cancellationToken)), CancellationToken.None);
 
     public Task RunAsync(IAsyncEnumerable<TIn> items, CancellationToken cancellationToken) =>
         Task.Run(() => GuardAsync(() => FeedAsync(items, cancellationToken)), CancellationToken.None);
@@ -42,6 +42,25 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
             var count = Math.Min(chunkSize, list.Count - start);
             var chunk = array is not null ? array[start..(start + count)] : Slice(list, start, count);
             await EmitAsync(chunk, 0, count, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FeedEnumerableAsync(IEnumerable<TIn> items, CancellationToken cancellationToken)
+    {
+        var buffer = new List<TIn>(Math.Min(chunkSize, 4096));
+        foreach (var item in items)
+        {
+            buffer.Add(item);
+            if (buffer.Count == chunkSize)
+            {
+                var chunk = buffer.ToArray();
+                buffer.Clear();
+                await EmitAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        if (buffer.Count > 0)
+        {
+            await EmitAsync(buffer.ToArray(), 0, buffer.Count, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -98,14 +117,5 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
             chunk[index] = list[start + index];
         }
         return chunk;
-    }
-
-    private static async IAsyncEnumerable<TIn> Async(IEnumerable<TIn> items)
-    {
-        foreach (var item in items)
-        {
-            yield return item;
-        }
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 }

@@ -35,13 +35,14 @@ internal sealed record ChunkDone(int Seq, int Offset, int Count, ImmutableArray<
 /// </summary>
 internal sealed class MapJob
 {
+    private static long s_lastId;
     private int _starved;
 
     public MapJob(long id, byte[] function, int chunkSize, int inputCapacity)
     {
         Id = id;
         Function = function;
-        MaxWindow = Math.Clamp(65_536 / Math.Max(1, chunkSize), 2, 1024);
+        MaxWindow = MaxWindowFor(chunkSize);
         Input = Channel.CreateBounded<PendingChunk>(new BoundedChannelOptions(inputCapacity)
         {
             SingleReader = true,
@@ -51,6 +52,11 @@ internal sealed class MapJob
     }
 
     public long Id { get; }
+
+    public static long NextId() => Interlocked.Increment(ref s_lastId);
+
+    /// <summary>At most about 64 Ki items, and between 2 and 1,024 chunks, in flight per worker.</summary>
+    public static int MaxWindowFor(int chunkSize) => Math.Clamp(65_536 / Math.Max(1, chunkSize), 2, 1024);
 
     public byte[] Function { get; }
 

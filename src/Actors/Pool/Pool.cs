@@ -15,7 +15,6 @@ namespace ActorParallel;
 /// </summary>
 public sealed class Pool : IAsyncDisposable
 {
-    private static long s_lastMapId;
     private static int s_lastPoolId;
 
     private readonly ParallelRuntime _runtime;
@@ -78,7 +77,8 @@ public sealed class Pool : IAsyncDisposable
         var list = items as IReadOnlyList<TIn> ?? items.ToArray();
         var size = chunkSize ?? DefaultChunkSize(list.Count);
         var results = new TOut[list.Count];
-        await foreach (var done in RunAsync(function, size, progress, list.Count, ordered: false, (feeder, token) => feeder.RunAsync(list, token), cancellationToken).ConfigureAwait(false))
+        await using var run = Start(function, size, ordered: false, progress, list.Count, (feeder, token) => feeder.RunAsync(list, token), cancellationToken);
+        while (await run.NextAsync(cancellationToken).ConfigureAwait(false) is { } done)
         {
             foreach (var segment in done.Segments)
             {
@@ -223,7 +223,8 @@ public sealed class Pool : IAsyncDisposable
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var done in RunAsync(function, chunkSize, null, null, ordered, feed, cancellationToken).ConfigureAwait(false))
+        await using var run = Start(function, chunkSize, ordered, null, null, feed, cancellationToken);
+        while (await run.NextAsync(cancellationToken).ConfigureAwait(false) is { } done)
         {
             foreach (var segment in done.Segments)
             {
@@ -235,71 +236,21 @@ public sealed class Pool : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Submits a map and yields its finished chunks, in sequence order when <paramref name="ordered"/>.
-    /// Chunks read from the input but not yet yielded are bounded by tickets, which keeps a stream's memory flat.
-    /// </summary>
-    private async IAsyncEnumerable<ChunkDone> RunAsync<TIn, TOut>(
+    private MapRun<TIn> Start<TIn, TOut>(
         Func<TIn, TOut> function,
         int chunkSize,
+        bool ordered,
         IProgress<MapProgress>? progress,
         long? total,
-        bool ordered,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-
         var encoded = ValueCodec.Encode(function, "the map function");
-        var maxWindow = Math.Clamp(65_536 / chunkSize, 2, 1024);
-        var capacity = (Processes * maxWindow) + 2;
-        var job = new MapJob(Interlocked.Increment(ref s_lastMapId), encoded, chunkSize, capacity);
-        using var tickets = new SemaphoreSlim(capacity * 2);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var feeder = new MapFeeder<TIn>(job, _router, chunkSize, _maxPayloadBytes, tickets);
-        _router.Tell(new SubmitMap(job));
-        var feeding = feed(feeder, stop.Token);
-
-        var finished = false;
-        var waiting = new Dictionary<int, ChunkDone>();
-        var next = 0;
-        long done = 0;
-        try
-        {
-            await foreach (var chunk in job.Output.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (!ordered)
-                {
-                    done += chunk.Count;
-                    progress?.Report(new MapProgress(done, total));
-                    yield return chunk;
-                    tickets.Release();
-                    continue;
-                }
-                waiting[chunk.Seq] = chunk;
-                while (waiting.Remove(next, out var ready))
-                {
-                    next++;
-                    done += ready.Count;
-                    progress?.Report(new MapProgress(done, total));
-                    yield return ready;
-                    tickets.Release();
-                }
-            }
-            finished = true;
-        }
-        finally
-        {
-            if (!finished)
-            {
-                _router.Tell(new CancelMap(job.Id));
-            }
-            await stop.CancelAsync().ConfigureAwait(false);
-            await feeding.ConfigureAwait(false);
-        }
+        return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, feed, cancellationToken);
     }
 
     private void ThrowIfDisposed()

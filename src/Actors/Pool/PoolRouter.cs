@@ -291,7 +291,7 @@ internal sealed class PoolRouter : UntypedActor
             }
             foreach (var job in _jobs)
             {
-                if (slot.InFlight.Count >= job.Window)
+                if (Credit(slot, job) <= 0)
                 {
                     break;
                 }
@@ -304,7 +304,7 @@ internal sealed class PoolRouter : UntypedActor
     {
         var batch = ImmutableArray.CreateBuilder<ChunkPayload>();
         var bytes = 0;
-        while (slot.InFlight.Count < job.Window && bytes < _settings.MaxPayloadBytes && TryTake(job, out var chunk))
+        while (Credit(slot, job) > 0 && bytes < _settings.MaxPayloadBytes && TryTake(job, out var chunk))
         {
             if (bytes > 0 && bytes + chunk.Items.Length > _settings.MaxPayloadBytes)
             {
@@ -323,6 +323,13 @@ internal sealed class PoolRouter : UntypedActor
         }
         var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
         slot.Actor!.Tell(new RunChunks(job.Id, function, batch.ToImmutable()), Self);
+    }
+
+    /// <summary>How many more chunks of <paramref name="job"/> the worker may hold: its window, and no more tasks than its life has left.</summary>
+    private int Credit(WorkerSlot slot, MapJob job)
+    {
+        var credit = job.Window - slot.InFlight.Count;
+        return _settings.MaxTasksPerChild is { } max ? Math.Min(credit, max - slot.TasksDone - slot.InFlight.Count) : credit;
     }
 
     private static bool TryTake(MapJob job, out PendingChunk chunk)

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ActorParallel.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare]</c>:
+/// runs the workloads and prints one JSON line each; with <c>--compare</c> it runs CPython's
+/// mp_bench.py with the same arguments, alternating workload by workload, and prints the ratios.
+/// </summary>
+internal static class BenchmarkCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var only = new List<string>();
+        var processes = 2;
+        var scale = 1.0;
+        var compare = false;
+        string? python = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--only": only.Add(args[++i]); break;
+                case "--processes": processes = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--scale": scale = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--compare": compare = true; break;
+                case "--python-script": python = args[++i]; break;
+                case "-h" or "--help":
+                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--python-script PATH]");
+                    Console.WriteLine($"workloads: {string.Join(", ", Workloads.Names)}");
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"Unknown argument '{args[i]}'; see --help.");
+                    return 2;
+            }
+        }
+        var unknown = only.Except(Workloads.Names).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"Unknown workload(s): {string.Join(", ", unknown)}. Workloads: {string.Join(", ", Workloads.Names)}.");
+            return 2;
+        }
+        var selected = Workloads.Names.Where(n => only.Count == 0 || only.Contains(n)).ToList();
+        python ??= FindPythonScript();
+        if (compare && python is null)
+        {
+            Console.Error.WriteLine("--compare needs shared/peers/python/mp_bench.py (or --python-script PATH).");
+            return 2;
+        }
+
+        var comparisons = new List<(Row Ours, Row? Theirs)>();
+        foreach (var name in selected)
+        {
+            var ours = await Workloads.RunAsync(name, processes, scale);
+            Console.WriteLine(ours.ToJson());
+            Row? theirs = null;
+            if (compare)
+            {
+                theirs = RunPython(python!, name, processes, scale);
+                if (theirs is not null)
+                {
+                    Console.WriteLine(theirs.ToJson());
+                }
+            }
+            comparisons.Add((ours, theirs));
+        }
+        if (compare)
+        {
+            Report.Print(comparisons, processes);
+        }
+        return 0;
+    }
+
+    private static Row? RunPython(string script, string name, int processes, double scale)
+    {
+        var startInfo = new ProcessStartInfo("python3") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { script, "--only", name, "--processes", processes.ToString(CultureInfo.InvariantCulture), "--scale", scale.ToString(CultureInfo.InvariantCulture) })
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(startInfo)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith('{'));
+        return line is null ? null : Row.Parse(line);
+    }
+
+    private static string? FindPythonScript()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "shared", "peers", "python", "mp_bench.py");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+
+namespace ActorParallel.Benchmarks;
+
+/// <summary>
+/// The workloads of shared/peers/python/mp_bench.py, with the same names, item counts and
+/// 2-worker default, run through ActorParallel.
+/// </summary>
+internal static class Workloads
+{
+    public static readonly string[] Names =
+        ["pool_startup", "pool_map", "pool_map_chunksize1", "pool_imap_stream", "cpu_speedup"];
+
+    public static async Task<Row> RunAsync(string name, int processes, double scale) => name switch
+    {
+        "pool_startup" => await PoolStartup(processes),
+        "pool_map" => await PoolMap(processes, (int)(1_000_000 * scale)),
+        "pool_map_chunksize1" => await PoolMapChunkSize1(processes, (int)(100_000 * scale)),
+        "pool_imap_stream" => await PoolImapStream(processes, (int)(1_000_000 * scale)),
+        "cpu_speedup" => await CpuSpeedup(processes, 8, (int)(120_000 * scale)),
+        _ => throw new ArgumentException($"Unknown workload '{name}'. Workloads: {string.Join(", ", Names)}."),
+    };
+
+    public static int Square(int x) => x * x;
+
+    public static long SquareLong(int x) => (long)x * x;
+
+    /// <summary>The same trial division as mp_bench.py's count_primes.</summary>
+    public static int CountPrimes(int limit)
+    {
+        var count = 0;
+        for (var n = 2; n < limit; n++)
+        {
+            var r = (int)Math.Sqrt(n);
+            var prime = true;
+            for (var d = 2; d <= r; d++)
+            {
+                if (n % d == 0)
+                {
+                    prime = false;
+                    break;
+                }
+            }
+            if (prime)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static async Task<Row> PoolStartup(int processes)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var pool = new Pool(processes);
+        await pool.MapAsync(Square, Enumerable.Range(0, processes), chunkSize: 1);
+        return Row.Of("pool_startup", processes, watch.Elapsed, ("processes", processes));
+    }
+
+    private static async Task<Row> PoolMap(int processes, int n)
+    {
+        await using var pool = new Pool(processes);
+        await pool.MapAsync(Square, Enumerable.Range(0, 1000));
+        var input = Enumerable.Range(0, n).ToArray();
+        var watch = Stopwatch.StartNew();
+        var result = await pool.MapAsync(SquareLong, input);
+        var elapsed = watch.Elapsed;
+        Check(result.Length == n && result[^1] == (long)(n - 1) * (n - 1), "pool_map results");
+        return Row.Of("pool_map", n, elapsed, ("processes", processes), ("chunksize", "default"));
+    }
+
+    private static async Task<Row> PoolMapChunkSize1(int processes, int n)
+    {
+        await using var pool = new Pool(processes);
+        await pool.MapAsync(Square, Enumerable.Range(0, 1000));
+        var input = Enumerable.Range(0, n).ToArray();
+        var watch = Stopwatch.StartNew();
+        var result = await pool.MapAsync(Square, input, chunkSize: 1);
+        var elapsed = watch.Elapsed;
+        Check(result.Length == n && result[^1] == (n - 1) * (n - 1), "pool_map_chunksize1 results");
+        return Row.Of("pool_map_chunksize1", n, elapsed, ("processes", processes), ("chunksize", 1));
+    }
+
+    private static async Task<Row> PoolImapStream(int processes, int n)
+    {
+        await using var pool = new Pool(processes);
+        var watch = Stopwatch.StartNew();
+        long total = 0;
+        await foreach (var value in pool.IMap(SquareLong, Generate(n), chunkSize: 1000))
+        {
+            total += value;
+        }
+        var elapsed = watch.Elapsed;
+        long expected = 0;
+        for (long i = 0; i < n; i++)
+        {
+            expected += i * i;
+        }
+        Check(total == expected, "pool_imap_stream sum");
+        return Row.Of("pool_imap_stream", n, elapsed, ("processes", processes), ("chunksize", 1000));
+    }
+
+    private static async Task<Row> CpuSpeedup(int processes, int items, int limit)
+    {
+        var watch = Stopwatch.StartNew();
+        var sequential = Enumerable.Range(0, items).Select(_ => CountPrimes(limit)).ToArray();
+        var sequentialTime = watch.Elapsed;
+
+        watch.Restart();
+        var inProcess = new int[items];
+        Parallel.For(0, items, new ParallelOptions { MaxDegreeOfParallelism = processes }, i => inProcess[i] = CountPrimes(limit));
+        var parallelForTime = watch.Elapsed;
+
+        await using var pool = new Pool(processes);
+        await pool.MapAsync(Square, Enumerable.Range(0, processes), chunkSize: 1);
+        watch.Restart();
+        var parallel = await pool.MapAsync(CountPrimes, Enumerable.Repeat(limit, items).ToArray(), chunkSize: 1);
+        var parallelTime = watch.Elapsed;
+        Check(parallel.SequenceEqual(sequential) && inProcess.SequenceEqual(sequential), "cpu_speedup results");
+        return Row.Of("cpu_speedup", items, parallelTime,
+            ("processes", processes),
+            ("sequential_seconds", Math.Round(sequentialTime.TotalSeconds, 6)),
+            ("speedup", Math.Round(sequentialTime / parallelTime, 3)),
+            ("parallel_for_seconds", Math.Round(parallelForTime.TotalSeconds, 6)),
+            ("vs_parallel_for", Math.Round(parallelForTime / parallelTime, 3)),
+            ("limit", limit));
+    }
+
+    private static IEnumerable<int> Generate(int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            yield return i;
+        }
+    }
+
+    private static void Check(bool ok, string what)
+    {
+        if (!ok)
+        {
+            throw new InvalidOperationException($"Wrong {what}.");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using ActorParallel.Tests.Support;
+using ActorParallel.Wire;
+
+namespace ActorParallel.Tests.Pool;
+
+/// <summary>Pools that are killed into, closed, terminated, recycled: each test has its own.</summary>
+public sealed class PoolLifecycleTests : RuntimeFixture
+{
+    private static readonly TimeSpan MapBound = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task MapAsync_WorkerSigkilledMidMap_CompletesWithExactOrderedResultsOverSeveralRounds()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        for (var round = 0; round < 3; round++)
+        {
+            var killed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var pids = await pool.GetWorkerPidsAsync();
+            var progress = new InlineProgress(p =>
+            {
+                if (p.Done >= 40 + (round * 30) && !killed.Task.IsCompleted)
+                {
+                    var pid = pids.Count > 0 ? pids[round % pids.Count] : 0;
+                    killed.TrySetResult(pid);
+                    OsProcesses.KillQuietly(pid);
+                }
+            });
+
+            var results = await pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 400), chunkSize: 2, progress).WaitAsync(MapBound);
+
+            Assert.Equal(Enumerable.Range(0, 400).Select(PoolTargets.Square), results);
+            Assert.True(killed.Task.IsCompleted, $"round {round}: no worker was killed");
+            Assert.False(OsProcesses.IsAlive(await killed.Task));
+        }
+        var after = await WaitForWorkers(pool, 2);
+        Assert.Equal(2, after.Count);
+    }
+
+    [Fact]
+    public async Task MapAsync_PoisonItemKillsEveryWorkerItRunsOn_FailsNamingTheChunkAndPoolRecovers()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxChunkLosses = 3 });
+
+        var error = await Assert.ThrowsAsync<WorkerLostException>(() => pool.MapAsync(PoolTargets.DieOnFive, Enumerable.Range(0, 10), chunkSize: 1).WaitAsync(MapBound));
+
+        Assert.Equal(5, error.FirstItem);
+        Assert.Equal(1, error.ItemCount);
+        Assert.Contains("3 times", error.Message);
+        Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(MapBound));
+    }
+
+    [Fact]
+    public async Task Initializer_RunsOncePerWorkerProcessBeforeWork()
+    {
+        var folder = ScratchFile("init");
+        Directory.CreateDirectory(folder);
+        await using var pool = Runtime.CreatePool(new PoolOptions
+        {
+            Processes = 2,
+            Initializer = PoolTargets.MarkInitialized,
+            InitializerArgs = [folder],
+        });
+
+        var workers = await WaitForWorkers(pool, 2);
+        var pids = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 50), chunkSize: 1).WaitAsync(MapBound);
+
+        var initialized = Directory.GetFiles(folder).ToDictionary(f => int.Parse(Path.GetFileName(f)["init-".Length..]), File.ReadAllLines);
+        Assert.Equal(workers.Order(), initialized.Keys.Order());
+        Assert.All(initialized.Values, lines => Assert.Single(lines));
+        Assert.All(pids.Distinct(), pid => Assert.Contains(pid, initialized.Keys));
+    }
+
+    [Fact]
+    public async Task Initializer_Throws_MapFailsWithTheInitializersError()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, Initializer = TestTargets.Throw, InitializerArgs = ["no setup"] });
+
+        var error = await Assert.ThrowsAsync<RemoteException>(() => pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 10)).WaitAsync(MapBound));
+
+        Assert.Equal("no setup", error.RemoteMessage);
+        Assert.Contains("initializer", error.Message);
+    }
+
+    [Fact]
+    public async Task MaxTasksPerChild_ReplacesWorkersSoPidsChange()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxTasksPerChild = 2 });
+
+        var pids = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 12), chunkSize: 1).WaitAsync(MapBound);
+
+        Assert.True(pids.Distinct().Count() >= 6, $"12 tasks at 2 per child need at least 6 processes, saw {pids.Distinct().Count()}");
+        Assert.All(pids.GroupBy(p => p), g => Assert.True(g.Count() <= 2, $"pid {g.Key} ran {g.Count()} tasks"));
+    }
+
+    [Fact]
+    public async Task TerminateAsync_DuringMap_FailsTheMapEndsWorkersAndRefusesNewWork()
+    {
+        var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var pids = await WaitForWorkers(pool, 2);
+        var map = pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 5_000), chunkSize: 1);
+
+        await pool.TerminateAsync().WaitAsync(MapBound);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => map.WaitAsync(MapBound));
+        Assert.True(await OsProcesses.AllGoneWithin(pids, TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.MapAsync(PoolTargets.Square, [1]));
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AwaitUsing_EndsWorkers()
+    {
+        IReadOnlyList<int> pids;
+        await using (var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 }))
+        {
+            await pool.MapAsync(PoolTargets.Square, [1, 2, 3]).WaitAsync(MapBound);
+            pids = await WaitForWorkers(pool, 2);
+        }
+
+        Assert.True(await OsProcesses.AllGoneWithin(pids, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task CloseAsync_ThenJoinAsync_FinishesRunningMapThenWorkersExit()
+    {
+        var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var pids = await WaitForWorkers(pool, 2);
+        var map = pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 100), chunkSize: 5);
+
+        await pool.CloseAsync();
+        await pool.JoinAsync().WaitAsync(MapBound);
+
+        Assert.Equal(Enumerable.Range(0, 100).Select(PoolTargets.Square), await map.WaitAsync(MapBound));
+        Assert.True(await OsProcesses.AllGoneWithin(pids, TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.MapAsync(PoolTargets.Square, [1]));
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task JoinAsync_OpenPool_ThrowsInvalidOperation()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pool.JoinAsync());
+    }
+
+    [Theory]
+    [InlineData(0, null, 3)]
+    [InlineData(-2, null, 3)]
+    [InlineData(2, 0, 3)]
+    [InlineData(2, null, 0)]
+    public void Create_InvalidOptions_ThrowsArgumentOutOfRangeNamingTheProblem(int processes, int? maxTasksPerChild, int maxChunkLosses)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            Runtime.CreatePool(new PoolOptions { Processes = processes, MaxTasksPerChild = maxTasksPerChild, MaxChunkLosses = maxChunkLosses }));
+
+        Assert.Contains("must be at least 1", error.Message);
+    }
+
+    private static async Task<IReadOnlyList<int>> WaitForWorkers(ActorParallel.Pool pool, int count)
+    {
+        var deadline = DateTime.UtcNow + MapBound;
+        while (true)
+        {
+            // Running a chunk on each worker is the event that says they are up.
+            await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, count), chunkSize: 1).WaitAsync(MapBound);
+            var pids = await pool.GetWorkerPidsAsync();
+            if (pids.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return pids;
+            }
+        }
+    }
+
+    private sealed class InlineProgress(Action<MapProgress> report) : IProgress<MapProgress>
+    {
+        public void Report(MapProgress value) => report(value);
+    }
+}

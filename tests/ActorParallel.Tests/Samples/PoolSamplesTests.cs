@@ -1,0 +1,36 @@
+using ActorParallel.Tests.Support;
+
+namespace ActorParallel.Tests.Samples;
+
+/// <summary>The pool samples' contracts: exact output lines, and the batch job surviving a killed worker.</summary>
+public sealed class PoolSamplesTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task PoolMap_PrintsTheSeedsListExactly()
+    {
+        using var sample = new ChildProgram("ActorParallel.Samples", "pool-map");
+
+        Assert.Equal(0, await sample.WaitForExit(Bound));
+        Assert.Contains("[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]", sample.Lines);
+        Assert.DoesNotContain(sample.Lines, l => l.StartsWith("stderr:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Batch_WorkerSigkilledWhileRunning_StillPrintsTheRightSum()
+    {
+        const int items = 300;
+        using var sample = new ChildProgram("ActorParallel.Samples", "batch", "--items", $"{items}", "--delay-ms", "10");
+        var workers = (await sample.WaitForLine("workers: ", Bound))["workers: ".Length..].Split(' ').Select(int.Parse).ToList();
+        workers.ForEach(sample.Track);
+        await sample.WaitForLine("progress: ", Bound);
+
+        OsProcesses.KillQuietly(workers[0]);
+
+        Assert.Equal(0, await sample.WaitForExit(Bound));
+        var expected = Enumerable.Range(0, items).Sum(x => (long)x * x);
+        Assert.Contains($"sum={expected}", sample.Lines);
+        Assert.False(OsProcesses.IsAlive(workers[0]));
+    }
+}

@@ -1,0 +1,36 @@
+namespace ActorParallel.Tests.Support;
+
+/// <summary>Functions that pool workers run in tests.</summary>
+public static class PoolTargets
+{
+    public static int Square(int x) => x * x;
+
+    public static int Pid(int _) => Environment.ProcessId;
+
+    public static int SlowSquare(int x)
+    {
+        Thread.Sleep(5);
+        return x * x;
+    }
+
+    public static int ThrowOnSeven(int x) => x == 7 ? throw new InvalidOperationException($"seven is not allowed ({x})") : x;
+
+    /// <summary>Kills its own worker process on item 5: a poison item.</summary>
+    public static int DieOnFive(int x)
+    {
+        if (x == 5)
+        {
+            Environment.FailFast("poison item");
+        }
+        return x;
+    }
+
+    public static string Repeat(int length) => new('r', length);
+
+    public static int Length(string text) => text.Length;
+
+    public static int Add(int a, int b) => a + b;
+
+    public static void MarkInitialized(string folder) =>
+        File.AppendAllText(Path.Combine(folder, $"init-{Environment.ProcessId}"), "initialized\n");
+}
