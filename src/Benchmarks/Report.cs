@@ -20,11 +20,18 @@ internal static class Report
         Console.WriteLine($"({processes} worker processes, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd})");
     }
 
-    public static double Ratio(Row ours, Row theirs) => TimeWorkloads.Contains(ours.Bench)
-        ? theirs.Seconds / ours.Seconds
-        : (ours.PerSecond ?? 0) / (theirs.PerSecond ?? double.NaN);
+    /// <summary>Ours over CPython's; for cpu_speedup, the ratio of the two speedups (each against its own sequential run).</summary>
+    public static double Ratio(Row ours, Row theirs) => ours.Bench switch
+    {
+        _ when TimeWorkloads.Contains(ours.Bench) => theirs.Seconds / ours.Seconds,
+        "cpu_speedup" => (double)ours.Json["speedup"]! / (double)theirs.Json["speedup"]!,
+        _ => (ours.PerSecond ?? 0) / (theirs.PerSecond ?? double.NaN),
+    };
 
-    private static string Describe(Row row) => TimeWorkloads.Contains(row.Bench)
-        ? $"{row.Seconds * 1000:0} ms"
-        : $"{row.PerSecond:N0}/s";
+    private static string Describe(Row row) => row.Bench switch
+    {
+        _ when TimeWorkloads.Contains(row.Bench) => $"{row.Seconds * 1000:0} ms",
+        "cpu_speedup" => $"speedup {row.Json["speedup"]}" + (row.Json["vs_parallel_for"] is { } vs ? $", {vs}× of Parallel.For" : ""),
+        _ => $"{row.PerSecond:N0}/s",
+    };
 }
