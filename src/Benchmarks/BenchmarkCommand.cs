@@ -26,8 +26,11 @@ internal static class BenchmarkCommand
                 case "--scale": scale = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--compare": compare = true; break;
                 case "--python-script": python = args[++i]; break;
+                case "--wire":
+                    WireComparison.Run();
+                    return 0;
                 case "-h" or "--help":
-                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--python-script PATH]");
+                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--python-script PATH] | --wire");
                     Console.WriteLine($"workloads: {string.Join(", ", Workloads.Names)}");
                     return 0;
                 default:
