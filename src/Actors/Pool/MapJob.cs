@@ -15,7 +15,10 @@ internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
 
     public byte[] Items { get; } = items;
 
-    /// <summary>How many times a worker died while it held this chunk.</summary>
+    /// <summary>When it was last sent to a worker, in the router's dispatch order.</summary>
+    public long DispatchOrder { get; set; }
+
+    /// <summary>How many times a worker died while it was running this chunk.</summary>
     public int Losses { get; set; }
 
     /// <summary>Result segments received so far (results of a large chunk may arrive in several).</summary>

@@ -25,6 +25,7 @@ internal sealed class PoolRouter : UntypedActor
     private Exception? _broken;
     private int _startFailuresInARow;
     private int _processesStarted;
+    private long _dispatchOrder;
     private bool _closing;
     private bool _terminating;
 
@@ -236,14 +237,17 @@ internal sealed class PoolRouter : UntypedActor
         {
             Break(new InvalidOperationException($"Pool worker processes exit before they are ready (last exit code {exited.ExitCode})."));
         }
-        foreach (var ((mapId, _), chunk) in slot.InFlight)
+        // A worker runs its chunks in the order it received them: only the oldest was running when it
+        // died; the others were waiting behind it and go back without blame.
+        var running = slot.InFlight.Values.MinBy(chunk => chunk.DispatchOrder);
+        foreach (var ((mapId, _), chunk) in slot.InFlight.OrderBy(entry => entry.Value.DispatchOrder))
         {
             if (!_jobsById.TryGetValue(mapId, out var job))
             {
                 continue;
             }
             job.InFlight--;
-            if (++chunk.Losses >= _settings.MaxChunkLosses)
+            if (chunk == running && ++chunk.Losses >= _settings.MaxChunkLosses)
             {
                 job.Fail(new WorkerLostException(
                     $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running when its worker process died, " +
@@ -312,6 +316,7 @@ internal sealed class PoolRouter : UntypedActor
                 break;
             }
             batch.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
+            chunk.DispatchOrder = ++_dispatchOrder;
             slot.InFlight[(job.Id, chunk.Seq)] = chunk;
             job.InFlight++;
             bytes += chunk.Items.Length;

@@ -24,6 +24,7 @@ public sealed class HoconFilesTests
 
         Assert.Equal("127.0.0.1", config.GetString("akka.remote.dot-netty.tcp.hostname"));
         Assert.Equal(0, config.GetInt("akka.remote.dot-netty.tcp.port"));
-        Assert.Equal("remote", config.GetString("akka.actor.provider"));
+        Assert.Equal("cluster", config.GetString("akka.actor.provider"));
+        Assert.Equal(string.Empty, config.GetString("akka.cluster.downing-provider-class"));
     }
 }
