@@ -6,6 +6,7 @@ internal static class SampleRunner
     private static readonly (string Name, string Description, Func<string[], Task> Run)[] Samples =
     [
         ("processes", "seed examples 1 and 2: start five processes, join them", _ => ProcessesSample.RunAsync()),
+        ("shared-list", "seed example 3: five processes append to a Manager list", _ => SharedListSample.RunAsync()),
         ("pool-map", "seed example 4: Pool(4).map(square, range(10))", _ => PoolMapSample.RunAsync()),
         ("batch", "a supervised batch job that survives a killed worker [--items N] [--delay-ms D]", BatchSample.RunAsync),
     ];

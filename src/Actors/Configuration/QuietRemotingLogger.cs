@@ -37,6 +37,8 @@ internal sealed class QuietRemotingLogger : ActorBase
         }
         var text = logEvent.Message?.ToString() ?? string.Empty;
         return text.Contains("EndpointDisassociatedException", StringComparison.Ordinal)
-            || text.Contains("Unable to REMOVE channel", StringComparison.Ordinal);
+            || text.Contains("Unable to REMOVE channel", StringComparison.Ordinal)
+            || text.Contains("Tried to associate with unreachable remote address", StringComparison.Ordinal)
+            || text.Contains("Received gossip where this member has been downed", StringComparison.Ordinal);
     }
 }

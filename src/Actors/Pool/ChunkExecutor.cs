@@ -22,11 +22,13 @@ internal sealed class ChunkExecutor : IDisposable
     private readonly Thread _thread;
 
     private readonly int _maxPayloadBytes;
+    private readonly ActorSystem _system;
 
-    public ChunkExecutor(IActorRef self, int maxPayloadBytes)
+    public ChunkExecutor(IActorRef self, ActorSystem system)
     {
         _self = self;
-        _maxPayloadBytes = maxPayloadBytes;
+        _system = system;
+        _maxPayloadBytes = MessageLimits.MaxPayloadBytes(system);
         _thread = new Thread(Loop) { IsBackground = true, Name = "actorparallel-pool-compute" };
         _thread.Start();
     }
@@ -156,6 +158,8 @@ internal sealed class ChunkExecutor : IDisposable
         var now = Stopwatch.GetTimestamp();
         if (results.Count > 0)
         {
+            // A result is reported only after the shared writes that produced it are acknowledged.
+            Processes.WorkerNode.FlushSharedState(_system);
             var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
             router.Tell(new ChunkResults(mapId, results.DrainToImmutable(), micros), _self);
         }

@@ -13,7 +13,7 @@ internal sealed class WorkerActor : UntypedActor
 {
     private ChunkExecutor? _executor;
 
-    private ChunkExecutor Executor => _executor ??= new ChunkExecutor(Self, MessageLimits.MaxPayloadBytes(Context.System));
+    private ChunkExecutor Executor => _executor ??= new ChunkExecutor(Self, Context.System);
 
     protected override void OnReceive(object message)
     {
@@ -42,12 +42,21 @@ internal sealed class WorkerActor : UntypedActor
     private void HandleRun(RunTarget run, IActorRef driver)
     {
         var self = Self;
+        var system = Context.System;
         var thread = new Thread(() =>
         {
             RemoteError? error = null;
             try
             {
-                ShippedCall.Invoke(run.Call);
+                try
+                {
+                    ShippedCall.Invoke(run.Call);
+                }
+                finally
+                {
+                    // Join is a barrier: the parent must see every shared write once it hears of the exit.
+                    WorkerNode.FlushSharedState(system);
+                }
             }
             catch (Exception exception)
             {

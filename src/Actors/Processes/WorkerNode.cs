@@ -22,6 +22,8 @@ internal static class WorkerNode
         LoadAssembliesFrom(environment.ProbeDirectories);
 
         var system = ActorSystem.Create(environment.SystemName, AkkaConfig.Worker);
+        // Shared objects decoded here talk to their driver through this system.
+        Shared.SharedStateNode.UseForThisProcess(system);
         // Terminated from outside: say goodbye over remoting (so the driver logs no failure), but briefly.
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
@@ -32,6 +34,19 @@ internal static class WorkerNode
         system.ActorSelection(environment.ParentPath).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
         system.WhenTerminated.Wait();
         return Volatile.Read(ref s_exitCode);
+    }
+
+    /// <summary>
+    /// Waits until every shared-object write this process made is acknowledged by a majority, so
+    /// that what the driver learns next (a target finished, a chunk's results) comes after it.
+    /// </summary>
+    public static void FlushSharedState(ActorSystem system)
+    {
+        var node = Shared.SharedStateNode.Get(system);
+        if (node.Active)
+        {
+            node.FlushAllAsync().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ internal static class ValueCodec
 {
     private const byte Null = 0, False = 1, True = 2, Int32 = 3, Int64 = 4, Double = 5, String = 6, Bytes = 7,
         Int32Array = 8, Int64Array = 9, DoubleArray = 10, ObjectArray = 11, Function = 12, Closure = 13,
-        Packed = 14, Single = 15, StringArray = 16;
+        Packed = 14, Single = 15, StringArray = 16, SharedHandle = 17;
 
     private static readonly MessagePackSerializerOptions PackOptions = MessagePackSerializer.Typeless.DefaultOptions;
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
@@ -100,6 +100,10 @@ internal static class ValueCodec
                 writer.WriteByte(Function);
                 FunctionReference.Write(writer, function, what);
                 return;
+            case Shared.ISharedObject shared:
+                writer.WriteByte(SharedHandle);
+                shared.WriteHandle(writer);
+                return;
         }
 
         var type = value.GetType();
@@ -149,6 +153,7 @@ internal static class ValueCodec
             }
             case Function: return FunctionReference.Read(reader);
             case Closure: return ReadClosure(reader);
+            case SharedHandle: return Shared.SharedObjects.Read(reader);
             case Packed:
             {
                 var packed = new MessagePackReader(reader.ReadRawMemory(reader.ReadCount()));
@@ -168,6 +173,9 @@ internal static class ValueCodec
         bytes.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan()));
         return array;
     }
+
+    /// <summary>Refuses, before any value exists, an element type whose values could never travel.</summary>
+    public static void CheckShippableType(Type type, string what) => RefuseProcessLocal(type, what);
 
     private static void RefuseProcessLocal(Type type, string what)
     {

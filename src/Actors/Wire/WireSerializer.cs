@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ActorParallel.Pooling;
 using ActorParallel.Processes;
+using ActorParallel.Shared;
 using Akka.Actor;
 using Akka.Serialization;
 
@@ -13,7 +14,9 @@ namespace ActorParallel.Wire;
 internal sealed class WireSerializer : Serializer
 {
     private const byte HelloTag = 1, RunTargetTag = 2, TargetFinishedTag = 3, ExitWorkerTag = 4,
-        RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9, InitializerFailedTag = 10;
+        RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9, InitializerFailedTag = 10,
+        AppendValuesTag = 11, AppendedTag = 12, AddToValueTag = 13, AddedTag = 14, ReadListTag = 15, ListPageTag = 16,
+        ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -77,6 +80,61 @@ internal sealed class WireSerializer : Serializer
                 writer.WriteByte(InitializerFailedTag);
                 initializerFailed.Error.WriteTo(writer);
                 break;
+            case AppendValues append:
+                writer.WriteByte(AppendValuesTag);
+                writer.WriteString(append.List);
+                writer.WriteString(append.Writer);
+                writer.WriteInt64(append.FirstSeq);
+                WriteBlobs(writer, append.Values);
+                break;
+            case Appended appended:
+                writer.WriteByte(AppendedTag);
+                writer.WriteString(appended.List);
+                writer.WriteString(appended.Writer);
+                writer.WriteInt64(appended.NextSeq);
+                break;
+            case AddToValue add:
+                writer.WriteByte(AddToValueTag);
+                writer.WriteString(add.Name);
+                writer.WriteString(add.Writer);
+                writer.WriteInt64(add.Seq);
+                writer.WriteInt64(add.Delta);
+                break;
+            case Added added:
+                writer.WriteByte(AddedTag);
+                writer.WriteString(added.Name);
+                writer.WriteString(added.Writer);
+                writer.WriteInt64(added.Seq);
+                break;
+            case ReadList readList:
+                writer.WriteByte(ReadListTag);
+                writer.WriteString(readList.List);
+                writer.WriteInt32(readList.From);
+                break;
+            case ListPage page:
+                writer.WriteByte(ListPageTag);
+                writer.WriteString(page.List);
+                writer.WriteInt32(page.From);
+                writer.WriteInt32(page.Total);
+                WriteBlobs(writer, page.Values);
+                break;
+            case ReadValue readValue:
+                writer.WriteByte(ReadValueTag);
+                writer.WriteString(readValue.Name);
+                break;
+            case ValueRead valueRead:
+                writer.WriteByte(ValueReadTag);
+                writer.WriteString(valueRead.Name);
+                writer.WriteInt64(valueRead.Sum);
+                break;
+            case DeleteShared delete:
+                writer.WriteByte(DeleteSharedTag);
+                writer.WriteString(delete.Name);
+                break;
+            case SharedDeleted deleted:
+                writer.WriteByte(SharedDeletedTag);
+                writer.WriteString(deleted.Name);
+                break;
             default:
                 throw new ArgumentException($"{nameof(WireSerializer)} cannot serialize {obj.GetType().FullName}.", nameof(obj));
         }
@@ -99,6 +157,16 @@ internal sealed class WireSerializer : Serializer
             AbandonMapTag => new AbandonMap(reader.ReadInt64()),
             RunInitializerTag => new RunInitializer(reader.ReadBytes()),
             InitializerFailedTag => new InitializerFailed(RemoteError.ReadFrom(reader)),
+            AppendValuesTag => new AppendValues(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), ReadBlobs(reader)),
+            AppendedTag => new Appended(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64()),
+            AddToValueTag => new AddToValue(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadInt64()),
+            AddedTag => new Added(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64()),
+            ReadListTag => new ReadList(reader.ReadRequiredString(), reader.ReadInt32()),
+            ListPageTag => new ListPage(reader.ReadRequiredString(), reader.ReadInt32(), reader.ReadInt32(), ReadBlobs(reader)),
+            ReadValueTag => new ReadValue(reader.ReadRequiredString()),
+            ValueReadTag => new ValueRead(reader.ReadRequiredString(), reader.ReadInt64()),
+            DeleteSharedTag => new DeleteShared(reader.ReadRequiredString()),
+            SharedDeletedTag => new SharedDeleted(reader.ReadRequiredString()),
             _ => throw new WireFormatException($"Unknown ActorParallel message tag {tag}."),
         };
     }
@@ -131,5 +199,25 @@ internal sealed class WireSerializer : Serializer
             chunks.Add(new ChunkPayload(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBytes()));
         }
         return chunks.MoveToImmutable();
+    }
+
+    private static void WriteBlobs(WireWriter writer, ImmutableArray<byte[]> blobs)
+    {
+        writer.WriteCount(blobs.Length);
+        foreach (var blob in blobs)
+        {
+            writer.WriteBytes(blob);
+        }
+    }
+
+    private static ImmutableArray<byte[]> ReadBlobs(WireReader reader)
+    {
+        var count = reader.ReadCount();
+        var blobs = ImmutableArray.CreateBuilder<byte[]>(count);
+        for (var index = 0; index < count; index++)
+        {
+            blobs.Add(reader.ReadBytes());
+        }
+        return blobs.MoveToImmutable();
     }
 }

@@ -1,0 +1,88 @@
+using System.Numerics;
+using ActorParallel.Shared;
+using ActorParallel.Wire;
+using Akka.Actor;
+
+namespace ActorParallel;
+
+/// <summary>
+/// Creates shared objects, as Python's <c>multiprocessing.Manager()</c>. Its state lives in the
+/// driver (an Akka.DistributedData replicator, with the driver as the member of its own cluster);
+/// handles passed to worker processes read and write it from there. Disposing it deletes its objects.
+/// </summary>
+public sealed class Manager : IAsyncDisposable
+{
+    private static int s_lastId;
+    private readonly SharedStateNode _node;
+    private readonly IActorRef _host;
+    private readonly string _hostPath;
+    private readonly List<Func<Task>> _deletes = [];
+
+    private Manager(SharedStateNode node, IActorRef host, string hostPath)
+    {
+        _node = node;
+        _host = host;
+        _hostPath = hostPath;
+    }
+
+    /// <summary>Starts a manager on <paramref name="runtime"/> (the default runtime when <see langword="null"/>).</summary>
+    /// <param name="runtime">The driver runtime; its ActorSystem must use the cluster provider (ActorParallel's configuration does).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The manager.</returns>
+    public static async Task<Manager> StartAsync(ParallelRuntime? runtime = null, CancellationToken cancellationToken = default)
+    {
+        runtime ??= ParallelRuntime.Default;
+        var system = (ExtendedActorSystem)runtime.System;
+        if (system.Provider is not Akka.Cluster.ClusterActorRefProvider)
+        {
+            throw new InvalidOperationException($"ActorSystem '{system.Name}' does not use the cluster provider, which Akka.DistributedData needs: use ParallelRuntime.AkkaConfiguration as its configuration's fallback.");
+        }
+        SharedStateNode.UseForThisProcess(system);
+        var node = SharedStateNode.Get(system);
+        var replicator = await node.StartReplicatorAsync(cancellationToken).ConfigureAwait(false);
+        var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
+        var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
+        node.RegisterHost(hostPath, host);
+        return new Manager(node, host, hostPath);
+    }
+
+    /// <summary>Creates a shared list (Python's <c>manager.list()</c>).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The list's handle, which can be passed to other processes.</returns>
+    /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
+    public SharedList<T> List<T>(string? name = null)
+    {
+        ValueCodec.CheckShippableType(typeof(T), "the element type of a SharedList");
+        var list = new SharedList<T>(_node, _hostPath, name ?? NewName("list"));
+        _deletes.Add(() => list.DeleteAsync());
+        return list;
+    }
+
+    /// <summary>Creates a shared integer (Python's <c>Value('i', initial)</c>).</summary>
+    /// <typeparam name="T"><see cref="int"/> or <see cref="long"/>.</typeparam>
+    /// <param name="initial">The starting value.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The value's handle, which can be passed to other processes.</returns>
+    public SharedValue<T> Value<T>(T initial = default, string? name = null)
+        where T : struct, IBinaryInteger<T>
+    {
+        var value = new SharedValue<T>(_node, _hostPath, name ?? NewName("value"), initial);
+        _deletes.Add(() => value.DeleteAsync());
+        return value;
+    }
+
+    /// <summary>Deletes every object this manager created and stops its host.</summary>
+    /// <returns>A task that completes when they are deleted.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var delete in _deletes)
+        {
+            await delete().ConfigureAwait(false);
+        }
+        _deletes.Clear();
+        await _host.GracefulStop(SharedStateNode.Timeout).ConfigureAwait(false);
+    }
+
+    private static string NewName(string kind) => $"{kind}-{Interlocked.Increment(ref s_lastId)}";
+}

@@ -1,0 +1,62 @@
+using System.Collections.Immutable;
+using ActorParallel.Wire;
+using Akka.DistributedData;
+
+namespace ActorParallel.Shared;
+
+/// <summary>
+/// Client → host: append <paramref name="Values"/>, which are <paramref name="Writer"/>'s appends
+/// number <paramref name="FirstSeq"/> onward. The host skips any it already has, so a retry never doubles.
+/// Replies <see cref="Appended"/>.
+/// </summary>
+internal sealed record AppendValues(string List, string Writer, long FirstSeq, ImmutableArray<byte[]> Values) : IWireMessage;
+
+/// <summary>Host → client: every append of <paramref name="Writer"/> before <paramref name="NextSeq"/> is stored.</summary>
+internal sealed record Appended(string List, string Writer, long NextSeq) : IWireMessage;
+
+/// <summary>Client → host: add <paramref name="Delta"/> as <paramref name="Writer"/>'s operation <paramref name="Seq"/> (applied once). Replies <see cref="Added"/>.</summary>
+internal sealed record AddToValue(string Name, string Writer, long Seq, long Delta) : IWireMessage;
+
+/// <summary>Host → client: operation <paramref name="Seq"/> of <paramref name="Writer"/> is applied.</summary>
+internal sealed record Added(string Name, string Writer, long Seq) : IWireMessage;
+
+/// <summary>Client → host: elements <paramref name="From"/> onward, as many as fit one message. Replies <see cref="ListPage"/>.</summary>
+internal sealed record ReadList(string List, int From) : IWireMessage;
+
+/// <summary>Host → client: elements <paramref name="From"/>.. of a list of <paramref name="Total"/>.</summary>
+internal sealed record ListPage(string List, int From, int Total, ImmutableArray<byte[]> Values) : IWireMessage;
+
+/// <summary>Client → host: the value's sum. Replies <see cref="ValueRead"/>.</summary>
+internal sealed record ReadValue(string Name) : IWireMessage;
+
+/// <summary>Host → client: the sum of every addition applied so far.</summary>
+internal sealed record ValueRead(string Name, long Sum) : IWireMessage;
+
+/// <summary>Client → host: delete a shared object's data. Replies <see cref="SharedDeleted"/>.</summary>
+internal sealed record DeleteShared(string Name) : IWireMessage;
+
+/// <summary>Host → client: the object's data is deleted.</summary>
+internal sealed record SharedDeleted(string Name) : IWireMessage;
+
+/// <summary>Handle → list writer (local): append these encoded values; complete <paramref name="Ack"/> once the host has them.</summary>
+internal sealed record AppendToList(ImmutableArray<byte[]> Values, TaskCompletionSource? Ack);
+
+/// <summary>Asks a list writer to reply <see cref="ListFlushed"/> once everything appended before it is stored by the host.</summary>
+internal sealed record FlushList;
+
+/// <summary>Everything appended before the <see cref="FlushList"/> is stored by the host.</summary>
+internal sealed record ListFlushed
+{
+    public static readonly ListFlushed Instance = new();
+}
+
+/// <summary>The replicator keys behind shared objects.</summary>
+internal static class SharedKeys
+{
+    public const int SegmentSize = 1_000;
+
+    /// <summary>Elements [n × <see cref="SegmentSize"/>, (n+1) × <see cref="SegmentSize"/>) of a list: each key's state fits one message.</summary>
+    public static LWWDictionaryKey<int, byte[]> ListSegment(string name, int segment) => new($"ap:list:{name}:{segment}");
+
+    public static PNCounterKey Value(string name) => new($"ap:value:{name}");
+}

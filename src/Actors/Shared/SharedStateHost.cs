@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.DistributedData;
+using AkkaCluster = Akka.Cluster.Cluster;
+
+namespace ActorParallel.Shared;
+
+/// <summary>
+/// The driver's keeper of shared objects, as the server process of Python's Manager: every process
+/// sends it writes and reads; it stores them in the driver's DistributedData replicator. It applies
+/// each writer's operations once and in order (by the writer's sequence numbers), so a client that
+/// retries after a lost reply never doubles a write, and it gives every list element its place in
+/// the order the appends reached it.
+/// </summary>
+internal sealed class SharedStateHost : UntypedActor
+{
+    private readonly IActorRef _replicator;
+    private readonly AkkaCluster _cluster;
+    private readonly int _maxPayloadBytes;
+    private readonly Dictionary<string, int> _listCounts = [];
+    private readonly Dictionary<(string Name, string Writer), long> _nextSeq = [];
+
+    public SharedStateHost(IActorRef replicator, int maxPayloadBytes)
+    {
+        _replicator = replicator;
+        _cluster = AkkaCluster.Get(Context.System);
+        _maxPayloadBytes = maxPayloadBytes;
+    }
+
+    public static Props Props(IActorRef replicator, int maxPayloadBytes) =>
+        Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case AppendValues append:
+                HandleAppend(append);
+                break;
+            case AddToValue add:
+                HandleAdd(add);
+                break;
+            case ReadList read:
+                HandleReadList(read);
+                break;
+            case ReadValue read:
+                HandleReadValue(read);
+                break;
+            case DeleteShared delete:
+                HandleDelete(delete);
+                break;
+            case IUpdateResponse:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void HandleAppend(AppendValues append)
+    {
+        var next = _nextSeq.GetValueOrDefault((append.List, append.Writer));
+        // Values before 'next' were stored already: this is a retry of a batch whose reply was lost.
+        var skip = (int)Math.Clamp(next - append.FirstSeq, 0, append.Values.Length);
+        var fresh = append.Values.AsSpan()[skip..];
+        var count = _listCounts.GetValueOrDefault(append.List);
+        var self = _cluster.SelfUniqueAddress;
+        for (var start = 0; start < fresh.Length;)
+        {
+            var segment = (count + start) / SharedKeys.SegmentSize;
+            var take = Math.Min(fresh.Length - start, ((segment + 1) * SharedKeys.SegmentSize) - (count + start));
+            var items = fresh.Slice(start, take).ToArray();
+            var first = count + start;
+            _replicator.Tell(Dsl.Update(SharedKeys.ListSegment(append.List, segment), LWWDictionary<int, byte[]>.Empty, WriteLocal.Instance, dictionary =>
+            {
+                for (var i = 0; i < items.Length; i++)
+                {
+                    dictionary = dictionary.SetItem(self, first + i, items[i]);
+                }
+                return dictionary;
+            }));
+            start += take;
+        }
+        _listCounts[append.List] = count + fresh.Length;
+        var stored = Math.Max(next, append.FirstSeq + append.Values.Length);
+        _nextSeq[(append.List, append.Writer)] = stored;
+        Acknowledge(new Appended(append.List, append.Writer, stored));
+    }
+
+    private void HandleAdd(AddToValue add)
+    {
+        var key = (add.Name, add.Writer);
+        if (add.Seq >= _nextSeq.GetValueOrDefault(key))
+        {
+            var self = _cluster.SelfUniqueAddress;
+            var delta = add.Delta;
+            _replicator.Tell(Dsl.Update(SharedKeys.Value(add.Name), PNCounter.Empty, WriteLocal.Instance,
+                counter => delta >= 0 ? counter.Increment(self, delta) : counter.Decrement(self, -delta)));
+            _nextSeq[key] = add.Seq + 1;
+        }
+        Acknowledge(new Added(add.Name, add.Writer, add.Seq));
+    }
+
+    private void HandleReadList(ReadList read)
+    {
+        var total = _listCounts.GetValueOrDefault(read.List);
+        var from = Math.Clamp(read.From, 0, total);
+        if (from == total)
+        {
+            Sender.Tell(new ListPage(read.List, from, total, []));
+            return;
+        }
+        var segment = from / SharedKeys.SegmentSize;
+        var key = SharedKeys.ListSegment(read.List, segment);
+        var replyTo = Sender;
+        var maxBytes = _maxPayloadBytes;
+        _replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance)).ContinueWith(task =>
+        {
+            var values = ImmutableArray.CreateBuilder<byte[]>();
+            if (task.IsCompletedSuccessfully && task.Result is GetSuccess success)
+            {
+                var dictionary = success.Get(key);
+                var bytes = 0;
+                var end = Math.Min(total, (segment + 1) * SharedKeys.SegmentSize);
+                for (var index = from; index < end && dictionary.TryGetValue(index, out var value); index++)
+                {
+                    if (values.Count > 0 && bytes + value.Length > maxBytes)
+                    {
+                        break;
+                    }
+                    values.Add(value);
+                    bytes += value.Length;
+                }
+            }
+            return new ListPage(read.List, from, total, values.ToImmutable());
+        }, TaskScheduler.Default).PipeTo(replyTo);
+    }
+
+    private void HandleReadValue(ReadValue read)
+    {
+        var key = SharedKeys.Value(read.Name);
+        _replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance)).ContinueWith(
+            task => new ValueRead(read.Name, task.IsCompletedSuccessfully && task.Result is GetSuccess success ? (long)success.Get(key).Value : 0),
+            TaskScheduler.Default).PipeTo(Sender);
+    }
+
+    /// <summary>
+    /// The replicator applies its messages in order, so once the updates above are in its mailbox,
+    /// every later read (which goes through the same mailbox) sees them: the write is stored.
+    /// </summary>
+    private void Acknowledge(object reply) => Sender.Tell(reply);
+
+    private void HandleDelete(DeleteShared delete)
+    {
+        if (_listCounts.Remove(delete.Name, out var count))
+        {
+            for (var segment = 0; segment * SharedKeys.SegmentSize < count; segment++)
+            {
+                _replicator.Tell(Dsl.Delete(SharedKeys.ListSegment(delete.Name, segment), WriteLocal.Instance));
+            }
+        }
+        _replicator.Tell(Dsl.Delete(SharedKeys.Value(delete.Name), WriteLocal.Instance));
+        foreach (var key in _nextSeq.Keys.Where(k => k.Name == delete.Name).ToList())
+        {
+            _nextSeq.Remove(key);
+        }
+        Acknowledge(new SharedDeleted(delete.Name));
+    }
+}

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.DistributedData;
+using AkkaCluster = Akka.Cluster.Cluster;
+
+namespace ActorParallel.Shared;
+
+/// <summary>
+/// This process's side of shared objects: it finds the driver's <see cref="SharedStateHost"/> for a
+/// handle, owns one batching writer actor per list, numbers this process's operations so the host
+/// applies each once, and flushes everything when the process reports back to its driver.
+/// </summary>
+internal sealed class SharedStateNode : IExtension
+{
+    private static ActorSystem? s_processSystem;
+
+    private readonly ExtendedActorSystem _system;
+    private readonly ConcurrentDictionary<string, Task<IActorRef>> _hosts = new();
+    private readonly ConcurrentDictionary<(string Host, string List), IActorRef> _listWriters = new();
+    private long _lastOperation;
+
+    public SharedStateNode(ExtendedActorSystem system)
+    {
+        _system = system;
+        WriterId = $"{Environment.ProcessId:x}-{Guid.NewGuid():N}"[..24];
+    }
+
+    /// <summary>How long one request to the host may take before it is sent again.</summary>
+    public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Unique to this process and run: the author of this process's operations.</summary>
+    public string WriterId { get; }
+
+    /// <summary>Whether any shared list has been written in this process (so there may be appends to flush).</summary>
+    public bool Active => !_listWriters.IsEmpty;
+
+    public ActorSystem System => _system;
+
+    public static SharedStateNode Get(ActorSystem system) => system.WithExtension<SharedStateNode, SharedStateNodeProvider>();
+
+    /// <summary>The node that shared handles decoded in this process bind to.</summary>
+    public static SharedStateNode ForThisProcess() =>
+        Get(s_processSystem ?? throw new InvalidOperationException(
+            "No ActorParallel runtime in this process to bind the shared object to: start a Manager first."));
+
+    public static void UseForThisProcess(ActorSystem system) => s_processSystem = system;
+
+    public long NextOperation() => Interlocked.Increment(ref _lastOperation);
+
+    /// <summary>Makes the driver a member of its own one-node cluster, which DistributedData needs, and starts the replicator.</summary>
+    public async Task<IActorRef> StartReplicatorAsync(CancellationToken cancellationToken)
+    {
+        var cluster = AkkaCluster.Get(_system);
+        var replicator = DistributedData.Get(_system).Replicator;
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        cluster.Join(cluster.SelfAddress);
+        await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        return replicator;
+    }
+
+    public Task<IActorRef> Host(string path) =>
+        _hosts.GetOrAdd(path, p => _system.ActorSelection(p).ResolveOne(TimeSpan.FromSeconds(30)));
+
+    public void RegisterHost(string path, IActorRef host) => _hosts[path] = Task.FromResult(host);
+
+    public IActorRef ListWriter(string host, string list) =>
+        _listWriters.GetOrAdd((host, list), key => _system.ActorOf(ListWriterActor.Props(this, key.Host, key.List)));
+
+    /// <summary>Waits until every append this process made is stored by its host.</summary>
+    public Task FlushAllAsync(CancellationToken cancellationToken = default) =>
+        Task.WhenAll(_listWriters.Values.Select(writer => writer.Ask<ListFlushed>(new FlushList(), Timeout * 8, cancellationToken)));
+
+    /// <summary>Sends a request to a host and waits for its reply, sending it again when a reply is late (the host applies it once).</summary>
+    public async Task<TReply> RequestAsync<TReply>(string hostPath, object request, CancellationToken cancellationToken)
+    {
+        var host = await Host(hostPath).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await host.Ask<TReply>(request, Timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AskTimeoutException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    private sealed class SharedStateNodeProvider : ExtensionIdProvider<SharedStateNode>
+    {
+        public override SharedStateNode CreateExtension(ExtendedActorSystem system) => new(system);
+    }
+}

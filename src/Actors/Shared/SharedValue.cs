@@ -1,0 +1,64 @@
+using System.Numerics;
+using ActorParallel.Shared;
+using ActorParallel.Wire;
+
+namespace ActorParallel;
+
+/// <summary>
+/// An integer shared by the driver and its worker processes, as Python's <c>Value('i', 0)</c>.
+/// <see cref="AddAsync"/> is atomic across processes without a lock: the driver applies each addition
+/// once, to a replicated counter (Akka.DistributedData PNCounter), so none is lost or doubled.
+/// </summary>
+/// <typeparam name="T"><see cref="int"/> or <see cref="long"/>.</typeparam>
+public sealed class SharedValue<T> : ISharedObject
+    where T : struct, IBinaryInteger<T>
+{
+    private readonly SharedStateNode _node;
+    private readonly string _host;
+    private readonly T _initial;
+
+    internal SharedValue(SharedStateNode node, string host, string name, T initial)
+    {
+        _node = node;
+        _host = host;
+        Name = name;
+        _initial = initial;
+    }
+
+    /// <summary>The value's name, unique within its manager.</summary>
+    public string Name { get; }
+
+    /// <summary>Adds <paramref name="delta"/> and waits until the driver has applied it.</summary>
+    /// <param name="delta">What to add; negative subtracts.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the addition is applied.</returns>
+    public Task AddAsync(T delta, CancellationToken cancellationToken = default) =>
+        _node.RequestAsync<Added>(_host, new AddToValue(Name, _node.WriterId, _node.NextOperation(), long.CreateChecked(delta)), cancellationToken);
+
+    /// <summary>Reads the value: every addition acknowledged before the read began is in it.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The value.</returns>
+    public async Task<T> GetAsync(CancellationToken cancellationToken = default)
+    {
+        var read = await _node.RequestAsync<ValueRead>(_host, new ReadValue(Name), cancellationToken).ConfigureAwait(false);
+        return _initial + T.CreateChecked(read.Sum);
+    }
+
+    /// <summary>Deletes the value's data.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the data is deleted.</returns>
+    public Task DeleteAsync(CancellationToken cancellationToken = default) =>
+        _node.RequestAsync<SharedDeleted>(_host, new DeleteShared(Name), cancellationToken);
+
+    /// <inheritdoc />
+    public override string ToString() => $"<SharedValue '{Name}'>";
+
+    void ISharedObject.WriteHandle(WireWriter writer)
+    {
+        SharedObjects.WriteHeader(writer, SharedObjects.ValueKind, _host, Name, typeof(T));
+        writer.WriteInt64(long.CreateChecked(_initial));
+    }
+
+    internal static object ReadHandle(WireReader reader, string host, string name) =>
+        new SharedValue<T>(SharedStateNode.ForThisProcess(), host, name, T.CreateChecked(reader.ReadInt64()));
+}
