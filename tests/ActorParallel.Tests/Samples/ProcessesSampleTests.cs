@@ -19,4 +19,16 @@ public sealed class ProcessesSampleTests
         Assert.Equal(Enumerable.Range(0, 5).Select(n => $"Worker: {n}"), workerLines);
         Assert.DoesNotContain(sample.Lines, l => l.StartsWith("stderr:", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task SharedList_PrintsEachOfFiveNumbersOnceOnOneLine()
+    {
+        using var sample = new ChildProgram("ActorParallel.Samples", "shared-list");
+
+        Assert.Equal(0, await sample.WaitForExit(Bound));
+        var line = Assert.Single(sample.Lines, l => l.StartsWith('['));
+        var numbers = line.Trim('[', ']').Split(", ").Select(int.Parse).Order();
+        Assert.Equal(Enumerable.Range(0, 5), numbers);
+        Assert.DoesNotContain(sample.Lines, l => l.StartsWith("stderr:", StringComparison.Ordinal));
+    }
 }

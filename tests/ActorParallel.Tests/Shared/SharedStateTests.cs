@@ -1,0 +1,148 @@
+using ActorParallel.Tests.Support;
+using ActorParallel.Wire;
+
+namespace ActorParallel.Tests.Shared;
+
+/// <summary>The guarantees of shared objects, with real worker processes writing concurrently.</summary>
+public sealed class SharedStateTests : RuntimeFixture
+{
+
+    [Fact]
+    public async Task Append_FiveProcessesTenThousandEach_EveryElementExactlyOnceAfterJoin()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<int>();
+        var processes = Enumerable.Range(0, 5).Select(w => Create(SharedTargets.AppendRange, list, w * 10_000, 10_000)).ToList();
+
+        await Task.WhenAll(processes.Select(p => p.StartAsync()));
+        await Task.WhenAll(processes.Select(Joined));
+        var items = await list.ToListAsync().WaitAsync(Bound);
+
+        Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
+        Assert.Equal(50_000, items.Count);
+        Assert.Equal(Enumerable.Range(0, 50_000), items.Order());
+        foreach (var writer in Enumerable.Range(0, 5))
+        {
+            var own = items.Where(i => i / 10_000 == writer).ToList();
+            Assert.Equal(own.Order(), own);
+        }
+    }
+
+    [Fact]
+    public async Task AddAsync_TwoProcessesTenThousandEach_ExactlyTwentyThousand()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var counter = manager.Value(0L);
+        var processes = Enumerable.Range(0, 2).Select(_ => Create(SharedTargets.AddOnes, counter, 10_000)).ToList();
+
+        await Task.WhenAll(processes.Select(p => p.StartAsync()));
+        await Task.WhenAll(processes.Select(Joined));
+
+        Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
+        Assert.Equal(20_000L, await counter.GetAsync().WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task ToListAsync_InTheWorkerThatAppended_SeesItsOwnWrite()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<string>();
+        var process = Create(SharedTargets.AppendThenReadOwn, list, "mine");
+
+        await process.StartAsync();
+        await Joined(process);
+
+        Assert.Null(process.Exception);
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    [Fact]
+    public async Task AppendAsync_AcknowledgedThenWriterSigkilled_WriteSurvives()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<string>();
+        var marker = ScratchFile("acknowledged");
+        var watcher = new FileSystemWatcher(Scratch);
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        watcher.Created += (_, e) => written.TrySetResult();
+        watcher.EnableRaisingEvents = true;
+        var process = Create(SharedTargets.AppendAcknowledgedThenWait, list, "durable", marker);
+
+        await process.StartAsync();
+        if (!File.Exists(marker))
+        {
+            await written.Task.WaitAsync(Bound);
+        }
+        process.Kill();
+        await Joined(process);
+
+        Assert.Equal(-9, process.ExitCode);
+        Assert.Equal(["durable"], await list.ToListAsync().WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task Append_FromPoolFunction_VisibleWhenTheMapReturns()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<int>();
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        await pool.MapAsync(x =>
+        {
+            list.Append(x);
+            return x;
+        }, Enumerable.Range(0, 200), chunkSize: 7).WaitAsync(Bound);
+
+        Assert.Equal(Enumerable.Range(0, 200), (await list.ToListAsync()).Order());
+    }
+
+    [Fact]
+    public async Task SharedList_OneWriter_KeepsItsOrderAndReadsAcrossSegments()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<string>();
+
+        await list.ExtendAsync(Enumerable.Range(0, 2_500).Select(i => $"item-{i}"));
+        list.Append("last");
+
+        var items = await list.ToListAsync().WaitAsync(Bound);
+        Assert.Equal(Enumerable.Range(0, 2_500).Select(i => $"item-{i}").Append("last"), items);
+        Assert.Equal(2_501, await list.CountAsync());
+    }
+
+    [Fact]
+    public async Task DeleteAsync_List_ReadsEmptyAfterwards()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<int>("deleted");
+        await list.ExtendAsync([1, 2, 3]);
+
+        await list.DeleteAsync();
+
+        Assert.Empty(await list.ToListAsync());
+    }
+
+    [Fact]
+    public async Task List_ElementTypeBoundToThisProcess_ThrowsNotShippableNamingTheType()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+
+        var error = Assert.Throws<NotShippableException>(() => manager.List<MemoryStream>());
+
+        Assert.Equal(typeof(MemoryStream), error.ValueType);
+        Assert.Contains("SharedList", error.Message);
+    }
+
+    [Fact]
+    public async Task Append_UnshippableValueInObjectList_ThrowsInTheCallerAndListStaysUsable()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<object>();
+
+        var error = Assert.Throws<NotShippableException>(() => list.Append(new MemoryStream()));
+        list.Append("fine");
+
+        Assert.Contains("MemoryStream", error.Message);
+        Assert.Equal(["fine"], await list.ToListAsync().WaitAsync(Bound));
+    }
+}

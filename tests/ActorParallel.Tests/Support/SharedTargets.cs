@@ -1,0 +1,40 @@
+namespace ActorParallel.Tests.Support;
+
+/// <summary>Targets that use shared objects from worker processes.</summary>
+public static class SharedTargets
+{
+    public static void AppendRange(SharedList<int> list, int start, int count)
+    {
+        for (var i = start; i < start + count; i++)
+        {
+            list.Append(i);
+        }
+    }
+
+    public static void AddOnes(SharedValue<long> value, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            value.AddAsync(1).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Appends, then reads back in the same process: its own write must be there.</summary>
+    public static void AppendThenReadOwn(SharedList<string> list, string item)
+    {
+        list.Append(item);
+        var seen = list.ToListAsync().GetAwaiter().GetResult();
+        if (!seen.Contains(item))
+        {
+            throw new InvalidOperationException($"read-your-writes broken: '{item}' missing from [{string.Join(", ", seen)}]");
+        }
+    }
+
+    /// <summary>Appends with acknowledgement, says so in a file, then waits to be killed.</summary>
+    public static void AppendAcknowledgedThenWait(SharedList<string> list, string item, string marker)
+    {
+        list.AppendAsync(item).GetAwaiter().GetResult();
+        File.WriteAllText(marker, "acknowledged");
+        Thread.Sleep(Timeout.Infinite);
+    }
+}
