@@ -9,7 +9,8 @@ namespace ActorParallel.Benchmarks;
 internal static class Workloads
 {
     public static readonly string[] Names =
-        ["pool_startup", "pool_map", "pool_map_chunksize1", "pool_imap_stream", "cpu_speedup"];
+        ["pool_startup", "pool_map", "pool_map_chunksize1", "pool_imap_stream", "cpu_speedup",
+         "process_lifecycle", "manager_list_parent", "manager_list_workers", "shared_value_increments"];
 
     public static async Task<Row> RunAsync(string name, int processes, double scale) => name switch
     {
@@ -18,6 +19,10 @@ internal static class Workloads
         "pool_map_chunksize1" => await PoolMapChunkSize1(processes, (int)(100_000 * scale)),
         "pool_imap_stream" => await PoolImapStream(processes, (int)(1_000_000 * scale)),
         "cpu_speedup" => await CpuSpeedup(processes, 8, (int)(120_000 * scale)),
+        "process_lifecycle" => await SharedWorkloads.ProcessLifecycle(5),
+        "manager_list_parent" => await SharedWorkloads.ManagerListParent((int)(10_000 * scale)),
+        "manager_list_workers" => await SharedWorkloads.ManagerListWorkers(5, (int)(2_000 * scale)),
+        "shared_value_increments" => await SharedWorkloads.SharedValueIncrements(processes, (int)(10_000 * scale)),
         _ => throw new ArgumentException($"Unknown workload '{name}'. Workloads: {string.Join(", ", Names)}."),
     };
 
@@ -134,7 +139,7 @@ internal static class Workloads
         }
     }
 
-    private static void Check(bool ok, string what)
+    internal static void Check(bool ok, string what)
     {
         if (!ok)
         {

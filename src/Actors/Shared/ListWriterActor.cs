@@ -46,7 +46,7 @@ internal sealed class ListWriterActor : UntypedActor, IWithTimers
                 Last().Add(append);
                 TryStart();
                 break;
-            case FlushList:
+            case FlushWrites:
                 Last().Flushers.Add(Sender);
                 TryStart();
                 break;
@@ -172,7 +172,7 @@ internal sealed class ListWriterActor : UntypedActor, IWithTimers
         public void Complete()
         {
             Acks.ForEach(ack => ack.TrySetResult());
-            Flushers.ForEach(flusher => flusher.Tell(ListFlushed.Instance));
+            Flushers.ForEach(flusher => flusher.Tell(WritesFlushed.Instance));
             Acks.Clear();
             Flushers.Clear();
         }

@@ -60,7 +60,7 @@ public sealed class SharedList<T> : ISharedObject
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the appends are stored.</returns>
     public Task FlushAsync(CancellationToken cancellationToken = default) =>
-        Writer.Ask<ListFlushed>(new FlushList(), SharedStateNode.Timeout * 8, cancellationToken);
+        Writer.Ask<WritesFlushed>(new FlushWrites(), SharedStateNode.Timeout * 8, cancellationToken);
 
     /// <summary>Reads the whole list, after this process's own appends are stored (read-your-writes).</summary>
     /// <param name="cancellationToken">Cancels the read.</param>

@@ -41,13 +41,16 @@ internal sealed record SharedDeleted(string Name) : IWireMessage;
 /// <summary>Handle → list writer (local): append these encoded values; complete <paramref name="Ack"/> once the host has them.</summary>
 internal sealed record AppendToList(ImmutableArray<byte[]> Values, TaskCompletionSource? Ack);
 
-/// <summary>Asks a list writer to reply <see cref="ListFlushed"/> once everything appended before it is stored by the host.</summary>
-internal sealed record FlushList;
+/// <summary>Handle → value writer (local): add <paramref name="Delta"/>; complete <paramref name="Ack"/> once the host has applied it.</summary>
+internal sealed record AddToWriter(long Delta, TaskCompletionSource? Ack);
 
-/// <summary>Everything appended before the <see cref="FlushList"/> is stored by the host.</summary>
-internal sealed record ListFlushed
+/// <summary>Asks a writer (list or value) to reply <see cref="WritesFlushed"/> once everything written before it is stored by the host.</summary>
+internal sealed record FlushWrites;
+
+/// <summary>Everything written before the <see cref="FlushWrites"/> is stored by the host.</summary>
+internal sealed record WritesFlushed
 {
-    public static readonly ListFlushed Instance = new();
+    public static readonly WritesFlushed Instance = new();
 }
 
 /// <summary>The replicator keys behind shared objects.</summary>

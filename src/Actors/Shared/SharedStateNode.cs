@@ -16,7 +16,7 @@ internal sealed class SharedStateNode : IExtension
 
     private readonly ExtendedActorSystem _system;
     private readonly ConcurrentDictionary<string, Task<IActorRef>> _hosts = new();
-    private readonly ConcurrentDictionary<(string Host, string List), IActorRef> _listWriters = new();
+    private readonly ConcurrentDictionary<(string Host, string Name), IActorRef> _writers = new();
     private long _lastOperation;
 
     public SharedStateNode(ExtendedActorSystem system)
@@ -31,8 +31,8 @@ internal sealed class SharedStateNode : IExtension
     /// <summary>Unique to this process and run: the author of this process's operations.</summary>
     public string WriterId { get; }
 
-    /// <summary>Whether any shared list has been written in this process (so there may be appends to flush).</summary>
-    public bool Active => !_listWriters.IsEmpty;
+    /// <summary>Whether any shared object has been written in this process (so there may be writes to flush).</summary>
+    public bool Active => !_writers.IsEmpty;
 
     public ActorSystem System => _system;
 
@@ -65,11 +65,14 @@ internal sealed class SharedStateNode : IExtension
     public void RegisterHost(string path, IActorRef host) => _hosts[path] = Task.FromResult(host);
 
     public IActorRef ListWriter(string host, string list) =>
-        _listWriters.GetOrAdd((host, list), key => _system.ActorOf(ListWriterActor.Props(this, key.Host, key.List)));
+        _writers.GetOrAdd((host, list), key => _system.ActorOf(ListWriterActor.Props(this, key.Host, key.Name)));
 
-    /// <summary>Waits until every append this process made is stored by its host.</summary>
+    public IActorRef ValueWriter(string host, string value) =>
+        _writers.GetOrAdd((host, value), key => _system.ActorOf(ValueWriterActor.Props(this, key.Host, key.Name)));
+
+    /// <summary>Waits until every write this process made is stored by its host.</summary>
     public Task FlushAllAsync(CancellationToken cancellationToken = default) =>
-        Task.WhenAll(_listWriters.Values.Select(writer => writer.Ask<ListFlushed>(new FlushList(), Timeout * 8, cancellationToken)));
+        Task.WhenAll(_writers.Values.Select(writer => writer.Ask<WritesFlushed>(new FlushWrites(), Timeout * 8, cancellationToken)));
 
     /// <summary>Sends a request to a host and waits for its reply, sending it again when a reply is late (the host applies it once).</summary>
     public async Task<TReply> RequestAsync<TReply>(string hostPath, object request, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Numerics;
 using ActorParallel.Shared;
 using ActorParallel.Wire;
+using Akka.Actor;
 
 namespace ActorParallel;
 
@@ -28,18 +29,36 @@ public sealed class SharedValue<T> : ISharedObject
     /// <summary>The value's name, unique within its manager.</summary>
     public string Name { get; }
 
-    /// <summary>Adds <paramref name="delta"/> and waits until the driver has applied it.</summary>
+    /// <summary>
+    /// Adds without waiting. The addition is applied once <see cref="FlushAsync"/> completes, and before
+    /// the process that made it is reported finished (as with <see cref="SharedList{T}.Append"/>).
+    /// </summary>
     /// <param name="delta">What to add; negative subtracts.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>A task that completes when the addition is applied.</returns>
-    public Task AddAsync(T delta, CancellationToken cancellationToken = default) =>
-        _node.RequestAsync<Added>(_host, new AddToValue(Name, _node.WriterId, _node.NextOperation(), long.CreateChecked(delta)), cancellationToken);
+    public void Add(T delta) => _node.ValueWriter(_host, Name).Tell(new AddToWriter(long.CreateChecked(delta), null));
 
-    /// <summary>Reads the value: every addition acknowledged before the read began is in it.</summary>
+    /// <summary>Adds <paramref name="delta"/> and waits until the driver has applied it: it then survives the death of this process.</summary>
+    /// <param name="delta">What to add; negative subtracts.</param>
+    /// <param name="cancellationToken">Cancels the wait, not the addition.</param>
+    /// <returns>A task that completes when the addition is applied.</returns>
+    public Task AddAsync(T delta, CancellationToken cancellationToken = default)
+    {
+        var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _node.ValueWriter(_host, Name).Tell(new AddToWriter(long.CreateChecked(delta), ack));
+        return ack.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Waits until every addition this process made to this value is applied by the driver.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the additions are applied.</returns>
+    public Task FlushAsync(CancellationToken cancellationToken = default) =>
+        _node.ValueWriter(_host, Name).Ask<WritesFlushed>(new FlushWrites(), SharedStateNode.Timeout * 8, cancellationToken);
+
+    /// <summary>Reads the value, after this process's own additions are applied: every acknowledged addition is in it.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The value.</returns>
     public async Task<T> GetAsync(CancellationToken cancellationToken = default)
     {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
         var read = await _node.RequestAsync<ValueRead>(_host, new ReadValue(Name), cancellationToken).ConfigureAwait(false);
         return _initial + T.CreateChecked(read.Sum);
     }
