@@ -11,14 +11,7 @@ internal static class SharedWorkloads
         var shared = manager.List<int>();
         var watch = Stopwatch.StartNew();
         var jobs = Enumerable.Range(0, processes).Select(i => new WorkerProcess(AppendTo, shared, i)).ToList();
-        foreach (var job in jobs)
-        {
-            await job.StartAsync();
-        }
-        foreach (var job in jobs)
-        {
-            await job.JoinAsync();
-        }
+        await StartAndJoinAsync(jobs);
         var elapsed = watch.Elapsed;
         Workloads.Check((await shared.ToListAsync()).Order().SequenceEqual(Enumerable.Range(0, processes)), "process_lifecycle list");
         return Row.Of("process_lifecycle", processes, elapsed, ("processes", processes));
@@ -45,14 +38,7 @@ internal static class SharedWorkloads
         var shared = manager.List<int>();
         var watch = Stopwatch.StartNew();
         var jobs = Enumerable.Range(0, processes).Select(w => new WorkerProcess(AppendMany, shared, w * perWorker, perWorker)).ToList();
-        foreach (var job in jobs)
-        {
-            await job.StartAsync();
-        }
-        foreach (var job in jobs)
-        {
-            await job.JoinAsync();
-        }
+        await StartAndJoinAsync(jobs);
         var elapsed = watch.Elapsed;
         Workloads.Check((await shared.ToListAsync()).Order().SequenceEqual(Enumerable.Range(0, processes * perWorker)), "manager_list_workers list");
         return Row.Of("manager_list_workers", processes * perWorker, elapsed, ("processes", processes));
@@ -64,6 +50,14 @@ internal static class SharedWorkloads
         var counter = manager.Value(0L);
         var watch = Stopwatch.StartNew();
         var jobs = Enumerable.Range(0, processes).Select(_ => new WorkerProcess(AddTo, counter, perWorker)).ToList();
+        await StartAndJoinAsync(jobs);
+        var elapsed = watch.Elapsed;
+        Workloads.Check(await counter.GetAsync() == processes * perWorker, "shared_value_increments value");
+        return Row.Of("shared_value_increments", processes * perWorker, elapsed, ("processes", processes));
+    }
+
+    private static async Task StartAndJoinAsync(List<WorkerProcess> jobs)
+    {
         foreach (var job in jobs)
         {
             await job.StartAsync();
@@ -72,9 +66,6 @@ internal static class SharedWorkloads
         {
             await job.JoinAsync();
         }
-        var elapsed = watch.Elapsed;
-        Workloads.Check(await counter.GetAsync() == processes * perWorker, "shared_value_increments value");
-        return Row.Of("shared_value_increments", processes * perWorker, elapsed, ("processes", processes));
     }
 
     private static void AppendTo(SharedList<int> shared, int value) => shared.Append(value);

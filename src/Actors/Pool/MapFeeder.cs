@@ -51,17 +51,9 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
         foreach (var item in items)
         {
             buffer.Add(item);
-            if (buffer.Count == chunkSize)
-            {
-                var chunk = buffer.ToArray();
-                buffer.Clear();
-                await EmitAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
-            }
+            await EmitIfFullAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-        if (buffer.Count > 0)
-        {
-            await EmitAsync(buffer.ToArray(), 0, buffer.Count, cancellationToken).ConfigureAwait(false);
-        }
+        await EmitRestAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task FeedAsync(IAsyncEnumerable<TIn> items, CancellationToken cancellationToken)
@@ -70,17 +62,23 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
         await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             buffer.Add(item);
-            if (buffer.Count == chunkSize)
-            {
-                var chunk = buffer.ToArray();
-                buffer.Clear();
-                await EmitAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
-            }
+            await EmitIfFullAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-        if (buffer.Count > 0)
+        await EmitRestAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask EmitIfFullAsync(List<TIn> buffer, CancellationToken cancellationToken) =>
+        buffer.Count == chunkSize ? EmitRestAsync(buffer, cancellationToken) : ValueTask.CompletedTask;
+
+    private async ValueTask EmitRestAsync(List<TIn> buffer, CancellationToken cancellationToken)
+    {
+        if (buffer.Count == 0)
         {
-            await EmitAsync(buffer.ToArray(), 0, buffer.Count, cancellationToken).ConfigureAwait(false);
+            return;
         }
+        var chunk = buffer.ToArray();
+        buffer.Clear();
+        await EmitAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task EmitAsync(TIn[] items, int start, int count, CancellationToken cancellationToken)

@@ -6,7 +6,6 @@ namespace ActorParallel.Tests.Shared;
 /// <summary>The guarantees of shared objects, with real worker processes writing concurrently.</summary>
 public sealed class SharedStateTests : RuntimeFixture
 {
-
     [Fact]
     public async Task Append_FiveProcessesTenThousandEach_EveryElementExactlyOnceAfterJoin()
     {
