@@ -23,8 +23,8 @@ public sealed class ParallelRuntimeOptions
     public TimeSpan WorkerStartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long <c>TerminateAsync</c> waits after SIGTERM before it sends SIGKILL.</summary>
-    /// <value>The default value is 500 milliseconds.</value>
-    public TimeSpan TerminateGracePeriod { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <value>The default value is 750 milliseconds.</value>
+    public TimeSpan TerminateGracePeriod { get; set; } = TimeSpan.FromMilliseconds(750);
 
     internal ParallelRuntimeOptions Validated()
     {

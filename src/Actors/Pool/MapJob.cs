@@ -18,7 +18,13 @@ internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
     /// <summary>When it was last sent to a worker, in the router's dispatch order.</summary>
     public long DispatchOrder { get; set; }
 
-    /// <summary>How many times a worker died while it was running this chunk.</summary>
+    /// <summary>
+    /// Was on a worker that died while holding other chunks too, so it may be the cause: it runs
+    /// again alone on a worker, where a death can be blamed on it for certain.
+    /// </summary>
+    public bool Suspect { get; set; }
+
+    /// <summary>How many times a worker died while it held this chunk alone.</summary>
     public int Losses { get; set; }
 
     /// <summary>Result segments received so far (results of a large chunk may arrive in several).</summary>

@@ -11,7 +11,7 @@ namespace ActorParallel.Pooling;
 /// one cannot hoard it; many small chunks travel in one message. The router learns of a worker's
 /// death from its supervisor (the OS parent), dispatches its chunks again and starts a replacement.
 /// </summary>
-internal sealed class PoolRouter : UntypedActor
+internal sealed partial class PoolRouter : UntypedActor
 {
     private const int StartFailuresAllowed = 3;
 
@@ -170,6 +170,10 @@ internal sealed class PoolRouter : UntypedActor
                 continue;
             }
             slot.InFlight.Remove((results.MapId, segment.Seq));
+            if (slot.Isolated == chunk)
+            {
+                slot.Isolated = null;
+            }
             slot.TasksDone++;
             finished++;
             if (job is not null)
@@ -198,6 +202,10 @@ internal sealed class PoolRouter : UntypedActor
             return;
         }
         slot.InFlight.Remove((failed.MapId, failed.Seq), out var chunk);
+        if (slot.Isolated == chunk)
+        {
+            slot.Isolated = null;
+        }
         if (_jobsById.TryGetValue(failed.MapId, out var job))
         {
             job.InFlight--;
@@ -237,9 +245,9 @@ internal sealed class PoolRouter : UntypedActor
         {
             Break(new InvalidOperationException($"Pool worker processes exit before they are ready (last exit code {exited.ExitCode})."));
         }
-        // A worker runs its chunks in the order it received them: only the oldest was running when it
-        // died; the others were waiting behind it and go back without blame.
-        var running = slot.InFlight.Values.MinBy(chunk => chunk.DispatchOrder);
+        // Alone on the worker, a chunk is to blame for its death; among others it is only a suspect
+        // (a finished neighbour's result may have died with the process), to run again alone.
+        var alone = slot.InFlight.Count == 1;
         foreach (var ((mapId, _), chunk) in slot.InFlight.OrderBy(entry => entry.Value.DispatchOrder))
         {
             if (!_jobsById.TryGetValue(mapId, out var job))
@@ -247,10 +255,11 @@ internal sealed class PoolRouter : UntypedActor
                 continue;
             }
             job.InFlight--;
-            if (chunk == running && ++chunk.Losses >= _settings.MaxChunkLosses)
+            chunk.Suspect = true;
+            if (alone && ++chunk.Losses >= _settings.MaxChunkLosses)
             {
                 job.Fail(new WorkerLostException(
-                    $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running when its worker process died, " +
+                    $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running alone on its worker process when it died, " +
                     $"{chunk.Losses} times (last exit code {exited.ExitCode}); it is not dispatched again.", chunk.Offset, chunk.Count));
                 RemoveJob(job);
                 continue;
@@ -279,109 +288,6 @@ internal sealed class PoolRouter : UntypedActor
             _supervisor.Tell(new TerminateProcess(slot.ProcessId));
         }
         ReplyIfStopped();
-    }
-
-    private void Dispatch()
-    {
-        if (_jobs.Count == 0)
-        {
-            return;
-        }
-        foreach (var slot in _slots.Values)
-        {
-            if (!slot.CanTakeWork)
-            {
-                continue;
-            }
-            foreach (var job in _jobs)
-            {
-                if (Credit(slot, job) <= 0)
-                {
-                    break;
-                }
-                SendBatch(slot, job);
-            }
-        }
-    }
-
-    private void SendBatch(WorkerSlot slot, MapJob job)
-    {
-        var batch = ImmutableArray.CreateBuilder<ChunkPayload>();
-        var bytes = 0;
-        while (Credit(slot, job) > 0 && bytes < _settings.MaxPayloadBytes && TryTake(job, out var chunk))
-        {
-            if (bytes > 0 && bytes + chunk.Items.Length > _settings.MaxPayloadBytes)
-            {
-                job.Retry.Enqueue(chunk);
-                break;
-            }
-            batch.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
-            chunk.DispatchOrder = ++_dispatchOrder;
-            slot.InFlight[(job.Id, chunk.Seq)] = chunk;
-            job.InFlight++;
-            bytes += chunk.Items.Length;
-        }
-        if (batch.Count == 0)
-        {
-            CompleteIfDone(job);
-            return;
-        }
-        var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
-        slot.Actor!.Tell(new RunChunks(job.Id, function, batch.ToImmutable()), Self);
-    }
-
-    /// <summary>How many more chunks of <paramref name="job"/> the worker may hold: its window, and no more tasks than its life has left.</summary>
-    private int Credit(WorkerSlot slot, MapJob job)
-    {
-        var credit = job.Window - slot.InFlight.Count;
-        return _settings.MaxTasksPerChild is { } max ? Math.Min(credit, max - slot.TasksDone - slot.InFlight.Count) : credit;
-    }
-
-    private static bool TryTake(MapJob job, out PendingChunk chunk)
-    {
-        if (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
-        {
-            return true;
-        }
-        // Mark first, then look again: a chunk written in between is either seen here or wakes us.
-        job.MarkStarved();
-        return job.Input.Reader.TryRead(out chunk!);
-    }
-
-    private void CompleteIfDone(MapJob job)
-    {
-        var input = job.Input.Reader.Completion;
-        if (!input.IsCompleted || job.Retry.Count > 0 || job.InFlight > 0)
-        {
-            return;
-        }
-        if (input.IsCompletedSuccessfully)
-        {
-            job.Output.Writer.TryComplete();
-        }
-        RemoveJob(job);
-    }
-
-    private void RemoveJob(MapJob job)
-    {
-        if (!_jobsById.Remove(job.Id))
-        {
-            return;
-        }
-        _jobs.Remove(job);
-        foreach (var slot in _slots.Values.ToList())
-        {
-            foreach (var key in slot.InFlight.Keys.Where(k => k.MapId == job.Id).ToList())
-            {
-                slot.InFlight.Remove(key);
-            }
-            if (slot.KnownMaps.Remove(job.Id))
-            {
-                slot.Actor?.Tell(new AbandonMap(job.Id), Self);
-            }
-            RetireIfDone(slot);
-        }
-        RetireIdleWorkersIfClosed();
     }
 
     private void RetireIfDone(WorkerSlot slot)

@@ -24,6 +24,9 @@ internal sealed class WorkerSlot(long processId)
     /// <summary>Takes no more chunks: it exits once it has finished what it holds.</summary>
     public bool Retiring { get; set; }
 
+    /// <summary>A suspect chunk running alone on this worker; it takes nothing else meanwhile.</summary>
+    public PendingChunk? Isolated { get; set; }
+
     /// <summary>Became ready at some point (a process that exits before that failed to start).</summary>
     public bool WasReady { get; set; }
 

@@ -28,7 +28,7 @@ internal static class WorkerNode
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            RequestExit(system, 128 + ExitCodes.SigTerm, TimeSpan.FromMilliseconds(300));
+            RequestExit(system, 128 + ExitCodes.SigTerm, TimeSpan.FromMilliseconds(150));
         });
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         system.ActorSelection(environment.ParentPath).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));

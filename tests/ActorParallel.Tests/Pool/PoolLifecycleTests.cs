@@ -45,6 +45,7 @@ public sealed class PoolLifecycleTests : RuntimeFixture
 
         Assert.Equal(5, error.FirstItem);
         Assert.Equal(1, error.ItemCount);
+        Assert.Contains("alone", error.Message);
         Assert.Contains("3 times", error.Message);
         Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(MapBound));
     }
