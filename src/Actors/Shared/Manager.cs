@@ -72,6 +72,11 @@ public sealed class Manager : IAsyncDisposable
         return value;
     }
 
+    /// <summary>Creates a lock shared across processes (Python's <c>manager.Lock()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The lock's handle, which can be passed to other processes.</returns>
+    public SharedLock Lock(string? name = null) => new(_node, _hostPath, name ?? NewName("lock"));
+
     /// <summary>Deletes every object this manager created and stops its host.</summary>
     /// <returns>A task that completes when they are deleted.</returns>
     public async ValueTask DisposeAsync()

@@ -16,7 +16,7 @@ internal interface ISharedObject
 /// <summary>Encodes and decodes shared handles for <see cref="ValueCodec"/>.</summary>
 internal static class SharedObjects
 {
-    public const byte ListKind = 1, ValueKind = 2;
+    public const byte ListKind = 1, ValueKind = 2, LockKind = 3;
 
     private static readonly ConcurrentDictionary<(byte Kind, Type Element), Func<WireReader, string, string, object>> Readers = new();
 
@@ -38,11 +38,12 @@ internal static class SharedObjects
         {
             var handleType = key.Kind switch
             {
-                ListKind => typeof(SharedList<>),
-                ValueKind => typeof(SharedValue<>),
+                ListKind => typeof(SharedList<>).MakeGenericType(key.Element),
+                ValueKind => typeof(SharedValue<>).MakeGenericType(key.Element),
+                LockKind => typeof(SharedLock),
                 _ => throw new WireFormatException($"Unknown shared object kind {key.Kind}."),
             };
-            var method = handleType.MakeGenericType(key.Element).GetMethod("ReadHandle", BindingFlags.Static | BindingFlags.NonPublic)!;
+            var method = handleType.GetMethod("ReadHandle", BindingFlags.Static | BindingFlags.NonPublic)!;
             return method.CreateDelegate<Func<WireReader, string, string, object>>();
         });
         return read(reader, host, name);

@@ -63,3 +63,22 @@ internal static class SharedKeys
 
     public static PNCounterKey Value(string name) => new($"ap:value:{name}");
 }
+
+/// <summary>Client → host: set the value to <paramref name="Value"/> as <paramref name="Writer"/>'s operation <paramref name="Seq"/> (applied once). Replies <see cref="Added"/>.</summary>
+internal sealed record SetValue(string Name, string Writer, long Seq, long Value) : IWireMessage;
+
+/// <summary>
+/// Client → host: acquire lock <paramref name="Name"/> for request <paramref name="RequestId"/> of
+/// <paramref name="Writer"/>, whose process is at <paramref name="Address"/> (its locks are released
+/// if that process goes away). Replies <see cref="LockGranted"/> when it is this request's turn.
+/// </summary>
+internal sealed record AcquireLock(string Name, string Writer, long RequestId, string Address) : IWireMessage;
+
+/// <summary>Host → client: the lock is held by this request.</summary>
+internal sealed record LockGranted(string Name, long RequestId) : IWireMessage;
+
+/// <summary>Client → host: release the lock held by this request. Replies <see cref="LockReleased"/>.</summary>
+internal sealed record ReleaseLock(string Name, string Writer, long RequestId) : IWireMessage;
+
+/// <summary>Host → client: the lock is released (or was not held by that request).</summary>
+internal sealed record LockReleased(string Name, long RequestId) : IWireMessage;

@@ -19,6 +19,8 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly int _maxPayloadBytes;
     private readonly Dictionary<string, int> _listCounts = [];
     private readonly Dictionary<(string Name, string Writer), long> _nextSeq = [];
+    private readonly Dictionary<string, long> _sums = [];
+    private readonly LockTable _locks = new();
 
     public SharedStateHost(IActorRef replicator, int maxPayloadBytes)
     {
@@ -30,10 +32,27 @@ internal sealed class SharedStateHost : UntypedActor
     public static Props Props(IActorRef replicator, int maxPayloadBytes) =>
         Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes));
 
+    protected override void PreStart() =>
+        Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.DisassociatedEvent));
+
     protected override void OnReceive(object message)
     {
         switch (message)
         {
+            case SetValue set:
+                HandleSet(set);
+                break;
+            case AcquireLock acquire:
+                _locks.Acquire(acquire, Sender);
+                break;
+            case ReleaseLock release:
+                _locks.Release(release);
+                Sender.Tell(new LockReleased(release.Name, release.RequestId));
+                break;
+            case Akka.Remote.DisassociatedEvent gone:
+                // A process that held or awaited a lock is gone (exited or killed): it will never release.
+                _locks.ReleaseAllOf(gone.RemoteAddress.ToString());
+                break;
             case AppendValues append:
                 HandleAppend(append);
                 break;
@@ -89,16 +108,43 @@ internal sealed class SharedStateHost : UntypedActor
 
     private void HandleAdd(AddToValue add)
     {
-        var key = (add.Name, add.Writer);
-        if (add.Seq >= _nextSeq.GetValueOrDefault(key))
+        if (FirstTime(add.Name, add.Writer, add.Seq))
         {
-            var self = _cluster.SelfUniqueAddress;
-            var delta = add.Delta;
-            _replicator.Tell(Dsl.Update(SharedKeys.Value(add.Name), PNCounter.Empty, WriteLocal.Instance,
-                counter => delta >= 0 ? counter.Increment(self, delta) : counter.Decrement(self, -delta)));
-            _nextSeq[key] = add.Seq + 1;
+            ApplyDelta(add.Name, add.Delta);
         }
         Acknowledge(new Added(add.Name, add.Writer, add.Seq));
+    }
+
+    private void HandleSet(SetValue set)
+    {
+        // Sets are numbered apart from additions (those come through the batching writer in their own
+        // order); of two sets from one process arriving out of order, the later one wins, as it should.
+        if (FirstTime(set.Name, set.Writer + "#set", set.Seq))
+        {
+            // The host is the counter's only writer, so it knows the sum: setting is adding the difference.
+            ApplyDelta(set.Name, set.Value - _sums.GetValueOrDefault(set.Name));
+        }
+        Acknowledge(new Added(set.Name, set.Writer, set.Seq));
+    }
+
+    /// <summary>Whether this operation of the writer is new (operations apply once, in order).</summary>
+    private bool FirstTime(string name, string writer, long seq)
+    {
+        var key = (name, writer);
+        if (seq < _nextSeq.GetValueOrDefault(key))
+        {
+            return false;
+        }
+        _nextSeq[key] = seq + 1;
+        return true;
+    }
+
+    private void ApplyDelta(string name, long delta)
+    {
+        var self = _cluster.SelfUniqueAddress;
+        _replicator.Tell(Dsl.Update(SharedKeys.Value(name), PNCounter.Empty, WriteLocal.Instance,
+            counter => delta >= 0 ? counter.Increment(self, delta) : counter.Decrement(self, -delta)));
+        _sums[name] = _sums.GetValueOrDefault(name) + delta;
     }
 
     private void HandleReadList(ReadList read)
@@ -160,6 +206,8 @@ internal sealed class SharedStateHost : UntypedActor
             }
         }
         _replicator.Tell(Dsl.Delete(SharedKeys.Value(delete.Name), WriteLocal.Instance));
+        _sums.Remove(delete.Name);
+        _locks.Delete(delete.Name);
         foreach (var key in _nextSeq.Keys.Where(k => k.Name == delete.Name).ToList())
         {
             _nextSeq.Remove(key);

@@ -63,6 +63,19 @@ public sealed class SharedValue<T> : ISharedObject
         return _initial + T.CreateChecked(read.Sum);
     }
 
+    /// <summary>
+    /// Sets the value (last writer wins) and waits until the driver has applied it. Additions this
+    /// process made before are applied first. For read-modify-write, hold a <see cref="SharedLock"/>.
+    /// </summary>
+    /// <param name="value">The new value.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the value is set.</returns>
+    public async Task SetAsync(T value, CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await _node.RequestAsync<Added>(_host, new SetValue(Name, _node.WriterId, _node.NextOperation(), long.CreateChecked(value - _initial)), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Deletes the value's data.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the data is deleted.</returns>

@@ -16,7 +16,8 @@ internal sealed class WireSerializer : Serializer
     private const byte HelloTag = 1, RunTargetTag = 2, TargetFinishedTag = 3, ExitWorkerTag = 4,
         RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9, InitializerFailedTag = 10,
         AppendValuesTag = 11, AppendedTag = 12, AddToValueTag = 13, AddedTag = 14, ReadListTag = 15, ListPageTag = 16,
-        ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20;
+        ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20,
+        SetValueTag = 21, AcquireLockTag = 22, LockGrantedTag = 23, ReleaseLockTag = 24, LockReleasedTag = 25;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -135,6 +136,36 @@ internal sealed class WireSerializer : Serializer
                 writer.WriteByte(SharedDeletedTag);
                 writer.WriteString(deleted.Name);
                 break;
+            case SetValue set:
+                writer.WriteByte(SetValueTag);
+                writer.WriteString(set.Name);
+                writer.WriteString(set.Writer);
+                writer.WriteInt64(set.Seq);
+                writer.WriteInt64(set.Value);
+                break;
+            case AcquireLock acquire:
+                writer.WriteByte(AcquireLockTag);
+                writer.WriteString(acquire.Name);
+                writer.WriteString(acquire.Writer);
+                writer.WriteInt64(acquire.RequestId);
+                writer.WriteString(acquire.Address);
+                break;
+            case LockGranted granted:
+                writer.WriteByte(LockGrantedTag);
+                writer.WriteString(granted.Name);
+                writer.WriteInt64(granted.RequestId);
+                break;
+            case ReleaseLock release:
+                writer.WriteByte(ReleaseLockTag);
+                writer.WriteString(release.Name);
+                writer.WriteString(release.Writer);
+                writer.WriteInt64(release.RequestId);
+                break;
+            case LockReleased released:
+                writer.WriteByte(LockReleasedTag);
+                writer.WriteString(released.Name);
+                writer.WriteInt64(released.RequestId);
+                break;
             default:
                 throw new ArgumentException($"{nameof(WireSerializer)} cannot serialize {obj.GetType().FullName}.", nameof(obj));
         }
@@ -167,6 +198,11 @@ internal sealed class WireSerializer : Serializer
             ValueReadTag => new ValueRead(reader.ReadRequiredString(), reader.ReadInt64()),
             DeleteSharedTag => new DeleteShared(reader.ReadRequiredString()),
             SharedDeletedTag => new SharedDeleted(reader.ReadRequiredString()),
+            SetValueTag => new SetValue(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadInt64()),
+            AcquireLockTag => new AcquireLock(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadRequiredString()),
+            LockGrantedTag => new LockGranted(reader.ReadRequiredString(), reader.ReadInt64()),
+            ReleaseLockTag => new ReleaseLock(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64()),
+            LockReleasedTag => new LockReleased(reader.ReadRequiredString(), reader.ReadInt64()),
             _ => throw new WireFormatException($"Unknown ActorParallel message tag {tag}."),
         };
     }

@@ -61,7 +61,7 @@ public sealed class SharedStateTests : RuntimeFixture
         await using var manager = await Manager.StartAsync(Runtime);
         var list = manager.List<string>();
         var marker = ScratchFile("acknowledged");
-        var watcher = new FileSystemWatcher(Scratch);
+        using var watcher = new FileSystemWatcher(Scratch);
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         watcher.Created += (_, e) => written.TrySetResult();
         watcher.EnableRaisingEvents = true;
@@ -143,5 +143,57 @@ public sealed class SharedStateTests : RuntimeFixture
 
         Assert.Contains("MemoryStream", error.Message);
         Assert.Equal(["fine"], await list.ToListAsync().WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task SharedLock_ReadModifyWriteFromThreeProcesses_NoUpdateLost()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var gate = manager.Lock();
+        var value = manager.Value(0L);
+        var processes = Enumerable.Range(0, 3).Select(_ => Create(SharedTargets.IncrementUnderLock, gate, value, 150)).ToList();
+
+        await Task.WhenAll(processes.Select(p => p.StartAsync()));
+        await Task.WhenAll(processes.Select(Joined));
+
+        Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
+        Assert.Equal(450L, await value.GetAsync().WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task SharedLock_HolderSigkilled_LockIsReleased()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var gate = manager.Lock();
+        var marker = ScratchFile("holding");
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watcher = new FileSystemWatcher(Scratch);
+        watcher.Created += (_, _) => created.TrySetResult();
+        watcher.EnableRaisingEvents = true;
+        var holder = Create(SharedTargets.HoldLockThenWait, gate, marker);
+        await holder.StartAsync();
+        if (!File.Exists(marker))
+        {
+            await created.Task.WaitAsync(Bound);
+        }
+
+        holder.Kill();
+        await Joined(holder);
+        await using var hold = await gate.AcquireAsync().WaitAsync(Bound);
+
+        Assert.Equal(-9, holder.ExitCode);
+    }
+
+    [Fact]
+    public async Task SharedValue_SetThenAdd_LastWriteWinsThenAdds()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var value = manager.Value(5);
+
+        value.Add(3);
+        await value.SetAsync(42);
+        value.Add(1);
+
+        Assert.Equal(43, await value.GetAsync().WaitAsync(Bound));
     }
 }

@@ -37,4 +37,24 @@ public static class SharedTargets
         File.WriteAllText(marker, "acknowledged");
         Thread.Sleep(Timeout.Infinite);
     }
+
+    /// <summary>Read-modify-write under the lock: without mutual exclusion, increments would be lost.</summary>
+    public static void IncrementUnderLock(SharedLock gate, SharedValue<long> value, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            var hold = gate.AcquireAsync().GetAwaiter().GetResult();
+            var current = value.GetAsync().GetAwaiter().GetResult();
+            value.SetAsync(current + 1).GetAwaiter().GetResult();
+            hold.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Takes the lock, says so in a file, then waits to be killed while holding it.</summary>
+    public static void HoldLockThenWait(SharedLock gate, string marker)
+    {
+        gate.AcquireAsync().GetAwaiter().GetResult();
+        File.WriteAllText(marker, "holding");
+        Thread.Sleep(Timeout.Infinite);
+    }
 }
