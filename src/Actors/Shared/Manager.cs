@@ -72,6 +72,36 @@ public sealed class Manager : IAsyncDisposable
         return value;
     }
 
+    /// <summary>Creates a shared dictionary (Python's <c>manager.dict()</c>).</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The dict's handle, which can be passed to other processes.</returns>
+    /// <exception cref="NotShippableException">A key or value type cannot travel between processes.</exception>
+    public SharedDict<TKey, TValue> Dict<TKey, TValue>(string? name = null)
+        where TKey : notnull
+    {
+        ValueCodec.CheckShippableType(typeof(TKey), "the key type of a SharedDict");
+        ValueCodec.CheckShippableType(typeof(TValue), "the value type of a SharedDict");
+        var dict = new SharedDict<TKey, TValue>(_node, _hostPath, name ?? NewName("dict"));
+        _deletes.Add(() => dict.DeleteAsync());
+        return dict;
+    }
+
+    /// <summary>Creates a shared array of fixed length (Python's <c>Array('i', length)</c>).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="length">The number of elements; at least 0.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The array's handle, which can be passed to other processes.</returns>
+    public SharedArray<T> Array<T>(int length, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ValueCodec.CheckShippableType(typeof(T), "the element type of a SharedArray");
+        var array = new SharedArray<T>(_node, _hostPath, name ?? NewName("array"), length);
+        _deletes.Add(() => array.DeleteAsync());
+        return array;
+    }
+
     /// <summary>Creates a lock shared across processes (Python's <c>manager.Lock()</c>).</summary>
     /// <param name="name">A name; a unique one is made when omitted.</param>
     /// <returns>The lock's handle, which can be passed to other processes.</returns>

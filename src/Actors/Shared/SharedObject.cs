@@ -16,7 +16,7 @@ internal interface ISharedObject
 /// <summary>Encodes and decodes shared handles for <see cref="ValueCodec"/>.</summary>
 internal static class SharedObjects
 {
-    public const byte ListKind = 1, ValueKind = 2, LockKind = 3;
+    public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5;
 
     private static readonly ConcurrentDictionary<(byte Kind, Type Element), Func<WireReader, string, string, object>> Readers = new();
 
@@ -41,6 +41,8 @@ internal static class SharedObjects
                 ListKind => typeof(SharedList<>).MakeGenericType(key.Element),
                 ValueKind => typeof(SharedValue<>).MakeGenericType(key.Element),
                 LockKind => typeof(SharedLock),
+                DictKind => typeof(SharedDict<,>).MakeGenericType(key.Element.GetGenericArguments()),
+                ArrayKind => typeof(SharedArray<>).MakeGenericType(key.Element),
                 _ => throw new WireFormatException($"Unknown shared object kind {key.Kind}."),
             };
             var method = handleType.GetMethod("ReadHandle", BindingFlags.Static | BindingFlags.NonPublic)!;

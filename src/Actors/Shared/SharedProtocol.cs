@@ -82,3 +82,15 @@ internal sealed record ReleaseLock(string Name, string Writer, long RequestId) :
 
 /// <summary>Host → client: the lock is released (or was not held by that request).</summary>
 internal sealed record LockReleased(string Name, long RequestId) : IWireMessage;
+
+/// <summary>Client → host: set (or, when <paramref name="Value"/> is null, remove) one entry of a dict. Replies <see cref="DictWritten"/>.</summary>
+internal sealed record WriteDict(string Name, byte[] Key, byte[]? Value) : IWireMessage;
+
+/// <summary>Host → client: the entry is written; <paramref name="Existed"/> says whether the key was there before.</summary>
+internal sealed record DictWritten(string Name, bool Existed) : IWireMessage;
+
+/// <summary>Client → host: the entries of a dict, one message's worth from entry <paramref name="From"/> (or one key's). Replies <see cref="DictPage"/>.</summary>
+internal sealed record ReadDict(string Name, int From, byte[]? Key) : IWireMessage;
+
+/// <summary>Host → client: entries (key, value) of a dict of <paramref name="Total"/> entries.</summary>
+internal sealed record DictPage(string Name, int Total, ImmutableArray<byte[]> Keys, ImmutableArray<byte[]> Values) : IWireMessage;

@@ -21,12 +21,14 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly Dictionary<(string Name, string Writer), long> _nextSeq = [];
     private readonly Dictionary<string, long> _sums = [];
     private readonly LockTable _locks = new();
+    private readonly DictStore _dicts;
 
     public SharedStateHost(IActorRef replicator, int maxPayloadBytes)
     {
         _replicator = replicator;
         _cluster = AkkaCluster.Get(Context.System);
         _maxPayloadBytes = maxPayloadBytes;
+        _dicts = new DictStore(replicator, _cluster.SelfUniqueAddress, maxPayloadBytes);
     }
 
     public static Props Props(IActorRef replicator, int maxPayloadBytes) =>
@@ -41,6 +43,12 @@ internal sealed class SharedStateHost : UntypedActor
         {
             case SetValue set:
                 HandleSet(set);
+                break;
+            case WriteDict write:
+                Sender.Tell(_dicts.Write(write));
+                break;
+            case ReadDict read:
+                Sender.Tell(_dicts.Read(read));
                 break;
             case AcquireLock acquire:
                 _locks.Acquire(acquire, Sender);
@@ -208,6 +216,7 @@ internal sealed class SharedStateHost : UntypedActor
         _replicator.Tell(Dsl.Delete(SharedKeys.Value(delete.Name), WriteLocal.Instance));
         _sums.Remove(delete.Name);
         _locks.Delete(delete.Name);
+        _dicts.Delete(delete.Name);
         foreach (var key in _nextSeq.Keys.Where(k => k.Name == delete.Name).ToList())
         {
             _nextSeq.Remove(key);

@@ -74,6 +74,23 @@ internal sealed class SharedStateNode : IExtension
     public Task FlushAllAsync(CancellationToken cancellationToken = default) =>
         Task.WhenAll(_writers.Values.Select(writer => writer.Ask<WritesFlushed>(new FlushWrites(), Timeout * 8, cancellationToken)));
 
+    /// <summary>
+    /// Sends a request once and waits for its reply: for writes the host does not deduplicate. A
+    /// timeout means the write may or may not have been applied, and says so.
+    /// </summary>
+    public async Task<TReply> RequestOnceAsync<TReply>(string hostPath, object request, CancellationToken cancellationToken)
+    {
+        var host = await Host(hostPath).ConfigureAwait(false);
+        try
+        {
+            return await host.Ask<TReply>(request, Timeout * 6, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException exception)
+        {
+            throw new TimeoutException($"The driver's shared-state host did not answer within {Timeout * 6}; the write may or may not have been applied.", exception);
+        }
+    }
+
     /// <summary>Sends a request to a host and waits for its reply, sending it again when a reply is late (the host applies it once).</summary>
     public async Task<TReply> RequestAsync<TReply>(string hostPath, object request, CancellationToken cancellationToken)
     {

@@ -17,7 +17,8 @@ internal sealed class WireSerializer : Serializer
         RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9, InitializerFailedTag = 10,
         AppendValuesTag = 11, AppendedTag = 12, AddToValueTag = 13, AddedTag = 14, ReadListTag = 15, ListPageTag = 16,
         ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20,
-        SetValueTag = 21, AcquireLockTag = 22, LockGrantedTag = 23, ReleaseLockTag = 24, LockReleasedTag = 25;
+        SetValueTag = 21, AcquireLockTag = 22, LockGrantedTag = 23, ReleaseLockTag = 24, LockReleasedTag = 25,
+        WriteDictTag = 26, DictWrittenTag = 27, ReadDictTag = 28, DictPageTag = 29;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -161,6 +162,32 @@ internal sealed class WireSerializer : Serializer
                 writer.WriteString(release.Writer);
                 writer.WriteInt64(release.RequestId);
                 break;
+            case WriteDict write:
+                writer.WriteByte(WriteDictTag);
+                writer.WriteString(write.Name);
+                writer.WriteBytes(write.Key);
+                writer.WriteBool(write.Value is not null);
+                writer.WriteBytes(write.Value ?? []);
+                break;
+            case DictWritten written:
+                writer.WriteByte(DictWrittenTag);
+                writer.WriteString(written.Name);
+                writer.WriteBool(written.Existed);
+                break;
+            case ReadDict read:
+                writer.WriteByte(ReadDictTag);
+                writer.WriteString(read.Name);
+                writer.WriteInt32(read.From);
+                writer.WriteBool(read.Key is not null);
+                writer.WriteBytes(read.Key ?? []);
+                break;
+            case DictPage page:
+                writer.WriteByte(DictPageTag);
+                writer.WriteString(page.Name);
+                writer.WriteInt32(page.Total);
+                WriteBlobs(writer, page.Keys);
+                WriteBlobs(writer, page.Values);
+                break;
             case LockReleased released:
                 writer.WriteByte(LockReleasedTag);
                 writer.WriteString(released.Name);
@@ -203,6 +230,10 @@ internal sealed class WireSerializer : Serializer
             LockGrantedTag => new LockGranted(reader.ReadRequiredString(), reader.ReadInt64()),
             ReleaseLockTag => new ReleaseLock(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64()),
             LockReleasedTag => new LockReleased(reader.ReadRequiredString(), reader.ReadInt64()),
+            WriteDictTag => ReadWriteDict(reader),
+            DictWrittenTag => new DictWritten(reader.ReadRequiredString(), reader.ReadBool()),
+            ReadDictTag => ReadReadDict(reader),
+            DictPageTag => new DictPage(reader.ReadRequiredString(), reader.ReadInt32(), ReadBlobs(reader), ReadBlobs(reader)),
             _ => throw new WireFormatException($"Unknown ActorParallel message tag {tag}."),
         };
     }
@@ -235,6 +266,24 @@ internal sealed class WireSerializer : Serializer
             chunks.Add(new ChunkPayload(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBytes()));
         }
         return chunks.MoveToImmutable();
+    }
+
+    private static WriteDict ReadWriteDict(WireReader reader)
+    {
+        var name = reader.ReadRequiredString();
+        var key = reader.ReadBytes();
+        var hasValue = reader.ReadBool();
+        var value = reader.ReadBytes();
+        return new WriteDict(name, key, hasValue ? value : null);
+    }
+
+    private static ReadDict ReadReadDict(WireReader reader)
+    {
+        var name = reader.ReadRequiredString();
+        var from = reader.ReadInt32();
+        var hasKey = reader.ReadBool();
+        var key = reader.ReadBytes();
+        return new ReadDict(name, from, hasKey ? key : null);
     }
 
     private static void WriteBlobs(WireWriter writer, ImmutableArray<byte[]> blobs)

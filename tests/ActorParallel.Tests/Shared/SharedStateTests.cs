@@ -196,4 +196,71 @@ public sealed class SharedStateTests : RuntimeFixture
 
         Assert.Equal(43, await value.GetAsync().WaitAsync(Bound));
     }
+
+    [Fact]
+    public async Task SharedDict_ThreeProcessesWriting_EveryEntryWithItsValue()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var dict = manager.Dict<string, int>();
+        var processes = Enumerable.Range(0, 3).Select(w => Create(SharedTargets.FillDict, dict, w, 100)).ToList();
+
+        await Task.WhenAll(processes.Select(p => p.StartAsync()));
+        await Task.WhenAll(processes.Select(Joined));
+        var entries = await dict.ToDictionaryAsync().WaitAsync(Bound);
+
+        Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
+        Assert.Equal(300, entries.Count);
+        Assert.Equal(300, await dict.CountAsync());
+        Assert.Equal(2042, entries["w2-42"]);
+    }
+
+    [Fact]
+    public async Task SharedDict_OverwriteRemoveAndMissing_BehaveAsADictionary()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var dict = manager.Dict<int, string>();
+
+        await dict.SetAsync(1, "one");
+        await dict.SetAsync(1, "uno");
+        await dict.SetAsync(2, "two");
+        var removed = await dict.RemoveAsync(2);
+        var removedAgain = await dict.RemoveAsync(2);
+
+        Assert.Equal((true, "uno"), await dict.TryGetAsync(1));
+        Assert.False((await dict.TryGetAsync(2)).Found);
+        Assert.True(removed);
+        Assert.False(removedAgain);
+        Assert.Equal(new Dictionary<int, string> { [1] = "uno" }, await dict.ToDictionaryAsync());
+    }
+
+    [Fact]
+    public async Task SharedArray_EachProcessSetsItsCell_AllCellsSet()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var array = manager.Array<double>(5);
+        var processes = Enumerable.Range(0, 4).Select(i => Create(SharedTargets.SetCell, array, i, i * 1.5)).ToList();
+
+        await Task.WhenAll(processes.Select(p => p.StartAsync()));
+        await Task.WhenAll(processes.Select(Joined));
+
+        Assert.Equal(new[] { 0.0, 1.5, 3.0, 4.5, 0.0 }, await array.ToArrayAsync().WaitAsync(Bound));
+        Assert.Equal(4.5, await array.GetAsync(3));
+    }
+
+    [Fact]
+    public async Task SharedArray_IndexOutOfRange_ThrowsInTheCallerAndInAWorker()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var array = manager.Array<double>(3);
+        var process = Create(SharedTargets.SetCell, array, 3, 1.0);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => array.SetAsync(-1, 1.0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => array.GetAsync(3));
+        await process.StartAsync();
+        await Joined(process);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(typeof(ArgumentOutOfRangeException).FullName, process.Exception!.RemoteType);
+        Assert.Equal(new double[3], await array.ToArrayAsync());
+    }
 }

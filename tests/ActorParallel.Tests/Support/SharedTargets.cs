@@ -57,4 +57,15 @@ public static class SharedTargets
         File.WriteAllText(marker, "holding");
         Thread.Sleep(Timeout.Infinite);
     }
+
+    public static void FillDict(SharedDict<string, int> dict, int writer, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            dict.SetAsync($"w{writer}-{i}", (writer * 1000) + i).GetAwaiter().GetResult();
+        }
+    }
+
+    public static void SetCell(SharedArray<double> array, int index, double value) =>
+        array.SetAsync(index, value).GetAwaiter().GetResult();
 }
