@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ActorParallel.Tests.Support;
 
 /// <summary>Looks at and ends OS processes by pid, including ones this test process did not start.</summary>
@@ -34,23 +36,60 @@ public static class OsProcesses
     }
 
     /// <summary>Waits until every pid is gone; false if any is still alive after <paramref name="timeout"/>.</summary>
-    public static async Task<bool> AllGoneWithin(IEnumerable<int> pids, TimeSpan timeout)
+    public static Task<bool> AllGoneWithin(IEnumerable<int> pids, TimeSpan timeout) => Task.Run(() =>
     {
-        var remaining = pids.ToList();
         var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        foreach (var pid in pids)
         {
-            remaining.RemoveAll(pid => !IsAlive(pid));
-            if (remaining.Count == 0)
-            {
-                return true;
-            }
-            if (DateTime.UtcNow >= deadline)
+            var left = deadline - DateTime.UtcNow;
+            if (!WaitForExit(pid, left > TimeSpan.Zero ? left : TimeSpan.Zero))
             {
                 return false;
             }
-            // No event announces the death of a process we are not the parent of: poll /proc.
-            await Task.Delay(25);
+        }
+        return true;
+    });
+
+    /// <summary>
+    /// Waits for any process to end, including one this process is not the parent of: a pidfd
+    /// (Linux 5.3+) becomes readable when its process terminates.
+    /// </summary>
+    private static bool WaitForExit(int pid, TimeSpan timeout)
+    {
+        var fd = (int)PidfdOpen(SysPidfdOpen, pid, 0);
+        if (fd < 0)
+        {
+            return !IsAlive(pid);
+        }
+        try
+        {
+            var request = new PollFd { Fd = fd, Events = PollIn };
+            var ready = Poll(ref request, 1, (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds));
+            return (ready > 0 && (request.Revents & PollIn) != 0) || !IsAlive(pid);
+        }
+        finally
+        {
+            Close(fd);
         }
     }
+
+    private const long SysPidfdOpen = 434;
+    private const short PollIn = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern long PidfdOpen(long number, int pid, uint flags);
+
+    [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static extern int Poll(ref PollFd fds, ulong count, int timeoutMilliseconds);
+
+    [DllImport("libc", EntryPoint = "close")]
+    private static extern int Close(int fd);
 }
