@@ -241,8 +241,47 @@ internal static class ValueCodec
         _ => $"captured variable '{fieldName}' of {what}",
     };
 
+    private static readonly ConcurrentDictionary<Type, string?> HiddenState = new();
+
+    /// <summary>
+    /// MessagePack's contractless format carries public fields and properties only. A user type that
+    /// keeps state in a private field would arrive without it: refuse it here, naming the field.
+    /// Types of the runtime itself (collections and the like) have formatters of their own.
+    /// </summary>
+    private static void RefuseHiddenState(Type type, string what)
+    {
+        var field = HiddenState.GetOrAdd(type, static t =>
+        {
+            if (t.IsPrimitive || t.IsEnum || t.Assembly == typeof(object).Assembly || typeof(System.Collections.IEnumerable).IsAssignableFrom(t)
+                || (t.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false))
+            {
+                return null;
+            }
+            var publicProperties = t.GetProperties(BindingFlags.Instance | BindingFlags.Public).Select(p => p.Name).ToHashSet();
+            for (var current = t; current is not null && current != typeof(object); current = current.BaseType)
+            {
+                foreach (var f in current.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                {
+                    var backingOf = f.Name.StartsWith('<') ? f.Name[1..f.Name.IndexOf('>')] : null;
+                    if (backingOf is null || !publicProperties.Contains(backingOf))
+                    {
+                        return f.Name;
+                    }
+                }
+            }
+            return null;
+        });
+        if (field is not null)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {type.FullName}: it keeps state in the non-public field '{field}', which would not travel. " +
+                "Expose that state as public properties (a record does), or ship the data instead of the object.", type);
+        }
+    }
+
     private static void WritePacked(WireWriter writer, object value, Type type, string what)
     {
+        RefuseHiddenState(type, what);
         byte[] packed;
         try
         {

@@ -32,6 +32,23 @@ public sealed class ValueCodecTests
     }
 
     [Fact]
+    public void Decode_ClassWithPublicProperties_RoundTrips()
+    {
+        var decoded = (Settings)ValueCodec.Decode(ValueCodec.Encode(new Settings { Name = "n", Retries = 3 }, "value"))!;
+
+        Assert.Equal(("n", 3), (decoded.Name, decoded.Retries));
+    }
+
+    [Fact]
+    public void Encode_ClassWithPrivateState_ThrowsNamingTheField()
+    {
+        var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new Tally(5), "argument 1"));
+
+        Assert.Equal(typeof(Tally), error.ValueType);
+        Assert.Contains("'_count'", error.Message);
+    }
+
+    [Fact]
     public void Decode_StaticMethodGroup_InvokesTheSameMethod()
     {
         Func<int, int> square = Square;
@@ -93,6 +110,20 @@ public sealed class ValueCodecTests
 
     private static void Nothing()
     {
+    }
+
+    public sealed class Settings
+    {
+        public string Name { get; set; } = "";
+
+        public int Retries { get; set; }
+    }
+
+    public sealed class Tally(int count)
+    {
+        private readonly int _count = count;
+
+        public int Doubled() => _count * 2;
     }
 
     private sealed class StreamHolder : IDisposable
