@@ -207,6 +207,14 @@ internal static class ValueCodec
             throw new NotShippableException($"Cannot ship {what}: compiler-generated type {type.FullName} is not a closure.", type);
         }
         var fields = ClosureFields.GetOrAdd(type, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic));
+        // Name a captured resource of this process (a stream, a handle) before anything subtler.
+        foreach (var field in fields)
+        {
+            if (field.GetValue(value) is { } captured && captured is not Delegate && !IsCompilerGenerated(captured.GetType()))
+            {
+                RefuseProcessLocal(captured.GetType(), DescribeCapture(field.Name, what));
+            }
+        }
         writer.WriteByte(Closure);
         writer.WriteString(type.AssemblyQualifiedName);
         writer.WriteCount(fields.Length);
