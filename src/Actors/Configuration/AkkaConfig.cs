@@ -14,12 +14,6 @@ internal static class AkkaConfig
     /// <summary>A worker process's configuration.</summary>
     public static Config Worker => WorkerConfig.Value;
 
-    private static Config Load(string file)
-    {
-        var name = $"ActorParallel.hocon.{file}";
-        using var stream = typeof(AkkaConfig).Assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"Embedded HOCON '{name}' is missing from the ActorParallel assembly.");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
-    }
+    private static Config Load(string file) =>
+        ConfigurationFactory.FromResource($"ActorParallel.hocon.{file}", typeof(AkkaConfig).Assembly);
 }
