@@ -51,6 +51,11 @@ internal abstract class HostWriterActor : UntypedActor, IWithTimers
                 Broken = new InvalidOperationException($"Shared {Kind} '{Name}': the driver's shared-state host at {HostPath} cannot be reached.", failure.Cause);
                 TryStart();
                 break;
+            case FlushWrites:
+                // A flush completes with the batch that holds everything written before it.
+                AddFlusher(Sender);
+                TryStart();
+                break;
             case ResendTimer:
                 if (HasInFlight)
                 {
@@ -67,6 +72,9 @@ internal abstract class HostWriterActor : UntypedActor, IWithTimers
     }
 
     protected abstract bool HasInFlight { get; }
+
+    /// <summary>Adds a flush request to the batch that new writes join.</summary>
+    protected abstract void AddFlusher(IActorRef flusher);
 
     /// <summary>Handles the writer's own messages; returns false for a message it does not know.</summary>
     protected abstract bool Handle(object message);

@@ -38,10 +38,6 @@ internal sealed class ListWriterActor : HostWriterActor
                 Last().Add(append);
                 TryStart();
                 return true;
-            case FlushWrites:
-                Last().Waiters.Flushers.Add(Sender);
-                TryStart();
-                return true;
             case Appended appended:
                 if (_inFlight is not null && appended.NextSeq >= _inFlight.FirstSeq + _inFlight.Values.Count)
                 {
@@ -55,6 +51,8 @@ internal sealed class ListWriterActor : HostWriterActor
                 return false;
         }
     }
+
+    protected override void AddFlusher(IActorRef flusher) => Last().Waiters.Flushers.Add(flusher);
 
     protected override void TryStart()
     {

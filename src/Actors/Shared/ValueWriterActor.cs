@@ -42,10 +42,6 @@ internal sealed class ValueWriterActor : HostWriterActor
                 }
                 TryStart();
                 return true;
-            case FlushWrites:
-                _waiters.Flushers.Add(Sender);
-                TryStart();
-                return true;
             case Added added:
                 if (_inFlight is { } inFlight && added.Seq == inFlight.Request.Seq)
                 {
@@ -59,6 +55,8 @@ internal sealed class ValueWriterActor : HostWriterActor
                 return false;
         }
     }
+
+    protected override void AddFlusher(IActorRef flusher) => _waiters.Flushers.Add(flusher);
 
     protected override void TryStart()
     {
