@@ -131,8 +131,7 @@ public sealed class WorkerProcessTests : RuntimeFixture
             .Select(i => Create(TestTargets.WriteFile, ScratchFile($"p{i}.txt"), i.ToString()))
             .ToList();
 
-        await Task.WhenAll(processes.Select(p => p.StartAsync()));
-        await Task.WhenAll(processes.Select(Joined));
+        await StartAndJoinAll(processes);
 
         Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
         Assert.Equal(20, processes.Select(p => p.Pid).Distinct().Count());

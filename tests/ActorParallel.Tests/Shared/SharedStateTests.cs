@@ -13,8 +13,7 @@ public sealed class SharedStateTests : RuntimeFixture
         var list = manager.List<int>();
         var processes = Enumerable.Range(0, 5).Select(w => Create(SharedTargets.AppendRange, list, w * 10_000, 10_000)).ToList();
 
-        await Task.WhenAll(processes.Select(p => p.StartAsync()));
-        await Task.WhenAll(processes.Select(Joined));
+        await StartAndJoinAll(processes);
         var items = await list.ToListAsync().WaitAsync(Bound);
 
         Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
@@ -34,8 +33,7 @@ public sealed class SharedStateTests : RuntimeFixture
         var counter = manager.Value(0L);
         var processes = Enumerable.Range(0, 2).Select(_ => Create(SharedTargets.AddOnes, counter, 10_000)).ToList();
 
-        await Task.WhenAll(processes.Select(p => p.StartAsync()));
-        await Task.WhenAll(processes.Select(Joined));
+        await StartAndJoinAll(processes);
 
         Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
         Assert.Equal(20_000L, await counter.GetAsync().WaitAsync(Bound));
@@ -61,17 +59,10 @@ public sealed class SharedStateTests : RuntimeFixture
         await using var manager = await Manager.StartAsync(Runtime);
         var list = manager.List<string>();
         var marker = ScratchFile("acknowledged");
-        using var watcher = new FileSystemWatcher(Scratch);
-        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        watcher.Created += (_, e) => written.TrySetResult();
-        watcher.EnableRaisingEvents = true;
         var process = Create(SharedTargets.AppendAcknowledgedThenWait, list, "durable", marker);
 
         await process.StartAsync();
-        if (!File.Exists(marker))
-        {
-            await written.Task.WaitAsync(Bound);
-        }
+        await WaitForFile(marker);
         process.Kill();
         await Joined(process);
 
@@ -153,8 +144,7 @@ public sealed class SharedStateTests : RuntimeFixture
         var value = manager.Value(0L);
         var processes = Enumerable.Range(0, 3).Select(_ => Create(SharedTargets.IncrementUnderLock, gate, value, 150)).ToList();
 
-        await Task.WhenAll(processes.Select(p => p.StartAsync()));
-        await Task.WhenAll(processes.Select(Joined));
+        await StartAndJoinAll(processes);
 
         Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
         Assert.Equal(450L, await value.GetAsync().WaitAsync(Bound));
@@ -166,16 +156,9 @@ public sealed class SharedStateTests : RuntimeFixture
         await using var manager = await Manager.StartAsync(Runtime);
         var gate = manager.Lock();
         var marker = ScratchFile("holding");
-        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var watcher = new FileSystemWatcher(Scratch);
-        watcher.Created += (_, _) => created.TrySetResult();
-        watcher.EnableRaisingEvents = true;
         var holder = Create(SharedTargets.HoldLockThenWait, gate, marker);
         await holder.StartAsync();
-        if (!File.Exists(marker))
-        {
-            await created.Task.WaitAsync(Bound);
-        }
+        await WaitForFile(marker);
 
         holder.Kill();
         await Joined(holder);
@@ -204,8 +187,7 @@ public sealed class SharedStateTests : RuntimeFixture
         var dict = manager.Dict<string, int>();
         var processes = Enumerable.Range(0, 3).Select(w => Create(SharedTargets.FillDict, dict, w, 100)).ToList();
 
-        await Task.WhenAll(processes.Select(p => p.StartAsync()));
-        await Task.WhenAll(processes.Select(Joined));
+        await StartAndJoinAll(processes);
         var entries = await dict.ToDictionaryAsync().WaitAsync(Bound);
 
         Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
@@ -240,8 +222,7 @@ public sealed class SharedStateTests : RuntimeFixture
         var array = manager.Array<double>(5);
         var processes = Enumerable.Range(0, 4).Select(i => Create(SharedTargets.SetCell, array, i, i * 1.5)).ToList();
 
-        await Task.WhenAll(processes.Select(p => p.StartAsync()));
-        await Task.WhenAll(processes.Select(Joined));
+        await StartAndJoinAll(processes);
 
         Assert.Equal(new[] { 0.0, 1.5, 3.0, 4.5, 0.0 }, await array.ToArrayAsync().WaitAsync(Bound));
         Assert.Equal(4.5, await array.GetAsync(3));

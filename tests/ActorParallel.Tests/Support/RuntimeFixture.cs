@@ -44,6 +44,32 @@ public abstract class RuntimeFixture : IAsyncLifetime
 
     protected string ScratchFile(string name) => Path.Combine(Scratch, name);
 
+    /// <summary>Starts every process, then waits for every one to exit.</summary>
+    protected static async Task StartAndJoinAll(IReadOnlyList<WorkerProcess> processes)
+    {
+        await Task.WhenAll(processes.Select(p => p.StartAsync()));
+        await Task.WhenAll(processes.Select(Joined));
+    }
+
+    /// <summary>Waits for a worker to create <paramref name="path"/> in the scratch folder: its way of saying it got somewhere.</summary>
+    protected async Task WaitForFile(string path)
+    {
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watcher = new FileSystemWatcher(Scratch);
+        watcher.Created += (_, e) =>
+        {
+            if (e.FullPath == path)
+            {
+                created.TrySetResult();
+            }
+        };
+        watcher.EnableRaisingEvents = true;
+        if (!File.Exists(path))
+        {
+            await created.Task.WaitAsync(Bound);
+        }
+    }
+
     protected static async Task Joined(WorkerProcess process)
     {
         Assert.True(await process.JoinAsync(Bound), $"{process} did not exit within {Bound}.");
