@@ -11,22 +11,24 @@ namespace ActorParallel;
 /// </summary>
 public sealed class ParallelRuntime : IAsyncDisposable
 {
-    private static readonly Lazy<ParallelRuntime> DefaultRuntime = new(CreateDefault);
+    private static readonly Lock DefaultLock = new();
+    private static ParallelRuntime? s_default;
+    private static ParallelRuntimeOptions? s_defaultOptions;
     private static int s_supervisorCount;
 
     private readonly bool _ownsSystem;
     private int _disposed;
 
-    private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options)
+    private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched)
     {
         System = system;
         Options = options;
         _ownsSystem = ownsSystem;
-        Supervisor = system.ActorOf(ProcessSupervisor.Props(options), $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
+        Supervisor = system.ActorOf(ProcessSupervisor.Props(options, prelaunched), $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
     }
 
-    /// <summary>The runtime that <c>new WorkerProcess(...)</c> uses, created on first use with default options.</summary>
-    public static ParallelRuntime Default => DefaultRuntime.Value;
+    /// <summary>The runtime that <c>new WorkerProcess(...)</c> and <c>new Pool(...)</c> use, created on first use with default options.</summary>
+    public static ParallelRuntime Default => GetDefault(prestart: 0);
 
     /// <summary>
     /// The Akka configuration a driver ActorSystem needs (remote provider on 127.0.0.1 with an OS-chosen
@@ -49,11 +51,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <summary>Starts a driver ActorSystem of its own.</summary>
     /// <param name="options">Options; defaults when <see langword="null"/>.</param>
     /// <returns>The runtime; dispose it to end its workers and its ActorSystem.</returns>
-    public static ParallelRuntime Create(ParallelRuntimeOptions? options = null)
-    {
-        var validated = (options ?? new ParallelRuntimeOptions()).Validated();
-        return new ParallelRuntime(ActorSystem.Create(validated.SystemName, AkkaConfig.Driver), ownsSystem: true, validated);
-    }
+    public static ParallelRuntime Create(ParallelRuntimeOptions? options = null) => Create(options, prestart: 0);
 
     /// <summary>
     /// Runs the supervisor in an ActorSystem you own. It must use the remote (or cluster) provider and
@@ -71,7 +69,65 @@ public sealed class ParallelRuntime : IAsyncDisposable
         {
             throw new ArgumentException($"ActorSystem '{system.Name}' has no remoting: use ParallelRuntime.AkkaConfiguration as its configuration's fallback.", nameof(system));
         }
-        return new ParallelRuntime(system, ownsSystem: false, validated);
+        return new ParallelRuntime(system, ownsSystem: false, validated, new PrelaunchedWorkers(validated.SystemName, validated));
+    }
+
+    /// <summary>
+    /// Sets the options <see cref="Default"/> will be created with (as Python's <c>set_start_method</c>
+    /// configures its module-level context). Call it before anything uses <see cref="Default"/>.
+    /// </summary>
+    /// <param name="options">The options; validated now.</param>
+    /// <exception cref="InvalidOperationException">The default runtime already exists.</exception>
+    public static void ConfigureDefault(ParallelRuntimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var validated = options.Validated();
+        lock (DefaultLock)
+        {
+            if (s_default is not null)
+            {
+                throw new InvalidOperationException("ParallelRuntime.Default is already running: call ConfigureDefault before the first process, pool or manager uses it.");
+            }
+            s_defaultOptions = validated;
+        }
+    }
+
+    /// <summary>
+    /// The default runtime; when this call creates it, <paramref name="prestart"/> workers (the pool
+    /// that asks) are launched first, so that they start while the driver's ActorSystem does.
+    /// </summary>
+    internal static ParallelRuntime GetDefault(int prestart)
+    {
+        lock (DefaultLock)
+        {
+            if (s_default is null)
+            {
+                var runtime = Create(s_defaultOptions, prestart);
+                // Stopping the system stops the supervisor, whose process actors kill what still runs.
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.System.Terminate().Wait(TimeSpan.FromSeconds(5));
+                s_default = runtime;
+            }
+            return s_default;
+        }
+    }
+
+    /// <summary>Starts a driver ActorSystem of its own, launching <paramref name="prestart"/> workers first so that they start while it does.</summary>
+    internal static ParallelRuntime Create(ParallelRuntimeOptions? options, int prestart)
+    {
+        var validated = (options ?? new ParallelRuntimeOptions()).Validated();
+        // Worker processes need no driver address to start (they are told it on stdin when adopted):
+        // launching them first overlaps their start with the driver's.
+        var prelaunched = new PrelaunchedWorkers(validated.SystemName, validated);
+        prelaunched.Launch(prestart);
+        try
+        {
+            return new ParallelRuntime(ActorSystem.Create(validated.SystemName, AkkaConfig.Driver), ownsSystem: true, validated, prelaunched);
+        }
+        catch
+        {
+            prelaunched.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Creates a process that runs <paramref name="target"/> with <paramref name="args"/>; call <see cref="WorkerProcess.StartAsync"/> to start it.</summary>
@@ -108,13 +164,5 @@ public sealed class ParallelRuntime : IAsyncDisposable
         {
             await System.Terminate().ConfigureAwait(false);
         }
-    }
-
-    private static ParallelRuntime CreateDefault()
-    {
-        var runtime = Create();
-        // Stopping the system stops the supervisor, whose process actors kill what still runs.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.System.Terminate().Wait(TimeSpan.FromSeconds(5));
-        return runtime;
     }
 }

@@ -26,6 +26,9 @@ public sealed class ParallelRuntimeOptions
     /// <value>The default value is 750 milliseconds.</value>
     public TimeSpan TerminateGracePeriod { get; set; } = TimeSpan.FromMilliseconds(750);
 
+    /// <summary>The most workers a pool may launch while the default runtime starts (see <see cref="ParallelRuntime.Default"/>).</summary>
+    internal const int MaxPrestart = 256;
+
     internal ParallelRuntimeOptions Validated()
     {
         var problems = new List<string>();

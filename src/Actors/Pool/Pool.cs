@@ -25,15 +25,25 @@ public sealed class Pool : IAsyncDisposable
     /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
     /// <param name="processes">The number of worker processes; <see cref="Environment.ProcessorCount"/> when <see langword="null"/>.</param>
     public Pool(int? processes = null)
-        : this(ParallelRuntime.Default, new PoolOptions { Processes = processes ?? Environment.ProcessorCount })
+        : this(new PoolOptions { Processes = processes ?? Environment.ProcessorCount })
     {
     }
 
     /// <summary>Starts a pool on <see cref="ParallelRuntime.Default"/>.</summary>
     /// <param name="options">The pool's options; copied.</param>
     public Pool(PoolOptions options)
-        : this(ParallelRuntime.Default, options)
+        : this(DefaultRuntimeFor(options), options)
     {
+    }
+
+    /// <summary>
+    /// The default runtime; if this pool is what creates it, the pool's workers are launched while the
+    /// driver's ActorSystem starts instead of after it.
+    /// </summary>
+    private static ParallelRuntime DefaultRuntimeFor(PoolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ParallelRuntime.GetDefault(prestart: Math.Min(options.Validated().Processes, ParallelRuntimeOptions.MaxPrestart));
     }
 
     internal Pool(ParallelRuntime runtime, PoolOptions options)

@@ -5,7 +5,8 @@ namespace ActorParallel.Processes;
 
 /// <summary>
 /// The driver's supervisor of worker processes: one <see cref="WorkerProcessActor"/> child per
-/// running process, and a record of how finished ones exited so that a late join still gets its answer.
+/// running process, the worker processes launched ahead of need, and a record of how finished ones
+/// exited so that a late join still gets its answer.
 /// </summary>
 internal sealed class ProcessSupervisor : UntypedActor
 {
@@ -14,10 +15,17 @@ internal sealed class ProcessSupervisor : UntypedActor
     private readonly ParallelRuntimeOptions _options;
     private readonly Dictionary<long, ProcessExited> _finished = [];
     private readonly Queue<long> _finishedOrder = new();
+    private readonly PrelaunchedWorkers _prelaunched;
 
-    public ProcessSupervisor(ParallelRuntimeOptions options) => _options = options;
+    public ProcessSupervisor(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched)
+    {
+        _options = options;
+        _prelaunched = prelaunched;
+    }
 
-    public static Props Props(ParallelRuntimeOptions options) => Akka.Actor.Props.Create(() => new ProcessSupervisor(options));
+    /// <param name="options">The runtime's options.</param>
+    /// <param name="prelaunched">Processes launched ahead of need (possibly before this system existed); the supervisor owns them from now on.</param>
+    public static Props Props(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched) => Akka.Actor.Props.Create(() => new ProcessSupervisor(options, prelaunched));
 
     // A process actor that fails is stopped, never restarted: a restart would launch a second OS process.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
@@ -50,6 +58,9 @@ internal sealed class ProcessSupervisor : UntypedActor
         }
     }
 
+    // Prelaunched workers that nobody adopted end with the supervisor; adopted ones end with their process actors.
+    protected override void PostStop() => _prelaunched.Dispose();
+
     private static string ChildName(long processId) => $"p-{processId}";
 
     private void HandleStart(StartProcess start)
@@ -60,7 +71,7 @@ internal sealed class ProcessSupervisor : UntypedActor
             Sender.Tell(new ProcessStartFailed(id, $"Process '{start.Spec.Name}' was already started: a process can be started only once."));
             return;
         }
-        Context.ActorOf(WorkerProcessActor.Props(start.Spec, Sender, _options), ChildName(id));
+        Context.ActorOf(WorkerProcessActor.Props(start.Spec, Sender, _options, _prelaunched.Take()), ChildName(id));
     }
 
     private void Route(long processId, object message)

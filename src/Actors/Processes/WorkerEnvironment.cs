@@ -3,20 +3,20 @@ namespace ActorParallel.Processes;
 /// <summary>
 /// The contract between a driver and the worker processes it launches, carried in environment
 /// variables so that the user's own command line stays untouched when their program is re-entered.
+/// The driver's own address is not among them: it is written to the worker's stdin when the driver
+/// adopts the process (see <see cref="WorkerNode"/>), so that a worker can be launched, and start
+/// its ActorSystem, before the driver's ActorSystem exists or before anyone needs the worker.
 /// </summary>
-/// <param name="ParentPath">The full Akka path (with address) of the driver-side actor that owns this process.</param>
 /// <param name="SystemName">The driver's ActorSystem name, used for the worker's system too.</param>
 /// <param name="ProbeDirectories">Folders to load the user's assemblies from (the Host has none of its own).</param>
-internal sealed record WorkerEnvironment(string ParentPath, string SystemName, IReadOnlyList<string> ProbeDirectories)
+internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string> ProbeDirectories)
 {
-    public const string ParentVariable = "ACTORPARALLEL_WORKER_PARENT";
     public const string SystemVariable = "ACTORPARALLEL_WORKER_SYSTEM";
     public const string ProbeVariable = "ACTORPARALLEL_WORKER_PROBE";
 
     /// <summary>Writes the contract into a child's start info.</summary>
     public void ApplyTo(System.Diagnostics.ProcessStartInfo startInfo)
     {
-        startInfo.Environment[ParentVariable] = ParentPath;
         startInfo.Environment[SystemVariable] = SystemName;
         startInfo.Environment[ProbeVariable] = string.Join(Path.PathSeparator, ProbeDirectories);
     }
@@ -27,17 +27,16 @@ internal sealed record WorkerEnvironment(string ParentPath, string SystemName, I
     /// </summary>
     public static WorkerEnvironment? TakeFromCurrentProcess()
     {
-        var parent = Environment.GetEnvironmentVariable(ParentVariable);
-        if (string.IsNullOrEmpty(parent))
+        var system = Environment.GetEnvironmentVariable(SystemVariable);
+        if (string.IsNullOrEmpty(system))
         {
             return null;
         }
-        var system = Environment.GetEnvironmentVariable(SystemVariable) ?? "actorparallel";
         var probe = Environment.GetEnvironmentVariable(ProbeVariable) ?? string.Empty;
-        foreach (var name in new[] { ParentVariable, SystemVariable, ProbeVariable })
+        foreach (var name in new[] { SystemVariable, ProbeVariable })
         {
             Environment.SetEnvironmentVariable(name, null);
         }
-        return new WorkerEnvironment(parent, system, probe.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        return new WorkerEnvironment(system, probe.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
     }
 }

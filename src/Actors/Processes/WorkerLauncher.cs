@@ -10,11 +10,12 @@ internal static class WorkerLauncher
 
     /// <summary>
     /// Starts a worker. Its stdout and stderr are this process's (as with Python children); its stdin
-    /// is a pipe that only this process writes to, so the worker sees end-of-file the moment this
-    /// process dies, however it dies.
+    /// is a pipe that only this process writes to: the adopting actor writes its path there, and the
+    /// worker sees end-of-file the moment this process dies, however it dies.
     /// </summary>
-    public static Process Start(WorkerEnvironment environment, ParallelRuntimeOptions options)
+    public static Process Start(string systemName, ParallelRuntimeOptions options)
     {
+        var environment = new WorkerEnvironment(systemName, [AppContext.BaseDirectory]);
         var (fileName, arguments) = ResolveCommand(options);
         var startInfo = new ProcessStartInfo(fileName)
         {

@@ -18,7 +18,7 @@ internal static class WorkerNode
     /// <summary>Runs the worker until the driver ends it; returns the process exit code.</summary>
     public static int Run(WorkerEnvironment environment)
     {
-        WatchParentThroughStdin();
+        var parentPath = WatchParentThroughStdin();
         LoadAssembliesFrom(environment.ProbeDirectories);
 
         var system = ActorSystem.Create(environment.SystemName, AkkaConfig.Worker);
@@ -31,7 +31,8 @@ internal static class WorkerNode
             RequestExit(system, 128 + ExitCodes.SigTerm, TimeSpan.FromMilliseconds(150));
         });
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-        system.ActorSelection(environment.ParentPath).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
+        // A worker launched ahead of need waits here, its system already up, until a driver-side actor adopts it.
+        system.ActorSelection(parentPath.GetAwaiter().GetResult()).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
         system.WhenTerminated.Wait();
         return Volatile.Read(ref s_exitCode);
     }
@@ -63,16 +64,26 @@ internal static class WorkerNode
         system.Terminate();
     }
 
-    private static void WatchParentThroughStdin()
+    /// <summary>
+    /// Reads the stdin pipe that only the driver holds: its first line is the path of the driver-side
+    /// actor that adopted this process; after that, end-of-file means the driver is gone (even if it
+    /// was SIGKILLed), and the worker exits.
+    /// </summary>
+    private static Task<string> WatchParentThroughStdin()
     {
+        var parentPath = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            using var stdin = Console.OpenStandardInput();
-            var buffer = new byte[64];
             try
             {
-                while (stdin.Read(buffer, 0, buffer.Length) > 0)
+                using var stdin = new StreamReader(Console.OpenStandardInput());
+                if (stdin.ReadLine() is { Length: > 0 } path)
                 {
+                    parentPath.TrySetResult(path);
+                    var buffer = new char[64];
+                    while (stdin.Read(buffer, 0, buffer.Length) > 0)
+                    {
+                    }
                 }
             }
             catch (IOException)
@@ -85,6 +96,7 @@ internal static class WorkerNode
             Name = "actorparallel-parent-watch",
         };
         thread.Start();
+        return parentPath.Task;
     }
 
     private static void ExitNow(int exitCode)

@@ -6,7 +6,8 @@ using OsProcess = System.Diagnostics.Process;
 namespace ActorParallel.Processes;
 
 /// <summary>
-/// Owns one worker OS process from launch to exit: launches it, remote-deploys a
+/// Owns one worker OS process from launch (or adoption of one launched ahead) to exit: launches it, tells it
+/// where to say hello (a line on its stdin), remote-deploys a
 /// <see cref="WorkerActor"/> into it when it says hello, hands it the target, and learns of its exit
 /// from the OS (it is the OS parent), not from a failure detector.
 /// </summary>
@@ -17,31 +18,36 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     private readonly ParallelRuntimeOptions _options;
     private readonly List<IActorRef> _waiters = [];
     private OsProcess? _process;
+    private OsProcess? _prelaunched;
     private int _pid;
     private IActorRef? _worker;
     private RemoteError? _error;
     private ProcessExited? _exited;
     private bool _exitRequested;
 
-    public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options)
+    public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched)
     {
         _spec = spec;
+        _prelaunched = prelaunched;
         _starter = starter;
         _options = options;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options) =>
-        Akka.Actor.Props.Create(() => new WorkerProcessActor(spec, starter, options));
+    /// <param name="spec">What the process runs.</param>
+    /// <param name="starter">Who hears of the start and, for a serving process, of its readiness.</param>
+    /// <param name="options">The runtime's options.</param>
+    /// <param name="prelaunched">An already launched worker to adopt, or <see langword="null"/> to launch one.</param>
+    public static Props Props(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched) =>
+        Akka.Actor.Props.Create(() => new WorkerProcessActor(spec, starter, options, prelaunched));
 
     protected override void PreStart()
     {
         try
         {
-            var selfPath = Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
-            var environment = new WorkerEnvironment(selfPath, Context.System.Name, [AppContext.BaseDirectory]);
-            _process = WorkerLauncher.Start(environment, _options);
+            _process = _prelaunched ?? WorkerLauncher.Start(Context.System.Name, _options);
+            _prelaunched = null;
         }
         catch (Exception exception)
         {
@@ -56,9 +62,25 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         _process.Exited += (_, _) => self.Tell(OsExited.Instance);
         _starter.Tell(new ProcessStarted(_spec.Id, _pid));
         Timers.StartSingleTimer(HelloTimeout.Instance, HelloTimeout.Instance, _options.WorkerStartTimeout);
-        if (_process.HasExited)
+        if (_process.HasExited || !TellWhereToSayHello())
         {
             Self.Tell(OsExited.Instance);
+        }
+    }
+
+    /// <summary>The first line on the worker's stdin is the path of this actor, which it greets.</summary>
+    private bool TellWhereToSayHello()
+    {
+        try
+        {
+            _process!.StandardInput.WriteLine(Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress));
+            _process.StandardInput.Flush();
+            return true;
+        }
+        catch (IOException)
+        {
+            // The process died before it could be told: its exit is reported as for any other.
+            return false;
         }
     }
 

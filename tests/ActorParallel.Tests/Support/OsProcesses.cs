@@ -22,6 +22,35 @@ public static class OsProcesses
         return state is not ('Z' or 'X');
     }
 
+    /// <summary>
+    /// Live worker processes launched for the ActorSystem named <paramref name="systemName"/>, found
+    /// by the environment they started with (which the worker clears in-process, not in /proc).
+    /// </summary>
+    public static IReadOnlyList<int> WorkersOfSystem(string systemName)
+    {
+        var marker = $"ACTORPARALLEL_WORKER_SYSTEM={systemName}\0";
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                if ((File.ReadAllText(Path.Combine(directory, "environ")) + "\0").Contains(marker, StringComparison.Ordinal) && IsAlive(pid))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Gone, or not ours to read.
+            }
+        }
+        return found;
+    }
+
     public static void KillQuietly(int pid)
     {
         try
