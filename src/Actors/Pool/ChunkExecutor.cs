@@ -42,6 +42,9 @@ internal sealed class ChunkExecutor : IDisposable
         _queue.Add((new AbandonMap(mapId), ActorRefs.Nobody));
     }
 
+    /// <summary>Runs a tiny chunk through the whole path on the compute thread, ahead of real work (see <see cref="PrepareToServe"/>).</summary>
+    public void WarmUp() => _queue.Add((PrepareToServe.Instance, ActorRefs.Nobody));
+
     public void Dispose() => _queue.CompleteAdding();
 
     private void Loop()
@@ -59,9 +62,29 @@ internal sealed class ChunkExecutor : IDisposable
                 case AbandonMap abandon:
                     _runners.Remove(abandon.MapId);
                     break;
+                case PrepareToServe:
+                    WarmUpChunkPath();
+                    break;
             }
         }
     }
+
+    /// <summary>
+    /// Sends a tiny map through exactly what a real one goes through - a serialized batch with its
+    /// function, the function's decoding, a typed runner, results flushed - to nobody. Map ids are
+    /// positive, so the warm-up's cannot meet a real map.
+    /// </summary>
+    private void WarmUpChunkPath()
+    {
+        const long warmUpMapId = -1;
+        var function = ValueCodec.Encode(new Func<int, int>(WarmUpFunction), "the warm-up function");
+        var batch = new RunChunks(warmUpMapId, function, [new ChunkPayload(0, 0, 2, ChunkCodec.EncodeItems(new[] { 1, 2 }, "warm-up items"))]);
+        var serializer = _system.Serialization.FindSerializerFor(batch);
+        RunBatch((RunChunks)serializer.FromBinary(serializer.ToBinary(batch), typeof(RunChunks)), ActorRefs.Nobody);
+        _runners.Remove(warmUpMapId);
+    }
+
+    private static int WarmUpFunction(int x) => x + 1;
 
     private void RunInitializer(RunInitializer initializer, IActorRef router)
     {

@@ -8,7 +8,7 @@ namespace ActorParallel.Pooling;
 /// <param name="ItemOffset">Where these items start inside the chunk (results may come in several segments).</param>
 /// <param name="ItemCount">How many items <paramref name="Items"/> holds.</param>
 /// <param name="Items">The encoded items or results.</param>
-internal readonly record struct ChunkPayload(int Seq, int ItemOffset, int ItemCount, byte[] Items);
+internal sealed record ChunkPayload(int Seq, int ItemOffset, int ItemCount, byte[] Items);
 
 /// <summary>
 /// Router → pool worker: run these chunks of map <paramref name="MapId"/>. <paramref name="Function"/>
@@ -24,6 +24,20 @@ internal sealed record ChunkFailed(long MapId, int Seq, int ItemIndex, RemoteErr
 
 /// <summary>Router → pool worker: drop queued chunks of this map; their results are no longer wanted.</summary>
 internal sealed record AbandonMap(long MapId) : IWireMessage;
+
+/// <summary>
+/// Driver → a worker that will serve a pool: start the compute thread and run a tiny chunk through
+/// it (decode, call, encode, serialize), so that the code every map needs is compiled before the
+/// first real chunk arrives rather than on its clock.
+/// </summary>
+internal sealed class PrepareToServe : IWireMessage
+{
+    public static readonly PrepareToServe Instance = new();
+
+    private PrepareToServe()
+    {
+    }
+}
 
 /// <summary>Router → pool worker: run the pool's initializer (an encoded call) before any chunk.</summary>
 internal sealed record RunInitializer(byte[] Call) : IWireMessage;

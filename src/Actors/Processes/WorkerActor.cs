@@ -28,6 +28,9 @@ internal sealed class WorkerActor : UntypedActor
             case AbandonMap abandon:
                 Executor.Abandon(abandon.MapId);
                 break;
+            case PrepareToServe:
+                Executor.WarmUp();
+                break;
             case ExitWorker exit:
                 WorkerNode.RequestExit(Context.System, exit.ExitCode);
                 break;

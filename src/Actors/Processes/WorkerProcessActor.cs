@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ActorParallel.Pooling;
 using ActorParallel.Wire;
 using Akka.Actor;
 using OsProcess = System.Diagnostics.Process;
@@ -153,6 +154,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         Context.Watch(_worker);
         if (_spec.Serves)
         {
+            _worker.Tell(PrepareToServe.Instance);
             _starter.Tell(new WorkerReady(_spec.Id, _pid, _worker));
             return;
         }

@@ -18,7 +18,8 @@ internal sealed class WireSerializer : Serializer
         AppendValuesTag = 11, AppendedTag = 12, AddToValueTag = 13, AddedTag = 14, ReadListTag = 15, ListPageTag = 16,
         ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20,
         SetValueTag = 21, AcquireLockTag = 22, LockGrantedTag = 23, ReleaseLockTag = 24, LockReleasedTag = 25,
-        WriteDictTag = 26, DictWrittenTag = 27, ReadDictTag = 28, DictPageTag = 29;
+        WriteDictTag = 26, DictWrittenTag = 27, ReadDictTag = 28, DictPageTag = 29,
+        PrepareToServeTag = 30;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -188,6 +189,9 @@ internal sealed class WireSerializer : Serializer
                 WriteBlobs(writer, page.Keys);
                 WriteBlobs(writer, page.Values);
                 break;
+            case PrepareToServe:
+                writer.WriteByte(PrepareToServeTag);
+                break;
             case LockReleased released:
                 writer.WriteByte(LockReleasedTag);
                 writer.WriteString(released.Name);
@@ -234,6 +238,7 @@ internal sealed class WireSerializer : Serializer
             DictWrittenTag => new DictWritten(reader.ReadRequiredString(), reader.ReadBool()),
             ReadDictTag => ReadReadDict(reader),
             DictPageTag => new DictPage(reader.ReadRequiredString(), reader.ReadInt32(), ReadBlobs(reader), ReadBlobs(reader)),
+            PrepareToServeTag => PrepareToServe.Instance,
             _ => throw new WireFormatException($"Unknown ActorParallel message tag {tag}."),
         };
     }
