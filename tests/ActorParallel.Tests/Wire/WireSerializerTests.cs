@@ -19,6 +19,7 @@ public sealed class WireSerializerTests : TestKit
         new TargetFinished(null),
         new TargetFinished(new RemoteError("System.Exception", "outer", "at A()", new RemoteError("System.IO.IOException", "inner ✓", "at B()", null))),
         new ExitWorker(-15),
+        ActorParallel.Pooling.PrepareToServe.Instance,
     ];
 
     [Theory]
