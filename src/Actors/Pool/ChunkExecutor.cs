@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using ActorParallel.Processes;
 using ActorParallel.Wire;
 using Akka.Actor;
 
@@ -14,6 +15,9 @@ namespace ActorParallel.Pooling;
 internal sealed class ChunkExecutor : IDisposable
 {
     private static readonly long FlushTicks = Stopwatch.Frequency / 2000;
+
+    /// <summary>How long the compute thread waits for work before it trims the worker's working set.</summary>
+    private static readonly TimeSpan IdleBeforeTrim = TimeSpan.FromSeconds(1);
 
     private readonly BlockingCollection<(object Message, IActorRef Router)> _queue = new();
     private readonly ConcurrentDictionary<long, byte> _abandoned = new();
@@ -49,8 +53,21 @@ internal sealed class ChunkExecutor : IDisposable
 
     private void Loop()
     {
-        foreach (var (message, router) in _queue.GetConsumingEnumerable())
+        var trimmed = false;
+        while (!_queue.IsCompleted)
         {
+            if (!_queue.TryTake(out var item, trimmed ? Timeout.InfiniteTimeSpan : IdleBeforeTrim))
+            {
+                if (!_queue.IsAddingCompleted)
+                {
+                    // Idle: give the memory back until work comes again.
+                    WorkingSet.Trim();
+                    trimmed = true;
+                }
+                continue;
+            }
+            trimmed = false;
+            var (message, router) = item;
             switch (message)
             {
                 case RunChunks batch:
