@@ -17,6 +17,7 @@ internal static class BenchmarkCommand
         var scale = 1.0;
         var compare = false;
         string? python = null;
+        string? chart = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -26,25 +27,27 @@ internal static class BenchmarkCommand
                 case "--scale": scale = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--compare": compare = true; break;
                 case "--python-script": python = args[++i]; break;
+                case "--chart": chart = args[++i]; break;
                 case "--wire":
                     WireComparison.Run();
                     return 0;
                 case "-h" or "--help":
-                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--python-script PATH] | --wire");
-                    Console.WriteLine($"workloads: {string.Join(", ", Workloads.Names)}");
+                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--chart PATH] [--python-script PATH] | --wire");
+                    Console.WriteLine("--compare also writes the ratios as an SVG chart: --chart PATH, by default docs/benchmarks.svg in the repository.");
+                    Console.WriteLine($"workloads: {string.Join(", ", AllNames)}");
                     return 0;
                 default:
                     Console.Error.WriteLine($"Unknown argument '{args[i]}'; see --help.");
                     return 2;
             }
         }
-        var unknown = only.Except(Workloads.Names).ToList();
+        var unknown = only.Except(AllNames).ToList();
         if (unknown.Count > 0)
         {
-            Console.Error.WriteLine($"Unknown workload(s): {string.Join(", ", unknown)}. Workloads: {string.Join(", ", Workloads.Names)}.");
+            Console.Error.WriteLine($"Unknown workload(s): {string.Join(", ", unknown)}. Workloads: {string.Join(", ", AllNames)}.");
             return 2;
         }
-        var selected = Workloads.Names.Where(n => only.Count == 0 || only.Contains(n)).ToList();
+        var selected = AllNames.Where(n => only.Count == 0 || only.Contains(n)).ToList();
         python ??= FindPythonScript();
         if (compare && python is null)
         {
@@ -55,6 +58,18 @@ internal static class BenchmarkCommand
         var comparisons = new List<(Row Ours, Row? Theirs)>();
         foreach (var name in selected)
         {
+            if (name == IdleWorkerMemory.Name)
+            {
+                var oursIdle = await IdleWorkerMemory.MeasureOursAsync(processes);
+                Console.WriteLine(oursIdle.ToJson());
+                var theirsIdle = compare ? IdleWorkerMemory.MeasureCPython(processes) : null;
+                if (theirsIdle is not null)
+                {
+                    Console.WriteLine(theirsIdle.ToJson());
+                }
+                comparisons.Add((oursIdle, theirsIdle));
+                continue;
+            }
             var ours = await Workloads.RunAsync(name, processes, scale);
             Console.WriteLine(ours.ToJson());
             Row? theirs = null;
@@ -70,10 +85,13 @@ internal static class BenchmarkCommand
         }
         if (compare)
         {
-            Report.Print(comparisons, processes);
+            Report.Print(comparisons, processes, chart ?? DefaultChartPath());
         }
         return 0;
     }
+
+    /// <summary>mp_bench.py's workloads, then the idle worker's memory (ours, measured beside CPython's spawn workers).</summary>
+    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, IdleWorkerMemory.Name];
 
     private static Row? RunPython(string script, string name, int processes, double scale)
     {
@@ -87,6 +105,18 @@ internal static class BenchmarkCommand
         process.WaitForExit();
         var line = output.Split('\n').FirstOrDefault(l => l.StartsWith('{'));
         return line is null ? null : Row.Parse(line);
+    }
+
+    private static string DefaultChartPath()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ActorParallel.sln")))
+            {
+                return Path.Combine(directory.FullName, "docs", "benchmarks.svg");
+            }
+        }
+        return "benchmarks.svg";
     }
 
     private static string? FindPythonScript()

@@ -2,22 +2,38 @@ using System.Globalization;
 
 namespace ActorParallel.Benchmarks;
 
-/// <summary>The side-by-side table: ours / CPython of per_second (inverse time for start-up workloads).</summary>
+/// <summary>The side-by-side table and chart: ours / CPython of per_second (inverse time for start-up workloads).</summary>
 internal static class Report
 {
     private static readonly HashSet<string> TimeWorkloads = ["pool_startup", "process_lifecycle"];
 
-    public static void Print(List<(Row Ours, Row? Theirs)> rows, int processes)
+    public static void Print(List<(Row Ours, Row? Theirs)> rows, int processes, string? chartPath)
     {
+        var python = rows.FirstOrDefault(r => r.Theirs is not null).Theirs?.Json["python"]?.ToString() ?? "?";
+        var machine = $"{processes} worker processes, {Environment.ProcessorCount} cores, .NET {Environment.Version}, CPython {python}, {DateTime.UtcNow:yyyy-MM-dd}";
         Console.WriteLine();
-        Console.WriteLine($"| workload | ActorParallel | CPython {rows.FirstOrDefault(r => r.Theirs is not null).Theirs?.Json["python"]} | ratio (higher is better for us) |");
-        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine($"| workload | ActorParallel | CPython {python} | ratio (higher is better for us) | target |");
+        Console.WriteLine("|---|---|---|---|---|");
+        var ratios = new List<(string, double)>();
         foreach (var (ours, theirs) in rows)
         {
             var ratio = theirs is null ? double.NaN : Ratio(ours, theirs);
-            Console.WriteLine($"| {ours.Bench} | {Describe(ours)} | {(theirs is null ? "-" : Describe(theirs))} | {ratio.ToString("0.00", CultureInfo.InvariantCulture)}× |");
+            ratios.Add((ours.Bench, ratio));
+            var target = ours.Bench switch
+            {
+                "cpu_speedup" => "speedup ≥ 1.9",
+                IdleWorkerMemory.Name => "≤ 40 MB",
+                _ => $"≥ {Targets.For(ours.Bench)}×",
+            };
+            Console.WriteLine($"| {ours.Bench} | {Describe(ours)} | {(theirs is null ? "-" : Describe(theirs))} | {ratio.ToString("0.00", CultureInfo.InvariantCulture)}× | {target} |");
         }
-        Console.WriteLine($"({processes} worker processes, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd})");
+        Console.WriteLine($"({machine})");
+        if (chartPath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(chartPath))!);
+            File.WriteAllText(chartPath, Chart.Render(ratios, machine));
+            Console.WriteLine($"Chart: {Path.GetFullPath(chartPath)}");
+        }
     }
 
     /// <summary>Ours over CPython's; for cpu_speedup, the ratio of the two speedups (each against its own sequential run).</summary>
@@ -25,6 +41,7 @@ internal static class Report
     {
         _ when TimeWorkloads.Contains(ours.Bench) => theirs.Seconds / ours.Seconds,
         "cpu_speedup" => (double)ours.Json["speedup"]! / (double)theirs.Json["speedup"]!,
+        IdleWorkerMemory.Name => (double)theirs.Json["rss_mb"]! / (double)ours.Json["rss_mb"]!,
         _ => (ours.PerSecond ?? 0) / (theirs.PerSecond ?? double.NaN),
     };
 
@@ -32,6 +49,7 @@ internal static class Report
     {
         _ when TimeWorkloads.Contains(row.Bench) => $"{row.Seconds * 1000:0} ms",
         "cpu_speedup" => $"speedup {row.Json["speedup"]}" + (row.Json["vs_parallel_for"] is { } vs ? $", {vs}× of Parallel.For" : ""),
+        IdleWorkerMemory.Name => $"{row.Json["rss_mb"]} MB RSS ({row.Json["rss_anon_mb"]} MB anonymous)",
         _ => $"{row.PerSecond:N0}/s",
     };
 }
