@@ -31,8 +31,10 @@ internal static class BenchmarkCommand
                 case "--wire":
                     WireComparison.Run();
                     return 0;
+                case "--micro":
+                    return HotPaths.Run(args[(i + 1)..]);
                 case "-h" or "--help":
-                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--chart PATH] [--python-script PATH] | --wire");
+                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--chart PATH] [--python-script PATH] | --wire | --micro [BenchmarkDotNet options]");
                     Console.WriteLine("--compare also writes the ratios as an SVG chart: --chart PATH, by default docs/benchmarks.svg in the repository.");
                     Console.WriteLine($"workloads: {string.Join(", ", AllNames)}");
                     return 0;
