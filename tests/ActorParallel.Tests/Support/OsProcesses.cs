@@ -102,6 +102,14 @@ public static class OsProcesses
         }
     }
 
+    /// <summary>Sends a POSIX signal (SIGSTOP 19, SIGCONT 18, ...); false if the process is gone.</summary>
+    public static bool Signal(int pid, int signal) => SendSignal(pid, signal) == 0;
+
+    public const int SigStop = 19, SigCont = 18;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
     private const long SysPidfdOpen = 434;
     private const short PollIn = 1;
 

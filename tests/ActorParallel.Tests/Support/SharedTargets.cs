@@ -68,4 +68,18 @@ public static class SharedTargets
 
     public static void SetCell(SharedArray<double> array, int index, double value) =>
         array.SetAsync(index, value).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Appends <paramref name="count"/> values one acknowledged append at a time, writing each value to
+    /// <paramref name="ackLog"/> only after the driver acknowledged it: what the log holds is what must survive a kill.
+    /// </summary>
+    public static void AppendAcknowledgedLogged(SharedList<int> list, int start, int count, string ackLog)
+    {
+        using var log = new StreamWriter(ackLog) { AutoFlush = true };
+        for (var i = start; i < start + count; i++)
+        {
+            list.AppendAsync(i).GetAwaiter().GetResult();
+            log.WriteLine(i);
+        }
+    }
 }

@@ -1,0 +1,115 @@
+using ActorParallel;
+using ActorParallel.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ActorParallel.Tests.Faults;
+
+/// <summary>
+/// Worker processes killed and stopped from outside while a map runs, repeatedly. CPython's pool
+/// hangs forever when one of its workers is killed (gh-66587); ours must finish every map exactly.
+/// </summary>
+[Trait("Category", "Faults")]
+public sealed class WorkerFaultTests(ITestOutputHelper output) : RuntimeFixture
+{
+    private static readonly int[] Input = [.. Enumerable.Range(0, 200)];
+    private static readonly int[] Expected = [.. Input.Select(x => x * x)];
+
+    /// <summary>How long a worker stays stopped: well past the failure detector's verdict (~6-10 s here).</summary>
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Sigkill_RandomWorkerAtRandomMoments_TwentyMapsCompleteExactlyAndThePoolStaysFull()
+    {
+        var tally = new Tally(output, "SIGKILL a random worker during a map");
+        var random = new Random(20261125);
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        for (var round = 0; round < 20; round++)
+        {
+            var pids = await WorkersReady(pool, 2);
+            var victim = pids[random.Next(pids.Count)];
+            var delay = random.Next(0, 400);
+            var chunkSize = random.Next(1, 9);
+            tally.Increment("rounds");
+
+            var map = pool.MapAsync(PoolTargets.SlowSquare, Input, chunkSize);
+            await Task.Delay(delay);
+            OsProcesses.KillQuietly(victim);
+            tally.Increment("kills");
+            await Settle(map, tally, $"round {round}: kill {victim} after {delay} ms, chunk size {chunkSize}");
+        }
+        tally["workers at the end"] = (await WorkersReady(pool, 2)).Count;
+        tally.Report();
+
+        Assert.Equal(20, tally["completed"]);
+        Assert.Equal(0, tally["lost"]);
+    }
+
+    [Fact]
+    public async Task Sigstop_WorkerPastTheFailureDetector_ItsChunksRunElsewhereNoDuplicatesAndItIsReplaced()
+    {
+        var tally = new Tally(output, "SIGSTOP a worker past the failure detector, then SIGCONT");
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var pids = await WorkersReady(pool, 2);
+        var victim = pids[0];
+        tally.Increment("rounds");
+
+        var map = pool.MapAsync(PoolTargets.SlowSquare, [.. Enumerable.Range(0, 600)], chunkSize: 2);
+        await Task.Delay(200);
+        OsProcesses.Signal(victim, OsProcesses.SigStop);
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            // The remote watch declares a silent worker dead after a 4 s pause in heartbeats
+            // (hocon/actorparallel.conf); it is then killed and its chunks run on the other worker,
+            // so the map finishes while the victim is still stopped.
+            await Task.WhenAny(map, Task.Delay(StopLimit));
+            tally[map.IsCompleted ? "finished while the worker was stopped" : "waited for SIGCONT"] = 1;
+            tally.Note($"map finished {stopped.Elapsed.TotalSeconds:0.0} s after SIGSTOP");
+        }
+        finally
+        {
+            OsProcesses.Signal(victim, OsProcesses.SigCont);
+        }
+        var results = await map.WaitAsync(Bound);
+        var expected = Enumerable.Range(0, 600).Select(x => x * x).ToArray();
+        tally[results.SequenceEqual(expected) ? "completed" : "wrong"] = 1;
+        tally["duplicates"] = results.Length - results.Distinct().Count();
+        var after = await WorkersReady(pool, 2);
+        tally[after.Contains(victim) ? "stopped worker rejoined" : "stopped worker replaced"] = 1;
+        tally.Report();
+
+        Assert.Equal(expected, results);
+        Assert.True(tally["finished while the worker was stopped"] == 1, $"the map waited for the stopped worker (more than {StopLimit.TotalSeconds} s)");
+        Assert.Equal(2, after.Count);
+        Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
+    }
+
+    private static async Task Settle(Task<int[]> map, Tally tally, string round)
+    {
+        try
+        {
+            var results = await map.WaitAsync(Bound);
+            tally.Increment(results.SequenceEqual(Expected) ? "completed" : "wrong");
+        }
+        catch (Exception exception) when (exception is not TimeoutException)
+        {
+            tally.Increment("lost");
+            tally.Note($"{round}: {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    /// <summary>The pool's ready workers once there are <paramref name="count"/> (a killed one is replaced in the background).</summary>
+    private static async Task<IReadOnlyList<int>> WorkersReady(ActorParallel.Pool pool, int count)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            var pids = await pool.GetWorkerPidsAsync();
+            if (pids.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return pids;
+            }
+            await Task.Delay(50);
+        }
+    }
+}
