@@ -26,6 +26,14 @@ public sealed class ParallelRuntimeOptions
     /// <value>The default value is 750 milliseconds.</value>
     public TimeSpan TerminateGracePeriod { get; set; } = TimeSpan.FromMilliseconds(750);
 
+    /// <summary>
+    /// How many worker processes may be starting (launched, not yet connected back) at once; more
+    /// wait for a slot. Starting is CPU-bound, so launching many more than the cores can serve only
+    /// makes every one of them slow.
+    /// </summary>
+    /// <value>The default value is four per processor (at least 4).</value>
+    public int MaxConcurrentLaunches { get; set; } = Math.Max(4, 4 * Environment.ProcessorCount);
+
     /// <summary>The most workers a pool may launch while the default runtime starts (see <see cref="ParallelRuntime.Default"/>).</summary>
     internal const int MaxPrestart = 256;
 
@@ -47,6 +55,10 @@ public sealed class ParallelRuntimeOptions
         if (TerminateGracePeriod < TimeSpan.Zero)
         {
             problems.Add($"{nameof(TerminateGracePeriod)} must not be negative (was {TerminateGracePeriod}).");
+        }
+        if (MaxConcurrentLaunches < 1)
+        {
+            problems.Add($"{nameof(MaxConcurrentLaunches)} must be at least 1 (was {MaxConcurrentLaunches}).");
         }
         if (problems.Count > 0)
         {

@@ -16,6 +16,8 @@ internal sealed class ProcessSupervisor : UntypedActor
     private readonly Dictionary<long, ProcessExited> _finished = [];
     private readonly Queue<long> _finishedOrder = new();
     private readonly PrelaunchedWorkers _prelaunched;
+    private readonly HashSet<IActorRef> _launching = [];
+    private readonly LinkedList<IActorRef> _waitingToLaunch = new();
 
     public ProcessSupervisor(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched)
     {
@@ -52,6 +54,13 @@ internal sealed class ProcessSupervisor : UntypedActor
             case ProcessExited exited:
                 Record(exited);
                 break;
+            case LaunchSlot.Release:
+                ReleaseSlot(Sender);
+                break;
+            case Terminated terminated:
+                _waitingToLaunch.Remove(terminated.ActorRef);
+                ReleaseSlot(terminated.ActorRef);
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -71,7 +80,38 @@ internal sealed class ProcessSupervisor : UntypedActor
             Sender.Tell(new ProcessStartFailed(id, $"Process '{start.Spec.Name}' was already started: a process can be started only once."));
             return;
         }
-        Context.ActorOf(WorkerProcessActor.Props(start.Spec, Sender, _options, _prelaunched.Take()), ChildName(id));
+        // A prelaunched worker is already starting: adopting it needs no launch slot.
+        var prelaunched = _prelaunched.Take();
+        var launchNow = prelaunched is null && _launching.Count < _options.MaxConcurrentLaunches;
+        var child = Context.Watch(Context.ActorOf(WorkerProcessActor.Props(start.Spec, Sender, _options, prelaunched, launchNow), ChildName(id)));
+        if (launchNow)
+        {
+            _launching.Add(child);
+        }
+        else if (prelaunched is null)
+        {
+            _waitingToLaunch.AddLast(child);
+        }
+    }
+
+    /// <summary>
+    /// A process start is mostly CPU (runtime, Akka, JIT): starting fifty at once on two cores made
+    /// each take so long that some missed the start timeout. Launches beyond the limit wait, in the
+    /// order they were asked for, for a slot, which is held from launch until the worker connects
+    /// back (or its actor stops).
+    /// </summary>
+    private void ReleaseSlot(IActorRef child)
+    {
+        if (!_launching.Remove(child))
+        {
+            return;
+        }
+        if (_waitingToLaunch.First is { } next)
+        {
+            _waitingToLaunch.RemoveFirst();
+            _launching.Add(next.Value);
+            next.Value.Tell(LaunchSlot.Granted.Instance);
+        }
     }
 
     private void Route(long processId, object message)

@@ -122,3 +122,19 @@ public sealed record ListProcesses
 /// <summary>The ids of the processes the supervisor has started and that have not yet exited.</summary>
 /// <param name="ProcessIds">Their <see cref="ProcessSpec.Id"/>s.</param>
 public sealed record RunningProcesses(ImmutableArray<long> ProcessIds);
+
+/// <summary>Between the supervisor and its process actors: the right to launch an OS process now.</summary>
+internal static class LaunchSlot
+{
+    /// <summary>Supervisor → process actor: launch.</summary>
+    public sealed class Granted
+    {
+        public static readonly Granted Instance = new();
+    }
+
+    /// <summary>Process actor → supervisor: my worker connected back (or exited); the slot is free.</summary>
+    public sealed class Release
+    {
+        public static readonly Release Instance = new();
+    }
+}

@@ -20,14 +20,16 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     private readonly List<IActorRef> _waiters = [];
     private OsProcess? _process;
     private OsProcess? _prelaunched;
+    private readonly bool _launchNow;
     private int _pid;
     private IActorRef? _worker;
     private RemoteError? _error;
     private ProcessExited? _exited;
     private bool _exitRequested;
 
-    public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched)
+    public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched, bool launchNow)
     {
+        _launchNow = launchNow;
         _spec = spec;
         _prelaunched = prelaunched;
         _starter = starter;
@@ -40,10 +42,19 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     /// <param name="starter">Who hears of the start and, for a serving process, of its readiness.</param>
     /// <param name="options">The runtime's options.</param>
     /// <param name="prelaunched">An already launched worker to adopt, or <see langword="null"/> to launch one.</param>
-    public static Props Props(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched) =>
-        Akka.Actor.Props.Create(() => new WorkerProcessActor(spec, starter, options, prelaunched));
+    /// <param name="launchNow">Whether to launch at once; otherwise the actor waits for <see cref="LaunchSlot.Granted"/>.</param>
+    public static Props Props(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched, bool launchNow) =>
+        Akka.Actor.Props.Create(() => new WorkerProcessActor(spec, starter, options, prelaunched, launchNow));
 
     protected override void PreStart()
+    {
+        if (_prelaunched is not null || _launchNow)
+        {
+            Launch();
+        }
+    }
+
+    private void Launch()
     {
         try
         {
@@ -89,7 +100,11 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
+            case LaunchSlot.Granted:
+                Launch();
+                break;
             case WorkerHello hello:
+                Context.Parent.Tell(LaunchSlot.Release.Instance);
                 HandleHello(hello);
                 break;
             case TargetFinished finished:
@@ -100,6 +115,9 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
                 break;
             case JoinProcess:
                 Await(Sender);
+                break;
+            case TerminateProcess or KillProcess when _process is null:
+                EndBeforeLaunch(message is KillProcess ? -ExitCodes.SigKill : -ExitCodes.SigTerm);
                 break;
             case TerminateProcess:
                 HandleTerminate();
@@ -159,6 +177,15 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             return;
         }
         _worker.Tell(new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!));
+    }
+
+    /// <summary>Terminated or killed while it waited for a launch slot: there is no OS process to end.</summary>
+    private void EndBeforeLaunch(int exitCode)
+    {
+        Await(Sender);
+        _starter.Tell(new ProcessStartFailed(_spec.Id, $"Process '{_spec.Name}' was ended before it was launched."));
+        Report(new ProcessExited(_spec.Id, 0, exitCode, null));
+        Context.Stop(Self);
     }
 
     private void HandleTargetFinished(TargetFinished finished)

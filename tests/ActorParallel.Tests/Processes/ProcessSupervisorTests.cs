@@ -127,4 +127,30 @@ public sealed class ProcessSupervisorTests : TestKit
         _supervisor.Tell(new KillProcess(spec.Id), TestActor);
         await ExpectMsgAsync<ProcessExited>(Bound);
     }
+
+    [Fact]
+    public async Task StartProcess_BeyondMaxConcurrentLaunches_WaitsForASlot_AndKillingAWaitingOneEndsItWithoutAProcess()
+    {
+        var supervisor = ParallelRuntime.Attach(Sys, new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, MaxConcurrentLaunches = 1 }).Supervisor;
+        var first = ProcessSpec.Create(TestTargets.SleepForever, []);
+        var second = ProcessSpec.Create(TestTargets.SleepForever, []);
+        var third = ProcessSpec.Create(TestTargets.Nothing, []);
+
+        supervisor.Tell(new StartProcess(first), TestActor);
+        supervisor.Tell(new StartProcess(second), TestActor);
+        supervisor.Tell(new StartProcess(third), TestActor);
+        var started = await ExpectMsgAsync<ProcessStarted>(Bound);
+        // The second waits for the first to connect back; kill it while it waits.
+        supervisor.Tell(new KillProcess(second.Id), TestActor);
+        var replies = new List<object> { await ExpectMsgAsync<object>(Bound), await ExpectMsgAsync<object>(Bound), await ExpectMsgAsync<object>(Bound) };
+
+        Assert.Equal(first.Id, started.ProcessId);
+        Assert.Contains(new ProcessStartFailed(second.Id, $"Process '{second.Name}' was ended before it was launched."), replies);
+        Assert.Contains(new ProcessExited(second.Id, 0, -9, null), replies);
+        Assert.Contains(replies, r => r is ProcessStarted s && s.ProcessId == third.Id);
+        supervisor.Tell(new KillProcess(first.Id), TestActor);
+        await ExpectMsgAsync<ProcessExited>(Bound);
+        supervisor.Tell(new JoinProcess(third.Id), TestActor);
+        Assert.Equal(0, (await ExpectMsgAsync<ProcessExited>(Bound)).ExitCode);
+    }
 }

@@ -9,6 +9,10 @@ public static class TestTargets
 
     public static void SleepForever() => Thread.Sleep(Timeout.Infinite);
 
+    public static void Nothing()
+    {
+    }
+
     public static void Throw(string message) => throw new InvalidOperationException(message);
 
     public static void ExitWith(int code) => Environment.Exit(code);
