@@ -92,9 +92,23 @@ public static class OsProcesses
         }
         try
         {
-            var request = new PollFd { Fd = fd, Events = PollIn };
-            var ready = Poll(ref request, 1, (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds));
-            return (ready > 0 && (request.Revents & PollIn) != 0) || !IsAlive(pid);
+            var deadline = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                var request = new PollFd { Fd = fd, Events = PollIn };
+                var left = Math.Max(0, (int)Math.Min(int.MaxValue, (deadline - DateTime.UtcNow).TotalMilliseconds));
+                var ready = Poll(ref request, 1, left);
+                if (ready > 0 && (request.Revents & PollIn) != 0)
+                {
+                    return true;
+                }
+                // A signal (the runtime's own, or SIGCHLD) interrupts poll: wait again for what is left.
+                if (ready < 0 && Marshal.GetLastPInvokeError() == EIntr && DateTime.UtcNow < deadline)
+                {
+                    continue;
+                }
+                return !IsAlive(pid);
+            }
         }
         finally
         {
@@ -112,6 +126,7 @@ public static class OsProcesses
 
     private const long SysPidfdOpen = 434;
     private const short PollIn = 1;
+    private const int EIntr = 4;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct PollFd
