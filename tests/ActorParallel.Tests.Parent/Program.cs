@@ -2,11 +2,30 @@ using ActorParallel;
 
 // A driver for tests that must kill or stop a parent from outside: it starts worker processes that
 // never end, prints "worker <pid>" for each and "ready", then waits to be killed (or, with
-// "terminate-system", ends its own ActorSystem without killing anything itself and waits).
+// "terminate-system", ends its own ActorSystem without killing anything itself and waits; or, with
+// "pool", starts a pool of that many workers on the default runtime and keeps a long map running).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
 var mode = args.Length > 1 ? args[1] : "wait";
+if (mode == "pool")
+{
+    var pool = new Pool(count);
+    _ = pool.MapAsync(SlowIdentity, Enumerable.Range(0, 1_000_000), chunkSize: 1);
+    var pids = await pool.GetWorkerPidsAsync();
+    while (pids.Count < count)
+    {
+        await Task.Delay(20);
+        pids = await pool.GetWorkerPidsAsync();
+    }
+    foreach (var pid in pids)
+    {
+        Console.WriteLine($"worker {pid}");
+    }
+    Console.WriteLine("ready");
+    await Task.Delay(Timeout.Infinite);
+}
+
 var runtime = ParallelRuntime.Default;
 for (var i = 0; i < count; i++)
 {
@@ -23,3 +42,9 @@ if (mode == "terminate-system")
 await Task.Delay(Timeout.Infinite);
 
 static void SleepForever() => Thread.Sleep(Timeout.Infinite);
+
+static int SlowIdentity(int x)
+{
+    Thread.Sleep(10);
+    return x;
+}

@@ -9,6 +9,7 @@ namespace ActorParallel.Tests.Faults;
 /// hangs forever when one of its workers is killed (gh-66587); ours must finish every map exactly.
 /// </summary>
 [Trait("Category", "Faults")]
+[Collection(FaultsCollection.Name)]
 public sealed class WorkerFaultTests(ITestOutputHelper output) : RuntimeFixture
 {
     private static readonly int[] Input = [.. Enumerable.Range(0, 200)];

@@ -70,16 +70,24 @@ public static class SharedTargets
         array.SetAsync(index, value).GetAwaiter().GetResult();
 
     /// <summary>
-    /// Appends <paramref name="count"/> values one acknowledged append at a time, writing each value to
-    /// <paramref name="ackLog"/> only after the driver acknowledged it: what the log holds is what must survive a kill.
+    /// Appends <paramref name="count"/> values, flushing every 100 (a flush returns once the driver has
+    /// acknowledged every append before it), and writes each value to <paramref name="ackLog"/> only
+    /// after it was acknowledged: what the log holds is what must survive a kill.
     /// </summary>
     public static void AppendAcknowledgedLogged(SharedList<int> list, int start, int count, string ackLog)
     {
         using var log = new StreamWriter(ackLog) { AutoFlush = true };
+        var pending = new List<int>(100);
         for (var i = start; i < start + count; i++)
         {
-            list.AppendAsync(i).GetAwaiter().GetResult();
-            log.WriteLine(i);
+            list.Append(i);
+            pending.Add(i);
+            if (pending.Count == 100 || i == start + count - 1)
+            {
+                list.FlushAsync().GetAwaiter().GetResult();
+                log.Write(string.Concat(pending.Select(value => $"{value}\n")));
+                pending.Clear();
+            }
         }
     }
 }
