@@ -19,6 +19,9 @@ public sealed class Pool : IAsyncDisposable
 
     private readonly ParallelRuntime _runtime;
     private readonly IActorRef _router;
+
+    /// <summary>The router actor behind this pool (registered in Akka.Hosting's ActorRegistry by <c>WithActorParallel</c>).</summary>
+    internal IActorRef Router => _router;
     private readonly int _maxPayloadBytes;
     private int _state;
 
@@ -207,11 +210,17 @@ public sealed class Pool : IAsyncDisposable
     /// <returns>A task that completes when every worker has exited.</returns>
     public Task TerminateAsync()
     {
+        if (_runtime.System.WhenTerminated.IsCompleted)
+        {
+            // The system's end already ended the router and, through the supervisor, the workers.
+            Interlocked.Exchange(ref _state, 2);
+            return Task.CompletedTask;
+        }
         if (Interlocked.Exchange(ref _state, 2) != 2)
         {
             _stopped = _router.Ask<PoolStopped>(TerminatePool.Instance);
         }
-        return _stopped!;
+        return (Task?)_stopped ?? Task.CompletedTask;
     }
 
     /// <summary>Terminates the pool, as leaving Python's <c>with Pool()</c> does.</summary>
@@ -219,6 +228,10 @@ public sealed class Pool : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await TerminateAsync().ConfigureAwait(false);
+        if (_runtime.System.WhenTerminated.IsCompleted)
+        {
+            return;
+        }
         await _router.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
     }
 

@@ -17,9 +17,11 @@ public sealed class Manager : IAsyncDisposable
     private readonly IActorRef _host;
     private readonly string _hostPath;
     private readonly List<Func<Task>> _deletes = [];
+    private readonly ActorSystem _system;
 
-    private Manager(SharedStateNode node, IActorRef host, string hostPath)
+    private Manager(ActorSystem system, SharedStateNode node, IActorRef host, string hostPath)
     {
+        _system = system;
         _node = node;
         _host = host;
         _hostPath = hostPath;
@@ -43,7 +45,7 @@ public sealed class Manager : IAsyncDisposable
         var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
         var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
         node.RegisterHost(hostPath, host);
-        return new Manager(node, host, hostPath);
+        return new Manager(system, node, host, hostPath);
     }
 
     /// <summary>Creates a shared list (Python's <c>manager.list()</c>).</summary>
@@ -107,10 +109,15 @@ public sealed class Manager : IAsyncDisposable
     /// <returns>The lock's handle, which can be passed to other processes.</returns>
     public SharedLock Lock(string? name = null) => new(_node, _hostPath, name ?? NewName("lock"));
 
-    /// <summary>Deletes every object this manager created and stops its host.</summary>
+    /// <summary>Deletes every object this manager created and stops its host (nothing to do once its ActorSystem has stopped: the objects went with it).</summary>
     /// <returns>A task that completes when they are deleted.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (_system.WhenTerminated.IsCompleted)
+        {
+            _deletes.Clear();
+            return;
+        }
         foreach (var delete in _deletes)
         {
             await delete().ConfigureAwait(false);
