@@ -12,12 +12,7 @@ if (mode == "pool")
 {
     var pool = new Pool(count);
     _ = pool.MapAsync(SlowIdentity, Enumerable.Range(0, 1_000_000), chunkSize: 1);
-    var pids = await pool.GetWorkerPidsAsync();
-    while (pids.Count < count)
-    {
-        await Task.Delay(20);
-        pids = await pool.GetWorkerPidsAsync();
-    }
+    var pids = await pool.WaitForWorkersAsync();
     foreach (var pid in pids)
     {
         Console.WriteLine($"worker {pid}");

@@ -188,6 +188,20 @@ public sealed class Pool : IAsyncDisposable
         return status.ReadyPids;
     }
 
+    /// <summary>
+    /// Waits until all of the pool's worker processes are started and ready to take work. Maps do not
+    /// need this (they start on the workers that are ready and take the others as they come); it is
+    /// for code that wants the pool's start-up behind it, e.g. before timing or serving.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The pids of the ready workers, ascending (fewer than <see cref="Processes"/> only if the pool was closed, terminated or broken meanwhile).</returns>
+    public async Task<IReadOnlyList<int>> WaitForWorkersAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var status = await _router.Ask<PoolStatus>(new AwaitWorkers(Processes), cancellationToken).ConfigureAwait(false);
+        return status.ReadyPids;
+    }
+
     /// <summary>Takes no new work (Python's <c>close</c>); maps already running finish, then the workers exit.</summary>
     /// <returns>A completed task.</returns>
     public Task CloseAsync()

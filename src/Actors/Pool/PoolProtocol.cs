@@ -35,5 +35,11 @@ internal sealed record GetPoolStatus
     public static readonly GetPoolStatus Instance = new();
 }
 
+/// <summary>
+/// Asks the router for <see cref="PoolStatus"/> once <paramref name="Count"/> workers are ready to take
+/// work (or at once if the pool is closing, terminated or broken, since none may come).
+/// </summary>
+internal sealed record AwaitWorkers(int Count);
+
 /// <summary>The pool's workers: the pids of those ready to work, and how many processes it has started in all.</summary>
 internal sealed record PoolStatus(ImmutableArray<int> ReadyPids, int ProcessesStarted);

@@ -22,6 +22,7 @@ internal sealed partial class PoolRouter : UntypedActor
     private readonly List<MapJob> _jobs = [];
     private readonly Dictionary<long, MapJob> _jobsById = [];
     private readonly List<IActorRef> _stopWaiters = [];
+    private readonly List<(int Count, IActorRef Waiter)> _readyWaiters = [];
     private Exception? _broken;
     private int _startFailuresInARow;
     private int _processesStarted;
@@ -95,9 +96,11 @@ internal sealed partial class PoolRouter : UntypedActor
                 HandleTerminate();
                 break;
             case GetPoolStatus:
-                Sender.Tell(new PoolStatus(
-                    _slots.Values.Where(s => s.CanTakeWork).Select(s => s.Pid).Order().ToImmutableArray(),
-                    _processesStarted));
+                Sender.Tell(Status());
+                break;
+            case AwaitWorkers awaitWorkers:
+                _readyWaiters.Add((awaitWorkers.Count, Sender));
+                ReplyToReadyWaiters();
                 break;
             case CancelMap or ProcessStarted or ProcessNotFound:
                 break;
@@ -140,12 +143,35 @@ internal sealed partial class PoolRouter : UntypedActor
         {
             ready.Worker.Tell(new RunInitializer(initializer));
         }
+        ReplyToReadyWaiters();
         if (_closing)
         {
             RetireIdleWorkersIfClosed();
             return;
         }
         Dispatch();
+    }
+
+    private PoolStatus Status() =>
+        new(_slots.Values.Where(s => s.CanTakeWork).Select(s => s.Pid).Order().ToImmutableArray(), _processesStarted);
+
+    private void ReplyToReadyWaiters()
+    {
+        if (_readyWaiters.Count == 0)
+        {
+            return;
+        }
+        var status = Status();
+        var noneWillCome = _closing || _terminating || _broken is not null;
+        _readyWaiters.RemoveAll(entry =>
+        {
+            if (status.ReadyPids.Length < entry.Count && !noneWillCome)
+            {
+                return false;
+            }
+            entry.Waiter.Tell(status);
+            return true;
+        });
     }
 
     private void HandleResults(ChunkResults results)
@@ -277,6 +303,7 @@ internal sealed partial class PoolRouter : UntypedActor
     private void HandleTerminate()
     {
         _terminating = true;
+        ReplyToReadyWaiters();
         _stopWaiters.Add(Sender);
         foreach (var job in _jobs.ToList())
         {
@@ -324,6 +351,7 @@ internal sealed partial class PoolRouter : UntypedActor
     private void Break(Exception error)
     {
         _broken ??= error;
+        ReplyToReadyWaiters();
         foreach (var job in _jobs.ToList())
         {
             job.Fail(error);

@@ -37,7 +37,7 @@ public sealed class HostingTests
             var process = runtime.CreateProcess(SharedTargets.AppendRange, list, 0, 3);
             await process.StartAsync().WaitAsync(Bound);
             Assert.True(await process.JoinAsync(Bound));
-            pids = [.. await pool.GetWorkerPidsAsync()];
+            pids = [.. await pool.WaitForWorkersAsync().WaitAsync(Bound)];
 
             Assert.Equal(Enumerable.Range(0, 10).Select(x => x * x), squares);
             Assert.Equal([0, 1, 2], await list.ToListAsync().WaitAsync(Bound));

@@ -177,4 +177,17 @@ public sealed class PoolLifecycleTests : RuntimeFixture
     {
         public void Report(MapProgress value) => report(value);
     }
+
+    [Fact]
+    public async Task WaitForWorkersAsync_ReturnsOnceEveryWorkerIsReady_AndIsRefusedAfterTerminate()
+    {
+        var pool = Runtime.CreatePool(new PoolOptions { Processes = 3 });
+
+        var pids = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+
+        Assert.Equal(3, pids.Distinct().Count());
+        Assert.All(pids, pid => Assert.True(OsProcesses.IsAlive(pid)));
+        await pool.TerminateAsync().WaitAsync(Bound);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.WaitForWorkersAsync());
+    }
 }
