@@ -54,8 +54,16 @@ public sealed class WorkerFaultTests(ITestOutputHelper output) : RuntimeFixture
         var victim = (await pool.WaitForWorkersAsync().WaitAsync(Bound))[0];
         tally.Increment("rounds");
 
-        var map = pool.MapAsync(PoolTargets.SlowSquare, [.. Enumerable.Range(0, 600)], chunkSize: 2);
-        await Task.Delay(200);
+        var underway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Done >= 20)
+            {
+                underway.TrySetResult();
+            }
+        });
+        var map = pool.MapAsync(PoolTargets.SlowSquare, [.. Enumerable.Range(0, 600)], chunkSize: 2, progress);
+        await underway.Task.WaitAsync(Bound);
         OsProcesses.Signal(victim, OsProcesses.SigStop);
         var stopped = System.Diagnostics.Stopwatch.StartNew();
         try

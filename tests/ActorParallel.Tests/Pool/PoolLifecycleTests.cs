@@ -32,7 +32,7 @@ public sealed class PoolLifecycleTests : RuntimeFixture
             Assert.True(killed.Task.IsCompleted, $"round {round}: no worker was killed");
             Assert.False(OsProcesses.IsAlive(await killed.Task));
         }
-        var after = await WaitForWorkers(pool, 2);
+        var after = await pool.WaitForWorkersAsync().WaitAsync(MapBound);
         Assert.Equal(2, after.Count);
     }
 
@@ -62,7 +62,7 @@ public sealed class PoolLifecycleTests : RuntimeFixture
             InitializerArgs = [folder],
         });
 
-        var workers = await WaitForWorkers(pool, 2);
+        var workers = await pool.WaitForWorkersAsync().WaitAsync(MapBound);
         var pids = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 50), chunkSize: 1).WaitAsync(MapBound);
 
         var initialized = Directory.GetFiles(folder).ToDictionary(f => int.Parse(Path.GetFileName(f)["init-".Length..]), File.ReadAllLines);
@@ -97,7 +97,7 @@ public sealed class PoolLifecycleTests : RuntimeFixture
     public async Task TerminateAsync_DuringMap_FailsTheMapEndsWorkersAndRefusesNewWork()
     {
         var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
-        var pids = await WaitForWorkers(pool, 2);
+        var pids = await pool.WaitForWorkersAsync().WaitAsync(MapBound);
         var map = pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 5_000), chunkSize: 1);
 
         await pool.TerminateAsync().WaitAsync(MapBound);
@@ -115,7 +115,7 @@ public sealed class PoolLifecycleTests : RuntimeFixture
         await using (var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 }))
         {
             await pool.MapAsync(PoolTargets.Square, [1, 2, 3]).WaitAsync(MapBound);
-            pids = await WaitForWorkers(pool, 2);
+            pids = await pool.WaitForWorkersAsync().WaitAsync(MapBound);
         }
 
         Assert.True(await OsProcesses.AllGoneWithin(pids, TimeSpan.FromSeconds(5)));
@@ -125,7 +125,7 @@ public sealed class PoolLifecycleTests : RuntimeFixture
     public async Task CloseAsync_ThenJoinAsync_FinishesRunningMapThenWorkersExit()
     {
         var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
-        var pids = await WaitForWorkers(pool, 2);
+        var pids = await pool.WaitForWorkersAsync().WaitAsync(MapBound);
         var map = pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 100), chunkSize: 5);
 
         await pool.CloseAsync();
@@ -156,26 +156,6 @@ public sealed class PoolLifecycleTests : RuntimeFixture
             Runtime.CreatePool(new PoolOptions { Processes = processes, MaxTasksPerChild = maxTasksPerChild, MaxChunkLosses = maxChunkLosses }));
 
         Assert.Contains("must be at least 1", error.Message);
-    }
-
-    private static async Task<IReadOnlyList<int>> WaitForWorkers(ActorParallel.Pool pool, int count)
-    {
-        var deadline = DateTime.UtcNow + MapBound;
-        while (true)
-        {
-            // Running a chunk on each worker is the event that says they are up.
-            await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, count), chunkSize: 1).WaitAsync(MapBound);
-            var pids = await pool.GetWorkerPidsAsync();
-            if (pids.Count >= count || DateTime.UtcNow > deadline)
-            {
-                return pids;
-            }
-        }
-    }
-
-    private sealed class InlineProgress(Action<MapProgress> report) : IProgress<MapProgress>
-    {
-        public void Report(MapProgress value) => report(value);
     }
 
     [Fact]
