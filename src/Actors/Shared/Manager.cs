@@ -61,14 +61,16 @@ public sealed class Manager : IAsyncDisposable
         return list;
     }
 
-    /// <summary>Creates a shared integer (Python's <c>Value('i', initial)</c>).</summary>
-    /// <typeparam name="T"><see cref="int"/> or <see cref="long"/>.</typeparam>
+    /// <summary>Creates a shared number (Python's <c>Value('i', initial)</c> or <c>Value('d', initial)</c>).</summary>
+    /// <typeparam name="T"><see cref="int"/>, <see cref="long"/> or <see cref="double"/>.</typeparam>
     /// <param name="initial">The starting value.</param>
     /// <param name="name">A name; a unique one is made when omitted.</param>
     /// <returns>The value's handle, which can be passed to other processes.</returns>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another numeric type.</exception>
     public SharedValue<T> Value<T>(T initial = default, string? name = null)
-        where T : struct, IBinaryInteger<T>
+        where T : struct, INumber<T>
     {
+        SharedValue<T>.CheckSupported();
         var value = new SharedValue<T>(_node, _hostPath, name ?? NewName("value"), initial);
         _deletes.Add(() => value.DeleteAsync());
         return value;

@@ -15,7 +15,7 @@ internal sealed record AppendValues(string List, string Writer, long FirstSeq, I
 internal sealed record Appended(string List, string Writer, long NextSeq) : IWireMessage;
 
 /// <summary>Client → host: add <paramref name="Delta"/> as <paramref name="Writer"/>'s operation <paramref name="Seq"/> (applied once). Replies <see cref="Added"/>.</summary>
-internal sealed record AddToValue(string Name, string Writer, long Seq, long Delta) : IWireMessage;
+internal sealed record AddToValue(string Name, string Writer, long Seq, long Delta, double FloatDelta) : IWireMessage;
 
 /// <summary>Host → client: operation <paramref name="Seq"/> of <paramref name="Writer"/> is applied.</summary>
 internal sealed record Added(string Name, string Writer, long Seq) : IWireMessage;
@@ -30,7 +30,7 @@ internal sealed record ListPage(string List, int From, int Total, ImmutableArray
 internal sealed record ReadValue(string Name) : IWireMessage;
 
 /// <summary>Host → client: the sum of every addition applied so far.</summary>
-internal sealed record ValueRead(string Name, long Sum) : IWireMessage;
+internal sealed record ValueRead(string Name, long Sum, double FloatSum) : IWireMessage;
 
 /// <summary>Client → host: delete a shared object's data. Replies <see cref="SharedDeleted"/>.</summary>
 internal sealed record DeleteShared(string Name) : IWireMessage;
@@ -42,7 +42,7 @@ internal sealed record SharedDeleted(string Name) : IWireMessage;
 internal sealed record AppendToList(ImmutableArray<byte[]> Values, TaskCompletionSource? Ack);
 
 /// <summary>Handle → value writer (local): add <paramref name="Delta"/>; complete <paramref name="Ack"/> once the host has applied it.</summary>
-internal sealed record AddToWriter(long Delta, TaskCompletionSource? Ack);
+internal sealed record AddToWriter(long Delta, double FloatDelta, TaskCompletionSource? Ack);
 
 /// <summary>Asks a writer (list or value) to reply <see cref="WritesFlushed"/> once everything written before it is stored by the host.</summary>
 internal sealed record FlushWrites;
@@ -62,10 +62,13 @@ internal static class SharedKeys
     public static LWWDictionaryKey<int, byte[]> ListSegment(string name, int segment) => new($"ap:list:{name}:{segment}");
 
     public static PNCounterKey Value(string name) => new($"ap:value:{name}");
+
+    /// <summary>The floating-point part of a value: its sum as the bits of a double (the host is its only writer).</summary>
+    public static LWWRegisterKey<long> FloatValue(string name) => new($"ap:fvalue:{name}");
 }
 
 /// <summary>Client → host: set the value to <paramref name="Value"/> as <paramref name="Writer"/>'s operation <paramref name="Seq"/> (applied once). Replies <see cref="Added"/>.</summary>
-internal sealed record SetValue(string Name, string Writer, long Seq, long Value) : IWireMessage;
+internal sealed record SetValue(string Name, string Writer, long Seq, long Value, double FloatValue) : IWireMessage;
 
 /// <summary>
 /// Client → host: acquire lock <paramref name="Name"/> for request <paramref name="RequestId"/> of

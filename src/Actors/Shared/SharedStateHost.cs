@@ -20,6 +20,7 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly Dictionary<string, int> _listCounts = [];
     private readonly Dictionary<(string Name, string Writer), long> _nextSeq = [];
     private readonly Dictionary<string, long> _sums = [];
+    private readonly Dictionary<string, double> _floatSums = [];
     private readonly LockTable _locks = new();
     private readonly DictStore _dicts;
 
@@ -119,6 +120,7 @@ internal sealed class SharedStateHost : UntypedActor
         if (FirstTime(add.Name, add.Writer, add.Seq))
         {
             ApplyDelta(add.Name, add.Delta);
+            ApplyFloatDelta(add.Name, add.FloatDelta);
         }
         Acknowledge(new Added(add.Name, add.Writer, add.Seq));
     }
@@ -131,6 +133,7 @@ internal sealed class SharedStateHost : UntypedActor
         {
             // The host is the counter's only writer, so it knows the sum: setting is adding the difference.
             ApplyDelta(set.Name, set.Value - _sums.GetValueOrDefault(set.Name));
+            ApplyFloatDelta(set.Name, set.FloatValue - _floatSums.GetValueOrDefault(set.Name));
         }
         Acknowledge(new Added(set.Name, set.Writer, set.Seq));
     }
@@ -153,6 +156,20 @@ internal sealed class SharedStateHost : UntypedActor
         _replicator.Tell(Dsl.Update(SharedKeys.Value(name), PNCounter.Empty, WriteLocal.Instance,
             counter => delta >= 0 ? counter.Increment(self, delta) : counter.Decrement(self, -delta)));
         _sums[name] = _sums.GetValueOrDefault(name) + delta;
+    }
+
+    /// <summary>A double cannot live in a counter: its running sum is kept here and stored whole, as a register.</summary>
+    private void ApplyFloatDelta(string name, double delta)
+    {
+        if (delta == 0)
+        {
+            return;
+        }
+        var sum = _floatSums.GetValueOrDefault(name) + delta;
+        _floatSums[name] = sum;
+        var self = _cluster.SelfUniqueAddress;
+        _replicator.Tell(Dsl.Update(SharedKeys.FloatValue(name), new LWWRegister<long>(self, 0L), WriteLocal.Instance,
+            register => register.WithValue(self, BitConverter.DoubleToInt64Bits(sum))));
     }
 
     private void HandleReadList(ReadList read)
@@ -193,8 +210,14 @@ internal sealed class SharedStateHost : UntypedActor
     private void HandleReadValue(ReadValue read)
     {
         var key = SharedKeys.Value(read.Name);
-        _replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance)).ContinueWith(
-            task => new ValueRead(read.Name, task.IsCompletedSuccessfully && task.Result is GetSuccess success ? (long)success.Get(key).Value : 0),
+        var floatKey = SharedKeys.FloatValue(read.Name);
+        var sum = _replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance));
+        var floatSum = _replicator.Ask<IGetResponse>(Dsl.Get(floatKey, ReadLocal.Instance));
+        Task.WhenAll(sum, floatSum).ContinueWith(
+            _ => new ValueRead(
+                read.Name,
+                sum.IsCompletedSuccessfully && sum.Result is GetSuccess integer ? (long)integer.Get(key).Value : 0,
+                floatSum.IsCompletedSuccessfully && floatSum.Result is GetSuccess floating ? BitConverter.Int64BitsToDouble(floating.Get(floatKey).Value) : 0),
             TaskScheduler.Default).PipeTo(Sender);
     }
 
@@ -215,6 +238,8 @@ internal sealed class SharedStateHost : UntypedActor
         }
         _replicator.Tell(Dsl.Delete(SharedKeys.Value(delete.Name), WriteLocal.Instance));
         _sums.Remove(delete.Name);
+        _replicator.Tell(Dsl.Delete(SharedKeys.FloatValue(delete.Name), WriteLocal.Instance));
+        _floatSums.Remove(delete.Name);
         _locks.Delete(delete.Name);
         _dicts.Delete(delete.Name);
         foreach (var key in _nextSeq.Keys.Where(k => k.Name == delete.Name).ToList())

@@ -6,14 +6,18 @@ using Akka.Actor;
 namespace ActorParallel;
 
 /// <summary>
-/// An integer shared by the driver and its worker processes, as Python's <c>Value('i', 0)</c>.
-/// <see cref="AddAsync"/> is atomic across processes without a lock: the driver applies each addition
-/// once, to a replicated counter (Akka.DistributedData PNCounter), so none is lost or doubled.
+/// A number shared by the driver and its worker processes, as Python's <c>Value('i', 0)</c> or
+/// <c>Value('d', 0.0)</c>. <see cref="AddAsync"/> is atomic across processes without a lock: the driver
+/// applies each addition once - integers to a replicated counter (Akka.DistributedData PNCounter),
+/// doubles to a running sum it stores as a replicated register - so none is lost or doubled.
 /// </summary>
-/// <typeparam name="T"><see cref="int"/> or <see cref="long"/>.</typeparam>
+/// <typeparam name="T"><see cref="int"/>, <see cref="long"/> or <see cref="double"/>.</typeparam>
 public sealed class SharedValue<T> : ISharedObject
-    where T : struct, IBinaryInteger<T>
+    where T : struct, INumber<T>
 {
+    /// <summary>Whether <typeparamref name="T"/> is carried as a double rather than a 64-bit integer.</summary>
+    private static readonly bool Floating = typeof(T) == typeof(double);
+
     private readonly SharedStateNode _node;
     private readonly string _host;
     private readonly T _initial;
@@ -34,7 +38,7 @@ public sealed class SharedValue<T> : ISharedObject
     /// the process that made it is reported finished (as with <see cref="SharedList{T}.Append"/>).
     /// </summary>
     /// <param name="delta">What to add; negative subtracts.</param>
-    public void Add(T delta) => _node.ValueWriter(_host, Name).Tell(new AddToWriter(long.CreateChecked(delta), null));
+    public void Add(T delta) => _node.ValueWriter(_host, Name).Tell(ToWriter(delta, null));
 
     /// <summary>Adds <paramref name="delta"/> and waits until the driver has applied it: it then survives the death of this process.</summary>
     /// <param name="delta">What to add; negative subtracts.</param>
@@ -43,7 +47,7 @@ public sealed class SharedValue<T> : ISharedObject
     public Task AddAsync(T delta, CancellationToken cancellationToken = default)
     {
         var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _node.ValueWriter(_host, Name).Tell(new AddToWriter(long.CreateChecked(delta), ack));
+        _node.ValueWriter(_host, Name).Tell(ToWriter(delta, ack));
         return ack.Task.WaitAsync(cancellationToken);
     }
 
@@ -60,7 +64,7 @@ public sealed class SharedValue<T> : ISharedObject
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         var read = await _node.RequestAsync<ValueRead>(_host, new ReadValue(Name), cancellationToken).ConfigureAwait(false);
-        return _initial + T.CreateChecked(read.Sum);
+        return _initial + (Floating ? T.CreateChecked(read.FloatSum) : T.CreateChecked(read.Sum));
     }
 
     /// <summary>
@@ -73,8 +77,24 @@ public sealed class SharedValue<T> : ISharedObject
     public async Task SetAsync(T value, CancellationToken cancellationToken = default)
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        await _node.RequestAsync<Added>(_host, new SetValue(Name, _node.WriterId, _node.NextOperation(), long.CreateChecked(value - _initial)), cancellationToken).ConfigureAwait(false);
+        var difference = value - _initial;
+        var set = Floating
+            ? new SetValue(Name, _node.WriterId, _node.NextOperation(), 0, double.CreateChecked(difference))
+            : new SetValue(Name, _node.WriterId, _node.NextOperation(), long.CreateChecked(difference), 0);
+        await _node.RequestAsync<Added>(_host, set, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The element types a shared value supports; others fail when the value is created, naming the type.</summary>
+    internal static void CheckSupported()
+    {
+        if (typeof(T) != typeof(int) && typeof(T) != typeof(long) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($"A shared value holds int, long or double, not {typeof(T).Name}.");
+        }
+    }
+
+    private static AddToWriter ToWriter(T delta, TaskCompletionSource? ack) =>
+        Floating ? new AddToWriter(0, double.CreateChecked(delta), ack) : new AddToWriter(long.CreateChecked(delta), 0, ack);
 
     /// <summary>Deletes the value's data.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -88,9 +108,16 @@ public sealed class SharedValue<T> : ISharedObject
     void ISharedObject.WriteHandle(WireWriter writer)
     {
         SharedObjects.WriteHeader(writer, SharedObjects.ValueKind, _host, Name, typeof(T));
-        writer.WriteInt64(long.CreateChecked(_initial));
+        if (Floating)
+        {
+            writer.WriteDouble(double.CreateChecked(_initial));
+        }
+        else
+        {
+            writer.WriteInt64(long.CreateChecked(_initial));
+        }
     }
 
     internal static object ReadHandle(WireReader reader, string host, string name) =>
-        new SharedValue<T>(SharedStateNode.ForThisProcess(), host, name, T.CreateChecked(reader.ReadInt64()));
+        new SharedValue<T>(SharedStateNode.ForThisProcess(), host, name, Floating ? T.CreateChecked(reader.ReadDouble()) : T.CreateChecked(reader.ReadInt64()));
 }

@@ -12,6 +12,7 @@ internal sealed class ValueWriterActor : HostWriterActor
 {
     private Waiters _waiters = new();
     private long _waitingDelta;
+    private double _waitingFloatDelta;
     private bool _waitingAny;
     private (AddToValue Request, Waiters Waiters)? _inFlight;
 
@@ -35,6 +36,7 @@ internal sealed class ValueWriterActor : HostWriterActor
         {
             case AddToWriter add:
                 _waitingDelta = checked(_waitingDelta + add.Delta);
+                _waitingFloatDelta += add.FloatDelta;
                 _waitingAny = true;
                 if (add.Ack is not null)
                 {
@@ -76,9 +78,10 @@ internal sealed class ValueWriterActor : HostWriterActor
             _waiters.Complete();
             return;
         }
-        _inFlight = (new AddToValue(Name, Node.WriterId, Node.NextOperation(), _waitingDelta), _waiters);
+        _inFlight = (new AddToValue(Name, Node.WriterId, Node.NextOperation(), _waitingDelta, _waitingFloatDelta), _waiters);
         _waiters = new Waiters();
         _waitingDelta = 0;
+        _waitingFloatDelta = 0;
         _waitingAny = false;
         SendFirst();
     }

@@ -102,6 +102,7 @@ internal sealed class WireSerializer : Serializer
                 writer.WriteString(add.Writer);
                 writer.WriteInt64(add.Seq);
                 writer.WriteInt64(add.Delta);
+                writer.WriteDouble(add.FloatDelta);
                 break;
             case Added added:
                 writer.WriteByte(AddedTag);
@@ -129,6 +130,7 @@ internal sealed class WireSerializer : Serializer
                 writer.WriteByte(ValueReadTag);
                 writer.WriteString(valueRead.Name);
                 writer.WriteInt64(valueRead.Sum);
+                writer.WriteDouble(valueRead.FloatSum);
                 break;
             case DeleteShared delete:
                 writer.WriteByte(DeleteSharedTag);
@@ -144,6 +146,7 @@ internal sealed class WireSerializer : Serializer
                 writer.WriteString(set.Writer);
                 writer.WriteInt64(set.Seq);
                 writer.WriteInt64(set.Value);
+                writer.WriteDouble(set.FloatValue);
                 break;
             case AcquireLock acquire:
                 writer.WriteByte(AcquireLockTag);
@@ -221,15 +224,15 @@ internal sealed class WireSerializer : Serializer
             InitializerFailedTag => new InitializerFailed(RemoteError.ReadFrom(reader)),
             AppendValuesTag => new AppendValues(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), ReadBlobs(reader)),
             AppendedTag => new Appended(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64()),
-            AddToValueTag => new AddToValue(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadInt64()),
+            AddToValueTag => new AddToValue(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadDouble()),
             AddedTag => new Added(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64()),
             ReadListTag => new ReadList(reader.ReadRequiredString(), reader.ReadInt32()),
             ListPageTag => new ListPage(reader.ReadRequiredString(), reader.ReadInt32(), reader.ReadInt32(), ReadBlobs(reader)),
             ReadValueTag => new ReadValue(reader.ReadRequiredString()),
-            ValueReadTag => new ValueRead(reader.ReadRequiredString(), reader.ReadInt64()),
+            ValueReadTag => new ValueRead(reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadDouble()),
             DeleteSharedTag => new DeleteShared(reader.ReadRequiredString()),
             SharedDeletedTag => new SharedDeleted(reader.ReadRequiredString()),
-            SetValueTag => new SetValue(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadInt64()),
+            SetValueTag => new SetValue(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadDouble()),
             AcquireLockTag => new AcquireLock(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadRequiredString()),
             LockGrantedTag => new LockGranted(reader.ReadRequiredString(), reader.ReadInt64()),
             ReleaseLockTag => new ReleaseLock(reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64()),

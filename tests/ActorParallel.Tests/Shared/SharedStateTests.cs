@@ -27,6 +27,34 @@ public sealed class SharedStateTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task Add_DoubleFromTwoProcesses_ExactSumAfterJoin_AndSetGetInTheDriver()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var total = manager.Value(1.25);
+        var processes = Enumerable.Range(0, 2).Select(_ => Create(SharedTargets.AddHalves, total, 5_000)).ToList();
+
+        await StartAndJoinAll(processes);
+        var afterWorkers = await total.GetAsync().WaitAsync(Bound);
+        await total.SetAsync(-3.75).WaitAsync(Bound);
+        total.Add(0.25);
+        var afterSet = await total.GetAsync().WaitAsync(Bound);
+
+        Assert.All(processes, p => Assert.Equal(0, p.ExitCode));
+        Assert.Equal(5_001.25, afterWorkers);
+        Assert.Equal(-3.5, afterSet);
+    }
+
+    [Fact]
+    public async Task Value_OfAnUnsupportedNumericType_FailsNamingTheType()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+
+        var error = Assert.Throws<NotSupportedException>(() => manager.Value(1.5m));
+
+        Assert.Contains("Decimal", error.Message);
+    }
+
+    [Fact]
     public async Task AddAsync_TwoProcessesTenThousandEach_ExactlyTwentyThousand()
     {
         await using var manager = await Manager.StartAsync(Runtime);

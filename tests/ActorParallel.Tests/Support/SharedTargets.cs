@@ -19,6 +19,15 @@ public static class SharedTargets
         }
     }
 
+    /// <summary>Adds 0.5 <paramref name="times"/> times without waiting: the join flushes them.</summary>
+    public static void AddHalves(SharedValue<double> value, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            value.Add(0.5);
+        }
+    }
+
     /// <summary>Appends, then reads back in the same process: its own write must be there.</summary>
     public static void AppendThenReadOwn(SharedList<string> list, string item)
     {
