@@ -1,4 +1,5 @@
 using ActorParallel.Configuration;
+using ActorParallel.Nodes;
 using ActorParallel.Processes;
 using Akka.Actor;
 
@@ -17,6 +18,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
     private static int s_supervisorCount;
 
     private readonly bool _ownsSystem;
+    private readonly Lazy<HostNodes> _hostNodes;
     private int _disposed;
 
     private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched)
@@ -24,6 +26,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
         System = system;
         Options = options;
         _ownsSystem = ownsSystem;
+        _hostNodes = new Lazy<HostNodes>(() => new HostNodes(system));
         Supervisor = system.ActorOf(ProcessSupervisor.Props(options, prelaunched), $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
     }
 
@@ -128,6 +131,34 @@ public sealed class ParallelRuntime : IAsyncDisposable
             prelaunched.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The cluster role every ActorParallel Host node carries.</summary>
+    public const string HostNodeRole = "actorparallel-host";
+
+    /// <summary>
+    /// Lets ActorParallel Host nodes join this driver: the driver becomes a member of its own cluster
+    /// (as a <see cref="Manager"/> also makes it), and nodes started with
+    /// <c>ActorParallel.Host --seed &lt;this driver's address&gt;</c> join it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for the driver to be up in its cluster.</param>
+    /// <returns>The address Host nodes use as their seed.</returns>
+    public async Task<string> AcceptHostNodesAsync(CancellationToken cancellationToken = default)
+    {
+        await HostNodes.JoinSelfAsync(System, cancellationToken).ConfigureAwait(false);
+        return ((ExtendedActorSystem)System).Provider.DefaultAddress.ToString();
+    }
+
+    /// <summary>Waits until exactly <paramref name="count"/> Host nodes are up in this driver's cluster (see <see cref="AcceptHostNodesAsync"/>).</summary>
+    /// <param name="count">How many nodes to wait for (0 waits for all to have left).</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The nodes' addresses.</returns>
+    public async Task<IReadOnlyList<string>> WaitForHostNodesAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var nodes = await _hostNodes.Value.WaitForAsync(count, timeout, cancellationToken).ConfigureAwait(false);
+        return [.. nodes.Select(address => address.ToString())];
     }
 
     /// <summary>Creates a process that runs <paramref name="target"/> with <paramref name="args"/>; call <see cref="WorkerProcess.StartAsync"/> to start it.</summary>

@@ -1,14 +1,21 @@
 using ActorParallel;
+using ActorParallel.Host;
 
-// Worker mode: launched by a driver, this runs the worker and never returns.
+// Worker mode: launched by a driver (with the ACTORPARALLEL_WORKER_* environment set and where to
+// report on its stdin), this runs the worker and never returns.
 Worker.EnterIfWorker();
 
-Console.Error.WriteLine(
-    """
-    ActorParallel.Host: the worker-process executable of ActorParallel.
-    A driver launches it (WorkerStart.Host) with the ACTORPARALLEL_WORKER_* environment set and
-    writes where to report on its stdin;
-    it loads the driver's assemblies from the driver's folder and runs what the driver deploys.
-    Run directly, it has nothing to do.
-    """);
-return 2;
+// Node mode: a worker node that joins a driver's cluster (see --help).
+var (options, error, help) = HostNodeOptions.Parse(args);
+if (help)
+{
+    Console.WriteLine(HostNodeOptions.Usage);
+    return 0;
+}
+if (options is null)
+{
+    Console.Error.WriteLine($"ActorParallel.Host: {error}");
+    Console.Error.WriteLine("Run ActorParallel.Host --help for the options.");
+    return 2;
+}
+return await HostNode.RunAsync(options);

@@ -50,12 +50,8 @@ internal sealed class SharedStateNode : IExtension
     /// <summary>Makes the driver a member of its own one-node cluster, which DistributedData needs, and starts the replicator.</summary>
     public async Task<IActorRef> StartReplicatorAsync(CancellationToken cancellationToken)
     {
-        var cluster = AkkaCluster.Get(_system);
         var replicator = DistributedData.Get(_system).Replicator;
-        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        cluster.Join(cluster.SelfAddress);
-        await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await Nodes.HostNodes.JoinSelfAsync(_system, cancellationToken).ConfigureAwait(false);
         return replicator;
     }
 

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Net;
+
+namespace ActorParallel.Host;
+
+/// <summary>The Host node's command line: <c>ActorParallel.Host --seed ADDRESS [options]</c>.</summary>
+internal sealed record HostNodeOptions(
+    IReadOnlyList<string> Seeds,
+    string Hostname,
+    int Port,
+    string? PublicHostname,
+    IReadOnlyList<string> Roles,
+    IReadOnlyList<string> Assemblies,
+    string SystemName)
+{
+    public const string Usage =
+        """
+        ActorParallel.Host: a worker node that joins an ActorParallel driver's cluster.
+
+        usage: ActorParallel.Host --seed ADDRESS [--seed ADDRESS]... [options]
+
+          --seed ADDRESS          a cluster member to join through, e.g. akka.tcp://actorparallel@127.0.0.1:4053
+                                  (a driver prints its own from ParallelRuntime.AcceptHostNodesAsync()); repeatable
+          --hostname HOST         address to bind (default 127.0.0.1; only loopback addresses for now, see below)
+          --port PORT             port to bind (default 0: the OS chooses)
+          --public-hostname HOST  address other nodes use to reach this one, when it differs (NAT)
+          --role ROLE             an extra cluster role; every node has "actorparallel-host"; repeatable
+          --assembly PATH         an assembly with your code to load; repeatable
+          --system-name NAME      the driver's ActorSystem name (default actorparallel)
+          --help                  this text
+
+        Binding beyond this machine needs authentication between nodes (TLS), which this version of
+        the Host does not have yet: a non-loopback --hostname is refused.
+        Ends with SIGTERM or Ctrl-C, leaving the cluster first.
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; the error names the option at fault.</summary>
+    public static (HostNodeOptions? Options, string? Error, bool Help) Parse(IReadOnlyList<string> args)
+    {
+        var seeds = new List<string>();
+        var roles = new List<string>();
+        var assemblies = new List<string>();
+        string hostname = "127.0.0.1", systemName = "actorparallel";
+        string? publicHostname = null;
+        var port = 0;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is "--help" or "-h")
+            {
+                return (null, null, true);
+            }
+            if (i + 1 >= args.Count || !name.StartsWith("--", StringComparison.Ordinal))
+            {
+                return (null, name.StartsWith("--", StringComparison.Ordinal) ? $"{name} needs a value." : $"Unexpected argument '{name}'.", false);
+            }
+            var value = args[++i];
+            switch (name)
+            {
+                case "--seed":
+                    if (!Uri.TryCreate(value, UriKind.Absolute, out var seed) || !seed.Scheme.StartsWith("akka", StringComparison.Ordinal) || seed.Port <= 0)
+                    {
+                        return (null, $"--seed '{value}' is not an Akka address like akka.tcp://actorparallel@127.0.0.1:4053.", false);
+                    }
+                    seeds.Add(value);
+                    break;
+                case "--hostname": hostname = value; break;
+                case "--public-hostname": publicHostname = value; break;
+                case "--port":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port > 65535)
+                    {
+                        return (null, $"--port '{value}' is not a port number (0-65535).", false);
+                    }
+                    break;
+                case "--role": roles.Add(value); break;
+                case "--assembly":
+                    if (!File.Exists(value))
+                    {
+                        return (null, $"--assembly '{value}' does not exist.", false);
+                    }
+                    assemblies.Add(Path.GetFullPath(value));
+                    break;
+                case "--system-name": systemName = value; break;
+                default:
+                    return (null, $"Unknown option {name}; see --help.", false);
+            }
+        }
+        if (seeds.Count == 0)
+        {
+            return (null, "--seed is required: the address of the driver (or another member) to join.", false);
+        }
+        if (!IsLoopback(hostname))
+        {
+            return (null, $"--hostname {hostname} is not a loopback address. Binding beyond this machine needs authentication between nodes (TLS), which this version of the Host does not have yet; use 127.0.0.1.", false);
+        }
+        return (new HostNodeOptions(seeds, hostname, port, publicHostname, roles, assemblies, systemName), null, false);
+    }
+
+    private static bool IsLoopback(string hostname) =>
+        hostname == "localhost" || (IPAddress.TryParse(hostname, out var address) && IPAddress.IsLoopback(address));
+}

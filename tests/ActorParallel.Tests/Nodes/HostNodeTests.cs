@@ -1,0 +1,48 @@
+using ActorParallel.Tests.Support;
+
+namespace ActorParallel.Tests.Nodes;
+
+/// <summary>ActorParallel.Host as a worker node: its command line, and joining and leaving a driver's cluster over loopback.</summary>
+public sealed class HostNodeTests : RuntimeFixture
+{
+    [Fact]
+    public async Task Help_PrintsTheOptionsAndExitsZero()
+    {
+        using var node = new ChildProgram("ActorParallel.Host", "--help");
+
+        Assert.Equal(0, await node.WaitForExit(Bound));
+        Assert.Contains(node.Lines, line => line.Contains("--seed ADDRESS"));
+        Assert.Contains(node.Lines, line => line.Contains("--public-hostname"));
+    }
+
+    [Theory]
+    [InlineData("--seed is required", new string[0])]
+    [InlineData("--port 'abc'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--port", "abc" })]
+    [InlineData("--seed 'nowhere'", new[] { "--seed", "nowhere" })]
+    [InlineData("not a loopback address", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--hostname", "192.0.2.7" })]
+    [InlineData("Unknown option --colour", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--colour", "blue" })]
+    public async Task BadCommandLine_ExitsTwoNamingTheProblem(string expected, string[] arguments)
+    {
+        using var node = new ChildProgram("ActorParallel.Host", arguments);
+
+        Assert.Equal(2, await node.WaitForExit(Bound));
+        Assert.Contains(node.Lines, line => line.Contains(expected));
+    }
+
+    [Fact]
+    public async Task Node_JoinsTheDriversClusterWithItsRoles_AndLeavesOnSigterm()
+    {
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", seed, "--role", "gpu");
+
+        var up = await node.WaitForLine("ActorParallel.Host up at", Bound);
+        var nodes = await Runtime.WaitForHostNodesAsync(1, Bound);
+        OsProcesses.Signal(node.Pid, 15);
+
+        Assert.Contains("actorparallel-host", up);
+        Assert.Contains("gpu", up);
+        Assert.Contains(nodes[0], up);
+        Assert.Equal(0, await node.WaitForExit(Bound));
+        Assert.Empty(await Runtime.WaitForHostNodesAsync(0, Bound));
+    }
+}
