@@ -133,6 +133,9 @@ public sealed class ParallelRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>The Akka configuration of an ActorParallel.Host worker node, under what its command line sets.</summary>
+    public static Akka.Configuration.Config HostNodeConfiguration => AkkaConfig.Node;
+
     /// <summary>The cluster role every ActorParallel Host node carries.</summary>
     public const string HostNodeRole = "actorparallel-host";
 

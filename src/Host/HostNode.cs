@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
@@ -17,13 +16,22 @@ internal static class HostNode
     public static async Task<int> RunAsync(HostNodeOptions options)
     {
         LoadAssemblies(options.Assemblies);
-        var system = ActorSystem.Create(options.SystemName, Configuration(options).WithFallback(ParallelRuntime.AkkaConfiguration));
+        var system = ActorSystem.Create(options.SystemName, Configuration(options).WithFallback(ParallelRuntime.HostNodeConfiguration));
         var cluster = Cluster.Get(system);
+        var joined = false;
         cluster.RegisterOnMemberUp(() =>
-            Console.WriteLine($"ActorParallel.Host up at {cluster.SelfAddress} with roles [{string.Join(", ", cluster.SelfRoles.Order())}]"));
+        {
+            joined = true;
+            Console.WriteLine($"ActorParallel.Host up at {cluster.SelfAddress} with roles [{string.Join(", ", cluster.SelfRoles.Order())}]");
+        });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Leave);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Leave);
         await system.WhenTerminated.ConfigureAwait(false);
+        if (!joined)
+        {
+            Console.Error.WriteLine($"ActorParallel.Host: could not join the cluster through {string.Join(", ", options.Seeds)}.");
+            return 1;
+        }
         return 0;
 
         void Leave(PosixSignalContext context)
@@ -34,24 +42,27 @@ internal static class HostNode
         }
     }
 
-    /// <summary>Binding, seeds and roles from the command line, over ActorParallel's defaults.</summary>
+    /// <summary>Binding, seeds and roles from the command line, as typed values (no HOCON text is built).</summary>
     private static Config Configuration(HostNodeOptions options)
     {
-        static string Quote(string value) => JsonSerializer.Serialize(value);
-        var roles = options.Roles.Prepend(ParallelRuntime.HostNodeRole).Distinct().Select(Quote);
-        var lines = new List<string>
-        {
-            $"akka.remote.dot-netty.tcp.hostname = {Quote(options.Hostname)}",
-            $"akka.remote.dot-netty.tcp.port = {options.Port}",
-            $"akka.cluster.seed-nodes = [{string.Join(", ", options.Seeds.Select(Quote))}]",
-            $"akka.cluster.roles = [{string.Join(", ", roles)}]",
-            "akka.coordinated-shutdown.exit-clr = off",
-        };
+        var tcp = new Dictionary<string, object> { ["hostname"] = options.Hostname, ["port"] = options.Port };
         if (options.PublicHostname is { } publicHostname)
         {
-            lines.Add($"akka.remote.dot-netty.tcp.public-hostname = {Quote(publicHostname)}");
+            tcp["public-hostname"] = publicHostname;
         }
-        return ConfigurationFactory.ParseString(string.Join(Environment.NewLine, lines));
+        return ConfigurationFactory.FromObject(new Dictionary<string, object>
+        {
+            ["akka"] = new Dictionary<string, object>
+            {
+                ["remote"] = new Dictionary<string, object> { ["dot-netty"] = new Dictionary<string, object> { ["tcp"] = tcp } },
+                ["cluster"] = new Dictionary<string, object>
+                {
+                    ["seed-nodes"] = options.Seeds.ToArray(),
+                    ["roles"] = options.Roles.Prepend(ParallelRuntime.HostNodeRole).Distinct().ToArray(),
+                    ["shutdown-after-unsuccessful-join-seed-nodes"] = $"{options.JoinTimeout.TotalSeconds}s",
+                },
+            },
+        });
     }
 
     private static void LoadAssemblies(IReadOnlyList<string> paths)

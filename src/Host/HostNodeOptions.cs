@@ -11,7 +11,8 @@ internal sealed record HostNodeOptions(
     string? PublicHostname,
     IReadOnlyList<string> Roles,
     IReadOnlyList<string> Assemblies,
-    string SystemName)
+    string SystemName,
+    TimeSpan JoinTimeout)
 {
     public const string Usage =
         """
@@ -27,6 +28,7 @@ internal sealed record HostNodeOptions(
           --role ROLE             an extra cluster role; every node has "actorparallel-host"; repeatable
           --assembly PATH         an assembly with your code to load; repeatable
           --system-name NAME      the driver's ActorSystem name (default actorparallel)
+          --join-timeout SECONDS  give up (exit 1) if the cluster cannot be joined within this long (default 60)
           --help                  this text
 
         Binding beyond this machine needs authentication between nodes (TLS), which this version of
@@ -43,6 +45,7 @@ internal sealed record HostNodeOptions(
         string hostname = "127.0.0.1", systemName = "actorparallel";
         string? publicHostname = null;
         var port = 0;
+        var joinTimeout = TimeSpan.FromSeconds(60);
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -81,6 +84,13 @@ internal sealed record HostNodeOptions(
                     assemblies.Add(Path.GetFullPath(value));
                     break;
                 case "--system-name": systemName = value; break;
+                case "--join-timeout":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds < 1)
+                    {
+                        return (null, $"--join-timeout '{value}' is not a whole number of seconds (at least 1).", false);
+                    }
+                    joinTimeout = TimeSpan.FromSeconds(seconds);
+                    break;
                 default:
                     return (null, $"Unknown option {name}; see --help.", false);
             }
@@ -93,7 +103,7 @@ internal sealed record HostNodeOptions(
         {
             return (null, $"--hostname {hostname} is not a loopback address. Binding beyond this machine needs authentication between nodes (TLS), which this version of the Host does not have yet; use 127.0.0.1.", false);
         }
-        return (new HostNodeOptions(seeds, hostname, port, publicHostname, roles, assemblies, systemName), null, false);
+        return (new HostNodeOptions(seeds, hostname, port, publicHostname, roles, assemblies, systemName, joinTimeout), null, false);
     }
 
     private static bool IsLoopback(string hostname) =>

@@ -21,12 +21,27 @@ public sealed class HostNodeTests : RuntimeFixture
     [InlineData("--seed 'nowhere'", new[] { "--seed", "nowhere" })]
     [InlineData("not a loopback address", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--hostname", "192.0.2.7" })]
     [InlineData("Unknown option --colour", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--colour", "blue" })]
+    [InlineData("--join-timeout '0'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--join-timeout", "0" })]
     public async Task BadCommandLine_ExitsTwoNamingTheProblem(string expected, string[] arguments)
     {
         using var node = new ChildProgram("ActorParallel.Host", arguments);
 
         Assert.Equal(2, await node.WaitForExit(Bound));
         Assert.Contains(node.Lines, line => line.Contains(expected));
+    }
+
+    [Fact]
+    public async Task Node_WithNoReachableSeed_GivesUpAfterItsJoinTimeoutAndExitsOne()
+    {
+        // A loopback port nobody listens on: the connection is refused at once, again and again.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var unusedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", $"akka.tcp://actorparallel@127.0.0.1:{unusedPort}", "--join-timeout", "3");
+
+        Assert.Equal(1, await node.WaitForExit(Bound));
+        Assert.Contains(node.Lines, line => line.Contains("could not join the cluster"));
     }
 
     [Fact]
