@@ -52,11 +52,11 @@ public sealed record ProcessSpec(long Id, string Name, ImmutableArray<byte> Call
 /// <param name="ProcessId">The spec's id.</param>
 /// <param name="Pid">The OS process id.</param>
 /// <param name="Worker">The remote-deployed worker actor.</param>
-public sealed record WorkerReady(long ProcessId, int Pid, Akka.Actor.IActorRef Worker);
+public sealed record WorkerReady(long ProcessId, int Pid, Akka.Actor.IActorRef Worker) : IWireMessage;
 
 /// <summary>Start a worker process. Replies <see cref="ProcessStarted"/> or <see cref="ProcessStartFailed"/>.</summary>
 /// <param name="Spec">What to run.</param>
-public sealed record StartProcess(ProcessSpec Spec);
+public sealed record StartProcess(ProcessSpec Spec) : IWireMessage;
 
 /// <summary>A reply to <see cref="StartProcess"/>.</summary>
 public interface IStartProcessResponse
@@ -68,27 +68,27 @@ public interface IStartProcessResponse
 /// <summary>The OS process is running.</summary>
 /// <param name="ProcessId">The spec's id.</param>
 /// <param name="Pid">The OS process id.</param>
-public sealed record ProcessStarted(long ProcessId, int Pid) : IStartProcessResponse;
+public sealed record ProcessStarted(long ProcessId, int Pid) : IStartProcessResponse, IWireMessage;
 
 /// <summary>The process could not be started; nothing is left running.</summary>
 /// <param name="ProcessId">The spec's id.</param>
 /// <param name="Reason">Why, in words a user can act on.</param>
-public sealed record ProcessStartFailed(long ProcessId, string Reason) : IStartProcessResponse;
+public sealed record ProcessStartFailed(long ProcessId, string Reason) : IStartProcessResponse, IWireMessage;
 
 /// <summary>Wait for a process to exit. Replies <see cref="ProcessExited"/> when it has, or <see cref="ProcessNotFound"/>.</summary>
 /// <param name="ProcessId">The spec's id.</param>
-public sealed record JoinProcess(long ProcessId);
+public sealed record JoinProcess(long ProcessId) : IWireMessage;
 
 /// <summary>
 /// Stop a process: SIGTERM, then SIGKILL after the grace period. Replies <see cref="ProcessExited"/>
 /// once it is gone, or <see cref="ProcessNotFound"/>.
 /// </summary>
 /// <param name="ProcessId">The spec's id.</param>
-public sealed record TerminateProcess(long ProcessId);
+public sealed record TerminateProcess(long ProcessId) : IWireMessage;
 
 /// <summary>Kill a process at once (SIGKILL). Replies <see cref="ProcessExited"/> once it is gone, or <see cref="ProcessNotFound"/>.</summary>
 /// <param name="ProcessId">The spec's id.</param>
-public sealed record KillProcess(long ProcessId);
+public sealed record KillProcess(long ProcessId) : IWireMessage;
 
 /// <summary>A reply to <see cref="JoinProcess"/>, <see cref="TerminateProcess"/> or <see cref="KillProcess"/>.</summary>
 public interface IProcessExitResponse
@@ -106,14 +106,14 @@ public interface IProcessExitResponse
 /// target passed to <see cref="Environment.Exit(int)"/>.
 /// </param>
 /// <param name="Error">The exception the target threw, if it threw.</param>
-public sealed record ProcessExited(long ProcessId, int Pid, int ExitCode, RemoteError? Error) : IProcessExitResponse;
+public sealed record ProcessExited(long ProcessId, int Pid, int ExitCode, RemoteError? Error) : IProcessExitResponse, IWireMessage;
 
 /// <summary>No process with that id was ever started by this supervisor.</summary>
 /// <param name="ProcessId">The id asked for.</param>
-public sealed record ProcessNotFound(long ProcessId) : IProcessExitResponse;
+public sealed record ProcessNotFound(long ProcessId) : IProcessExitResponse, IWireMessage;
 
 /// <summary>Asks the supervisor which processes are running. Replies <see cref="RunningProcesses"/>.</summary>
-public sealed record ListProcesses
+public sealed record ListProcesses : IWireMessage
 {
     /// <summary>The one instance.</summary>
     public static readonly ListProcesses Instance = new();
@@ -121,7 +121,7 @@ public sealed record ListProcesses
 
 /// <summary>The ids of the processes the supervisor has started and that have not yet exited.</summary>
 /// <param name="ProcessIds">Their <see cref="ProcessSpec.Id"/>s.</param>
-public sealed record RunningProcesses(ImmutableArray<long> ProcessIds);
+public sealed record RunningProcesses(ImmutableArray<long> ProcessIds) : IWireMessage;
 
 /// <summary>Between the supervisor and its process actors: the right to launch an OS process now.</summary>
 internal static class LaunchSlot

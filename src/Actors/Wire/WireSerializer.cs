@@ -11,7 +11,7 @@ namespace ActorParallel.Wire;
 /// Akka serializer for every <see cref="IWireMessage"/>: a one-byte message tag, then fields in a
 /// compact little-endian layout. Registered in <c>hocon/actorparallel.conf</c>.
 /// </summary>
-internal sealed class WireSerializer : Serializer
+internal sealed partial class WireSerializer : Serializer
 {
     private const byte HelloTag = 1, RunTargetTag = 2, TargetFinishedTag = 3, ExitWorkerTag = 4,
         RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9, InitializerFailedTag = 10,
@@ -201,7 +201,11 @@ internal sealed class WireSerializer : Serializer
                 writer.WriteInt64(released.RequestId);
                 break;
             default:
-                throw new ArgumentException($"{nameof(WireSerializer)} cannot serialize {obj.GetType().FullName}.", nameof(obj));
+                if (!TryWriteProcessMessage(writer, obj))
+                {
+                    throw new ArgumentException($"{nameof(WireSerializer)} cannot serialize {obj.GetType().FullName}.", nameof(obj));
+                }
+                break;
         }
         return writer.ToArray();
     }
@@ -242,7 +246,7 @@ internal sealed class WireSerializer : Serializer
             ReadDictTag => ReadReadDict(reader),
             DictPageTag => new DictPage(reader.ReadRequiredString(), reader.ReadInt32(), ReadBlobs(reader), ReadBlobs(reader)),
             PrepareToServeTag => PrepareToServe.Instance,
-            _ => throw new WireFormatException($"Unknown ActorParallel message tag {tag}."),
+            _ => ReadProcessMessage(tag, reader),
         };
     }
 

@@ -23,6 +23,15 @@ public sealed class WireSerializerTests : TestKit
         new ActorParallel.Shared.AddToValue("value-1", "writer-7", 3, -12, 0.125),
         new ActorParallel.Shared.ValueRead("value-1", 42, -1.5e300),
         new ActorParallel.Shared.SetValue("value-1", "writer-7", 4, 0, double.Epsilon),
+        new ProcessStarted(5, 4321),
+        new ProcessStartFailed(5, "no such executable ✗"),
+        new JoinProcess(5),
+        new TerminateProcess(6),
+        new KillProcess(7),
+        new ProcessNotFound(8),
+        new ProcessExited(5, 4321, -9, null),
+        new ProcessExited(5, 4321, 1, new RemoteError("System.InvalidOperationException", "bad", "at T()", null)),
+        ListProcesses.Instance,
     ];
 
     [Theory]
@@ -55,5 +64,24 @@ public sealed class WireSerializerTests : TestKit
         var serializer = Sys.Serialization.FindSerializerFor(new ExitWorker(0));
 
         Assert.Throws<WireFormatException>(() => serializer.FromBinary([99, 1, 2], typeof(object)));
+    }
+
+    [Fact]
+    public void FromBinary_SupervisorMessagesWithArraysAndActorRefs_RoundTrip()
+    {
+        var start = new StartProcess(new ProcessSpec(9, "Process-9", [1, 2, 3]));
+        var running = new RunningProcesses([3, 5, 8]);
+        var ready = new WorkerReady(9, 1234, TestActor);
+        var serializer = Sys.Serialization.FindSerializerFor(start);
+
+        var startCopy = Assert.IsType<StartProcess>(serializer.FromBinary(serializer.ToBinary(start), typeof(object)));
+        var runningCopy = Assert.IsType<RunningProcesses>(serializer.FromBinary(serializer.ToBinary(running), typeof(object)));
+        var readyCopy = Assert.IsType<WorkerReady>(serializer.FromBinary(serializer.ToBinary(ready), typeof(object)));
+
+        Assert.Equal((9L, "Process-9"), (startCopy.Spec.Id, startCopy.Spec.Name));
+        Assert.Equal([1, 2, 3], startCopy.Spec.Call.ToArray());
+        Assert.Equal(new long[] { 3, 5, 8 }, runningCopy.ProcessIds.ToArray());
+        Assert.Equal(ready, readyCopy);
+        Assert.IsType<WireSerializer>(serializer);
     }
 }
