@@ -21,13 +21,13 @@ public sealed class ParallelRuntime : IAsyncDisposable
     private readonly Lazy<HostNodes> _hostNodes;
     private int _disposed;
 
-    private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched)
+    private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, string? supervisorName = null)
     {
         System = system;
         Options = options;
         _ownsSystem = ownsSystem;
         _hostNodes = new Lazy<HostNodes>(() => new HostNodes(system));
-        Supervisor = system.ActorOf(ProcessSupervisor.Props(options, prelaunched), $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
+        Supervisor = system.ActorOf(ProcessSupervisor.Props(options, prelaunched), supervisorName ?? $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
     }
 
     /// <summary>The runtime that <c>new WorkerProcess(...)</c> and <c>new Pool(...)</c> use, created on first use with default options.</summary>
@@ -135,6 +135,35 @@ public sealed class ParallelRuntime : IAsyncDisposable
 
     /// <summary>The Akka configuration of an ActorParallel.Host worker node, under what its command line sets.</summary>
     public static Akka.Configuration.Config HostNodeConfiguration => AkkaConfig.Node;
+
+    /// <summary>The name of a Host node's process supervisor, under <c>/user</c>.</summary>
+    public const string HostNodeSupervisorName = "actorparallel-node";
+
+    /// <summary>
+    /// Runs a Host node's process supervisor in <paramref name="system"/> (what <c>ActorParallel.Host</c>
+    /// does): drivers in its cluster reach it with <see cref="GetHostNodeSupervisorAsync"/> and start
+    /// worker processes on that machine with the same messages as a local supervisor.
+    /// </summary>
+    /// <param name="system">The node's ActorSystem (remote or cluster provider).</param>
+    /// <param name="options">Options; workers run <c>ActorParallel.Host</c> unless set otherwise.</param>
+    /// <returns>The node's runtime.</returns>
+    public static ParallelRuntime AttachHostNode(ActorSystem system, ParallelRuntimeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var validated = (options ?? new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host }).Validated();
+        validated.SystemName = system.Name;
+        return new ParallelRuntime(system, ownsSystem: false, validated, new PrelaunchedWorkers(validated.SystemName, validated), HostNodeSupervisorName);
+    }
+
+    /// <summary>The process supervisor of the Host node at <paramref name="nodeAddress"/> (as <see cref="WaitForHostNodesAsync"/> lists them).</summary>
+    /// <param name="nodeAddress">The node's address.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The supervisor: send it <see cref="StartProcess"/>, <see cref="JoinProcess"/>, ...</returns>
+    public Task<IActorRef> GetHostNodeSupervisorAsync(string nodeAddress, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeAddress);
+        return System.ActorSelection($"{nodeAddress.TrimEnd('/')}/user/{HostNodeSupervisorName}").ResolveOne(TimeSpan.FromSeconds(30), cancellationToken);
+    }
 
     /// <summary>The cluster role every ActorParallel Host node carries.</summary>
     public const string HostNodeRole = "actorparallel-host";

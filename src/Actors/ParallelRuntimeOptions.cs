@@ -34,6 +34,13 @@ public sealed class ParallelRuntimeOptions
     /// <value>The default value is four per processor (at least 4).</value>
     public int MaxConcurrentLaunches { get; set; } = Math.Max(4, 4 * Environment.ProcessorCount);
 
+    /// <summary>
+    /// Folders that worker processes load the user's assemblies from, besides the application's own
+    /// folder (a Host node adds the folders of its <c>--assembly</c> files).
+    /// </summary>
+    /// <value>The default value is empty.</value>
+    public IReadOnlyList<string> AssemblyDirectories { get; set; } = [];
+
     /// <summary>The most workers a pool may launch while the default runtime starts (see <see cref="ParallelRuntime.Default"/>).</summary>
     internal const int MaxPrestart = 256;
 

@@ -17,6 +17,12 @@ internal static class HostNode
     {
         LoadAssemblies(options.Assemblies);
         var system = ActorSystem.Create(options.SystemName, Configuration(options).WithFallback(ParallelRuntime.HostNodeConfiguration));
+        // Drivers in the cluster start worker processes on this machine through this supervisor.
+        ParallelRuntime.AttachHostNode(system, new ParallelRuntimeOptions
+        {
+            WorkerStart = WorkerStart.Host,
+            AssemblyDirectories = [.. options.Assemblies.Select(Path.GetDirectoryName).OfType<string>().Distinct()],
+        });
         var cluster = Cluster.Get(system);
         var joined = false;
         cluster.RegisterOnMemberUp(() =>

@@ -1,4 +1,6 @@
+using ActorParallel.Processes;
 using ActorParallel.Tests.Support;
+using Akka.Actor;
 
 namespace ActorParallel.Tests.Nodes;
 
@@ -59,5 +61,37 @@ public sealed class HostNodeTests : RuntimeFixture
         Assert.Contains(nodes[0], up);
         Assert.Equal(0, await node.WaitForExit(Bound));
         Assert.Empty(await Runtime.WaitForHostNodesAsync(0, Bound));
+    }
+
+    [Fact]
+    public async Task NodeSupervisor_StartsWorkerProcessesOnTheNode_DrivenByMessagesFromTheDriver()
+    {
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", seed);
+        var nodes = await Runtime.WaitForHostNodesAsync(1, Bound);
+        var supervisor = await Runtime.GetHostNodeSupervisorAsync(nodes[0]).WaitAsync(Bound);
+        var path = ScratchFile("from-node.txt");
+        var writes = ProcessSpec.Create(TestTargets.WriteFile, [path, "written by a worker of the node"]);
+        var sleeps = ProcessSpec.Create(TestTargets.SleepForever, []);
+
+        var written = await supervisor.Ask<IStartProcessResponse>(new StartProcess(writes), Bound);
+        var writtenExit = await supervisor.Ask<IProcessExitResponse>(new JoinProcess(writes.Id), Bound);
+        var sleeping = Assert.IsType<ProcessStarted>(await supervisor.Ask<IStartProcessResponse>(new StartProcess(sleeps), Bound));
+        node.Track(sleeping.Pid);
+        var parent = ParentOf(sleeping.Pid);
+        var killed = await supervisor.Ask<IProcessExitResponse>(new KillProcess(sleeps.Id), Bound);
+
+        Assert.IsType<ProcessStarted>(written);
+        Assert.Equal(0, Assert.IsType<ProcessExited>(writtenExit).ExitCode);
+        Assert.Equal("written by a worker of the node", File.ReadAllText(path));
+        Assert.Equal(node.Pid, parent);
+        Assert.Equal(-9, Assert.IsType<ProcessExited>(killed).ExitCode);
+    }
+
+    /// <summary>The parent pid of a process, from /proc.</summary>
+    private static int ParentOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
     }
 }
