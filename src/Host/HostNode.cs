@@ -1,6 +1,4 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Runtime.Loader;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
@@ -15,9 +13,10 @@ internal static class HostNode
 {
     public static async Task<int> RunAsync(HostNodeOptions options)
     {
-        LoadAssemblies(options.Assemblies);
         var system = ActorSystem.Create(options.SystemName, Configuration(options).WithFallback(ParallelRuntime.HostNodeConfiguration));
-        // Drivers in the cluster start worker processes on this machine through this supervisor.
+        // Drivers in the cluster start worker processes on this machine through this supervisor. The
+        // node itself never runs user code (it passes encoded calls along), so the --assembly files are
+        // loaded by its workers, from their folders, not here.
         ParallelRuntime.AttachHostNode(system, new ParallelRuntimeOptions
         {
             WorkerStart = WorkerStart.Host,
@@ -69,16 +68,5 @@ internal static class HostNode
                 },
             },
         });
-    }
-
-    private static void LoadAssemblies(IReadOnlyList<string> paths)
-    {
-        var directories = paths.Select(Path.GetDirectoryName).OfType<string>().Distinct().ToList();
-        AssemblyLoadContext.Default.Resolving += (context, name) =>
-            directories.Select(directory => Path.Combine(directory, name.Name + ".dll")).Where(File.Exists).Select(context.LoadFromAssemblyPath).FirstOrDefault();
-        foreach (var path in paths)
-        {
-            Assembly.LoadFrom(path);
-        }
     }
 }

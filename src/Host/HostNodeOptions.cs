@@ -26,7 +26,7 @@ internal sealed record HostNodeOptions(
           --port PORT             port to bind (default 0: the OS chooses)
           --public-hostname HOST  address other nodes use to reach this one, when it differs (NAT)
           --role ROLE             an extra cluster role; every node has "actorparallel-host"; repeatable
-          --assembly PATH         an assembly with your code to load; repeatable
+          --assembly PATH         an assembly with your code, for the node's workers to load; repeatable
           --system-name NAME      the driver's ActorSystem name (default actorparallel)
           --join-timeout SECONDS  give up (exit 1) if the cluster cannot be joined within this long (default 60)
           --help                  this text

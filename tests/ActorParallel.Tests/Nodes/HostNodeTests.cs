@@ -24,6 +24,7 @@ public sealed class HostNodeTests : RuntimeFixture
     [InlineData("not a loopback address", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--hostname", "192.0.2.7" })]
     [InlineData("Unknown option --colour", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--colour", "blue" })]
     [InlineData("--join-timeout '0'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--join-timeout", "0" })]
+    [InlineData("--assembly '/nonexistent/user-code.dll' does not exist", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--assembly", "/nonexistent/user-code.dll" })]
     public async Task BadCommandLine_ExitsTwoNamingTheProblem(string expected, string[] arguments)
     {
         using var node = new ChildProgram("ActorParallel.Host", arguments);
