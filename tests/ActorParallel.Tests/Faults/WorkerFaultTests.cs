@@ -29,19 +29,38 @@ public sealed class WorkerFaultTests(ITestOutputHelper output) : RuntimeFixture
             // A worker killed after the last map ended may still be listed until the OS news arrives: pick a live one.
             var pids = (await pool.WaitForWorkersAsync().WaitAsync(Bound)).Where(OsProcesses.IsAlive).ToList();
             var victim = pids[random.Next(pids.Count)];
-            var delay = random.Next(0, 400);
+            // Kill at a random point of the map, measured in results back (0: before any), not in wall time.
+            var after = random.Next(0, Input.Length - 20);
             var chunkSize = random.Next(1, 9);
             tally.Increment("rounds");
+            var killed = 0;
+            void Kill()
+            {
+                if (Interlocked.Exchange(ref killed, 1) == 0)
+                {
+                    OsProcesses.KillQuietly(victim);
+                    tally.Increment("kills mid-map");
+                }
+            }
+            var progress = new InlineProgress(p =>
+            {
+                if (p.Done >= after)
+                {
+                    Kill();
+                }
+            });
 
-            var map = pool.MapAsync(PoolTargets.SlowSquare, Input, chunkSize);
-            await Task.Delay(delay);
-            OsProcesses.KillQuietly(victim);
-            tally.Increment("kills");
-            await Settle(map, tally, $"round {round}: kill {victim} after {delay} ms, chunk size {chunkSize}");
+            var map = pool.MapAsync(PoolTargets.SlowSquare, Input, chunkSize, progress);
+            if (after == 0)
+            {
+                Kill();
+            }
+            await Settle(map, tally, $"round {round}: kill {victim} after {after} results, chunk size {chunkSize}");
         }
         tally["workers at the end"] = (await pool.WaitForWorkersAsync().WaitAsync(Bound)).Count;
         tally.Report();
 
+        Assert.Equal(20, tally["kills mid-map"]);
         Assert.Equal(20, tally["completed"]);
         Assert.Equal(0, tally["lost"]);
     }
