@@ -124,13 +124,52 @@ public sealed class ParallelRuntime : IAsyncDisposable
         prelaunched.Launch(prestart);
         try
         {
-            return new ParallelRuntime(ActorSystem.Create(validated.SystemName, AkkaConfig.Driver), ownsSystem: true, validated, prelaunched);
+            return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.Driver), ownsSystem: true, validated, prelaunched);
         }
         catch
         {
             prelaunched.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts a Host node (what <c>ActorParallel.Host</c> runs): an ActorSystem with the cluster
+    /// provider and the role <see cref="HostNodeRole"/> (plus <paramref name="roles"/>) that joins a
+    /// driver's cluster through <paramref name="seeds"/>, with a process supervisor drivers start
+    /// worker processes on this machine through. Binding and certificate come from
+    /// <paramref name="options"/> as for a driver. If the cluster cannot be joined within
+    /// <paramref name="joinTimeout"/>, or the node is later removed from it, its system terminates.
+    /// </summary>
+    /// <param name="seeds">Cluster members to join through (the driver's address, from <see cref="AcceptHostNodesAsync"/>).</param>
+    /// <param name="options">Binding, certificate, worker executable; <see cref="ParallelRuntimeOptions.SystemName"/> must be the driver's.</param>
+    /// <param name="roles">Extra cluster roles, for pools to select nodes by (<see cref="PoolOptions.HostNodeRole"/>).</param>
+    /// <param name="joinTimeout">How long to try to join; 60 seconds when <see langword="null"/>.</param>
+    /// <returns>The node's runtime; dispose it (or terminate its system) to stop the node and its workers.</returns>
+    public static ParallelRuntime CreateHostNode(IReadOnlyList<string> seeds, ParallelRuntimeOptions? options = null, IReadOnlyList<string>? roles = null, TimeSpan? joinTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        if (seeds.Count == 0 || seeds.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("At least one seed address (the driver's) is needed, and none may be empty.", nameof(seeds));
+        }
+        var timeout = joinTimeout ?? TimeSpan.FromSeconds(60);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(joinTimeout));
+        var validated = (options ?? new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host }).Validated();
+        var membership = Akka.Configuration.ConfigurationFactory.FromObject(new Dictionary<string, object>
+        {
+            ["akka"] = new Dictionary<string, object>
+            {
+                ["cluster"] = new Dictionary<string, object>
+                {
+                    ["seed-nodes"] = seeds.ToArray(),
+                    ["roles"] = (roles ?? []).Prepend(HostNodeRole).Distinct().ToArray(),
+                    ["shutdown-after-unsuccessful-join-seed-nodes"] = $"{timeout.TotalSeconds}s",
+                },
+            },
+        });
+        var system = validated.Transport.CreateSystem(validated.SystemName, membership.WithFallback(AkkaConfig.Node));
+        return new ParallelRuntime(system, ownsSystem: true, validated, new PrelaunchedWorkers(validated.SystemName, validated), HostNodeSupervisorName);
     }
 
     /// <summary>The Akka configuration of an ActorParallel.Host worker node, under what its command line sets.</summary>
@@ -178,6 +217,8 @@ public sealed class ParallelRuntime : IAsyncDisposable
     public async Task<string> AcceptHostNodesAsync(CancellationToken cancellationToken = default)
     {
         await HostNodes.JoinSelfAsync(System, cancellationToken).ConfigureAwait(false);
+        // From now on nodes can join; the watcher also downs the ones that become unreachable.
+        _ = _hostNodes.Value;
         return ((ExtendedActorSystem)System).Provider.DefaultAddress.ToString();
     }
 
@@ -192,6 +233,9 @@ public sealed class ParallelRuntime : IAsyncDisposable
         var nodes = await _hostNodes.Value.WaitForAsync(count, timeout, cancellationToken).ConfigureAwait(false);
         return [.. nodes.Select(address => address.ToString())];
     }
+
+    /// <summary>How many Host nodes with <paramref name="role"/> are up in this driver's cluster (0 before <see cref="AcceptHostNodesAsync"/>).</summary>
+    internal int HostNodesUp(string role) => _hostNodes.IsValueCreated ? _hostNodes.Value.CountUp(role) : 0;
 
     /// <summary>Creates a process that runs <paramref name="target"/> with <paramref name="args"/>; call <see cref="WorkerProcess.StartAsync"/> to start it.</summary>
     /// <param name="target">A static method, lambda, or closure over shippable values.</param>

@@ -1,3 +1,5 @@
+using ActorParallel.Configuration;
+
 namespace ActorParallel;
 
 /// <summary>How a <see cref="ParallelRuntime"/> starts and ends worker processes.</summary>
@@ -41,6 +43,35 @@ public sealed class ParallelRuntimeOptions
     /// <value>The default value is empty.</value>
     public IReadOnlyList<string> AssemblyDirectories { get; set; } = [];
 
+    /// <summary>
+    /// The address the driver (and the worker processes it starts) listen on. Anything other than a
+    /// loopback address needs <see cref="CertificatePath"/>.
+    /// </summary>
+    /// <value>The default value is <c>"127.0.0.1"</c>: nothing outside this machine can connect.</value>
+    public string Hostname { get; set; } = NodeTransport.Loopback.Hostname;
+
+    /// <summary>The address other nodes use to reach the driver, when it differs from <see cref="Hostname"/> (NAT).</summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="Hostname"/>.</value>
+    public string? PublicHostname { get; set; }
+
+    /// <summary>The driver's port (workers always take one the OS chooses).</summary>
+    /// <value>The default value is 0: the OS chooses.</value>
+    public int Port { get; set; }
+
+    /// <summary>
+    /// The cluster's certificate (PKCS#12 with its private key; make one with
+    /// <see cref="ClusterCertificate.CreateFile"/>). When set, every connection of the driver and its
+    /// workers is mutual TLS, and peers are accepted only if they present this same certificate.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no TLS, loopback only.</value>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="CertificatePath"/>, if it has one.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? CertificatePassword { get; set; }
+
+    internal NodeTransport Transport => new(Hostname, PublicHostname, Port, CertificatePath, CertificatePassword);
+
     /// <summary>The most workers a pool may launch while the default runtime starts (see <see cref="ParallelRuntime.Default"/>).</summary>
     internal const int MaxPrestart = 256;
 
@@ -67,6 +98,7 @@ public sealed class ParallelRuntimeOptions
         {
             problems.Add($"{nameof(MaxConcurrentLaunches)} must be at least 1 (was {MaxConcurrentLaunches}).");
         }
+        problems.AddRange(Transport.Problems(SettingNames.Options));
         if (problems.Count > 0)
         {
             throw new ArgumentException("Invalid ParallelRuntimeOptions: " + string.Join(" ", problems));

@@ -1,29 +1,34 @@
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Configuration;
 
 namespace ActorParallel.Host;
 
 /// <summary>
-/// Runs a Host node: an ActorSystem (cluster provider, ActorParallel's configuration) that joins the
-/// driver's cluster through the seeds, with the role <c>actorparallel-host</c>, until SIGTERM or Ctrl-C.
+/// Runs a Host node (<see cref="ParallelRuntime.CreateHostNode"/>) until SIGTERM or Ctrl-C, or until
+/// the cluster removes it (its driver is gone or has cut it off).
 /// </summary>
 internal static class HostNode
 {
     public static async Task<int> RunAsync(HostNodeOptions options)
     {
-        var system = ActorSystem.Create(options.SystemName, Configuration(options).WithFallback(ParallelRuntime.HostNodeConfiguration));
-        // Drivers in the cluster start worker processes on this machine through this supervisor. The
-        // node itself never runs user code (it passes encoded calls along), so the --assembly files are
-        // loaded by its workers, from their folders, not here.
-        ParallelRuntime.AttachHostNode(system, new ParallelRuntimeOptions
+        // The node itself never runs user code (it passes encoded calls along), so the --assembly
+        // files are loaded by its workers, from their folders, not here.
+        var runtime = ParallelRuntime.CreateHostNode(options.Seeds, new ParallelRuntimeOptions
         {
+            SystemName = options.SystemName,
             WorkerStart = WorkerStart.Host,
             AssemblyDirectories = [.. options.Assemblies.Select(Path.GetDirectoryName).OfType<string>().Distinct()],
-        });
+            Hostname = options.Hostname,
+            PublicHostname = options.PublicHostname,
+            Port = options.Port,
+            CertificatePath = options.CertificatePath,
+            CertificatePassword = options.CertificatePassword,
+        }, options.Roles, options.JoinTimeout);
+        var system = runtime.System;
         var cluster = Cluster.Get(system);
         var joined = false;
+        var leaving = false;
         cluster.RegisterOnMemberUp(() =>
         {
             joined = true;
@@ -37,36 +42,19 @@ internal static class HostNode
             Console.Error.WriteLine($"ActorParallel.Host: could not join the cluster through {string.Join(", ", options.Seeds)}.");
             return 1;
         }
+        if (!Volatile.Read(ref leaving))
+        {
+            Console.Error.WriteLine("ActorParallel.Host: removed from the cluster (its driver is gone or cannot reach it); its workers are stopped.");
+            return 3;
+        }
         return 0;
 
         void Leave(PosixSignalContext context)
         {
             context.Cancel = true;
+            Volatile.Write(ref leaving, true);
             // Leave the cluster (so the driver sees this node go at once), then stop.
             _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
         }
-    }
-
-    /// <summary>Binding, seeds and roles from the command line, as typed values (no HOCON text is built).</summary>
-    private static Config Configuration(HostNodeOptions options)
-    {
-        var tcp = new Dictionary<string, object> { ["hostname"] = options.Hostname, ["port"] = options.Port };
-        if (options.PublicHostname is { } publicHostname)
-        {
-            tcp["public-hostname"] = publicHostname;
-        }
-        return ConfigurationFactory.FromObject(new Dictionary<string, object>
-        {
-            ["akka"] = new Dictionary<string, object>
-            {
-                ["remote"] = new Dictionary<string, object> { ["dot-netty"] = new Dictionary<string, object> { ["tcp"] = tcp } },
-                ["cluster"] = new Dictionary<string, object>
-                {
-                    ["seed-nodes"] = options.Seeds.ToArray(),
-                    ["roles"] = options.Roles.Prepend(ParallelRuntime.HostNodeRole).Distinct().ToArray(),
-                    ["shutdown-after-unsuccessful-join-seed-nodes"] = $"{options.JoinTimeout.TotalSeconds}s",
-                },
-            },
-        });
     }
 }

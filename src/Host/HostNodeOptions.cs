@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Net;
+using ActorParallel.Configuration;
 
 namespace ActorParallel.Host;
 
@@ -12,8 +12,13 @@ internal sealed record HostNodeOptions(
     IReadOnlyList<string> Roles,
     IReadOnlyList<string> Assemblies,
     string SystemName,
-    TimeSpan JoinTimeout)
+    TimeSpan JoinTimeout,
+    string? CertificatePath,
+    string? CertificatePassword)
 {
+    /// <summary>Where the password of <c>--certificate</c> is read from (never the command line, which others can see).</summary>
+    public const string PasswordVariable = "ACTORPARALLEL_CERTIFICATE_PASSWORD";
+
     public const string Usage =
         """
         ActorParallel.Host: a worker node that joins an ActorParallel driver's cluster.
@@ -22,18 +27,21 @@ internal sealed record HostNodeOptions(
 
           --seed ADDRESS          a cluster member to join through, e.g. akka.tcp://actorparallel@127.0.0.1:4053
                                   (a driver prints its own from ParallelRuntime.AcceptHostNodesAsync()); repeatable
-          --hostname HOST         address to bind (default 127.0.0.1; only loopback addresses for now, see below)
+          --hostname HOST         address to bind (default 127.0.0.1); any other address needs --certificate
           --port PORT             port to bind (default 0: the OS chooses)
           --public-hostname HOST  address other nodes use to reach this one, when it differs (NAT)
+          --certificate PATH      the cluster's certificate (PKCS#12, made by ClusterCertificate.CreateFile); all
+                                  traffic is then mutual TLS and only peers with this same certificate are accepted.
+                                  Its password, if any, is read from $ACTORPARALLEL_CERTIFICATE_PASSWORD
           --role ROLE             an extra cluster role; every node has "actorparallel-host"; repeatable
           --assembly PATH         an assembly with your code, for the node's workers to load; repeatable
           --system-name NAME      the driver's ActorSystem name (default actorparallel)
           --join-timeout SECONDS  give up (exit 1) if the cluster cannot be joined within this long (default 60)
           --help                  this text
 
-        Binding beyond this machine needs authentication between nodes (TLS), which this version of
-        the Host does not have yet: a non-loopback --hostname is refused.
-        Ends with SIGTERM or Ctrl-C, leaving the cluster first.
+        Exit codes: 0 left on SIGTERM or Ctrl-C (leaving the cluster first); 1 could not join; 2 bad
+        command line; 3 removed from the cluster (its driver is gone or cut it off). The node's worker
+        processes end with it.
         """;
 
     /// <summary>Parses <paramref name="args"/>; the error names the option at fault.</summary>
@@ -43,7 +51,7 @@ internal sealed record HostNodeOptions(
         var roles = new List<string>();
         var assemblies = new List<string>();
         string hostname = "127.0.0.1", systemName = "actorparallel";
-        string? publicHostname = null;
+        string? publicHostname = null, certificate = null;
         var port = 0;
         var joinTimeout = TimeSpan.FromSeconds(60);
         for (var i = 0; i < args.Count; i++)
@@ -76,6 +84,13 @@ internal sealed record HostNodeOptions(
                     }
                     break;
                 case "--role": roles.Add(value); break;
+                case "--certificate":
+                    if (!File.Exists(value))
+                    {
+                        return (null, $"--certificate '{value}' does not exist.", false);
+                    }
+                    certificate = Path.GetFullPath(value);
+                    break;
                 case "--assembly":
                     if (!File.Exists(value))
                     {
@@ -99,13 +114,12 @@ internal sealed record HostNodeOptions(
         {
             return (null, "--seed is required: the address of the driver (or another member) to join.", false);
         }
-        if (!IsLoopback(hostname))
+        var password = Environment.GetEnvironmentVariable(PasswordVariable);
+        var transport = new NodeTransport(hostname, publicHostname, port, certificate, string.IsNullOrEmpty(password) ? null : password);
+        if (transport.Problems(new SettingNames("--hostname", "--port", "--certificate")).FirstOrDefault() is { } problem)
         {
-            return (null, $"--hostname {hostname} is not a loopback address. Binding beyond this machine needs authentication between nodes (TLS), which this version of the Host does not have yet; use 127.0.0.1.", false);
+            return (null, problem, false);
         }
-        return (new HostNodeOptions(seeds, hostname, port, publicHostname, roles, assemblies, systemName, joinTimeout), null, false);
+        return (new HostNodeOptions(seeds, hostname, port, publicHostname, roles, assemblies, systemName, joinTimeout, transport.CertificatePath, transport.CertificatePassword), null, false);
     }
-
-    private static bool IsLoopback(string hostname) =>
-        hostname == "localhost" || (IPAddress.TryParse(hostname, out var address) && IPAddress.IsLoopback(address));
 }

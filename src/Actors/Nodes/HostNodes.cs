@@ -8,15 +8,19 @@ namespace ActorParallel.Nodes;
 /// <summary>
 /// The driver's view of ActorParallel Host nodes (<c>ActorParallel.Host --seed ...</c>) in its
 /// cluster: the driver joins its own cluster so that they can join it, and an actor follows
-/// membership so that callers can wait for a number of nodes without polling.
+/// membership so that callers can wait for a number of nodes without polling. It is also the
+/// cluster's downing for the driver/node topology: the driver decides, so a Host node its failure
+/// detector finds unreachable (crashed, cut off) is downed at once - it is then removed, what ran
+/// on it is treated as lost, and the node itself shuts down if it is still alive.
 /// </summary>
 internal sealed class HostNodes
 {
     private readonly IActorRef _watcher;
+    private Member[] _up = [];
 
     public HostNodes(ActorSystem system)
     {
-        _watcher = system.ActorOf(Props.Create(() => new Watcher()), "actorparallel-host-nodes");
+        _watcher = system.ActorOf(Props.Create(() => new Watcher(this)), "actorparallel-host-nodes");
     }
 
     /// <summary>Makes this system a member of its own cluster (once), which nodes then join through it.</summary>
@@ -29,19 +33,22 @@ internal sealed class HostNodes
         await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>How many Host nodes with <paramref name="role"/> are up, as the events that <see cref="WaitForAsync"/> answers from have told.</summary>
+    public int CountUp(string role) => Volatile.Read(ref _up).Count(m => m.HasRole(role));
+
     /// <summary>The Host nodes that are up once there are exactly <paramref name="count"/> of them.</summary>
     public Task<ImmutableArray<Address>> WaitForAsync(int count, TimeSpan timeout, CancellationToken cancellationToken) =>
         _watcher.Ask<ImmutableArray<Address>>(new WaitFor(count), timeout, cancellationToken);
 
     private sealed record WaitFor(int Count);
 
-    private sealed class Watcher : UntypedActor
+    private sealed class Watcher(HostNodes owner) : UntypedActor
     {
-        private readonly HashSet<Address> _up = [];
+        private readonly Dictionary<Address, Member> _up = [];
         private readonly List<(int Count, IActorRef Waiter)> _waiters = [];
 
         protected override void PreStart() =>
-            AkkaCluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+            AkkaCluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.UnreachableMember));
 
         protected override void PostStop() => AkkaCluster.Get(Context.System).Unsubscribe(Self);
 
@@ -49,8 +56,12 @@ internal sealed class HostNodes
         {
             switch (message)
             {
+                case ClusterEvent.UnreachableMember unreachable when unreachable.Member.HasRole(ParallelRuntime.HostNodeRole):
+                    AkkaCluster.Get(Context.System).Down(unreachable.Member.Address);
+                    _up.Remove(unreachable.Member.Address);
+                    break;
                 case ClusterEvent.MemberUp up when up.Member.HasRole(ParallelRuntime.HostNodeRole):
-                    _up.Add(up.Member.Address);
+                    _up[up.Member.Address] = up.Member;
                     break;
                 case ClusterEvent.IMemberEvent gone and (ClusterEvent.MemberRemoved or ClusterEvent.MemberExited or ClusterEvent.MemberLeft):
                     _up.Remove(gone.Member.Address);
@@ -61,7 +72,8 @@ internal sealed class HostNodes
                 default:
                     return;
             }
-            var nodes = _up.ToImmutableArray();
+            Volatile.Write(ref owner._up, [.. _up.Values]);
+            var nodes = _up.Keys.ToImmutableArray();
             _waiters.RemoveAll(w =>
             {
                 if (nodes.Length != w.Count)

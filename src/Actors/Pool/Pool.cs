@@ -56,12 +56,23 @@ public sealed class Pool : IAsyncDisposable
         _runtime = runtime;
         _maxPayloadBytes = MessageLimits.MaxPayloadBytes(runtime.System);
         var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
-        var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, _maxPayloadBytes);
-        Processes = validated.Processes;
+        var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, _maxPayloadBytes,
+            validated.HostNodeRole, validated.ProcessesPerHostNode);
+        var nodes = validated.HostNodeRole is { } role ? runtime.HostNodesUp(role) : 0;
+        if (validated.Processes == 0 && nodes == 0)
+        {
+            throw new InvalidOperationException(
+                $"The pool has no local processes and no Host node with the role '{validated.HostNodeRole}' is up in the cluster yet: " +
+                "wait for nodes with ParallelRuntime.WaitForHostNodesAsync, or give the pool local processes.");
+        }
+        Processes = validated.Processes + (nodes * validated.ProcessesPerHostNode);
         _router = runtime.System.ActorOf(PoolRouter.Props(runtime.Supervisor, settings), $"pool-{Interlocked.Increment(ref s_lastPoolId)}");
     }
 
-    /// <summary>The number of worker processes.</summary>
+    /// <summary>
+    /// The number of worker processes the pool started with: its local ones, and those on the Host
+    /// nodes that were up when it was created. Nodes that join later add workers beyond this.
+    /// </summary>
     public int Processes { get; }
 
     /// <summary>

@@ -35,12 +35,35 @@ public sealed class PoolOptions
     /// <value>The default value is <c>"pool"</c>.</value>
     public string Name { get; set; } = "pool";
 
+    /// <summary>
+    /// Also runs workers on the ActorParallel Host nodes of the driver's cluster that have this role
+    /// (<see cref="ParallelRuntime.HostNodeRole"/> for every Host node, or a role given with the Host's
+    /// <c>--role</c>), <see cref="ProcessesPerHostNode"/> on each. A node that joins while the pool
+    /// runs adds its workers to it, even in the middle of a map; a node that leaves, crashes or is cut
+    /// off costs only the chunks its workers held, which run again elsewhere. Needs
+    /// <see cref="ParallelRuntime.AcceptHostNodesAsync"/> on the driver.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: local workers only.</value>
+    public string? HostNodeRole { get; set; }
+
+    /// <summary>Worker processes on each Host node that <see cref="HostNodeRole"/> selects.</summary>
+    /// <value>The default value is 1.</value>
+    public int ProcessesPerHostNode { get; set; } = 1;
+
     internal PoolOptions Validated()
     {
         var problems = new List<string>();
-        if (Processes < 1)
+        if (Processes < (HostNodeRole is null ? 1 : 0))
         {
-            problems.Add($"{nameof(Processes)} must be at least 1 (was {Processes}).");
+            problems.Add($"{nameof(Processes)} must be at least 1, or 0 with a {nameof(HostNodeRole)} (was {Processes}).");
+        }
+        if (HostNodeRole is not null && string.IsNullOrWhiteSpace(HostNodeRole))
+        {
+            problems.Add($"{nameof(HostNodeRole)} must be a role name, or null for local workers only.");
+        }
+        if (ProcessesPerHostNode < 1)
+        {
+            problems.Add($"{nameof(ProcessesPerHostNode)} must be at least 1 (was {ProcessesPerHostNode}).");
         }
         if (MaxTasksPerChild is < 1)
         {
@@ -75,7 +98,9 @@ internal sealed record PoolSettings(
     byte[]? Initializer,
     int? MaxTasksPerChild,
     int MaxChunkLosses,
-    int MaxPayloadBytes);
+    int MaxPayloadBytes,
+    string? HostNodeRole,
+    int ProcessesPerHostNode);
 
 /// <summary>How far a map has got: items finished, and the total when it is known.</summary>
 /// <param name="Done">Items whose results are back.</param>

@@ -35,6 +35,12 @@ internal sealed record GetPoolStatus
     public static readonly GetPoolStatus Instance = new();
 }
 
+/// <summary>The router found a Host node's supervisor, to start workers with.</summary>
+internal sealed record HostNodeFound(Akka.Actor.Address Node, Akka.Actor.IActorRef Supervisor);
+
+/// <summary>The router could not find a Host node's supervisor.</summary>
+internal sealed record HostNodeMissing(Akka.Actor.Address Node, string Reason);
+
 /// <summary>
 /// Asks the router for <see cref="PoolStatus"/> once <paramref name="Count"/> workers are ready to take
 /// work (or at once if the pool is closing, terminated or broken, since none may come).

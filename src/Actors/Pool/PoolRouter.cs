@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using ActorParallel.Processes;
 using ActorParallel.Wire;
 using Akka.Actor;
+using Akka.Cluster;
+using AkkaCluster = Akka.Cluster.Cluster;
 
 namespace ActorParallel.Pooling;
 
@@ -23,6 +25,8 @@ internal sealed partial class PoolRouter : UntypedActor
     private readonly Dictionary<long, MapJob> _jobsById = [];
     private readonly List<IActorRef> _stopWaiters = [];
     private readonly List<(int Count, IActorRef Waiter)> _readyWaiters = [];
+    private readonly HashSet<IActorRef> _lostSupervisors = [];
+    private readonly HashSet<Address> _nodes = [];
     private Exception? _broken;
     private int _startFailuresInARow;
     private int _processesStarted;
@@ -43,8 +47,33 @@ internal sealed partial class PoolRouter : UntypedActor
     {
         for (var i = 0; i < _settings.Processes; i++)
         {
-            StartWorker();
+            StartWorker(_supervisor);
         }
+        if (_settings.HostNodeRole is not null)
+        {
+            // Nodes up now arrive first, as events; nodes that join later arrive the same way.
+            AkkaCluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp));
+        }
+    }
+
+    protected override void PostStop()
+    {
+        if (_settings.HostNodeRole is not null)
+        {
+            AkkaCluster.Get(Context.System).Unsubscribe(Self);
+        }
+    }
+
+    /// <summary>A Host node with the pool's role is up: find its supervisor to start workers there.</summary>
+    private void HandleNodeUp(Address node)
+    {
+        if (!_nodes.Add(node) || _terminating || _closing || _broken is not null)
+        {
+            return;
+        }
+        Context.System.ActorSelection(new RootActorPath(node) / "user" / ParallelRuntime.HostNodeSupervisorName).ResolveOne(TimeSpan.FromSeconds(30)).PipeTo(Self,
+            success: supervisor => new HostNodeFound(node, supervisor),
+            failure: error => new HostNodeMissing(node, error.Message));
     }
 
     protected override void OnReceive(object message)
@@ -102,7 +131,28 @@ internal sealed partial class PoolRouter : UntypedActor
                 _readyWaiters.Add((awaitWorkers.Count, Sender));
                 ReplyToReadyWaiters();
                 break;
-            case CancelMap or ProcessStarted or ProcessNotFound:
+            case ClusterEvent.MemberUp up when up.Member.HasRole(ParallelRuntime.HostNodeRole) && up.Member.HasRole(_settings.HostNodeRole!):
+                HandleNodeUp(up.Member.Address);
+                break;
+            case HostNodeFound found:
+                if (_terminating || _closing || _broken is not null)
+                {
+                    break;
+                }
+                // The node's end (left, crashed, cut off and downed) reaches us as Terminated.
+                Context.Watch(found.Supervisor);
+                for (var i = 0; i < _settings.ProcessesPerHostNode; i++)
+                {
+                    StartWorker(found.Supervisor);
+                }
+                break;
+            case HostNodeMissing missing:
+                LoseCapacity($"Host node {missing.Node} could not be reached ({missing.Reason})");
+                break;
+            case Terminated terminated:
+                HandleHostNodeLost(terminated.ActorRef);
+                break;
+            case CancelMap or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
                 break;
             default:
                 Unhandled(message);
@@ -110,12 +160,38 @@ internal sealed partial class PoolRouter : UntypedActor
         }
     }
 
-    private void StartWorker()
+    private void StartWorker(IActorRef supervisor)
     {
         var spec = ProcessSpec.ForServing($"{_settings.Name}-worker-{++_processesStarted}");
-        _slots[spec.Id] = new WorkerSlot(spec.Id);
-        _supervisor.Tell(new StartProcess(spec));
-        _supervisor.Tell(new JoinProcess(spec.Id));
+        _slots[spec.Id] = new WorkerSlot(spec.Id, supervisor);
+        supervisor.Tell(new StartProcess(spec));
+        supervisor.Tell(new JoinProcess(spec.Id));
+    }
+
+    /// <summary>
+    /// A Host node is gone: its workers' processes went with it (they end when their node does), so
+    /// their chunks run again elsewhere, as after any worker's death; no replacement goes there.
+    /// </summary>
+    private void HandleHostNodeLost(IActorRef nodeSupervisor)
+    {
+        _lostSupervisors.Add(nodeSupervisor);
+        _nodes.Remove(nodeSupervisor.Path.Address);
+        foreach (var slot in _slots.Values.Where(s => s.Supervisor.Equals(nodeSupervisor)).ToList())
+        {
+            HandleWorkerExit(new ProcessExited(slot.ProcessId, slot.Pid, -ExitCodes.SigKill, null));
+        }
+        LoseCapacity($"Host node {nodeSupervisor.Path.Address} was lost");
+    }
+
+    /// <summary>A pool left with no worker at all cannot finish anything: say why instead of waiting.</summary>
+    private void LoseCapacity(string why)
+    {
+        if (_slots.Count == 0 && !_terminating && !_closing)
+        {
+            Break(new WorkerLostException($"{why}, and the pool has no other workers.", 0, 0));
+        }
+        Dispatch();
+        ReplyToReadyWaiters();
     }
 
     private void HandleSubmit(MapJob job)
@@ -248,13 +324,16 @@ internal sealed partial class PoolRouter : UntypedActor
 
     private void HandleStartFailed(ProcessStartFailed failed)
     {
-        _slots.Remove(failed.ProcessId);
+        if (!_slots.Remove(failed.ProcessId, out var slot))
+        {
+            return;
+        }
         if (++_startFailuresInARow >= StartFailuresAllowed)
         {
             Break(new InvalidOperationException($"The pool cannot start worker processes: {failed.Reason}"));
             return;
         }
-        StartWorker();
+        StartWorker(slot.Supervisor);
     }
 
     private void HandleWorkerExit(ProcessExited exited)
@@ -292,9 +371,9 @@ internal sealed partial class PoolRouter : UntypedActor
             }
             job.Retry.Enqueue(chunk);
         }
-        if (!_terminating && _broken is null && !(_closing && _jobs.Count == 0))
+        if (!_terminating && _broken is null && !(_closing && _jobs.Count == 0) && !_lostSupervisors.Contains(slot.Supervisor))
         {
-            StartWorker();
+            StartWorker(slot.Supervisor);
         }
         Dispatch();
         ReplyIfStopped();
@@ -312,7 +391,7 @@ internal sealed partial class PoolRouter : UntypedActor
         }
         foreach (var slot in _slots.Values)
         {
-            _supervisor.Tell(new TerminateProcess(slot.ProcessId));
+            slot.Supervisor.Tell(new TerminateProcess(slot.ProcessId));
         }
         ReplyIfStopped();
     }
@@ -322,9 +401,9 @@ internal sealed partial class PoolRouter : UntypedActor
         if (_settings.MaxTasksPerChild is { } max && slot.TasksDone >= max && !slot.Retiring)
         {
             slot.Retiring = true;
-            if (!_closing && !_terminating)
+            if (!_closing && !_terminating && !_lostSupervisors.Contains(slot.Supervisor))
             {
-                StartWorker();
+                StartWorker(slot.Supervisor);
             }
         }
         if (slot.Retiring && slot.InFlight.Count == 0 && slot.Actor is { } actor)

@@ -3,9 +3,12 @@ using Akka.Actor;
 namespace ActorParallel.Pooling;
 
 /// <summary>The router's view of one pool worker process: what it holds and whether it may take more.</summary>
-internal sealed class WorkerSlot(long processId)
+internal sealed class WorkerSlot(long processId, IActorRef supervisor)
 {
     public long ProcessId { get; } = processId;
+
+    /// <summary>The supervisor that started the process: the driver's, or a Host node's.</summary>
+    public IActorRef Supervisor { get; } = supervisor;
 
     public int Pid { get; set; }
 

@@ -9,7 +9,8 @@ namespace ActorParallel.Processes;
 /// </summary>
 /// <param name="SystemName">The driver's ActorSystem name, used for the worker's system too.</param>
 /// <param name="ProbeDirectories">Folders to load the user's assemblies from (the Host has none of its own).</param>
-internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string> ProbeDirectories)
+/// <param name="Transport">Where the worker listens and the certificate it proves itself with: its launching node's.</param>
+internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string> ProbeDirectories, Configuration.NodeTransport Transport)
 {
     public const string SystemVariable = "ACTORPARALLEL_WORKER_SYSTEM";
     public const string ProbeVariable = "ACTORPARALLEL_WORKER_PROBE";
@@ -19,6 +20,7 @@ internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string
     {
         startInfo.Environment[SystemVariable] = SystemName;
         startInfo.Environment[ProbeVariable] = string.Join(Path.PathSeparator, ProbeDirectories);
+        Transport.ApplyTo(startInfo);
     }
 
     /// <summary>
@@ -37,6 +39,6 @@ internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string
         {
             Environment.SetEnvironmentVariable(name, null);
         }
-        return new WorkerEnvironment(system, probe.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        return new WorkerEnvironment(system, probe.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries), Configuration.NodeTransport.TakeFromCurrentProcess());
     }
 }

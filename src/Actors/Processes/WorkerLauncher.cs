@@ -15,7 +15,7 @@ internal static class WorkerLauncher
     /// </summary>
     public static Process Start(string systemName, ParallelRuntimeOptions options)
     {
-        var environment = new WorkerEnvironment(systemName, [AppContext.BaseDirectory, .. options.AssemblyDirectories]);
+        var environment = new WorkerEnvironment(systemName, [AppContext.BaseDirectory, .. options.AssemblyDirectories], options.Transport.ForWorkers());
         var (fileName, arguments) = ResolveCommand(options);
         var startInfo = new ProcessStartInfo(fileName)
         {

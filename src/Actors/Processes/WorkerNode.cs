@@ -8,7 +8,7 @@ namespace ActorParallel.Processes;
 
 /// <summary>
 /// The worker side of a worker process: watches the driver through the stdin pipe, starts an
-/// ActorSystem on loopback, says hello to its driver-side actor and waits for the driver to deploy
+/// ActorSystem (on loopback unless its node binds beyond it), says hello to its driver-side actor and waits for the driver to deploy
 /// a <see cref="WorkerActor"/> and, later, to end it.
 /// </summary>
 internal static class WorkerNode
@@ -21,7 +21,7 @@ internal static class WorkerNode
         var parentPath = WatchParentThroughStdin();
         LoadAssembliesFrom(environment.ProbeDirectories);
 
-        var system = ActorSystem.Create(environment.SystemName, AkkaConfig.Worker);
+        var system = environment.Transport.CreateSystem(environment.SystemName, AkkaConfig.Worker);
         // Shared objects decoded here talk to their driver through this system.
         Shared.SharedStateNode.UseForThisProcess(system);
         // Terminated from outside: say goodbye over remoting (so the driver logs no failure), but briefly.

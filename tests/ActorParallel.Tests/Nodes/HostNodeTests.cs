@@ -21,7 +21,8 @@ public sealed class HostNodeTests : RuntimeFixture
     [InlineData("--seed is required", new string[0])]
     [InlineData("--port 'abc'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--port", "abc" })]
     [InlineData("--seed 'nowhere'", new[] { "--seed", "nowhere" })]
-    [InlineData("not a loopback address", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--hostname", "192.0.2.7" })]
+    [InlineData("--hostname 192.0.2.7 is reachable beyond this machine, which needs --certificate", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--hostname", "192.0.2.7" })]
+    [InlineData("--certificate '/nonexistent/cluster.pfx' does not exist", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--certificate", "/nonexistent/cluster.pfx" })]
     [InlineData("Unknown option --colour", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--colour", "blue" })]
     [InlineData("--join-timeout '0'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--join-timeout", "0" })]
     [InlineData("--assembly '/nonexistent/user-code.dll' does not exist", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--assembly", "/nonexistent/user-code.dll" })]
@@ -79,7 +80,7 @@ public sealed class HostNodeTests : RuntimeFixture
         var writtenExit = await supervisor.Ask<IProcessExitResponse>(new JoinProcess(writes.Id), Bound);
         var sleeping = Assert.IsType<ProcessStarted>(await supervisor.Ask<IStartProcessResponse>(new StartProcess(sleeps), Bound));
         node.Track(sleeping.Pid);
-        var parent = ParentOf(sleeping.Pid);
+        var parent = OsProcesses.ParentOf(sleeping.Pid);
         var killed = await supervisor.Ask<IProcessExitResponse>(new KillProcess(sleeps.Id), Bound);
 
         Assert.IsType<ProcessStarted>(written);
@@ -89,10 +90,33 @@ public sealed class HostNodeTests : RuntimeFixture
         Assert.Equal(-9, Assert.IsType<ProcessExited>(killed).ExitCode);
     }
 
-    /// <summary>The parent pid of a process, from /proc.</summary>
-    private static int ParentOf(int pid)
+    [Fact]
+    public async Task Pool_SpreadOverTheDriverAndANode_NodeSigkilledMidMap_MapCompletesExactly()
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", seed);
+        var nodes = await Runtime.WaitForHostNodesAsync(1, Bound);
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole, ProcessesPerHostNode = 1 });
+        var pids = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        var onNode = pids.Where(pid => OsProcesses.ParentOf(pid) == node.Pid).ToList();
+        onNode.ForEach(node.Track);
+        var warm = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 40), chunkSize: 1).WaitAsync(Bound);
+        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Done >= 60 && killed.TrySetResult())
+            {
+                node.KillHard();
+            }
+        });
+
+        var results = await pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 400), chunkSize: 2, progress).WaitAsync(Bound);
+
+        Assert.Equal(2, pids.Count);
+        Assert.Single(onNode);
+        Assert.Contains(onNode[0], warm);
+        Assert.True(killed.Task.IsCompleted);
+        Assert.Equal(Enumerable.Range(0, 400).Select(PoolTargets.Square), results);
+        Assert.True(await OsProcesses.AllGoneWithin(onNode, TimeSpan.FromSeconds(5)), "the node's worker outlived its node");
     }
 }

@@ -16,8 +16,13 @@ public sealed class ChildProgram : IDisposable
     private string? _waitingPrefix;
 
     public ChildProgram(string executable, params string[] arguments)
+        : this(Path.Combine(AppContext.BaseDirectory, executable), arguments, null)
     {
-        var startInfo = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, executable))
+    }
+
+    private ChildProgram(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -28,6 +33,10 @@ public sealed class ChildProgram : IDisposable
         {
             startInfo.ArgumentList.Add(argument);
         }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
         _process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data is null ? null : "stderr: " + e.Data);
@@ -36,6 +45,17 @@ public sealed class ChildProgram : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>Runs an executable beside the tests with extra environment variables.</summary>
+    public static ChildProgram WithEnvironment(IReadOnlyDictionary<string, string> environment, string executable, params string[] arguments) =>
+        new(Path.Combine(AppContext.BaseDirectory, executable), arguments, environment);
+
+    /// <summary>
+    /// Runs an executable beside the tests inside a network namespace (<c>ip netns exec</c> execs it,
+    /// so <see cref="Pid"/> is the program's own).
+    /// </summary>
+    public static ChildProgram InNamespace(string networkNamespace, IReadOnlyDictionary<string, string>? environment, string executable, params string[] arguments) =>
+        new("ip", ["netns", "exec", networkNamespace, Path.Combine(AppContext.BaseDirectory, executable), .. arguments], environment);
 
     public int Pid => _process.Id;
 

@@ -117,6 +117,34 @@ public static class OsProcesses
     }
 
     /// <summary>Sends a POSIX signal (SIGSTOP 19, SIGCONT 18, ...); false if the process is gone.</summary>
+    /// <summary>The parent pid of a live process, from /proc.</summary>
+    public static int ParentOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The live children of <paramref name="parent"/>, from /proc.</summary>
+    public static IReadOnlyList<int> ChildrenOf(int parent)
+    {
+        var children = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(directory), out var pid) && ParentOf(pid) == parent)
+                {
+                    children.Add(pid);
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile.
+            }
+        }
+        return children;
+    }
+
     public static bool Signal(int pid, int signal) => SendSignal(pid, signal) == 0;
 
     public const int SigStop = 19, SigCont = 18;

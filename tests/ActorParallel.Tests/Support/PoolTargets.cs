@@ -13,6 +13,13 @@ public static class PoolTargets
         return x * x;
     }
 
+    /// <summary>The worker's pid, after 10 ms of work: slow enough that a map lasts while nodes come and go.</summary>
+    public static int SlowPid(int _)
+    {
+        Thread.Sleep(10);
+        return Environment.ProcessId;
+    }
+
     public static int ThrowOnSeven(int x) => x == 7 ? throw new InvalidOperationException($"seven is not allowed ({x})") : x;
 
     /// <summary>Kills its own worker process on item 5: a poison item.</summary>

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Remote.Transport.DotNetty;
+
+namespace ActorParallel.Configuration;
+
+/// <summary>
+/// Where an ActorParallel ActorSystem listens and how its peers prove who they are. Loopback needs no
+/// proof (nothing outside this machine can connect). Any other address needs the cluster's
+/// certificate: every connection is mutual TLS, and a peer is accepted only if it presents that same
+/// certificate (pinned by its SHA-256 hash), so holding the certificate is the shared secret.
+/// </summary>
+/// <param name="Hostname">The address to bind.</param>
+/// <param name="PublicHostname">The address others use to reach this one, when it differs (NAT); else <see langword="null"/>.</param>
+/// <param name="Port">The port to bind; 0 lets the OS choose.</param>
+/// <param name="CertificatePath">The cluster's certificate (PKCS#12 with its private key), or <see langword="null"/> for no TLS.</param>
+/// <param name="CertificatePassword">The certificate file's password, if it has one.</param>
+internal sealed record NodeTransport(string Hostname, string? PublicHostname, int Port, string? CertificatePath, string? CertificatePassword)
+{
+    private const string HostnameVariable = "ACTORPARALLEL_WORKER_HOSTNAME";
+    private const string PublicHostnameVariable = "ACTORPARALLEL_WORKER_PUBLIC_HOSTNAME";
+    private const string CertificateVariable = "ACTORPARALLEL_WORKER_CERTIFICATE";
+    private const string PasswordVariable = "ACTORPARALLEL_WORKER_CERTIFICATE_PASSWORD";
+
+    /// <summary>127.0.0.1, a port the OS chooses, no TLS: the default everywhere.</summary>
+    public static NodeTransport Loopback { get; } = new("127.0.0.1", null, 0, null, null);
+
+    /// <summary>Whether <paramref name="hostname"/> names this machine only (127.0.0.0/8, ::1, localhost).</summary>
+    public static bool IsLoopback(string hostname) =>
+        hostname == "localhost" || (IPAddress.TryParse(hostname, out var address) && IPAddress.IsLoopback(address));
+
+    /// <summary>What is wrong with these settings, in words that name the setting; empty when nothing is.</summary>
+    /// <param name="names">How the caller calls its settings (option names or command-line flags).</param>
+    public IEnumerable<string> Problems(SettingNames names)
+    {
+        if (string.IsNullOrWhiteSpace(Hostname))
+        {
+            yield return $"{names.Hostname} must not be empty.";
+            yield break;
+        }
+        if (Port is < 0 or > 65535)
+        {
+            yield return $"{names.Port} must be 0-65535 (was {Port}).";
+        }
+        if (CertificatePath is null)
+        {
+            if (!IsLoopback(Hostname) || (PublicHostname is { } publicHostname && !IsLoopback(publicHostname)))
+            {
+                yield return $"{names.Hostname} {Hostname} is reachable beyond this machine, which needs {names.Certificate}: " +
+                    "every connection is then mutual TLS with that certificate, and a peer without it is refused. " +
+                    "Create one with ClusterCertificate.CreateFile, or bind 127.0.0.1.";
+            }
+            yield break;
+        }
+        string? loadError = null;
+        try
+        {
+            using var certificate = LoadCertificate();
+            if (!certificate.HasPrivateKey)
+            {
+                loadError = $"{names.Certificate} '{CertificatePath}' has no private key (a PKCS#12 file with the key is needed).";
+            }
+        }
+        catch (Exception error) when (error is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            loadError = $"{names.Certificate} '{CertificatePath}' cannot be read as a PKCS#12 certificate: {error.Message}";
+        }
+        if (loadError is not null)
+        {
+            yield return loadError;
+        }
+    }
+
+    /// <summary>Creates an ActorSystem that listens as this transport says, over <paramref name="config"/>.</summary>
+    public ActorSystem CreateSystem(string name, Config config)
+    {
+        var full = Overrides().WithFallback(config);
+        if (CertificatePath is null)
+        {
+            return ActorSystem.Create(name, full);
+        }
+        var certificate = LoadCertificate();
+        var pinned = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+        var tls = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true,
+            customValidator: (peerCertificate, _, peer, _, log) =>
+            {
+                if (peerCertificate?.GetCertHashString(HashAlgorithmName.SHA256) == pinned)
+                {
+                    return true;
+                }
+                log?.Warning("ActorParallel refused {0}: it did not present this cluster's certificate ({1}).",
+                    peer ?? "a peer", peerCertificate is null ? "no certificate" : $"certificate {peerCertificate.Subject}");
+                return false;
+            });
+        return ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls));
+    }
+
+    /// <summary>
+    /// The transport for the worker processes this node launches: the same address (so peers that
+    /// reach this node reach its workers) and certificate, each on a port of its own.
+    /// </summary>
+    public NodeTransport ForWorkers() => this with { Port = 0 };
+
+    /// <summary>Writes this transport into a child's environment.</summary>
+    public void ApplyTo(System.Diagnostics.ProcessStartInfo startInfo)
+    {
+        startInfo.Environment[HostnameVariable] = Hostname;
+        startInfo.Environment[PublicHostnameVariable] = PublicHostname ?? string.Empty;
+        startInfo.Environment[CertificateVariable] = CertificatePath ?? string.Empty;
+        startInfo.Environment[PasswordVariable] = CertificatePassword ?? string.Empty;
+    }
+
+    /// <summary>Reads (and clears) the transport a launching node wrote with <see cref="ApplyTo"/>.</summary>
+    public static NodeTransport TakeFromCurrentProcess()
+    {
+        string? Take(string name)
+        {
+            var value = Environment.GetEnvironmentVariable(name);
+            Environment.SetEnvironmentVariable(name, null);
+            return string.IsNullOrEmpty(value) ? null : value;
+        }
+        var hostname = Take(HostnameVariable) ?? Loopback.Hostname;
+        return new NodeTransport(hostname, Take(PublicHostnameVariable), 0, Take(CertificateVariable), Take(PasswordVariable));
+    }
+
+    private X509Certificate2 LoadCertificate() =>
+        X509CertificateLoader.LoadPkcs12FromFile(CertificatePath!, CertificatePassword, X509KeyStorageFlags.EphemeralKeySet);
+
+    /// <summary>Binding and TLS as typed values over the HOCON files (no HOCON text is built).</summary>
+    private Config Overrides()
+    {
+        var tcp = new Dictionary<string, object>
+        {
+            ["hostname"] = Hostname,
+            ["port"] = Port,
+            ["enable-ssl"] = CertificatePath is not null,
+        };
+        if (PublicHostname is not null)
+        {
+            tcp["public-hostname"] = PublicHostname;
+        }
+        return ConfigurationFactory.FromObject(new Dictionary<string, object>
+        {
+            ["akka"] = new Dictionary<string, object>
+            {
+                ["remote"] = new Dictionary<string, object> { ["dot-netty"] = new Dictionary<string, object> { ["tcp"] = tcp } },
+            },
+        });
+    }
+}
+
+/// <summary>How a caller names the transport settings in its errors (option names, or command-line flags).</summary>
+internal sealed record SettingNames(string Hostname, string Port, string Certificate)
+{
+    /// <summary>As <see cref="ParallelRuntimeOptions"/> names them.</summary>
+    public static SettingNames Options { get; } = new(nameof(ParallelRuntimeOptions.Hostname), nameof(ParallelRuntimeOptions.Port), nameof(ParallelRuntimeOptions.CertificatePath));
+}

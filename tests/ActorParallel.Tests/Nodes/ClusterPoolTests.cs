@@ -1,0 +1,144 @@
+using ActorParallel.Tests.Faults;
+using ActorParallel.Tests.Support;
+
+namespace ActorParallel.Tests.Nodes;
+
+/// <summary>
+/// Pools across a driver and Host nodes on hosts of a <see cref="TestNetwork"/> (network namespaces
+/// joined by a bridge, mutual TLS with a per-run certificate): nodes lost mid-map by SIGKILL or by
+/// their link going down, and a node that joins mid-map. Timing-sensitive (failure detectors), so
+/// they run in the fault collection, not beside other process-heavy tests.
+/// </summary>
+[Collection(FaultsCollection.Name)]
+public sealed class ClusterPoolTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
+    private const string Password = "per-run secret";
+
+    private readonly TestNetwork _network = TestNetwork.Create(hosts: 2);
+    private readonly string _scratch = Directory.CreateTempSubdirectory("actorparallel-cluster-").FullName;
+    private readonly Dictionary<string, string> _passwordEnvironment = new() { ["ACTORPARALLEL_CERTIFICATE_PASSWORD"] = Password };
+    private ParallelRuntime _driver = null!;
+    private string _certificate = null!;
+    private string _seed = null!;
+
+    public async Task InitializeAsync()
+    {
+        _certificate = Path.Combine(_scratch, "cluster.pfx");
+        ClusterCertificate.CreateFile(_certificate, Password);
+        _driver = ParallelRuntime.Create(new ParallelRuntimeOptions
+        {
+            SystemName = "cluster",
+            Hostname = _network.DriverAddress,
+            CertificatePath = _certificate,
+            CertificatePassword = Password,
+        });
+        _seed = await _driver.AcceptHostNodesAsync().WaitAsync(Bound);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _driver.DisposeAsync();
+        _network.Dispose();
+        Directory.Delete(_scratch, recursive: true);
+    }
+
+    [Fact]
+    public async Task Pool_OverTheDriverAndTwoNodes_NodeSigkilledMidMap_MapCompletesExactly()
+    {
+        var nodes = await StartNodes(2);
+        await using var pool = _driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole });
+        var workers = await WorkersByNode(pool, nodes);
+        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Done >= 100 && killed.TrySetResult())
+            {
+                nodes[0].KillHard();
+            }
+        });
+
+        var results = await pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 600), chunkSize: 2, progress).WaitAsync(Bound);
+        var after = await pool.MapAsync(PoolTargets.SlowPid, Enumerable.Range(0, 60), chunkSize: 1).WaitAsync(Bound);
+
+        Assert.Equal(3, pool.Processes);
+        Assert.True(killed.Task.IsCompleted);
+        Assert.Equal(Enumerable.Range(0, 600).Select(PoolTargets.Square), results);
+        Assert.True(await OsProcesses.AllGoneWithin([workers[0]], TimeSpan.FromSeconds(10)), "the killed node's worker outlived its node");
+        Assert.DoesNotContain(workers[0], after);
+        Assert.Contains(workers[1], after);
+    }
+
+    [Fact]
+    public async Task Pool_OverTheDriverAndTwoNodes_NodeCutOffMidMap_MapCompletesExactly_AndTheNodeStopsItself()
+    {
+        var nodes = await StartNodes(2);
+        await using var pool = _driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole });
+        var workers = await WorkersByNode(pool, nodes);
+        var cut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Done >= 100 && cut.TrySetResult())
+            {
+                _network.CutOff(0, nodes[0]);
+            }
+        });
+
+        var results = await pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 600), chunkSize: 2, progress).WaitAsync(Bound);
+        // On loopback the cut-off node is stopped rather than disconnected: let it run to find out.
+        _network.Reconnect(0);
+        var exitCode = await nodes[0].WaitForExit(Bound);
+
+        Assert.True(cut.Task.IsCompleted);
+        Assert.Equal(Enumerable.Range(0, 600).Select(PoolTargets.Square), results);
+        Assert.Equal(3, exitCode);
+        Assert.Contains(nodes[0].Lines, line => line.Contains("removed from the cluster"));
+        Assert.True(await OsProcesses.AllGoneWithin([workers[0]], TimeSpan.FromSeconds(10)), "the cut-off node's worker outlived its node");
+        Assert.Single(await _driver.WaitForHostNodesAsync(1, Bound));
+    }
+
+    [Fact]
+    public async Task NodeJoiningMidMap_AddsItsWorkersToTheRunningMap()
+    {
+        await using var pool = _driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = "late", ProcessesPerHostNode = 2 });
+        await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        ChildProgram? late = null;
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Done >= 20 && late is null)
+            {
+                late = _network.StartNode(1, _passwordEnvironment, "--seed", _seed, "--system-name", "cluster", "--certificate", _certificate, "--role", "late");
+            }
+        });
+
+        var pids = await pool.MapAsync(PoolTargets.SlowPid, Enumerable.Range(0, 2_000), chunkSize: 1, progress).WaitAsync(Bound);
+
+        Assert.NotNull(late);
+        var fromNode = pids.Distinct().Where(pid => OsProcesses.IsAlive(pid) && OsProcesses.ParentOf(pid) == late.Pid).ToList();
+        fromNode.ForEach(late.Track);
+        Assert.Equal(1, pool.Processes);
+        Assert.Equal(2, fromNode.Count);
+        Assert.Equal(2_000, pids.Count());
+    }
+
+    private async Task<IReadOnlyList<ChildProgram>> StartNodes(int count)
+    {
+        var nodes = Enumerable.Range(0, count)
+            .Select(i => _network.StartNode(i, _passwordEnvironment, "--seed", _seed, "--system-name", "cluster", "--certificate", _certificate))
+            .ToList();
+        await _driver.WaitForHostNodesAsync(count, Bound);
+        return nodes;
+    }
+
+    /// <summary>Waits for the pool's workers; returns, per node, the one worker that node runs for it.</summary>
+    private static async Task<IReadOnlyList<int>> WorkersByNode(ActorParallel.Pool pool, IReadOnlyList<ChildProgram> nodes)
+    {
+        var pids = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        var byNode = nodes.Select(node => pids.Single(pid => OsProcesses.ParentOf(pid) == node.Pid)).ToList();
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            nodes[i].Track(byNode[i]);
+        }
+        return byNode;
+    }
+}
