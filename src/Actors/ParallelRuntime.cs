@@ -27,7 +27,12 @@ public sealed class ParallelRuntime : IAsyncDisposable
         Options = options;
         _ownsSystem = ownsSystem;
         _hostNodes = new Lazy<HostNodes>(() => new HostNodes(system));
-        Supervisor = system.ActorOf(ProcessSupervisor.Props(options, prelaunched), supervisorName ?? $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
+        var hostNode = supervisorName == HostNodeSupervisorName;
+        Supervisor = system.ActorOf(ProcessSupervisor.Props(options, prelaunched, driverOnly: hostNode), supervisorName ?? $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
+        if (hostNode && ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider)
+        {
+            system.ActorOf(DriverWatch.Props(), "actorparallel-driver-watch");
+        }
     }
 
     /// <summary>The runtime that <c>new WorkerProcess(...)</c> and <c>new Pool(...)</c> use, created on first use with default options.</summary>

@@ -72,6 +72,14 @@ internal static class BenchmarkCommand
                 comparisons.Add((oursIdle, theirsIdle));
                 continue;
             }
+            if (name == NodesCpuSpeedup.Name)
+            {
+                // No CPython counterpart: compared with a local pool in the same run.
+                var oursNodes = await NodesCpuSpeedup.MeasureAsync(processes, scale);
+                Console.WriteLine(oursNodes.ToJson());
+                comparisons.Add((oursNodes, null));
+                continue;
+            }
             var ours = await Workloads.RunAsync(name, processes, scale);
             Console.WriteLine(ours.ToJson());
             Row? theirs = null;
@@ -92,8 +100,8 @@ internal static class BenchmarkCommand
         return 0;
     }
 
-    /// <summary>mp_bench.py's workloads, then the idle worker's memory (ours, measured beside CPython's spawn workers).</summary>
-    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, IdleWorkerMemory.Name];
+    /// <summary>mp_bench.py's workloads, then the idle worker's memory (ours, measured beside CPython's spawn workers), then cpu_speedup over Host nodes.</summary>
+    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, IdleWorkerMemory.Name, NodesCpuSpeedup.Name];
 
     private static Row? RunPython(string script, string name, int processes, double scale)
     {

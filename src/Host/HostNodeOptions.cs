@@ -24,13 +24,16 @@ internal sealed record HostNodeOptions(
         ActorParallel.Host: a worker node that joins an ActorParallel driver's cluster.
 
         usage: ActorParallel.Host --seed ADDRESS [--seed ADDRESS]... [options]
+               ActorParallel.Host --create-certificate PATH
+
+          --create-certificate PATH  write a new cluster certificate (password from $ACTORPARALLEL_CERTIFICATE_PASSWORD) and exit
 
           --seed ADDRESS          a cluster member to join through, e.g. akka.tcp://actorparallel@127.0.0.1:4053
                                   (a driver prints its own from ParallelRuntime.AcceptHostNodesAsync()); repeatable
           --hostname HOST         address to bind (default 127.0.0.1); any other address needs --certificate
           --port PORT             port to bind (default 0: the OS chooses)
           --public-hostname HOST  address other nodes use to reach this one, when it differs (NAT)
-          --certificate PATH      the cluster's certificate (PKCS#12, made by ClusterCertificate.CreateFile); all
+          --certificate PATH      the cluster's certificate (PKCS#12, from --create-certificate); all
                                   traffic is then mutual TLS and only peers with this same certificate are accepted.
                                   Its password, if any, is read from $ACTORPARALLEL_CERTIFICATE_PASSWORD
           --role ROLE             an extra cluster role; every node has "actorparallel-host"; repeatable
@@ -116,7 +119,7 @@ internal sealed record HostNodeOptions(
         }
         var password = Environment.GetEnvironmentVariable(PasswordVariable);
         var transport = new NodeTransport(hostname, publicHostname, port, certificate, string.IsNullOrEmpty(password) ? null : password);
-        if (transport.Problems(new SettingNames("--hostname", "--port", "--certificate")).FirstOrDefault() is { } problem)
+        if (transport.Problems(new SettingNames("--hostname", "--port", "--certificate", "ActorParallel.Host --create-certificate PATH")).FirstOrDefault() is { } problem)
         {
             return (null, problem, false);
         }

@@ -9,6 +9,7 @@ internal static class SampleRunner
         ("shared-list", "seed example 3: five processes append to a Manager list", _ => SharedListSample.RunAsync()),
         ("pool-map", "seed example 4: Pool(4).map(square, range(10))", _ => PoolMapSample.RunAsync()),
         ("batch", "a supervised batch job that survives a killed worker [--items N] [--delay-ms D]", BatchSample.RunAsync),
+        ("remote-nodes", "a driver and two ActorParallel.Host nodes on this machine, mutual TLS, one pool", _ => RemoteNodesSample.RunAsync()),
     ];
 
     public static async Task<int> RunAsync(string[] args)

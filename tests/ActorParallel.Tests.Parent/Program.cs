@@ -3,11 +3,27 @@ using ActorParallel;
 // A driver for tests that must kill or stop a parent from outside: it starts worker processes that
 // never end, prints "worker <pid>" for each and "ready", then waits to be killed (or, with
 // "terminate-system", ends its own ActorSystem without killing anything itself and waits; or, with
-// "pool", starts a pool of that many workers on the default runtime and keeps a long map running).
+// "pool", starts a pool of that many workers on the default runtime and keeps a long map running;
+// with "nodes", the same with one more worker on a Host node the test starts).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
 var mode = args.Length > 1 ? args[1] : "wait";
+if (mode == "nodes")
+{
+    // A driver whose pool also runs a worker on one Host node: the test starts the node with the seed printed here.
+    var driver = ParallelRuntime.Default;
+    Console.WriteLine($"seed {await driver.AcceptHostNodesAsync()}");
+    await driver.WaitForHostNodesAsync(1, TimeSpan.FromSeconds(60));
+    var pool = driver.CreatePool(new PoolOptions { Processes = count, HostNodeRole = ParallelRuntime.HostNodeRole });
+    _ = pool.MapAsync(SlowIdentity, Enumerable.Range(0, 1_000_000), chunkSize: 1);
+    foreach (var pid in await pool.WaitForWorkersAsync())
+    {
+        Console.WriteLine($"worker {pid}");
+    }
+    Console.WriteLine("ready");
+    await Task.Delay(Timeout.Infinite);
+}
 if (mode == "pool")
 {
     var pool = new Pool(count);

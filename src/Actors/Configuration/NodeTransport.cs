@@ -53,7 +53,7 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
             {
                 yield return $"{names.Hostname} {Hostname} is reachable beyond this machine, which needs {names.Certificate}: " +
                     "every connection is then mutual TLS with that certificate, and a peer without it is refused. " +
-                    "Create one with ClusterCertificate.CreateFile, or bind 127.0.0.1.";
+                    $"Create one with {names.CreateCertificate}, or bind 127.0.0.1.";
             }
             yield break;
         }
@@ -155,8 +155,8 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
 }
 
 /// <summary>How a caller names the transport settings in its errors (option names, or command-line flags).</summary>
-internal sealed record SettingNames(string Hostname, string Port, string Certificate)
+internal sealed record SettingNames(string Hostname, string Port, string Certificate, string CreateCertificate)
 {
     /// <summary>As <see cref="ParallelRuntimeOptions"/> names them.</summary>
-    public static SettingNames Options { get; } = new(nameof(ParallelRuntimeOptions.Hostname), nameof(ParallelRuntimeOptions.Port), nameof(ParallelRuntimeOptions.CertificatePath));
+    public static SettingNames Options { get; } = new(nameof(ParallelRuntimeOptions.Hostname), nameof(ParallelRuntimeOptions.Port), nameof(ParallelRuntimeOptions.CertificatePath), "ClusterCertificate.CreateFile");
 }

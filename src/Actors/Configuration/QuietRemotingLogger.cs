@@ -39,6 +39,10 @@ internal sealed class QuietRemotingLogger : ActorBase
         return text.Contains("EndpointDisassociatedException", StringComparison.Ordinal)
             || text.Contains("Unable to REMOVE channel", StringComparison.Ordinal)
             || text.Contains("Tried to associate with unreachable remote address", StringComparison.Ordinal)
-            || text.Contains("Received gossip where this member has been downed", StringComparison.Ordinal);
+            || text.Contains("Received gossip where this member has been downed", StringComparison.Ordinal)
+            // A system that is shutting down (a worker whose node left, a node that left) still has letters in flight.
+            || text.Contains("Remoting is not running", StringComparison.Ordinal)
+            || (logEvent.Cause?.Message.Contains("Remoting is not running", StringComparison.Ordinal) ?? false)
+            || text.Contains("flushing might not have been successful", StringComparison.Ordinal);
     }
 }

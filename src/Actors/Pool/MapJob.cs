@@ -106,6 +106,9 @@ internal sealed class MapJob
         }
     }
 
+    public override string ToString() =>
+        $"in flight {InFlight}, retry {Retry.Count}, finished {Finished.Count}, input {(Input.Reader.CanCount ? Input.Reader.Count : -1)} completed {Input.Reader.Completion.IsCompleted}, starved {Volatile.Read(ref _starved)}, window {Window}";
+
     /// <summary>Ends the map with an error, from any thread; the first ending wins.</summary>
     public void Fail(Exception error) => Output.Writer.TryComplete(error);
 }

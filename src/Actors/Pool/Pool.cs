@@ -195,7 +195,7 @@ public sealed class Pool : IAsyncDisposable
     public async Task<IReadOnlyList<int>> GetWorkerPidsAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var status = await _router.Ask<PoolStatus>(GetPoolStatus.Instance, cancellationToken).ConfigureAwait(false);
+        var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
         return status.ReadyPids;
     }
 
@@ -261,6 +261,10 @@ public sealed class Pool : IAsyncDisposable
     }
 
     private Task<PoolStopped>? _stopped;
+
+    /// <summary>The router's view of the pool (tests read its <see cref="PoolStatus.Detail"/> when a map stalls).</summary>
+    internal Task<PoolStatus> StatusAsync(CancellationToken cancellationToken = default) =>
+        _router.Ask<PoolStatus>(GetPoolStatus.Instance, cancellationToken);
 
     private int DefaultChunkSize(int count) => Math.Max(1, (int)Math.Ceiling(count / (4.0 * Processes)));
 

@@ -35,6 +35,9 @@ internal sealed record GetPoolStatus
     public static readonly GetPoolStatus Instance = new();
 }
 
+/// <summary>Time to try (again) a round trip with a Host node's new worker.</summary>
+internal sealed record ConfirmWorkerConnection(long ProcessId, int Attempt);
+
 /// <summary>The router found a Host node's supervisor, to start workers with.</summary>
 internal sealed record HostNodeFound(Akka.Actor.Address Node, Akka.Actor.IActorRef Supervisor);
 
@@ -48,4 +51,8 @@ internal sealed record HostNodeMissing(Akka.Actor.Address Node, string Reason);
 internal sealed record AwaitWorkers(int Count);
 
 /// <summary>The pool's workers: the pids of those ready to work, and how many processes it has started in all.</summary>
-internal sealed record PoolStatus(ImmutableArray<int> ReadyPids, int ProcessesStarted);
+internal sealed record PoolStatus(ImmutableArray<int> ReadyPids, int ProcessesStarted)
+{
+    /// <summary>Each worker slot and map as the router sees them, for diagnosing a stalled map.</summary>
+    public string Detail { get; init; } = string.Empty;
+}

@@ -13,11 +13,16 @@ namespace ActorParallel.Pooling;
 /// one cannot hoard it; many small chunks travel in one message. The router learns of a worker's
 /// death from its supervisor (the OS parent), dispatches its chunks again and starts a replacement.
 /// </summary>
-internal sealed partial class PoolRouter : UntypedActor
+internal sealed partial class PoolRouter : UntypedActor, IWithTimers
 {
     private const int StartFailuresAllowed = 3;
 
+    /// <summary>Round trips tried, 2 s apart, before a Host node's worker that never answers is replaced.</summary>
+    private const int ConnectionAttempts = 15;
+
     private readonly IActorRef _supervisor;
+
+    public ITimerScheduler Timers { get; set; } = null!;
     private readonly PoolSettings _settings;
     private readonly Dictionary<long, WorkerSlot> _slots = [];
     private readonly Dictionary<IActorRef, WorkerSlot> _slotsByActor = [];
@@ -111,6 +116,12 @@ internal sealed partial class PoolRouter : UntypedActor
                 break;
             case WorkerReady ready:
                 HandleReady(ready);
+                break;
+            case ActorIdentity identity:
+                HandleIdentity(identity);
+                break;
+            case ConfirmWorkerConnection confirm:
+                ConfirmConnection(confirm.ProcessId, confirm.Attempt);
                 break;
             case ProcessExited exited:
                 HandleWorkerExit(exited);
@@ -212,12 +223,53 @@ internal sealed partial class PoolRouter : UntypedActor
         {
             return;
         }
-        slot.Actor = ready.Worker;
+        if (!slot.Supervisor.Path.Address.HasLocalScope)
+        {
+            // A Host node's worker was deployed by its node: this driver has never spoken to its
+            // process. Remoting drops what it sends while a first connection is still being made (and
+            // for a while after one fails), which lost whole chunks under load. So the worker takes
+            // work only once a round trip with it has succeeded.
+            slot.Unconfirmed = ready.Worker;
+            ConfirmConnection(slot.ProcessId, attempt: 1);
+            return;
+        }
+        TakeIntoService(slot, ready.Worker);
+    }
+
+    private void ConfirmConnection(long processId, int attempt)
+    {
+        if (!_slots.TryGetValue(processId, out var slot) || slot.Unconfirmed is not { } worker)
+        {
+            return;
+        }
+        if (attempt > ConnectionAttempts)
+        {
+            // Never answered: end it; its exit is handled like any other, and a replacement is started.
+            slot.Supervisor.Tell(new KillProcess(processId));
+            return;
+        }
+        worker.Tell(new Identify(processId));
+        Timers.StartSingleTimer(("confirm", processId), new ConfirmWorkerConnection(processId, attempt + 1), TimeSpan.FromSeconds(2));
+    }
+
+    private void HandleIdentity(ActorIdentity identity)
+    {
+        if (identity.MessageId is long processId && _slots.TryGetValue(processId, out var slot) && slot.Unconfirmed is { } worker && identity.Subject is not null)
+        {
+            slot.Unconfirmed = null;
+            Timers.Cancel(("confirm", processId));
+            TakeIntoService(slot, worker);
+        }
+    }
+
+    private void TakeIntoService(WorkerSlot slot, IActorRef worker)
+    {
+        slot.Actor = worker;
         slot.WasReady = true;
-        _slotsByActor[ready.Worker] = slot;
+        _slotsByActor[worker] = slot;
         if (_settings.Initializer is { } initializer)
         {
-            ready.Worker.Tell(new RunInitializer(initializer));
+            worker.Tell(new RunInitializer(initializer));
         }
         ReplyToReadyWaiters();
         if (_closing)
@@ -229,7 +281,12 @@ internal sealed partial class PoolRouter : UntypedActor
     }
 
     private PoolStatus Status() =>
-        new(_slots.Values.Where(s => s.CanTakeWork).Select(s => s.Pid).Order().ToImmutableArray(), _processesStarted);
+        new(_slots.Values.Where(s => s.CanTakeWork).Select(s => s.Pid).Order().ToImmutableArray(), _processesStarted)
+        {
+            Detail = string.Join("; ", _slots.Values.Select(s =>
+                $"slot {s.ProcessId} pid {s.Pid} via {s.Supervisor.Path} actor {s.Actor?.Path.ToString() ?? "-"} in flight {s.InFlight.Count} known maps {s.KnownMaps.Count} done {s.TasksDone} retiring {s.Retiring} isolated {s.Isolated is not null}")
+                .Concat(_jobs.Select(j => $"map {j.Id}: {j}"))),
+        };
 
     private void ReplyToReadyWaiters()
     {

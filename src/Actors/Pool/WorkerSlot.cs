@@ -33,5 +33,8 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     /// <summary>Became ready at some point (a process that exits before that failed to start).</summary>
     public bool WasReady { get; set; }
 
+    /// <summary>A Host node's worker, ready, whose first round trip with the router has not yet come back.</summary>
+    public IActorRef? Unconfirmed { get; set; }
+
     public bool CanTakeWork => Actor is not null && !Retiring;
 }

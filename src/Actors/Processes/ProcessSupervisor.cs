@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
 
 namespace ActorParallel.Processes;
 
@@ -18,22 +20,34 @@ internal sealed class ProcessSupervisor : UntypedActor
     private readonly PrelaunchedWorkers _prelaunched;
     private readonly HashSet<IActorRef> _launching = [];
     private readonly LinkedList<IActorRef> _waitingToLaunch = new();
+    private readonly bool _driverOnly;
 
-    public ProcessSupervisor(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched)
+    public ProcessSupervisor(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, bool driverOnly)
     {
         _options = options;
         _prelaunched = prelaunched;
+        _driverOnly = driverOnly;
     }
 
     /// <param name="options">The runtime's options.</param>
     /// <param name="prelaunched">Processes launched ahead of need (possibly before this system existed); the supervisor owns them from now on.</param>
-    public static Props Props(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched) => Akka.Actor.Props.Create(() => new ProcessSupervisor(options, prelaunched));
+    /// <param name="driverOnly">
+    /// A Host node's supervisor: it takes orders only from its own system and from the driver of the
+    /// cluster it joined (the oldest member), not from other members.
+    /// </param>
+    public static Props Props(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, bool driverOnly = false) =>
+        Akka.Actor.Props.Create(() => new ProcessSupervisor(options, prelaunched, driverOnly));
 
     // A process actor that fails is stopped, never restarted: a restart would launch a second OS process.
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
     protected override void OnReceive(object message)
     {
+        if (_driverOnly && message is StartProcess or JoinProcess or TerminateProcess or KillProcess or ListProcesses && !FromThisNodeOrItsDriver(Sender))
+        {
+            Refuse(message);
+            return;
+        }
         switch (message)
         {
             case StartProcess start:
@@ -65,6 +79,33 @@ internal sealed class ProcessSupervisor : UntypedActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    private bool FromThisNodeOrItsDriver(IActorRef sender)
+    {
+        var address = sender.Path.Address;
+        if (address.HasLocalScope || address.Equals(Cluster.Get(Context.System).SelfAddress))
+        {
+            return true;
+        }
+        var driver = Cluster.Get(Context.System).State.Members
+            .Where(member => member.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
+            .Aggregate((Member?)null, (oldest, member) => oldest is null || member.IsOlderThan(oldest) ? member : oldest);
+        return driver is not null && driver.Address.Equals(address);
+    }
+
+    private void Refuse(object message)
+    {
+        var why = $"refused: {Sender.Path.Address} is not the driver of the cluster this Host node joined; only that driver starts and ends processes here.";
+        Context.GetLogger().Warning("ActorParallel Host node {0}", why);
+        Sender.Tell(message switch
+        {
+            StartProcess start => new ProcessStartFailed(start.Spec.Id, why),
+            JoinProcess join => new ProcessNotFound(join.ProcessId),
+            TerminateProcess terminate => new ProcessNotFound(terminate.ProcessId),
+            KillProcess kill => new ProcessNotFound(kill.ProcessId),
+            _ => (object)new RunningProcesses([]),
+        });
     }
 
     // Prelaunched workers that nobody adopted end with the supervisor; adopted ones end with their process actors.

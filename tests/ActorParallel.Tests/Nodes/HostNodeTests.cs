@@ -17,6 +17,18 @@ public sealed class HostNodeTests : RuntimeFixture
         Assert.Contains(node.Lines, line => line.Contains("--public-hostname"));
     }
 
+    [Fact]
+    public async Task CreateCertificate_WritesOneADriverCanUse()
+    {
+        var path = ScratchFile("cluster.pfx");
+        using var host = ChildProgram.WithEnvironment(new Dictionary<string, string> { ["ACTORPARALLEL_CERTIFICATE_PASSWORD"] = "pw" }, "ActorParallel.Host", "--create-certificate", path);
+
+        Assert.Equal(0, await host.WaitForExit(Bound));
+        Assert.Contains(host.Lines, line => line.StartsWith($"Wrote {path} (SHA-256 ", StringComparison.Ordinal));
+        await using var driver = ParallelRuntime.Create(new ParallelRuntimeOptions { CertificatePath = path, CertificatePassword = "pw" });
+        Assert.StartsWith("akka.ssl.tcp://", ((Akka.Actor.ExtendedActorSystem)driver.System).Provider.DefaultAddress.ToString());
+    }
+
     [Theory]
     [InlineData("--seed is required", new string[0])]
     [InlineData("--port 'abc'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--port", "abc" })]
@@ -91,6 +103,29 @@ public sealed class HostNodeTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task NodeSupervisor_RefusesOrdersFromAMemberThatIsNotItsDriver()
+    {
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", seed);
+        var nodeAddress = (await Runtime.WaitForHostNodesAsync(1, Bound))[0];
+        // Another member of the same cluster, in this process: it may join, but it is not the driver.
+        await using var other = ParallelRuntime.CreateHostNode([seed], new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host });
+        await Runtime.WaitForHostNodesAsync(2, Bound);
+        var supervisorSeenByOther = await other.System.ActorSelection($"{nodeAddress}/user/{ParallelRuntime.HostNodeSupervisorName}").ResolveOne(Bound);
+        var supervisorSeenByDriver = await Runtime.GetHostNodeSupervisorAsync(nodeAddress).WaitAsync(Bound);
+        var fromOther = ProcessSpec.Create(TestTargets.Nothing, []);
+        var fromDriver = ProcessSpec.Create(TestTargets.Nothing, []);
+
+        var refused = await supervisorSeenByOther.Ask<IStartProcessResponse>(new StartProcess(fromOther), Bound);
+        var started = await supervisorSeenByDriver.Ask<IStartProcessResponse>(new StartProcess(fromDriver), Bound);
+        var exited = await supervisorSeenByDriver.Ask<IProcessExitResponse>(new JoinProcess(fromDriver.Id), Bound);
+
+        Assert.Contains("is not the driver of the cluster this Host node joined", Assert.IsType<ProcessStartFailed>(refused).Reason);
+        Assert.IsType<ProcessStarted>(started);
+        Assert.Equal(0, Assert.IsType<ProcessExited>(exited).ExitCode);
+    }
+
+    [Fact]
     public async Task Pool_SpreadOverTheDriverAndANode_NodeSigkilledMidMap_MapCompletesExactly()
     {
         var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
@@ -100,7 +135,17 @@ public sealed class HostNodeTests : RuntimeFixture
         var pids = await pool.WaitForWorkersAsync().WaitAsync(Bound);
         var onNode = pids.Where(pid => OsProcesses.ParentOf(pid) == node.Pid).ToList();
         onNode.ForEach(node.Track);
-        var warm = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 40), chunkSize: 1).WaitAsync(Bound);
+        int[] warm;
+        try
+        {
+            warm = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 40), chunkSize: 1).WaitAsync(Bound);
+        }
+        catch (TimeoutException)
+        {
+            var members = Akka.Cluster.Cluster.Get(Runtime.System).State;
+            var status = await pool.StatusAsync().WaitAsync(Bound);
+            throw new TimeoutException($"warm-up map timed out; pool {status.Detail}; pids {string.Join(",", pids)}; node {node.Pid}; members {string.Join(",", members.Members)}; unreachable {string.Join(",", members.Unreachable)}; node said:\n{string.Join("\n", node.Lines)}");
+        }
         var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new InlineProgress(p =>
         {

@@ -33,4 +33,17 @@ public sealed class PoolSamplesTests
         Assert.Contains($"sum={expected}", sample.Lines);
         Assert.False(OsProcesses.IsAlive(workers[0]));
     }
+
+    [Fact]
+    public async Task RemoteNodes_RunsAPoolOverTwoHostNodes_AndTheNodesLeaveCleanly()
+    {
+        using var sample = new ChildProgram("ActorParallel.Samples", "remote-nodes");
+
+        Assert.Equal(0, await sample.WaitForExit(Bound));
+        var expected = Enumerable.Range(0, 1_000).Sum(x => (long)x * x);
+        Assert.Contains($"squares of 0..999: sum={expected}", sample.Lines);
+        Assert.Contains(sample.Lines, line => line.StartsWith("driver: akka.ssl.tcp://", StringComparison.Ordinal));
+        Assert.Contains(sample.Lines, line => line.StartsWith("workers: 3;", StringComparison.Ordinal));
+        Assert.Contains("node exit codes: 0, 0", sample.Lines);
+    }
 }

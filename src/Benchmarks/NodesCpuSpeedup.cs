@@ -1,0 +1,103 @@
+using System.Diagnostics;
+
+namespace ActorParallel.Benchmarks;
+
+/// <summary>
+/// cpu_speedup with the pool's workers on Host nodes instead of beside the driver: a driver and N
+/// Host nodes on this machine (each node is this program in node mode, with one worker), every
+/// connection mutual TLS. Measured in the same run as a local pool of N on the same work, so the
+/// ratio shows what the cluster path costs per item.
+/// </summary>
+internal static class NodesCpuSpeedup
+{
+    public const string Name = "cpu_speedup_nodes";
+    private const string NodeArgument = "--host-node";
+    private const string Password = "benchmark";
+
+    public static async Task<Row> MeasureAsync(int processes, double scale)
+    {
+        const int items = 8;
+        var limit = (int)(120_000 * scale);
+        var folder = Directory.CreateTempSubdirectory("actorparallel-bench-nodes-").FullName;
+        var certificate = Path.Combine(folder, "cluster.pfx");
+        ClusterCertificate.CreateFile(certificate, Password);
+        var nodes = new List<Process>();
+        try
+        {
+            await using var driver = ParallelRuntime.Create(new ParallelRuntimeOptions { CertificatePath = certificate, CertificatePassword = Password });
+            var seed = await driver.AcceptHostNodesAsync();
+            for (var i = 0; i < processes; i++)
+            {
+                nodes.Add(StartNode(seed, certificate));
+            }
+            await driver.WaitForHostNodesAsync(processes, TimeSpan.FromSeconds(60));
+
+            var watch = Stopwatch.StartNew();
+            var sequential = Enumerable.Range(0, items).Select(_ => Workloads.CountPrimes(limit)).ToArray();
+            var sequentialTime = watch.Elapsed;
+            var localTime = await TimeMap(driver, new PoolOptions { Processes = processes }, items, limit, sequential);
+            var nodesTime = await TimeMap(driver, new PoolOptions { Processes = 0, HostNodeRole = ParallelRuntime.HostNodeRole }, items, limit, sequential);
+            return Row.Of(Name, items, nodesTime,
+                ("processes", processes),
+                ("sequential_seconds", Math.Round(sequentialTime.TotalSeconds, 6)),
+                ("speedup", Math.Round(sequentialTime / nodesTime, 3)),
+                ("local_speedup", Math.Round(sequentialTime / localTime, 3)),
+                ("vs_local", Math.Round(localTime / nodesTime, 3)),
+                ("limit", limit));
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.Kill(entireProcessTree: true);
+                node.WaitForExit();
+            }
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Node mode: <c>--host-node SEED CERTIFICATE</c> runs this program as a Host node whose workers are this program too.</summary>
+    public static async Task<int?> RunNodeIfAskedAsync(string[] args)
+    {
+        if (args is not [NodeArgument, var seed, var certificate])
+        {
+            return null;
+        }
+        await using var node = ParallelRuntime.CreateHostNode([seed], new ParallelRuntimeOptions
+        {
+            WorkerStart = WorkerStart.Self,
+            CertificatePath = certificate,
+            CertificatePassword = Password,
+        });
+        await node.System.WhenTerminated;
+        return 0;
+    }
+
+    private static async Task<TimeSpan> TimeMap(ParallelRuntime driver, PoolOptions options, int items, int limit, int[] expected)
+    {
+        await using var pool = driver.CreatePool(options);
+        await pool.MapAsync(Workloads.Square, Enumerable.Range(0, pool.Processes), chunkSize: 1);
+        var watch = Stopwatch.StartNew();
+        var results = await pool.MapAsync(Workloads.CountPrimes, Enumerable.Repeat(limit, items).ToArray(), chunkSize: 1);
+        var elapsed = watch.Elapsed;
+        if (!results.SequenceEqual(expected))
+        {
+            throw new InvalidOperationException($"{Name}: wrong results");
+        }
+        return elapsed;
+    }
+
+    private static Process StartNode(string seed, string certificate)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(NodesCpuSpeedup).Assembly.Location);
+        }
+        foreach (var argument in new[] { NodeArgument, seed, certificate })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start a Host node.");
+    }
+}
