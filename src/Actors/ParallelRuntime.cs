@@ -150,9 +150,15 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <param name="options">Binding, certificate, worker executable; <see cref="ParallelRuntimeOptions.SystemName"/> must be the driver's.</param>
     /// <param name="roles">Extra cluster roles, for pools to select nodes by (<see cref="PoolOptions.HostNodeRole"/>).</param>
     /// <param name="joinTimeout">How long to try to join; 60 seconds when <see langword="null"/>.</param>
+    /// <param name="workers">
+    /// How many worker processes this node runs for each pool that selects it (unless the pool says
+    /// otherwise with <see cref="PoolOptions.ProcessesPerHostNode"/>); this machine's processor count when <see langword="null"/>.
+    /// </param>
     /// <returns>The node's runtime; dispose it (or terminate its system) to stop the node and its workers.</returns>
-    public static ParallelRuntime CreateHostNode(IReadOnlyList<string> seeds, ParallelRuntimeOptions? options = null, IReadOnlyList<string>? roles = null, TimeSpan? joinTimeout = null)
+    public static ParallelRuntime CreateHostNode(IReadOnlyList<string> seeds, ParallelRuntimeOptions? options = null, IReadOnlyList<string>? roles = null, TimeSpan? joinTimeout = null, int? workers = null)
     {
+        var offered = workers ?? Environment.ProcessorCount;
+        ArgumentOutOfRangeException.ThrowIfLessThan(offered, 1, nameof(workers));
         ArgumentNullException.ThrowIfNull(seeds);
         if (seeds.Count == 0 || seeds.Any(string.IsNullOrWhiteSpace))
         {
@@ -168,7 +174,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
                 ["cluster"] = new Dictionary<string, object>
                 {
                     ["seed-nodes"] = seeds.ToArray(),
-                    ["roles"] = (roles ?? []).Prepend(HostNodeRole).Distinct().ToArray(),
+                    ["roles"] = (roles ?? []).Prepend(HostNodeRole).Append($"{HostNodes.WorkersRolePrefix}{offered}").Distinct().ToArray(),
                     ["shutdown-after-unsuccessful-join-seed-nodes"] = $"{timeout.TotalSeconds}s",
                 },
             },
@@ -239,8 +245,8 @@ public sealed class ParallelRuntime : IAsyncDisposable
         return [.. nodes.Select(address => address.ToString())];
     }
 
-    /// <summary>How many Host nodes with <paramref name="role"/> are up in this driver's cluster (0 before <see cref="AcceptHostNodesAsync"/>).</summary>
-    internal int HostNodesUp(string role) => _hostNodes.IsValueCreated ? _hostNodes.Value.CountUp(role) : 0;
+    /// <summary>How many workers a pool would start on the Host nodes with <paramref name="role"/> that are up (0 before <see cref="AcceptHostNodesAsync"/>).</summary>
+    internal int HostNodeWorkersUp(string role, int? perNode) => _hostNodes.IsValueCreated ? _hostNodes.Value.WorkersUp(role, perNode) : 0;
 
     /// <summary>Creates a process that runs <paramref name="target"/> with <paramref name="args"/>; call <see cref="WorkerProcess.StartAsync"/> to start it.</summary>
     /// <param name="target">A static method, lambda, or closure over shippable values.</param>

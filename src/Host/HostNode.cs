@@ -24,7 +24,7 @@ internal static class HostNode
             Port = options.Port,
             CertificatePath = options.CertificatePath,
             CertificatePassword = options.CertificatePassword,
-        }, options.Roles, options.JoinTimeout);
+        }, options.Roles, options.JoinTimeout, options.Workers);
         var system = runtime.System;
         var cluster = Cluster.Get(system);
         var joined = false;

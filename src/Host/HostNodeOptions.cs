@@ -13,6 +13,7 @@ internal sealed record HostNodeOptions(
     IReadOnlyList<string> Assemblies,
     string SystemName,
     TimeSpan JoinTimeout,
+    int Workers,
     string? CertificatePath,
     string? CertificatePassword)
 {
@@ -36,6 +37,7 @@ internal sealed record HostNodeOptions(
           --certificate PATH      the cluster's certificate (PKCS#12, from --create-certificate); all
                                   traffic is then mutual TLS and only peers with this same certificate are accepted.
                                   Its password, if any, is read from $ACTORPARALLEL_CERTIFICATE_PASSWORD
+          --workers N             worker processes this node runs for each pool that uses it (default: its processors)
           --role ROLE             an extra cluster role; every node has "actorparallel-host"; repeatable
           --assembly PATH         an assembly with your code, for the node's workers to load; repeatable
           --system-name NAME      the driver's ActorSystem name (default actorparallel)
@@ -57,6 +59,7 @@ internal sealed record HostNodeOptions(
         string? publicHostname = null, certificate = null;
         var port = 0;
         var joinTimeout = TimeSpan.FromSeconds(60);
+        var workers = Environment.ProcessorCount;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -87,6 +90,12 @@ internal sealed record HostNodeOptions(
                     }
                     break;
                 case "--role": roles.Add(value); break;
+                case "--workers":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out workers) || workers < 1)
+                    {
+                        return (null, $"--workers '{value}' is not a whole number of processes (at least 1).", false);
+                    }
+                    break;
                 case "--certificate":
                     if (!File.Exists(value))
                     {
@@ -123,6 +132,6 @@ internal sealed record HostNodeOptions(
         {
             return (null, problem, false);
         }
-        return (new HostNodeOptions(seeds, hostname, port, publicHostname, roles, assemblies, systemName, joinTimeout, transport.CertificatePath, transport.CertificatePassword), null, false);
+        return (new HostNodeOptions(seeds, hostname, port, publicHostname, roles, assemblies, systemName, joinTimeout, workers, transport.CertificatePath, transport.CertificatePassword), null, false);
     }
 }

@@ -93,11 +93,24 @@ public static class ActorParallelHosting
             builder.WithActorParallel(options);
             akka?.Invoke(builder, provider);
         });
+        return services.AddActorParallelServices();
+    }
+
+    /// <summary>
+    /// Registers <see cref="ParallelRuntime"/>, <see cref="Pool"/> and <see cref="Manager"/> as singletons
+    /// taken from the hosted ActorSystem, for applications that call
+    /// <c>AddAkka(name, b =&gt; b.WithActorParallel(...))</c> themselves (<see cref="AddActorParallel"/> does it for you).
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddActorParallelServices(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton(provider => Started(provider).Runtime);
         services.AddSingleton(provider => Started(provider).Pool
-            ?? throw new InvalidOperationException("No pool was configured: set ActorParallelOptions.Pool in AddActorParallel."));
+            ?? throw new InvalidOperationException("No pool was configured: set ActorParallelOptions.Pool in WithActorParallel or AddActorParallel."));
         services.AddSingleton(provider => Started(provider).Manager
-            ?? throw new InvalidOperationException("No manager was configured: set ActorParallelOptions.Manager in AddActorParallel."));
+            ?? throw new InvalidOperationException("No manager was configured: set ActorParallelOptions.Manager in WithActorParallel or AddActorParallel."));
         return services;
     }
 

@@ -33,8 +33,29 @@ internal sealed class HostNodes
         await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>How many Host nodes with <paramref name="role"/> are up, as the events that <see cref="WaitForAsync"/> answers from have told.</summary>
-    public int CountUp(string role) => Volatile.Read(ref _up).Count(m => m.HasRole(role));
+    /// <summary>The role prefix by which a Host node says how many worker processes it offers each pool (its <c>--workers</c>).</summary>
+    public const string WorkersRolePrefix = "actorparallel-workers-";
+
+    /// <summary>
+    /// How many workers the Host nodes with <paramref name="role"/> that are up would start for a pool:
+    /// <paramref name="perNode"/> each, or what each node offers.
+    /// </summary>
+    public int WorkersUp(string role, int? perNode) => Volatile.Read(ref _up).Where(m => m.HasRole(role)).Sum(m => perNode ?? WorkersOffered(m));
+
+    /// <summary>The worker processes a Host node offers each pool (its <c>--workers</c>; 1 if it does not say).</summary>
+    public static int WorkersOffered(Member node)
+    {
+        foreach (var role in node.Roles)
+        {
+            if (role.StartsWith(WorkersRolePrefix, StringComparison.Ordinal)
+                && int.TryParse(role.AsSpan(WorkersRolePrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var workers)
+                && workers > 0)
+            {
+                return workers;
+            }
+        }
+        return 1;
+    }
 
     /// <summary>The Host nodes that are up once there are exactly <paramref name="count"/> of them.</summary>
     public Task<ImmutableArray<Address>> WaitForAsync(int count, TimeSpan timeout, CancellationToken cancellationToken) =>

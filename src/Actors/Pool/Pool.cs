@@ -58,14 +58,14 @@ public sealed class Pool : IAsyncDisposable
         var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, _maxPayloadBytes,
             validated.HostNodeRole, validated.ProcessesPerHostNode);
-        var nodes = validated.HostNodeRole is { } role ? runtime.HostNodesUp(role) : 0;
-        if (validated.Processes == 0 && nodes == 0)
+        var nodeWorkers = validated.HostNodeRole is { } role ? runtime.HostNodeWorkersUp(role, validated.ProcessesPerHostNode) : 0;
+        if (validated.Processes == 0 && nodeWorkers == 0)
         {
             throw new InvalidOperationException(
                 $"The pool has no local processes and no Host node with the role '{validated.HostNodeRole}' is up in the cluster yet: " +
                 "wait for nodes with ParallelRuntime.WaitForHostNodesAsync, or give the pool local processes.");
         }
-        Processes = validated.Processes + (nodes * validated.ProcessesPerHostNode);
+        Processes = validated.Processes + nodeWorkers;
         _router = runtime.System.ActorOf(PoolRouter.Props(runtime.Supervisor, settings), $"pool-{Interlocked.Increment(ref s_lastPoolId)}");
     }
 

@@ -47,8 +47,8 @@ public sealed class PoolOptions
     public string? HostNodeRole { get; set; }
 
     /// <summary>Worker processes on each Host node that <see cref="HostNodeRole"/> selects.</summary>
-    /// <value>The default value is 1.</value>
-    public int ProcessesPerHostNode { get; set; } = 1;
+    /// <value>The default value is <see langword="null"/>: as many as each node offers (the Host's <c>--workers</c>, by default its processor count).</value>
+    public int? ProcessesPerHostNode { get; set; }
 
     internal PoolOptions Validated()
     {
@@ -61,9 +61,9 @@ public sealed class PoolOptions
         {
             problems.Add($"{nameof(HostNodeRole)} must be a role name, or null for local workers only.");
         }
-        if (ProcessesPerHostNode < 1)
+        if (ProcessesPerHostNode is < 1)
         {
-            problems.Add($"{nameof(ProcessesPerHostNode)} must be at least 1 (was {ProcessesPerHostNode}).");
+            problems.Add($"{nameof(ProcessesPerHostNode)} must be at least 1, or null for what each node offers (was {ProcessesPerHostNode}).");
         }
         if (MaxTasksPerChild is < 1)
         {
@@ -100,7 +100,7 @@ internal sealed record PoolSettings(
     int MaxChunkLosses,
     int MaxPayloadBytes,
     string? HostNodeRole,
-    int ProcessesPerHostNode);
+    int? ProcessesPerHostNode);
 
 /// <summary>How far a map has got: items finished, and the total when it is known.</summary>
 /// <param name="Done">Items whose results are back.</param>

@@ -39,7 +39,7 @@ internal sealed record GetPoolStatus
 internal sealed record ConfirmWorkerConnection(long ProcessId, int Attempt);
 
 /// <summary>The router found a Host node's supervisor, to start workers with.</summary>
-internal sealed record HostNodeFound(Akka.Actor.Address Node, Akka.Actor.IActorRef Supervisor);
+internal sealed record HostNodeFound(Akka.Actor.Address Node, Akka.Actor.IActorRef Supervisor, int Workers);
 
 /// <summary>The router could not find a Host node's supervisor.</summary>
 internal sealed record HostNodeMissing(Akka.Actor.Address Node, string Reason);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorParallel.Nodes;
 using ActorParallel.Processes;
 using ActorParallel.Wire;
 using Akka.Actor;
@@ -70,14 +71,14 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
     }
 
     /// <summary>A Host node with the pool's role is up: find its supervisor to start workers there.</summary>
-    private void HandleNodeUp(Address node)
+    private void HandleNodeUp(Address node, int workers)
     {
         if (!_nodes.Add(node) || _terminating || _closing || _broken is not null)
         {
             return;
         }
         Context.System.ActorSelection(new RootActorPath(node) / "user" / ParallelRuntime.HostNodeSupervisorName).ResolveOne(TimeSpan.FromSeconds(30)).PipeTo(Self,
-            success: supervisor => new HostNodeFound(node, supervisor),
+            success: supervisor => new HostNodeFound(node, supervisor, workers),
             failure: error => new HostNodeMissing(node, error.Message));
     }
 
@@ -143,7 +144,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 ReplyToReadyWaiters();
                 break;
             case ClusterEvent.MemberUp up when up.Member.HasRole(ParallelRuntime.HostNodeRole) && up.Member.HasRole(_settings.HostNodeRole!):
-                HandleNodeUp(up.Member.Address);
+                HandleNodeUp(up.Member.Address, _settings.ProcessesPerHostNode ?? HostNodes.WorkersOffered(up.Member));
                 break;
             case HostNodeFound found:
                 if (_terminating || _closing || _broken is not null)
@@ -152,7 +153,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 }
                 // The node's end (left, crashed, cut off and downed) reaches us as Terminated.
                 Context.Watch(found.Supervisor);
-                for (var i = 0; i < _settings.ProcessesPerHostNode; i++)
+                for (var i = 0; i < found.Workers; i++)
                 {
                     StartWorker(found.Supervisor);
                 }

@@ -46,7 +46,7 @@ public sealed class DriverFaultTests(ITestOutputHelper output)
         {
             using var parent = new ChildProgram("ActorParallel.Tests.Parent", "1", "nodes");
             var seed = (await parent.WaitForLine("seed ", Bound))["seed ".Length..];
-            using var node = new ChildProgram("ActorParallel.Host", "--seed", seed);
+            using var node = new ChildProgram("ActorParallel.Host", "--seed", seed, "--workers", "1");
             await parent.WaitForLine("ready", Bound);
             var workers = parent.Lines.Where(l => l.StartsWith("worker ", StringComparison.Ordinal)).Select(l => int.Parse(l["worker ".Length..])).ToList();
             workers.ForEach(parent.Track);

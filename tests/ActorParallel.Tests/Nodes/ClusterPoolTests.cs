@@ -124,7 +124,7 @@ public sealed class ClusterPoolTests : IAsyncLifetime
     private async Task<IReadOnlyList<ChildProgram>> StartNodes(int count)
     {
         var nodes = Enumerable.Range(0, count)
-            .Select(i => _network.StartNode(i, _passwordEnvironment, "--seed", _seed, "--system-name", "cluster", "--certificate", _certificate))
+            .Select(i => _network.StartNode(i, _passwordEnvironment, "--seed", _seed, "--system-name", "cluster", "--certificate", _certificate, "--workers", "1"))
             .ToList();
         await _driver.WaitForHostNodesAsync(count, Bound);
         return nodes;

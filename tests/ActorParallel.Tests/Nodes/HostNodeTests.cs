@@ -36,6 +36,7 @@ public sealed class HostNodeTests : RuntimeFixture
     [InlineData("--hostname 192.0.2.7 is reachable beyond this machine, which needs --certificate", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--hostname", "192.0.2.7" })]
     [InlineData("--certificate '/nonexistent/cluster.pfx' does not exist", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--certificate", "/nonexistent/cluster.pfx" })]
     [InlineData("Unknown option --colour", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--colour", "blue" })]
+    [InlineData("--workers '0' is not a whole number", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--workers", "0" })]
     [InlineData("--join-timeout '0'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--join-timeout", "0" })]
     [InlineData("--assembly '/nonexistent/user-code.dll' does not exist", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--assembly", "/nonexistent/user-code.dll" })]
     public async Task BadCommandLine_ExitsTwoNamingTheProblem(string expected, string[] arguments)
@@ -123,6 +124,23 @@ public sealed class HostNodeTests : RuntimeFixture
         Assert.Contains("is not the driver of the cluster this Host node joined", Assert.IsType<ProcessStartFailed>(refused).Reason);
         Assert.IsType<ProcessStarted>(started);
         Assert.Equal(0, Assert.IsType<ProcessExited>(exited).ExitCode);
+    }
+
+    [Fact]
+    public async Task Pool_RunsAsManyWorkersOnANodeAsTheNodeOffers()
+    {
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", seed, "--workers", "2", "--role", "offers-two");
+        await Runtime.WaitForHostNodesAsync(1, Bound);
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = "offers-two" });
+
+        var pids = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        pids.ToList().ForEach(node.Track);
+        var squares = await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 100)).WaitAsync(Bound);
+
+        Assert.Equal(3, pool.Processes);
+        Assert.Equal(2, pids.Count(pid => OsProcesses.ParentOf(pid) == node.Pid));
+        Assert.Equal(Enumerable.Range(0, 100).Select(PoolTargets.Square), squares);
     }
 
     [Fact]
