@@ -43,8 +43,10 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         Directory.Delete(_scratch, recursive: true);
     }
 
-    [Fact]
-    public async Task Pool_OverTheDriverAndTwoNodes_NodeSigkilledMidMap_MapCompletesExactly()
+    [Theory]
+    [InlineData(9)]
+    [InlineData(15)]
+    public async Task Pool_OverTheDriverAndTwoNodes_NodeKilledOrLeavingMidMap_MapCompletesExactly(int signal)
     {
         var nodes = await StartNodes(2);
         await using var pool = _driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole });
@@ -54,7 +56,8 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         {
             if (p.Done >= 100 && killed.TrySetResult())
             {
-                nodes[0].KillHard();
+                // SIGKILL: the node is gone at once; SIGTERM: it leaves the cluster, stopping its workers.
+                OsProcesses.Signal(nodes[0].Pid, signal);
             }
         });
 
