@@ -70,18 +70,6 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>A Host node with the pool's role is up: find its supervisor to start workers there.</summary>
-    private void HandleNodeUp(Address node, int workers)
-    {
-        if (!_nodes.Add(node) || _terminating || _closing || _broken is not null)
-        {
-            return;
-        }
-        Context.System.ActorSelection(new RootActorPath(node) / "user" / ParallelRuntime.HostNodeSupervisorName).ResolveOne(TimeSpan.FromSeconds(30)).PipeTo(Self,
-            success: supervisor => new HostNodeFound(node, supervisor, workers),
-            failure: error => new HostNodeMissing(node, error.Message));
-    }
-
     protected override void OnReceive(object message)
     {
         switch (message)
@@ -147,16 +135,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 HandleNodeUp(up.Member.Address, _settings.ProcessesPerHostNode ?? HostNodes.WorkersOffered(up.Member));
                 break;
             case HostNodeFound found:
-                if (_terminating || _closing || _broken is not null)
-                {
-                    break;
-                }
-                // The node's end (left, crashed, cut off and downed) reaches us as Terminated.
-                Context.Watch(found.Supervisor);
-                for (var i = 0; i < found.Workers; i++)
-                {
-                    StartWorker(found.Supervisor);
-                }
+                HandleNodeFound(found);
                 break;
             case HostNodeMissing missing:
                 LoseCapacity($"Host node {missing.Node} could not be reached ({missing.Reason})");
@@ -172,40 +151,6 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         }
     }
 
-    private void StartWorker(IActorRef supervisor)
-    {
-        var spec = ProcessSpec.ForServing($"{_settings.Name}-worker-{++_processesStarted}");
-        _slots[spec.Id] = new WorkerSlot(spec.Id, supervisor);
-        supervisor.Tell(new StartProcess(spec));
-        supervisor.Tell(new JoinProcess(spec.Id));
-    }
-
-    /// <summary>
-    /// A Host node is gone: its workers' processes went with it (they end when their node does), so
-    /// their chunks run again elsewhere, as after any worker's death; no replacement goes there.
-    /// </summary>
-    private void HandleHostNodeLost(IActorRef nodeSupervisor)
-    {
-        _lostSupervisors.Add(nodeSupervisor);
-        _nodes.Remove(nodeSupervisor.Path.Address);
-        foreach (var slot in _slots.Values.Where(s => s.Supervisor.Equals(nodeSupervisor)).ToList())
-        {
-            HandleWorkerExit(new ProcessExited(slot.ProcessId, slot.Pid, -ExitCodes.SigKill, null));
-        }
-        LoseCapacity($"Host node {nodeSupervisor.Path.Address} was lost");
-    }
-
-    /// <summary>A pool left with no worker at all cannot finish anything: say why instead of waiting.</summary>
-    private void LoseCapacity(string why)
-    {
-        if (_slots.Count == 0 && !_terminating && !_closing)
-        {
-            Break(new WorkerLostException($"{why}, and the pool has no other workers.", 0, 0));
-        }
-        Dispatch();
-        ReplyToReadyWaiters();
-    }
-
     private void HandleSubmit(MapJob job)
     {
         if (_broken is not null || _closing || _terminating)
@@ -215,69 +160,6 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         }
         _jobs.Add(job);
         _jobsById[job.Id] = job;
-        Dispatch();
-    }
-
-    private void HandleReady(WorkerReady ready)
-    {
-        if (!_slots.TryGetValue(ready.ProcessId, out var slot))
-        {
-            return;
-        }
-        if (!slot.Supervisor.Path.Address.HasLocalScope)
-        {
-            // A Host node's worker was deployed by its node: this driver has never spoken to its
-            // process. Remoting drops what it sends while a first connection is still being made (and
-            // for a while after one fails), which lost whole chunks under load. So the worker takes
-            // work only once a round trip with it has succeeded.
-            slot.Unconfirmed = ready.Worker;
-            ConfirmConnection(slot.ProcessId, attempt: 1);
-            return;
-        }
-        TakeIntoService(slot, ready.Worker);
-    }
-
-    private void ConfirmConnection(long processId, int attempt)
-    {
-        if (!_slots.TryGetValue(processId, out var slot) || slot.Unconfirmed is not { } worker)
-        {
-            return;
-        }
-        if (attempt > ConnectionAttempts)
-        {
-            // Never answered: end it; its exit is handled like any other, and a replacement is started.
-            slot.Supervisor.Tell(new KillProcess(processId));
-            return;
-        }
-        worker.Tell(new Identify(processId));
-        Timers.StartSingleTimer(("confirm", processId), new ConfirmWorkerConnection(processId, attempt + 1), TimeSpan.FromSeconds(2));
-    }
-
-    private void HandleIdentity(ActorIdentity identity)
-    {
-        if (identity.MessageId is long processId && _slots.TryGetValue(processId, out var slot) && slot.Unconfirmed is { } worker && identity.Subject is not null)
-        {
-            slot.Unconfirmed = null;
-            Timers.Cancel(("confirm", processId));
-            TakeIntoService(slot, worker);
-        }
-    }
-
-    private void TakeIntoService(WorkerSlot slot, IActorRef worker)
-    {
-        slot.Actor = worker;
-        slot.WasReady = true;
-        _slotsByActor[worker] = slot;
-        if (_settings.Initializer is { } initializer)
-        {
-            worker.Tell(new RunInitializer(initializer));
-        }
-        ReplyToReadyWaiters();
-        if (_closing)
-        {
-            RetireIdleWorkersIfClosed();
-            return;
-        }
         Dispatch();
     }
 
@@ -380,63 +262,6 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         Dispatch();
     }
 
-    private void HandleStartFailed(ProcessStartFailed failed)
-    {
-        if (!_slots.Remove(failed.ProcessId, out var slot))
-        {
-            return;
-        }
-        if (++_startFailuresInARow >= StartFailuresAllowed)
-        {
-            Break(new InvalidOperationException($"The pool cannot start worker processes: {failed.Reason}"));
-            return;
-        }
-        StartWorker(slot.Supervisor);
-    }
-
-    private void HandleWorkerExit(ProcessExited exited)
-    {
-        if (!_slots.Remove(exited.ProcessId, out var slot))
-        {
-            return;
-        }
-        if (slot.Actor is not null)
-        {
-            _slotsByActor.Remove(slot.Actor);
-        }
-        if (!slot.WasReady && !_terminating && ++_startFailuresInARow >= StartFailuresAllowed)
-        {
-            Break(new InvalidOperationException($"Pool worker processes exit before they are ready (last exit code {exited.ExitCode})."));
-        }
-        // Alone on the worker, a chunk is to blame for its death; among others it is only a suspect
-        // (a finished neighbour's result may have died with the process), to run again alone.
-        var alone = slot.InFlight.Count == 1;
-        foreach (var ((mapId, _), chunk) in slot.InFlight.OrderBy(entry => entry.Value.DispatchOrder))
-        {
-            if (!_jobsById.TryGetValue(mapId, out var job))
-            {
-                continue;
-            }
-            job.InFlight--;
-            chunk.Suspect = true;
-            if (alone && ++chunk.Losses >= _settings.MaxChunkLosses)
-            {
-                job.Fail(new WorkerLostException(
-                    $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running alone on its worker process when it died, " +
-                    $"{chunk.Losses} times (last exit code {exited.ExitCode}); it is not dispatched again.", chunk.Offset, chunk.Count));
-                RemoveJob(job);
-                continue;
-            }
-            job.Retry.Enqueue(chunk);
-        }
-        if (!_terminating && _broken is null && !(_closing && _jobs.Count == 0) && !_lostSupervisors.Contains(slot.Supervisor))
-        {
-            StartWorker(slot.Supervisor);
-        }
-        Dispatch();
-        ReplyIfStopped();
-    }
-
     private void HandleTerminate()
     {
         _terminating = true;
@@ -452,37 +277,6 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
             slot.Supervisor.Tell(new TerminateProcess(slot.ProcessId));
         }
         ReplyIfStopped();
-    }
-
-    private void RetireIfDone(WorkerSlot slot)
-    {
-        if (_settings.MaxTasksPerChild is { } max && slot.TasksDone >= max && !slot.Retiring)
-        {
-            slot.Retiring = true;
-            if (!_closing && !_terminating && !_lostSupervisors.Contains(slot.Supervisor))
-            {
-                StartWorker(slot.Supervisor);
-            }
-        }
-        if (slot.Retiring && slot.InFlight.Count == 0 && slot.Actor is { } actor)
-        {
-            actor.Tell(new ExitWorker(ExitCodes.Success), Self);
-            slot.Actor = null;
-            _slotsByActor.Remove(actor);
-        }
-    }
-
-    private void RetireIdleWorkersIfClosed()
-    {
-        if (!_closing || _jobs.Count > 0)
-        {
-            return;
-        }
-        foreach (var slot in _slots.Values)
-        {
-            slot.Retiring = true;
-            RetireIfDone(slot);
-        }
     }
 
     private void Break(Exception error)
