@@ -38,9 +38,15 @@ public sealed class ClusterPoolTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _driver.DisposeAsync();
-        _network.Dispose();
-        Directory.Delete(_scratch, recursive: true);
+        try
+        {
+            await _driver.DisposeAsync();
+        }
+        finally
+        {
+            _network.Dispose();
+            Directory.Delete(_scratch, recursive: true);
+        }
     }
 
     [Theory]

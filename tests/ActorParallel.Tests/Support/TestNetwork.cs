@@ -29,6 +29,7 @@ public sealed class TestNetwork : IDisposable
             return;
         }
         DriverAddress = $"198.18.{_subnet}.1";
+        RemoveNetworksOfDeadRuns();
         RemoveLeftovers();
         Ip($"link add {Bridge} type bridge");
         Ip($"addr add {DriverAddress}/24 dev {Bridge}");
@@ -127,7 +128,8 @@ public sealed class TestNetwork : IDisposable
         }
     }
 
-    private string Namespace(int index) => $"ap{_subnet}-{index}";
+    /// <summary>Named after the test process that owns it, so that a later run can tell an abandoned one.</summary>
+    private string Namespace(int index) => $"ap-{Environment.ProcessId}-{_subnet}-{index}";
 
     private string HostSide(int index) => $"ap{_subnet}h{index}";
 
@@ -150,6 +152,29 @@ public sealed class TestNetwork : IDisposable
             Run("ip", $"netns del {Namespace(i)}");
         }
         Run("ip", $"link del {Bridge}");
+    }
+
+    /// <summary>
+    /// Removes the namespaces (and bridges) that test processes which no longer exist left behind: a
+    /// run that was killed cannot clean up after itself.
+    /// </summary>
+    private static void RemoveNetworksOfDeadRuns()
+    {
+        var (list, listed) = Run("ip", "netns list");
+        if (listed != 0)
+        {
+            return;
+        }
+        foreach (var line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var name = line.Split(' ')[0];
+            var parts = name.Split('-');
+            if (parts is ["ap", var owner, var subnet, _] && int.TryParse(owner, out var pid) && !OsProcesses.IsAlive(pid))
+            {
+                Run("ip", $"netns del {name}");
+                Run("ip", $"link del apbr{subnet}");
+            }
+        }
     }
 
     private static void Ip(string arguments)
