@@ -130,6 +130,32 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         Assert.Equal(2_000, pids.Count());
     }
 
+    [Fact]
+    public async Task SharedObjects_WrittenByPoolFunctionsOnHostNodes_AreAllThereWhenTheMapReturns()
+    {
+        var nodes = await StartNodes(2);
+        await using var manager = await Manager.StartAsync(_driver).WaitAsync(Bound);
+        var list = manager.List<int>();
+        var total = manager.Value(0L);
+        await using var pool = _driver.CreatePool(new PoolOptions { Processes = 0, HostNodeRole = ParallelRuntime.HostNodeRole });
+        (await pool.WaitForWorkersAsync().WaitAsync(Bound)).ToList().ForEach(nodes[0].Track);
+
+        var pids = await pool.MapAsync(AppendAndAdd(list, total), Enumerable.Range(0, 300), chunkSize: 5).WaitAsync(Bound);
+
+        var nodePids = nodes.Select(n => n.Pid).ToList();
+        Assert.All(pids.Distinct(), pid => Assert.Contains(OsProcesses.ParentOf(pid), nodePids));
+        Assert.Equal(Enumerable.Range(0, 300), (await list.ToListAsync().WaitAsync(Bound)).Order());
+        Assert.Equal(Enumerable.Range(0, 300).Sum(), await total.GetAsync().WaitAsync(Bound));
+    }
+
+    /// <summary>A pool function over two shared objects (a closure of its own, so it captures nothing else).</summary>
+    private static Func<int, int> AppendAndAdd(SharedList<int> list, SharedValue<long> total) => x =>
+    {
+        list.Append(x);
+        total.Add(x);
+        return Environment.ProcessId;
+    };
+
     private async Task<IReadOnlyList<ChildProgram>> StartNodes(int count)
     {
         var nodes = Enumerable.Range(0, count)
