@@ -32,6 +32,8 @@ public sealed class ParallelRuntime : IAsyncDisposable
         if (hostNode && ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider)
         {
             system.ActorOf(DriverWatch.Props(), "actorparallel-driver-watch");
+            // A replica of the driver's shared objects, for a Manager's Majority or All write consistency.
+            _ = Akka.DistributedData.DistributedData.Get(system).Replicator;
         }
     }
 
@@ -244,6 +246,9 @@ public sealed class ParallelRuntime : IAsyncDisposable
         var nodes = await _hostNodes.Value.WaitForAsync(count, timeout, cancellationToken).ConfigureAwait(false);
         return [.. nodes.Select(address => address.ToString())];
     }
+
+    /// <summary>How many Host nodes are up in this driver's cluster, as <see cref="WaitForHostNodesAsync"/> counts them.</summary>
+    internal int HostNodesUp => _hostNodes.IsValueCreated ? _hostNodes.Value.CountUp : 0;
 
     /// <summary>How many workers a pool would start on the Host nodes with <paramref name="role"/> that are up (0 before <see cref="AcceptHostNodesAsync"/>).</summary>
     internal int HostNodeWorkersUp(string role, int? perNode) => _hostNodes.IsValueCreated ? _hostNodes.Value.WorkersUp(role, perNode) : 0;

@@ -33,6 +33,9 @@ internal sealed class HostNodes
         await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>How many Host nodes are up.</summary>
+    public int CountUp => Volatile.Read(ref _up).Length;
+
     /// <summary>The role prefix by which a Host node says how many worker processes it offers each pool (its <c>--workers</c>).</summary>
     public const string WorkersRolePrefix = "actorparallel-workers-";
 

@@ -10,7 +10,7 @@ namespace ActorParallel.Shared;
 /// state stays small); as the only writer the host also keeps the entries in memory, in insertion
 /// order, and serves reads from there.
 /// </summary>
-internal sealed class DictStore(IActorRef replicator, UniqueAddress self, int maxPayloadBytes)
+internal sealed class DictStore(IActorRef replicator, ConfirmedWrites writes, UniqueAddress self, int maxPayloadBytes)
 {
     private const int Shards = 16;
     private readonly Dictionary<string, Dictionary<string, (byte[] Key, byte[] Value)>> _dicts = [];
@@ -26,11 +26,11 @@ internal sealed class DictStore(IActorRef replicator, UniqueAddress self, int ma
         if (write.Value is { } value)
         {
             entries[id] = (write.Key, value);
-            replicator.Tell(Dsl.Update(key, LWWDictionary<string, byte[]>.Empty, WriteLocal.Instance, d => d.SetItem(self, id, value)));
+            writes.Update(key, LWWDictionary<string, byte[]>.Empty, d => d.SetItem(self, id, value));
         }
         else if (entries.Remove(id))
         {
-            replicator.Tell(Dsl.Update(key, LWWDictionary<string, byte[]>.Empty, WriteLocal.Instance, d => d.Remove(self, id)));
+            writes.Update(key, LWWDictionary<string, byte[]>.Empty, d => d.Remove(self, id));
         }
         return new DictWritten(write.Name, existed);
     }

@@ -31,8 +31,17 @@ public sealed class Manager : IAsyncDisposable
     /// <param name="runtime">The driver runtime; its ActorSystem must use the cluster provider (ActorParallel's configuration does).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The manager.</returns>
-    public static async Task<Manager> StartAsync(ParallelRuntime? runtime = null, CancellationToken cancellationToken = default)
+    public static Task<Manager> StartAsync(ParallelRuntime? runtime = null, CancellationToken cancellationToken = default) =>
+        StartAsync(runtime, null, cancellationToken);
+
+    /// <summary>Starts a manager on <paramref name="runtime"/> (the default runtime when <see langword="null"/>) with <paramref name="options"/>.</summary>
+    /// <param name="runtime">The driver runtime; its ActorSystem must use the cluster provider (ActorParallel's configuration does).</param>
+    /// <param name="options">Write consistency and its timeout; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The manager.</returns>
+    public static async Task<Manager> StartAsync(ParallelRuntime? runtime, ManagerOptions? options, CancellationToken cancellationToken = default)
     {
+        var validated = (options ?? new ManagerOptions()).Validated();
         runtime ??= ParallelRuntime.Default;
         var system = (ExtendedActorSystem)runtime.System;
         if (system.Provider is not Akka.Cluster.ClusterActorRefProvider)
@@ -41,12 +50,19 @@ public sealed class Manager : IAsyncDisposable
         }
         SharedStateNode.UseForThisProcess(system);
         var node = SharedStateNode.Get(system);
-        var replicator = await node.StartReplicatorAsync(cancellationToken).ConfigureAwait(false);
-        var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
+        var replicator = await node.StartReplicatorAsync(runtime.HostNodesUp, cancellationToken).ConfigureAwait(false);
+        var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
         var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
         node.RegisterHost(hostPath, host);
         return new Manager(system, node, host, hostPath);
     }
+
+    private static Akka.DistributedData.IWriteConsistency WriteConsistencyOf(ManagerOptions options) => options.WriteConsistency switch
+    {
+        SharedConsistency.Majority => new Akka.DistributedData.WriteMajority(options.ReplicationTimeout),
+        SharedConsistency.All => new Akka.DistributedData.WriteAll(options.ReplicationTimeout),
+        _ => Akka.DistributedData.WriteLocal.Instance,
+    };
 
     /// <summary>Creates a shared list (Python's <c>manager.list()</c>).</summary>
     /// <typeparam name="T">The element type.</typeparam>

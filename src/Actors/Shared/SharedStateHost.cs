@@ -23,17 +23,19 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly Dictionary<string, double> _floatSums = [];
     private readonly LockTable _locks = new();
     private readonly DictStore _dicts;
+    private readonly ConfirmedWrites _writes;
 
-    public SharedStateHost(IActorRef replicator, int maxPayloadBytes)
+    public SharedStateHost(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency)
     {
         _replicator = replicator;
         _cluster = AkkaCluster.Get(Context.System);
         _maxPayloadBytes = maxPayloadBytes;
-        _dicts = new DictStore(replicator, _cluster.SelfUniqueAddress, maxPayloadBytes);
+        _writes = new ConfirmedWrites(replicator, writeConsistency);
+        _dicts = new DictStore(replicator, _writes, _cluster.SelfUniqueAddress, maxPayloadBytes);
     }
 
-    public static Props Props(IActorRef replicator, int maxPayloadBytes) =>
-        Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes));
+    public static Props Props(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency) =>
+        Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes, writeConsistency));
 
     protected override void PreStart() =>
         Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.DisassociatedEvent));
@@ -46,7 +48,8 @@ internal sealed class SharedStateHost : UntypedActor
                 HandleSet(set);
                 break;
             case WriteDict write:
-                Sender.Tell(_dicts.Write(write));
+                _writes.Begin(Sender);
+                _writes.Acknowledge(_dicts.Write(write));
                 break;
             case ReadDict read:
                 Sender.Tell(_dicts.Read(read));
@@ -77,7 +80,8 @@ internal sealed class SharedStateHost : UntypedActor
             case DeleteShared delete:
                 HandleDelete(delete);
                 break;
-            case IUpdateResponse:
+            case IUpdateResponse response:
+                _writes.Handle(response);
                 break;
             default:
                 Unhandled(message);
@@ -90,6 +94,7 @@ internal sealed class SharedStateHost : UntypedActor
         var next = _nextSeq.GetValueOrDefault((append.List, append.Writer));
         // Values before 'next' were stored already: this is a retry of a batch whose reply was lost.
         var skip = (int)Math.Clamp(next - append.FirstSeq, 0, append.Values.Length);
+        _writes.Begin(Sender, (append.List, append.Writer));
         var fresh = append.Values.AsSpan()[skip..];
         var count = _listCounts.GetValueOrDefault(append.List);
         var self = _cluster.SelfUniqueAddress;
@@ -99,14 +104,14 @@ internal sealed class SharedStateHost : UntypedActor
             var take = Math.Min(fresh.Length - start, ((segment + 1) * SharedKeys.SegmentSize) - (count + start));
             var items = fresh.Slice(start, take).ToArray();
             var first = count + start;
-            _replicator.Tell(Dsl.Update(SharedKeys.ListSegment(append.List, segment), LWWDictionary<int, byte[]>.Empty, WriteLocal.Instance, dictionary =>
+            _writes.Update(SharedKeys.ListSegment(append.List, segment), LWWDictionary<int, byte[]>.Empty, dictionary =>
             {
                 for (var i = 0; i < items.Length; i++)
                 {
                     dictionary = dictionary.SetItem(self, first + i, items[i]);
                 }
                 return dictionary;
-            }));
+            });
             start += take;
         }
         _listCounts[append.List] = count + fresh.Length;
@@ -117,6 +122,7 @@ internal sealed class SharedStateHost : UntypedActor
 
     private void HandleAdd(AddToValue add)
     {
+        _writes.Begin(Sender, (add.Name, add.Writer));
         if (FirstTime(add.Name, add.Writer, add.Seq))
         {
             ApplyDelta(add.Name, add.Delta);
@@ -129,6 +135,7 @@ internal sealed class SharedStateHost : UntypedActor
     {
         // Sets are numbered apart from additions (those come through the batching writer in their own
         // order); of two sets from one process arriving out of order, the later one wins, as it should.
+        _writes.Begin(Sender, (set.Name, set.Writer + "#set"));
         if (FirstTime(set.Name, set.Writer + "#set", set.Seq))
         {
             // The host is the counter's only writer, so it knows the sum: setting is adding the difference.
@@ -153,8 +160,8 @@ internal sealed class SharedStateHost : UntypedActor
     private void ApplyDelta(string name, long delta)
     {
         var self = _cluster.SelfUniqueAddress;
-        _replicator.Tell(Dsl.Update(SharedKeys.Value(name), PNCounter.Empty, WriteLocal.Instance,
-            counter => delta >= 0 ? counter.Increment(self, delta) : counter.Decrement(self, -delta)));
+        _writes.Update(SharedKeys.Value(name), PNCounter.Empty,
+            counter => delta >= 0 ? counter.Increment(self, delta) : counter.Decrement(self, -delta));
         _sums[name] = _sums.GetValueOrDefault(name) + delta;
     }
 
@@ -168,8 +175,8 @@ internal sealed class SharedStateHost : UntypedActor
         var sum = _floatSums.GetValueOrDefault(name) + delta;
         _floatSums[name] = sum;
         var self = _cluster.SelfUniqueAddress;
-        _replicator.Tell(Dsl.Update(SharedKeys.FloatValue(name), new LWWRegister<long>(self, 0L), WriteLocal.Instance,
-            register => register.WithValue(self, BitConverter.DoubleToInt64Bits(sum))));
+        _writes.Update(SharedKeys.FloatValue(name), new LWWRegister<long>(self, 0L),
+            register => register.WithValue(self, BitConverter.DoubleToInt64Bits(sum)));
     }
 
     private void HandleReadList(ReadList read)
@@ -223,12 +230,14 @@ internal sealed class SharedStateHost : UntypedActor
 
     /// <summary>
     /// The replicator applies its messages in order, so once the updates above are in its mailbox,
-    /// every later read (which goes through the same mailbox) sees them: the write is stored.
+    /// every later read (which goes through the same mailbox) sees them: the write is stored. Under a
+    /// Majority or All write consistency the reply waits for the replicas' confirmations.
     /// </summary>
-    private void Acknowledge(object reply) => Sender.Tell(reply);
+    private void Acknowledge(object reply) => _writes.Acknowledge(reply);
 
     private void HandleDelete(DeleteShared delete)
     {
+        _writes.Begin(Sender);
         if (_listCounts.Remove(delete.Name, out var count))
         {
             for (var segment = 0; segment * SharedKeys.SegmentSize < count; segment++)

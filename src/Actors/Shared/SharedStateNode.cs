@@ -48,10 +48,21 @@ internal sealed class SharedStateNode : IExtension
     public long NextOperation() => Interlocked.Increment(ref _lastOperation);
 
     /// <summary>Makes the driver a member of its own one-node cluster, which DistributedData needs, and starts the replicator.</summary>
-    public async Task<IActorRef> StartReplicatorAsync(CancellationToken cancellationToken)
+    /// <param name="hostNodes">Host nodes known to be up: their replicas must be known to the replicator before a Majority or All write can count them.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public async Task<IActorRef> StartReplicatorAsync(int hostNodes, CancellationToken cancellationToken)
     {
         var replicator = DistributedData.Get(_system).Replicator;
         await Nodes.HostNodes.JoinSelfAsync(_system, cancellationToken).ConfigureAwait(false);
+        // A new replicator learns the cluster's members (Host nodes' replicas) from an event that
+        // arrives a moment later; until then a Majority or All write would count only itself.
+        var members = Math.Max(1 + hostNodes, Akka.Cluster.Cluster.Get(_system).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while ((await replicator.Ask<ReplicaCount>(Dsl.GetReplicaCount, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)).N < members
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
         return replicator;
     }
 

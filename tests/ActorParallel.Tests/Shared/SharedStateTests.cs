@@ -1,5 +1,8 @@
+using ActorParallel.Shared;
 using ActorParallel.Tests.Support;
 using ActorParallel.Wire;
+using Akka.Actor;
+using Akka.DistributedData;
 
 namespace ActorParallel.Tests.Shared;
 
@@ -96,6 +99,32 @@ public sealed class SharedStateTests : RuntimeFixture
 
         Assert.Equal(-9, process.ExitCode);
         Assert.Equal(["durable"], await list.ToListAsync().WaitAsync(Bound));
+    }
+
+    [Theory]
+    [InlineData(SharedConsistency.Majority)]
+    [InlineData(SharedConsistency.All)]
+    public async Task WriteConsistency_AnAcknowledgedWriteIsAlreadyOnTheHostNodesReplica(SharedConsistency consistency)
+    {
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        // A Host node in this process, so that its replica can be read directly.
+        await using var node = ParallelRuntime.CreateHostNode([seed], new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host }, workers: 1);
+        await Runtime.WaitForHostNodesAsync(1, Bound);
+        await using var manager = await Manager.StartAsync(Runtime, new ManagerOptions { WriteConsistency = consistency }).WaitAsync(Bound);
+        var list = manager.List<string>();
+        var total = manager.Value(0L);
+
+        await list.AppendAsync("replicated").WaitAsync(Bound);
+        await total.AddAsync(5).WaitAsync(Bound);
+        // Read at once, from the node's own replica: gossip alone would take a second or more.
+        var replica = DistributedData.Get(node.System).Replicator;
+        var segmentKey = SharedKeys.ListSegment(list.Name, 0);
+        var counterKey = SharedKeys.Value(total.Name);
+        var segment = await replica.Ask<IGetResponse>(Dsl.Get(segmentKey, ReadLocal.Instance), Bound);
+        var counter = await replica.Ask<IGetResponse>(Dsl.Get(counterKey, ReadLocal.Instance), Bound);
+
+        Assert.Single(Assert.IsType<GetSuccess>(segment).Get(segmentKey));
+        Assert.Equal(5, (long)Assert.IsType<GetSuccess>(counter).Get(counterKey).Value);
     }
 
     [Fact]
