@@ -157,14 +157,16 @@ internal sealed class ProcessSupervisor : UntypedActor
 
     private void Route(long processId, object message)
     {
+        // The record first: a process actor that has reported its exit is stopping, and a message
+        // forwarded to it now would be lost.
         var child = Context.Child(ChildName(processId));
-        if (!child.IsNobody())
-        {
-            child.Forward(message);
-        }
-        else if (_finished.TryGetValue(processId, out var exited))
+        if (_finished.TryGetValue(processId, out var exited))
         {
             Sender.Tell(exited);
+        }
+        else if (!child.IsNobody())
+        {
+            child.Forward(message);
         }
         else
         {

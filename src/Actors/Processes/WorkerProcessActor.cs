@@ -225,12 +225,14 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     private void Report(ProcessExited exited)
     {
         _exited = exited;
+        // The supervisor first: its record must be in its mailbox before any waiter can react with a
+        // late JoinProcess, which the supervisor then answers from the record (this actor is stopping).
+        Context.Parent.Tell(exited);
         foreach (var waiter in _waiters)
         {
             waiter.Tell(exited);
         }
         _waiters.Clear();
-        Context.Parent.Tell(exited);
     }
 
     private void Await(IActorRef waiter)
