@@ -45,10 +45,7 @@ internal sealed class DriverWatch : UntypedActor
         switch (message)
         {
             case ClusterEvent.MemberUp:
-                // The driver is the oldest member: every node joins through it.
-                _driver = AkkaCluster.Get(Context.System).State.Members
-                    .Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
-                    .Aggregate((Member?)null, (oldest, m) => oldest is null || m.IsOlderThan(oldest) ? m : oldest)?.Address;
+                _driver = HostNodes.DriverOf(Context.System);
                 break;
             case DisassociatedEvent gone when gone.RemoteAddress.Equals(_driver):
                 Probe();

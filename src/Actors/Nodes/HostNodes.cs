@@ -33,6 +33,15 @@ internal sealed class HostNodes
         await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The driver of the cluster <paramref name="system"/> is in, as this member currently sees it: the
+    /// oldest member (every node joins through the driver), or <see langword="null"/> before membership is known.
+    /// </summary>
+    public static Address? DriverOf(ActorSystem system) =>
+        AkkaCluster.Get(system).State.Members
+            .Where(member => member.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
+            .Aggregate((Member?)null, (oldest, member) => oldest is null || member.IsOlderThan(oldest) ? member : oldest)?.Address;
+
     /// <summary>How many Host nodes are up.</summary>
     public int CountUp => Volatile.Read(ref _up).Length;
 

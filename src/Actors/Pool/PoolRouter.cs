@@ -125,7 +125,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 HandleTerminate();
                 break;
             case GetPoolStatus:
-                Sender.Tell(Status());
+                Sender.Tell(Status() with { Detail = Describe() });
                 break;
             case AwaitWorkers awaitWorkers:
                 _readyWaiters.Add((awaitWorkers.Count, Sender));
@@ -164,12 +164,13 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
     }
 
     private PoolStatus Status() =>
-        new(_slots.Values.Where(s => s.CanTakeWork).Select(s => s.Pid).Order().ToImmutableArray(), _processesStarted)
-        {
-            Detail = string.Join("; ", _slots.Values.Select(s =>
-                $"slot {s.ProcessId} pid {s.Pid} via {s.Supervisor.Path} actor {s.Actor?.Path.ToString() ?? "-"} in flight {s.InFlight.Count} known maps {s.KnownMaps.Count} done {s.TasksDone} retiring {s.Retiring} isolated {s.Isolated is not null}")
-                .Concat(_jobs.Select(j => $"map {j.Id}: {j}"))),
-        };
+        new(_slots.Values.Where(s => s.CanTakeWork).Select(s => s.Pid).Order().ToImmutableArray(), _processesStarted);
+
+    /// <summary>Each worker slot and map as the router sees them, for diagnosing a stalled map.</summary>
+    private string Describe() =>
+        string.Join("; ", _slots.Values.Select(s =>
+            $"slot {s.ProcessId} pid {s.Pid} via {s.Supervisor.Path} actor {s.Actor?.Path.ToString() ?? "-"} in flight {s.InFlight.Count} known maps {s.KnownMaps.Count} done {s.TasksDone} retiring {s.Retiring} isolated {s.Isolated is not null}")
+            .Concat(_jobs.Select(j => $"map {j.Id}: {j}")));
 
     private void ReplyToReadyWaiters()
     {

@@ -88,10 +88,7 @@ internal sealed class ProcessSupervisor : UntypedActor
         {
             return true;
         }
-        var driver = Cluster.Get(Context.System).State.Members
-            .Where(member => member.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting)
-            .Aggregate((Member?)null, (oldest, member) => oldest is null || member.IsOlderThan(oldest) ? member : oldest);
-        return driver is not null && driver.Address.Equals(address);
+        return address.Equals(Nodes.HostNodes.DriverOf(Context.System));
     }
 
     private void Refuse(object message)

@@ -57,21 +57,13 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         var nodes = await StartNodes(2);
         await using var pool = _driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole });
         var workers = await WorkersByNode(pool, nodes);
-        var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var progress = new InlineProgress(p =>
-        {
-            if (p.Done >= 100 && killed.TrySetResult())
-            {
-                // SIGKILL: the node is gone at once; SIGTERM: it leaves the cluster, stopping its workers.
-                OsProcesses.Signal(nodes[0].Pid, signal);
-            }
-        });
 
-        var results = await pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 600), chunkSize: 2, progress).WaitAsync(Bound);
+        // SIGKILL: the node is gone at once; SIGTERM: it leaves the cluster, stopping its workers.
+        var (results, killed) = await SquaresWhile(pool, () => OsProcesses.Signal(nodes[0].Pid, signal));
         var after = await pool.MapAsync(PoolTargets.SlowPid, Enumerable.Range(0, 60), chunkSize: 1).WaitAsync(Bound);
 
         Assert.Equal(3, pool.Processes);
-        Assert.True(killed.Task.IsCompleted);
+        Assert.True(killed);
         Assert.Equal(Enumerable.Range(0, 600).Select(PoolTargets.Square), results);
         Assert.True(await OsProcesses.AllGoneWithin([workers[0]], TimeSpan.FromSeconds(10)), "the killed node's worker outlived its node");
         Assert.DoesNotContain(workers[0], after);
@@ -84,21 +76,13 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         var nodes = await StartNodes(2);
         await using var pool = _driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole });
         var workers = await WorkersByNode(pool, nodes);
-        var cut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var progress = new InlineProgress(p =>
-        {
-            if (p.Done >= 100 && cut.TrySetResult())
-            {
-                _network.CutOff(0, nodes[0]);
-            }
-        });
 
-        var results = await pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 600), chunkSize: 2, progress).WaitAsync(Bound);
+        var (results, cut) = await SquaresWhile(pool, () => _network.CutOff(0, nodes[0]));
         // On loopback the cut-off node is stopped rather than disconnected: let it run to find out.
         _network.Reconnect(0);
         var exitCode = await nodes[0].WaitForExit(Bound);
 
-        Assert.True(cut.Task.IsCompleted);
+        Assert.True(cut);
         Assert.Equal(Enumerable.Range(0, 600).Select(PoolTargets.Square), results);
         Assert.Equal(3, exitCode);
         Assert.Contains(nodes[0].Lines, line => line.Contains("removed from the cluster"));
@@ -155,6 +139,21 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         total.Add(x);
         return Environment.ProcessId;
     };
+
+    /// <summary>Squares 0..599 on <paramref name="pool"/>, doing <paramref name="fault"/> once 100 results are back; says whether it was done.</summary>
+    private static async Task<(int[] Results, bool FaultDone)> SquaresWhile(ActorParallel.Pool pool, Action fault)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Done >= 100 && done.TrySetResult())
+            {
+                fault();
+            }
+        });
+        var results = await pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 600), chunkSize: 2, progress).WaitAsync(Bound);
+        return (results, done.Task.IsCompleted);
+    }
 
     private async Task<IReadOnlyList<ChildProgram>> StartNodes(int count)
     {
