@@ -11,17 +11,19 @@ namespace ActorParallel.Nodes;
 /// On a Host node: ends the node at once when its driver's process is gone. The split-brain resolver
 /// would get there too, but only after the failure detector and its stable-after (about 12 s); a node
 /// and its workers outliving a SIGKILLed driver that long is an orphan by another name. When the
-/// connection to the driver drops (a killed process's connections are closed by its kernel), this
+/// connection to the driver drops or fails (a killed process's connections are closed by its
+/// kernel), or the driver turns unreachable, this
 /// asks the driver's machine for a TCP connection: a refusal means nothing listens on the driver's
 /// port any more, so the driver is dead, not merely slow or cut off (those are left to the
-/// resolver), and the node downs itself. (A driver that is alive sees the probe as a connection
-/// that closed before its TLS handshake, and logs it.)
+/// resolver), and the node downs itself. (A driver that is alive but unreachable for a moment sees
+/// the probe as a connection that closed before its TLS handshake, and logs it.)
 /// </summary>
 internal sealed class DriverWatch : UntypedActor
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<Address, Member> _members = [];
     private Address? _driver;
     private bool _probing;
 
@@ -30,8 +32,10 @@ internal sealed class DriverWatch : UntypedActor
     protected override void PreStart()
     {
         AkkaCluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberUp));
+            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.UnreachableMember));
+        // A connection to a killed process ends either way, closed or failed.
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(AssociationErrorEvent));
     }
 
     protected override void PostStop()
@@ -44,10 +48,21 @@ internal sealed class DriverWatch : UntypedActor
     {
         switch (message)
         {
-            case ClusterEvent.MemberUp:
-                _driver = HostNodes.DriverOf(Context.System);
+            case ClusterEvent.MemberUp up:
+                // From the events themselves: the cluster's state view can lag behind them.
+                _members[up.Member.Address] = up.Member;
+                _driver = _members.Values.Aggregate((Member?)null, (oldest, m) => oldest is null || m.IsOlderThan(oldest) ? m : oldest)?.Address;
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                _members.Remove(removed.Member.Address);
                 break;
             case DisassociatedEvent gone when gone.RemoteAddress.Equals(_driver):
+                Probe();
+                break;
+            case AssociationErrorEvent failed when failed.RemoteAddress.Equals(_driver):
+                Probe();
+                break;
+            case ClusterEvent.UnreachableMember unreachable when unreachable.Member.Address.Equals(_driver):
                 Probe();
                 break;
             case ProbeResult { Refused: true } result when result.Driver.Equals(_driver):
