@@ -169,18 +169,10 @@ public sealed class ParallelRuntime : IAsyncDisposable
         var timeout = joinTimeout ?? TimeSpan.FromSeconds(60);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(joinTimeout));
         var validated = (options ?? new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host }).Validated();
-        var membership = Akka.Configuration.ConfigurationFactory.FromObject(new Dictionary<string, object>
-        {
-            ["akka"] = new Dictionary<string, object>
-            {
-                ["cluster"] = new Dictionary<string, object>
-                {
-                    ["seed-nodes"] = seeds.ToArray(),
-                    ["roles"] = (roles ?? []).Prepend(HostNodeRole).Append($"{HostNodes.WorkersRolePrefix}{offered}").Distinct().ToArray(),
-                    ["shutdown-after-unsuccessful-join-seed-nodes"] = $"{timeout.TotalSeconds}s",
-                },
-            },
-        });
+        var membership = AkkaConfig.Settings(
+            ("akka.cluster.seed-nodes", seeds),
+            ("akka.cluster.roles", (roles ?? []).Prepend(HostNodeRole).Append($"{HostNodes.WorkersRolePrefix}{offered}").Distinct()),
+            ("akka.cluster.shutdown-after-unsuccessful-join-seed-nodes", $"{timeout.TotalSeconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)}s"));
         var system = validated.Transport.CreateSystem(validated.SystemName, membership.WithFallback(AkkaConfig.Node));
         return new ParallelRuntime(system, ownsSystem: true, validated, new PrelaunchedWorkers(validated.SystemName, validated), HostNodeSupervisorName);
     }

@@ -131,26 +131,21 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     private X509Certificate2 LoadCertificate() =>
         X509CertificateLoader.LoadPkcs12FromFile(CertificatePath!, CertificatePassword, X509KeyStorageFlags.EphemeralKeySet);
 
-    /// <summary>Binding and TLS as typed values over the HOCON files (no HOCON text is built).</summary>
+    /// <summary>Binding and TLS over the HOCON files, each value quoted (no HOCON text is spliced in).</summary>
     private Config Overrides()
     {
-        var tcp = new Dictionary<string, object>
+        const string tcp = "akka.remote.dot-netty.tcp.";
+        var settings = new List<(string, object)>
         {
-            ["hostname"] = Hostname,
-            ["port"] = Port,
-            ["enable-ssl"] = CertificatePath is not null,
+            (tcp + "hostname", Hostname),
+            (tcp + "port", Port),
+            (tcp + "enable-ssl", CertificatePath is not null),
         };
         if (PublicHostname is not null)
         {
-            tcp["public-hostname"] = PublicHostname;
+            settings.Add((tcp + "public-hostname", PublicHostname));
         }
-        return ConfigurationFactory.FromObject(new Dictionary<string, object>
-        {
-            ["akka"] = new Dictionary<string, object>
-            {
-                ["remote"] = new Dictionary<string, object> { ["dot-netty"] = new Dictionary<string, object> { ["tcp"] = tcp } },
-            },
-        });
+        return AkkaConfig.Settings([.. settings]);
     }
 }
 
