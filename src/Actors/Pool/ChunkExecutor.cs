@@ -22,17 +22,20 @@ internal sealed class ChunkExecutor : IDisposable
     private readonly BlockingCollection<(object Message, IActorRef Router)> _queue = new();
     private readonly ConcurrentDictionary<long, byte> _abandoned = new();
     private readonly Dictionary<long, ChunkRunner> _runners = [];
-    private readonly IActorRef _self;
+    private readonly Action<object, IActorRef> _send;
     private readonly Thread _thread;
 
     private readonly int _maxPayloadBytes;
-    private readonly ActorSystem _system;
 
-    public ChunkExecutor(IActorRef self, ActorSystem system)
+    /// <summary>Set on the compute thread while the warm-up runs: its replies go nowhere.</summary>
+    private bool _warmingUp;
+
+    /// <param name="send">Sends a reply to the router that sent the work (over remoting, or the direct link).</param>
+    /// <param name="maxPayloadBytes">The most bytes of results one reply may carry.</param>
+    public ChunkExecutor(Action<object, IActorRef> send, int maxPayloadBytes)
     {
-        _self = self;
-        _system = system;
-        _maxPayloadBytes = MessageLimits.MaxPayloadBytes(system);
+        _send = send;
+        _maxPayloadBytes = maxPayloadBytes;
         _thread = new Thread(Loop) { IsBackground = true, Name = "actorparallel-pool-compute" };
         _thread.Start();
     }
@@ -96,12 +99,27 @@ internal sealed class ChunkExecutor : IDisposable
         const long warmUpMapId = -1;
         var function = ValueCodec.Encode(new Func<int, int>(WarmUpFunction), "the warm-up function");
         var batch = new RunChunks(warmUpMapId, function, [new ChunkPayload(0, 0, 2, ChunkCodec.EncodeItems(new[] { 1, 2 }, "warm-up items"))]);
-        var serializer = _system.Serialization.FindSerializerFor(batch);
-        RunBatch((RunChunks)serializer.FromBinary(serializer.ToBinary(batch), typeof(RunChunks)), ActorRefs.Nobody);
+        _warmingUp = true;
+        try
+        {
+            RunBatch((RunChunks)Processes.DirectLink.RoundTrip(batch), ActorRefs.Nobody);
+        }
+        finally
+        {
+            _warmingUp = false;
+        }
         _runners.Remove(warmUpMapId);
     }
 
     private static int WarmUpFunction(int x) => x + 1;
+
+    private void Reply(object message, IActorRef router)
+    {
+        if (!_warmingUp)
+        {
+            _send(message, router);
+        }
+    }
 
     private void RunInitializer(RunInitializer initializer, IActorRef router)
     {
@@ -111,7 +129,7 @@ internal sealed class ChunkExecutor : IDisposable
         }
         catch (Exception exception)
         {
-            router.Tell(new InitializerFailed(RemoteError.From(exception)), _self);
+            Reply(new InitializerFailed(RemoteError.From(exception)), router);
         }
     }
 
@@ -145,7 +163,7 @@ internal sealed class ChunkExecutor : IDisposable
                 Flush(batch.MapId, results, ref lastFlush, router);
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
                 var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
-                router.Tell(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), _self);
+                Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), router);
                 return;
             }
             foreach (var segment in segments)
@@ -188,7 +206,7 @@ internal sealed class ChunkExecutor : IDisposable
         }
         catch (Exception exception)
         {
-            router.Tell(new ChunkFailed(batch.MapId, batch.Chunks[0].Seq, -1, RemoteError.From(exception)), _self);
+            Reply(new ChunkFailed(batch.MapId, batch.Chunks[0].Seq, -1, RemoteError.From(exception)), router);
             return false;
         }
     }
@@ -199,9 +217,9 @@ internal sealed class ChunkExecutor : IDisposable
         if (results.Count > 0)
         {
             // A result is reported only after the shared writes that produced it are acknowledged.
-            Processes.WorkerNode.FlushSharedState(_system);
+            Shared.SharedStateNode.FlushThisProcess();
             var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
-            router.Tell(new ChunkResults(mapId, results.DrainToImmutable(), micros), _self);
+            Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros), router);
         }
         lastFlush = now;
     }

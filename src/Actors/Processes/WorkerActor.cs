@@ -13,7 +13,7 @@ internal sealed class WorkerActor : UntypedActor
 {
     private ChunkExecutor? _executor;
 
-    private ChunkExecutor Executor => _executor ??= new ChunkExecutor(Self, Context.System);
+    private ChunkExecutor Executor => _executor ??= CreateExecutor();
 
     protected override void OnReceive(object message)
     {
@@ -42,10 +42,15 @@ internal sealed class WorkerActor : UntypedActor
 
     protected override void PostStop() => _executor?.Dispose();
 
+    private ChunkExecutor CreateExecutor()
+    {
+        var self = Self;
+        return new ChunkExecutor((reply, router) => router.Tell(reply, self), MessageLimits.MaxPayloadBytes(Context.System));
+    }
+
     private void HandleRun(RunTarget run, IActorRef driver)
     {
         var self = Self;
-        var system = Context.System;
         var thread = new Thread(() =>
         {
             RemoteError? error = null;
@@ -58,7 +63,7 @@ internal sealed class WorkerActor : UntypedActor
                 finally
                 {
                     // Join is a barrier: the parent must see every shared write once it hears of the exit.
-                    WorkerNode.FlushSharedState(system);
+                    Shared.SharedStateNode.FlushThisProcess();
                 }
             }
             catch (Exception exception)

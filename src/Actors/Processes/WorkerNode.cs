@@ -7,9 +7,10 @@ using Akka.Actor;
 namespace ActorParallel.Processes;
 
 /// <summary>
-/// The worker side of a worker process: watches the driver through the stdin pipe, starts an
-/// ActorSystem (on loopback unless its node binds beyond it), says hello to its driver-side actor and waits for the driver to deploy
-/// a <see cref="WorkerActor"/> and, later, to end it.
+/// The worker side of a worker process: watches the driver through the stdin pipe and reads from it
+/// how to reach its driver-side actor. A local pool's worker serves over a <see cref="DirectLink"/>;
+/// any other starts an ActorSystem (on loopback unless its node binds beyond it), says hello to its
+/// driver-side actor and waits for the driver to deploy a <see cref="WorkerActor"/> and, later, to end it.
 /// </summary>
 internal static class WorkerNode
 {
@@ -18,8 +19,15 @@ internal static class WorkerNode
     /// <summary>Runs the worker until the driver ends it; returns the process exit code.</summary>
     public static int Run(WorkerEnvironment environment)
     {
-        var parentPath = WatchParentThroughStdin();
+        var firstLine = WatchParentThroughStdin();
         LoadAssembliesFrom(environment.ProbeDirectories);
+        // The driver-side actor that adopts this process says, on the first line, how to reach it.
+        // A worker launched ahead of need waits here until one does.
+        var parentPath = firstLine.GetAwaiter().GetResult();
+        if (DirectLink.Parse(parentPath) is { } link)
+        {
+            return DirectWorker.Run(environment, link);
+        }
 
         var system = environment.Transport.CreateSystem(environment.SystemName, AkkaConfig.Worker);
         // Shared objects decoded here talk to their driver through this system.
@@ -31,23 +39,9 @@ internal static class WorkerNode
             RequestExit(system, 128 + ExitCodes.SigTerm, TimeSpan.FromMilliseconds(150));
         });
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-        // A worker launched ahead of need waits here, its system already up, until a driver-side actor adopts it.
-        system.ActorSelection(parentPath.GetAwaiter().GetResult()).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
+        system.ActorSelection(parentPath).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
         system.WhenTerminated.Wait();
         return Volatile.Read(ref s_exitCode);
-    }
-
-    /// <summary>
-    /// Waits until every shared-object write this process made is acknowledged by a majority, so
-    /// that what the driver learns next (a target finished, a chunk's results) comes after it.
-    /// </summary>
-    public static void FlushSharedState(ActorSystem system)
-    {
-        var node = Shared.SharedStateNode.Get(system);
-        if (node.Active)
-        {
-            node.FlushAllAsync().GetAwaiter().GetResult();
-        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using ActorParallel.Pooling;
 using ActorParallel.Wire;
@@ -26,6 +27,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     private RemoteError? _error;
     private ProcessExited? _exited;
     private bool _exitRequested;
+    private CancellationTokenSource? _accepting;
 
     public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched, bool launchNow)
     {
@@ -74,18 +76,47 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         _process.Exited += (_, _) => self.Tell(OsExited.Instance);
         _starter.Tell(new ProcessStarted(_spec.Id, _pid));
         Timers.StartSingleTimer(HelloTimeout.Instance, HelloTimeout.Instance, _options.WorkerStartTimeout);
-        if (_process.HasExited || !TellWhereToSayHello())
+        if (_process.HasExited || !(LinksDirectly ? OfferDirectLink() : TellWhereToSayHello()))
         {
             Self.Tell(OsExited.Instance);
         }
     }
 
+    /// <summary>A local pool's worker is linked directly (see <see cref="DirectLink"/>), unless the options say remoting.</summary>
+    private bool LinksDirectly => _spec.Serves && _options.PoolWorkerLink == PoolWorkerLink.Direct && _starter.Path.Address.HasLocalScope;
+
+    /// <summary>The first line on the worker's stdin says where to connect and the token to present.</summary>
+    private bool OfferDirectLink()
+    {
+        var token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        Socket listener;
+        string path;
+        try
+        {
+            (listener, path) = DirectLink.Listen();
+        }
+        catch (Exception exception) when (exception is SocketException or IOException or UnauthorizedAccessException)
+        {
+            _error = new RemoteError(exception.GetType().FullName!, $"No socket for the worker's direct link: {exception.Message}", string.Empty, null);
+            return false;
+        }
+        _accepting = new CancellationTokenSource();
+        var self = Self;
+        DirectLink.AcceptAsync(listener, path, token, _accepting.Token).ContinueWith(
+            accepted => self.Tell(accepted.IsCompletedSuccessfully ? new DirectLinkUp(accepted.Result) : new DirectLinkFailed(accepted.Exception?.GetBaseException())),
+            TaskScheduler.Default);
+        return WriteFirstLine(DirectLink.Describe(path, token, MessageLimits.MaxPayloadBytes(Context.System)));
+    }
+
     /// <summary>The first line on the worker's stdin is the path of this actor, which it greets.</summary>
-    private bool TellWhereToSayHello()
+    private bool TellWhereToSayHello() =>
+        WriteFirstLine(Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress));
+
+    private bool WriteFirstLine(string line)
     {
         try
         {
-            _process!.StandardInput.WriteLine(Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress));
+            _process!.StandardInput.WriteLine(line);
             _process.StandardInput.Flush();
             return true;
         }
@@ -106,6 +137,14 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             case WorkerHello hello:
                 Context.Parent.Tell(LaunchSlot.Release.Instance);
                 HandleHello(hello);
+                break;
+            case DirectLinkUp up:
+                Context.Parent.Tell(LaunchSlot.Release.Instance);
+                HandleDirectLinkUp(up.Socket);
+                break;
+            case DirectLinkFailed failed:
+                _error ??= new RemoteError(typeof(IOException).FullName!, $"The worker's direct link failed: {failed.Cause?.Message ?? "cancelled"}", string.Empty, null);
+                KillOsProcess();
                 break;
             case TargetFinished finished:
                 HandleTargetFinished(finished);
@@ -147,6 +186,8 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
+        _accepting?.Cancel();
+        _accepting?.Dispose();
         if (_process is null)
         {
             return;
@@ -177,6 +218,20 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             return;
         }
         _worker.Tell(new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!));
+    }
+
+    private void HandleDirectLinkUp(Socket socket)
+    {
+        Timers.Cancel(HelloTimeout.Instance);
+        if (_exited is not null)
+        {
+            socket.Dispose();
+            return;
+        }
+        _worker = Context.ActorOf(DirectWorkerLink.Props(socket, _pid), "worker");
+        Context.Watch(_worker);
+        _worker.Tell(PrepareToServe.Instance);
+        _starter.Tell(new WorkerReady(_spec.Id, _pid, _worker));
     }
 
     /// <summary>Terminated or killed while it waited for a launch slot: there is no OS process to end.</summary>
@@ -259,6 +314,10 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             // Exited between the check and the kill.
         }
     }
+
+    private sealed record DirectLinkUp(Socket Socket);
+
+    private sealed record DirectLinkFailed(Exception? Cause);
 
     private sealed class OsExited
     {

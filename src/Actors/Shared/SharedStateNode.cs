@@ -12,7 +12,7 @@ namespace ActorParallel.Shared;
 /// </summary>
 internal sealed class SharedStateNode : IExtension
 {
-    private static ActorSystem? s_processSystem;
+    private static Lazy<ActorSystem>? s_processSystem;
 
     private readonly ExtendedActorSystem _system;
     private readonly ConcurrentDictionary<string, Task<IActorRef>> _hosts = new();
@@ -40,10 +40,31 @@ internal sealed class SharedStateNode : IExtension
 
     /// <summary>The node that shared handles decoded in this process bind to.</summary>
     public static SharedStateNode ForThisProcess() =>
-        Get(s_processSystem ?? throw new InvalidOperationException(
+        Get(s_processSystem?.Value ?? throw new InvalidOperationException(
             "No ActorParallel runtime in this process to bind the shared object to: start a Manager first."));
 
-    public static void UseForThisProcess(ActorSystem system) => s_processSystem = system;
+    public static void UseForThisProcess(ActorSystem system) => s_processSystem = new Lazy<ActorSystem>(system);
+
+    /// <summary>
+    /// Shared handles decoded in this process bind to a system that <paramref name="start"/> creates
+    /// on first use (a directly linked pool worker starts one only if a function uses a shared object).
+    /// </summary>
+    public static void UseForThisProcess(Func<ActorSystem> start) => s_processSystem = new Lazy<ActorSystem>(start, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>This process's system if it has one by now (never starts one).</summary>
+    public static ActorSystem? StartedForThisProcess() => s_processSystem is { IsValueCreated: true } started ? started.Value : null;
+
+    /// <summary>
+    /// Waits until every shared-object write this process made is acknowledged, so that what the
+    /// driver learns next (a target finished, a chunk's results) comes after it.
+    /// </summary>
+    public static void FlushThisProcess()
+    {
+        if (StartedForThisProcess() is { } system && Get(system) is { Active: true } node)
+        {
+            node.FlushAllAsync().GetAwaiter().GetResult();
+        }
+    }
 
     public long NextOperation() => Interlocked.Increment(ref _lastOperation);
 

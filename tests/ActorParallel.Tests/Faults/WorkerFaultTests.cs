@@ -87,9 +87,10 @@ public sealed class WorkerFaultTests(ITestOutputHelper output) : RuntimeFixture
         var stopped = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            // The remote watch declares a silent worker dead after a 4 s pause in heartbeats
-            // (hocon/actorparallel.conf); it is then killed and its chunks run on the other worker,
-            // so the map finishes while the victim is still stopped.
+            // The pool's link declares a silent worker dead after a 4 s pause in heartbeats (the
+            // direct link's own, or the remote watch's in hocon/actorparallel.conf); it is then
+            // killed and its chunks run on the other worker, so the map finishes while the victim
+            // is still stopped.
             await Task.WhenAny(map, Task.Delay(StopLimit));
             tally[map.IsCompleted ? "finished while the worker was stopped" : "waited for SIGCONT"] = 1;
             tally.Note($"map finished {stopped.Elapsed.TotalSeconds:0.0} s after SIGSTOP");

@@ -1,0 +1,115 @@
+using System.Net.Sockets;
+using ActorParallel.Wire;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorParallel.Processes;
+
+/// <summary>
+/// The driver's end of a <see cref="DirectLink"/>: to the pool's router it is the worker (it sends
+/// the worker's replies as itself), and it writes what the router sends down the socket. It stops
+/// when the link closes or the worker has been silent longer than <see cref="DirectLink.AcceptablePause"/>
+/// (a stopped or frozen process); its process actor then ends the process, as when a remote-deployed
+/// worker actor is lost.
+/// </summary>
+internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
+{
+    private readonly NetworkStream _stream;
+    private readonly int _pid;
+    private IActorRef _replyTo = ActorRefs.Nobody;
+    private long _lastHeardTicks = Environment.TickCount64;
+
+    public DirectWorkerLink(Socket socket, int pid)
+    {
+        _stream = DirectLink.Open(socket);
+        _pid = pid;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(Socket socket, int pid) => Akka.Actor.Props.Create(() => new DirectWorkerLink(socket, pid));
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        var reader = new Thread(() => ReadReplies(self))
+        {
+            IsBackground = true,
+            Name = $"actorparallel-link-{_pid}",
+        };
+        reader.Start();
+        Timers.StartPeriodicTimer(Heartbeat.Instance, Heartbeat.Instance, DirectLink.HeartbeatInterval);
+    }
+
+    protected override void PostStop() => _stream.Dispose();
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Heartbeat when TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _lastHeardTicks)) > DirectLink.AcceptablePause:
+                Context.GetLogger().Warning("Worker process {0} has not been heard from in {1}; it is given up.", _pid, DirectLink.AcceptablePause);
+                Context.Stop(Self);
+                break;
+            case Heartbeat:
+                Write(null);
+                break;
+            case LinkClosed:
+                Context.Stop(Self);
+                break;
+            case IWireMessage:
+                if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
+                {
+                    Volatile.Write(ref _replyTo, Sender);
+                }
+                Write(message);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Write(object? message)
+    {
+        try
+        {
+            DirectLink.Write(_stream, message);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+        {
+            // The worker is gone: the reader sees the link close, and the OS reports the exit.
+            Self.Tell(LinkClosed.Instance);
+        }
+    }
+
+    /// <summary>On a thread of its own: every frame from the worker; replies go to the router as from this actor.</summary>
+    private void ReadReplies(IActorRef self)
+    {
+        try
+        {
+            while (DirectLink.ReadRaw(_stream) is { } frame)
+            {
+                Interlocked.Exchange(ref _lastHeardTicks, Environment.TickCount64);
+                if (DirectLink.Decode(frame) is { } reply)
+                {
+                    Volatile.Read(ref _replyTo).Tell(reply, self);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or WireFormatException)
+        {
+        }
+        self.Tell(LinkClosed.Instance);
+    }
+
+    private sealed class Heartbeat
+    {
+        public static readonly Heartbeat Instance = new();
+    }
+
+    private sealed class LinkClosed
+    {
+        public static readonly LinkClosed Instance = new();
+    }
+}

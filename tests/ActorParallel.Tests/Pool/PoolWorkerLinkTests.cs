@@ -1,0 +1,94 @@
+using System.Net.Sockets;
+using System.Text;
+using ActorParallel.Processes;
+using ActorParallel.Shared;
+using ActorParallel.Tests.Support;
+
+namespace ActorParallel.Tests.Pool;
+
+/// <summary>How a local pool reaches its workers: the direct link (default) and remoting.</summary>
+public sealed class PoolWorkerLinkTests : RuntimeFixture
+{
+    [Fact]
+    public async Task DirectLink_WorkerStartsNoActorSystemUntilAFunctionUsesASharedObject()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
+        var before = await pool.MapAsync(_ => SharedStateNode.StartedForThisProcess() is not null, [0, 1]).WaitAsync(Bound);
+        var pid = Assert.Single(await pool.GetWorkerPidsAsync());
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<int>();
+
+        var after = await pool.MapAsync(x =>
+        {
+            list.Append(x);
+            return SharedStateNode.StartedForThisProcess() is not null;
+        }, Enumerable.Range(0, 50), chunkSize: 5).WaitAsync(Bound);
+
+        Assert.Equal(new[] { false, false }, before);
+        Assert.All(after, Assert.True);
+        Assert.Equal(Enumerable.Range(0, 50), (await list.ToListAsync().WaitAsync(Bound)).Order());
+        Assert.Equal(pid, Assert.Single(await pool.GetWorkerPidsAsync()));
+        Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task RemotingLink_WhenChosen_ServesFromAWorkerActorSystem()
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, PoolWorkerLink = PoolWorkerLink.Remoting });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        var systems = await pool.MapAsync(_ => SharedStateNode.StartedForThisProcess() is not null, Enumerable.Range(0, 8), chunkSize: 1).WaitAsync(Bound);
+        var squares = await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 1_000)).WaitAsync(Bound);
+
+        Assert.All(systems, Assert.True);
+        Assert.Equal(Enumerable.Range(0, 1_000).Select(PoolTargets.Square), squares);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task DirectLink_SocketFolderIsOwnerOnly()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        Assert.Equal(2, (await pool.WaitForWorkersAsync().WaitAsync(Bound)).Count);
+
+        var folder = Path.Combine(Path.GetTempPath(), $"actorparallel-{Environment.ProcessId}");
+        Assert.True(Directory.Exists(folder), $"no socket folder {folder}");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+    }
+
+    [Fact]
+    public async Task AcceptAsync_DropsAConnectionWithoutTheToken_AndTakesTheOneThatPresentsIt()
+    {
+        var (listener, path) = DirectLink.Listen();
+        var accepting = DirectLink.AcceptAsync(listener, path, "right-token", CancellationToken.None);
+
+        using var impostor = await Connect(path, "wrong-token");
+        using var worker = await Connect(path, "right-token");
+        using var accepted = await accepting.WaitAsync(Bound);
+        worker.Send("w"u8.ToArray());
+        var received = new byte[1];
+        Assert.Equal(1, await accepted.ReceiveAsync(received.AsMemory()).AsTask().WaitAsync(Bound));
+
+        Assert.Equal((byte)'w', received[0]);
+        Assert.False(File.Exists(path), "the socket file outlived the accept");
+        // The impostor's connection was closed: a read on it ends.
+        Assert.Equal(0, await impostor.ReceiveAsync(new byte[1].AsMemory()).AsTask().WaitAsync(Bound));
+    }
+
+    [Fact]
+    public void Options_UnknownPoolWorkerLink_IsRefusedNamingTheOption()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ParallelRuntime.Create(new ParallelRuntimeOptions { PoolWorkerLink = (PoolWorkerLink)7 }));
+
+        Assert.Contains("PoolWorkerLink", error.Message);
+    }
+
+    private static async Task<Socket> Connect(string path, string token)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        DirectLink.WriteRaw(stream, Encoding.ASCII.GetBytes(token));
+        return socket;
+    }
+}
