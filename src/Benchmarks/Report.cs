@@ -48,6 +48,7 @@ internal static class Report
 
     private static string Describe(Row row) => row.Bench switch
     {
+        "pool_startup" when row.Json["cold_ms"] is { } cold => $"{row.Seconds * 1000:0} ms (program's first pool, driver's ActorSystem included: {cold} ms)",
         _ when TimeWorkloads.Contains(row.Bench) => $"{row.Seconds * 1000:0} ms",
         "cpu_speedup" => $"speedup {row.Json["speedup"]}" + (row.Json["vs_parallel_for"] is { } vs ? $", {vs}× of Parallel.For" : ""),
         IdleWorkerMemory.Name => $"{row.Json["rss_mb"]} MB RSS ({row.Json["rss_anon_mb"]} MB anonymous)",
