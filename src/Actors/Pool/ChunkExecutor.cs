@@ -40,17 +40,34 @@ internal sealed class ChunkExecutor : IDisposable
         _thread.Start();
     }
 
-    public void Enqueue(object message, IActorRef router) => _queue.Add((message, router));
+    /// <summary>Takes a pool protocol message from the router (work, an abandoned map, the warm-up); <see langword="false"/> for anything else.</summary>
+    public bool TryAccept(object message, IActorRef router)
+    {
+        switch (message)
+        {
+            case RunChunks or Pooling.RunInitializer:
+                _queue.Add((message, router));
+                return true;
+            case AbandonMap abandon:
+                Abandon(abandon.MapId);
+                return true;
+            case PrepareToServe:
+                WarmUp();
+                return true;
+            default:
+                return false;
+        }
+    }
 
     /// <summary>Queued chunks of the map are skipped from now on, and its function is forgotten.</summary>
-    public void Abandon(long mapId)
+    private void Abandon(long mapId)
     {
         _abandoned[mapId] = 0;
         _queue.Add((new AbandonMap(mapId), ActorRefs.Nobody));
     }
 
     /// <summary>Runs a tiny chunk through the whole path on the compute thread, ahead of real work (see <see cref="PrepareToServe"/>).</summary>
-    public void WarmUp() => _queue.Add((PrepareToServe.Instance, ActorRefs.Nobody));
+    private void WarmUp() => _queue.Add((PrepareToServe.Instance, ActorRefs.Nobody));
 
     public void Dispose() => _queue.CompleteAdding();
 

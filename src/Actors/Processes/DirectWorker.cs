@@ -80,22 +80,17 @@ internal sealed class DirectWorker
                 return ExitCodes.Orphaned;
             }
             var message = DirectLink.Decode(frame);
-            switch (message)
+            if (message is ExitWorker exit)
             {
-                case null:
-                    Send(null);
-                    break;
-                case RunChunks or RunInitializer:
-                    _executor.Enqueue(message, ActorRefs.Nobody);
-                    break;
-                case AbandonMap abandon:
-                    _executor.Abandon(abandon.MapId);
-                    break;
-                case PrepareToServe:
-                    _executor.WarmUp();
-                    break;
-                case ExitWorker exit:
-                    return exit.ExitCode;
+                return exit.ExitCode;
+            }
+            if (message is null)
+            {
+                Send(null);
+            }
+            else
+            {
+                _executor.TryAccept(message, ActorRefs.Nobody);
             }
         }
     }

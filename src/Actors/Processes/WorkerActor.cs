@@ -22,14 +22,8 @@ internal sealed class WorkerActor : UntypedActor
             case RunTarget run:
                 HandleRun(run, Sender);
                 break;
-            case RunChunks or RunInitializer:
-                Executor.Enqueue(message, Sender);
-                break;
-            case AbandonMap abandon:
-                Executor.Abandon(abandon.MapId);
-                break;
-            case PrepareToServe:
-                Executor.WarmUp();
+            case RunChunks or RunInitializer or AbandonMap or PrepareToServe:
+                Executor.TryAccept(message, Sender);
                 break;
             case ExitWorker exit:
                 WorkerNode.RequestExit(Context.System, exit.ExitCode);
