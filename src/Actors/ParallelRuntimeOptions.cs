@@ -25,13 +25,13 @@ public sealed class ParallelRuntimeOptions
     public TimeSpan WorkerStartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How a local pool talks to its worker processes: over a <see cref="ActorParallel.PoolWorkerLink.Direct"/>
-    /// socket (the worker starts no ActorSystem unless a function uses a shared object) or by
-    /// <see cref="ActorParallel.PoolWorkerLink.Remoting"/> (a worker actor remote-deployed into each
-    /// worker's ActorSystem). Workers on Host nodes always use remoting.
+    /// How the driver talks to the worker processes it starts on this machine: over a
+    /// <see cref="ActorParallel.WorkerLink.Direct"/> socket (the worker starts no ActorSystem unless
+    /// its code uses a shared object) or by <see cref="ActorParallel.WorkerLink.Remoting"/> (a worker
+    /// actor remote-deployed into each worker's ActorSystem). Workers on Host nodes always use remoting.
     /// </summary>
-    /// <value>The default value is <see cref="ActorParallel.PoolWorkerLink.Direct"/>.</value>
-    public PoolWorkerLink PoolWorkerLink { get; set; } = PoolWorkerLink.Direct;
+    /// <value>The default value is <see cref="ActorParallel.WorkerLink.Direct"/>.</value>
+    public WorkerLink WorkerLink { get; set; } = WorkerLink.Direct;
 
     /// <summary>How long <c>TerminateAsync</c> waits after SIGTERM before it sends SIGKILL.</summary>
     /// <value>The default value is 750 milliseconds.</value>
@@ -95,9 +95,9 @@ public sealed class ParallelRuntimeOptions
         {
             problems.Add($"{nameof(WorkerStart)} has no value {(int)WorkerStart}.");
         }
-        if (!Enum.IsDefined(PoolWorkerLink))
+        if (!Enum.IsDefined(WorkerLink))
         {
-            problems.Add($"{nameof(PoolWorkerLink)} has no value {(int)PoolWorkerLink}.");
+            problems.Add($"{nameof(WorkerLink)} has no value {(int)WorkerLink}.");
         }
         if (WorkerStartTimeout <= TimeSpan.Zero)
         {
@@ -136,13 +136,13 @@ public enum WorkerStart
     Host,
 }
 
-/// <summary>How a local pool talks to its worker processes (see <see cref="ParallelRuntimeOptions.PoolWorkerLink"/>).</summary>
-public enum PoolWorkerLink
+/// <summary>How the driver talks to its local worker processes (see <see cref="ParallelRuntimeOptions.WorkerLink"/>).</summary>
+public enum WorkerLink
 {
     /// <summary>
-    /// A Unix domain socket per worker, in a folder only this user can open, carrying the pool
-    /// protocol in ActorParallel's binary wire format. A worker is up in about a fifth of the CPU
-    /// time and half the memory of one running an ActorSystem; a pool function that uses a shared
+    /// A Unix domain socket per worker, in a folder only this user can open, carrying ActorParallel's
+    /// protocol in its binary wire format. A worker is up in about a fifth of the CPU time and half
+    /// the memory of one running an ActorSystem; a process target or pool function that uses a shared
     /// object starts one in its worker on first use.
     /// </summary>
     Direct,

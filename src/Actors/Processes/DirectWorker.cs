@@ -8,9 +8,10 @@ using Akka.Actor;
 namespace ActorParallel.Processes;
 
 /// <summary>
-/// A pool worker on a <see cref="DirectLink"/>: connects to the socket its pool's driver named,
-/// proves itself with the token, then runs what arrives on its <see cref="ChunkExecutor"/> and
-/// writes the replies back. No ActorSystem starts unless a pool function uses a shared object.
+/// A worker on a <see cref="DirectLink"/>: connects to the socket its driver named, proves itself
+/// with the token, then runs what arrives - a process target on a thread of its own, a pool's
+/// chunks on its <see cref="ChunkExecutor"/> - and writes the replies back. No ActorSystem starts
+/// unless the worker's code uses a shared object.
 /// </summary>
 internal sealed class DirectWorker
 {
@@ -84,13 +85,17 @@ internal sealed class DirectWorker
             {
                 return exit.ExitCode;
             }
-            if (message is null)
+            switch (message)
             {
-                Send(null);
-            }
-            else
-            {
-                _executor.TryAccept(message, ActorRefs.Nobody);
+                case null:
+                    Send(null);
+                    break;
+                case RunTarget run:
+                    Target.Start(run, Send);
+                    break;
+                default:
+                    _executor.TryAccept(message, ActorRefs.Nobody);
+                    break;
             }
         }
     }

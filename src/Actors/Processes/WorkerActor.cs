@@ -6,7 +6,7 @@ namespace ActorParallel.Processes;
 
 /// <summary>
 /// Remote-deployed by the driver into a worker process. Runs a process target on a thread of its
-/// own (so a target that blocks never blocks a dispatcher), or, in a pool, hands chunks to its
+/// own (<see cref="Target"/>), or, in a pool, hands chunks to its
 /// <see cref="ChunkExecutor"/>; ends the process when the driver says so.
 /// </summary>
 internal sealed class WorkerActor : UntypedActor
@@ -45,6 +45,16 @@ internal sealed class WorkerActor : UntypedActor
     private void HandleRun(RunTarget run, IActorRef driver)
     {
         var self = Self;
+        Target.Start(run, finished => driver.Tell(finished, self));
+    }
+}
+
+/// <summary>A process target, run once on a thread of its own (so a target that blocks never blocks anything else).</summary>
+internal static class Target
+{
+    /// <summary>Runs <paramref name="run"/>'s call, flushes its shared writes, then reports how it ended.</summary>
+    public static void Start(RunTarget run, Action<TargetFinished> report)
+    {
         var thread = new Thread(() =>
         {
             RemoteError? error = null;
@@ -66,7 +76,7 @@ internal sealed class WorkerActor : UntypedActor
                 // As a Python child does: the traceback goes to the worker's stderr, which is the parent's console.
                 Console.Error.WriteLine($"Process {run.ProcessName}:{Environment.NewLine}{error}");
             }
-            driver.Tell(new TargetFinished(error), self);
+            report(new TargetFinished(error));
         })
         {
             IsBackground = true,

@@ -82,8 +82,11 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>A local pool's worker is linked directly (see <see cref="DirectLink"/>), unless the options say remoting.</summary>
-    private bool LinksDirectly => _spec.Serves && _options.PoolWorkerLink == PoolWorkerLink.Direct && _starter.Path.Address.HasLocalScope;
+    /// <summary>
+    /// A worker started for this driver is linked directly (see <see cref="DirectLink"/>), unless the
+    /// options say remoting; one started on a Host node for a remote driver is always remote-deployed.
+    /// </summary>
+    private bool LinksDirectly => _options.WorkerLink == WorkerLink.Direct && _starter.Path.Address.HasLocalScope;
 
     /// <summary>The first line on the worker's stdin says where to connect and the token to present.</summary>
     private bool OfferDirectLink()
@@ -211,13 +214,19 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         var deploy = new Deploy(new RemoteScope(Address.Parse(hello.Address)));
         _worker = Context.ActorOf(Akka.Actor.Props.Create<WorkerActor>().WithDeploy(deploy), "worker");
         Context.Watch(_worker);
+        HandOver(_worker);
+    }
+
+    /// <summary>The worker (a deployed actor, or a direct link) is up: a pool's gets ready to serve, any other gets its target.</summary>
+    private void HandOver(IActorRef worker)
+    {
         if (_spec.Serves)
         {
-            _worker.Tell(PrepareToServe.Instance);
-            _starter.Tell(new WorkerReady(_spec.Id, _pid, _worker));
+            worker.Tell(PrepareToServe.Instance);
+            _starter.Tell(new WorkerReady(_spec.Id, _pid, worker));
             return;
         }
-        _worker.Tell(new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!));
+        worker.Tell(new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!));
     }
 
     private void HandleDirectLinkUp(Socket socket)
@@ -230,8 +239,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         }
         _worker = Context.ActorOf(DirectWorkerLink.Props(socket, _pid), "worker");
         Context.Watch(_worker);
-        _worker.Tell(PrepareToServe.Instance);
-        _starter.Tell(new WorkerReady(_spec.Id, _pid, _worker));
+        HandOver(_worker);
     }
 
     /// <summary>Terminated or killed while it waited for a launch slot: there is no OS process to end.</summary>

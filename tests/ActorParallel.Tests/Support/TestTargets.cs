@@ -7,6 +7,10 @@ public static class TestTargets
 
     public static void WriteSum(string path, int a, long b) => File.WriteAllText(path, (a + b).ToString());
 
+    /// <summary>Writes whether this worker process runs an ActorSystem (ActorParallel's, for shared objects) by now.</summary>
+    public static void WriteWhetherSystemRuns(string path) =>
+        File.WriteAllText(path, (ActorParallel.Shared.SharedStateNode.StartedForThisProcess() is not null).ToString());
+
     public static void SleepForever() => Thread.Sleep(Timeout.Infinite);
 
     public static void Nothing()

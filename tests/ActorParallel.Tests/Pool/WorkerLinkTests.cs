@@ -6,8 +6,8 @@ using ActorParallel.Tests.Support;
 
 namespace ActorParallel.Tests.Pool;
 
-/// <summary>How a local pool reaches its workers: the direct link (default) and remoting.</summary>
-public sealed class PoolWorkerLinkTests : RuntimeFixture
+/// <summary>How the driver reaches its local workers: the direct link (default) and remoting.</summary>
+public sealed class WorkerLinkTests : RuntimeFixture
 {
     [Fact]
     public async Task DirectLink_WorkerStartsNoActorSystemUntilAFunctionUsesASharedObject()
@@ -34,7 +34,7 @@ public sealed class PoolWorkerLinkTests : RuntimeFixture
     [Fact]
     public async Task RemotingLink_WhenChosen_ServesFromAWorkerActorSystem()
     {
-        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, PoolWorkerLink = PoolWorkerLink.Remoting });
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting });
         await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
 
         var systems = await pool.MapAsync(_ => SharedStateNode.StartedForThisProcess() is not null, Enumerable.Range(0, 8), chunkSize: 1).WaitAsync(Bound);
@@ -42,6 +42,21 @@ public sealed class PoolWorkerLinkTests : RuntimeFixture
 
         Assert.All(systems, Assert.True);
         Assert.Equal(Enumerable.Range(0, 1_000).Select(PoolTargets.Square), squares);
+    }
+
+    [Fact]
+    public async Task DirectLink_ProcessTargetRunsWithoutAnActorSystem_RemotingOneWithIt()
+    {
+        var direct = Create(TestTargets.WriteWhetherSystemRuns, ScratchFile("direct"));
+        await using var remotingRuntime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting });
+        var remoting = remotingRuntime.CreateProcess(TestTargets.WriteWhetherSystemRuns, ScratchFile("remoting"));
+
+        await StartAndJoinAll([direct, remoting]);
+
+        Assert.Equal(0, direct.ExitCode);
+        Assert.Equal(0, remoting.ExitCode);
+        Assert.Equal("False", await File.ReadAllTextAsync(ScratchFile("direct")));
+        Assert.Equal("True", await File.ReadAllTextAsync(ScratchFile("remoting")));
     }
 
     [Fact]
@@ -76,11 +91,11 @@ public sealed class PoolWorkerLinkTests : RuntimeFixture
     }
 
     [Fact]
-    public void Options_UnknownPoolWorkerLink_IsRefusedNamingTheOption()
+    public void Options_UnknownWorkerLink_IsRefusedNamingTheOption()
     {
-        var error = Assert.Throws<ArgumentException>(() => ParallelRuntime.Create(new ParallelRuntimeOptions { PoolWorkerLink = (PoolWorkerLink)7 }));
+        var error = Assert.Throws<ArgumentException>(() => ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerLink = (WorkerLink)7 }));
 
-        Assert.Contains("PoolWorkerLink", error.Message);
+        Assert.Contains("WorkerLink", error.Message);
     }
 
     private static async Task<Socket> Connect(string path, string token)
