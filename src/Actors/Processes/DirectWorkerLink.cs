@@ -21,6 +21,9 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
 
     public DirectWorkerLink(Socket socket, int pid)
     {
+        // A write to a stopped worker blocks once the socket's buffer is full, and this actor with
+        // it, heartbeat checks included: it fails instead after the same pause, and the link is given up.
+        socket.SendTimeout = (int)DirectLink.AcceptablePause.TotalMilliseconds;
         _stream = DirectLink.Open(socket);
         _pid = pid;
     }

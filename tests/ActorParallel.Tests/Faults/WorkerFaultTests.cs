@@ -113,6 +113,31 @@ public sealed class WorkerFaultTests(ITestOutputHelper output) : RuntimeFixture
         Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
     }
 
+    [Fact]
+    public async Task Sigstop_WorkerBeforeALargeMap_ALinkBlockedOnItIsGivenUpAndTheMapCompletes()
+    {
+        // Batches of ~250 KB each: more than a socket buffer holds, so sending the first one to a
+        // stopped worker blocks until the link gives up on it.
+        var input = Enumerable.Range(0, 2_000_000).ToArray();
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var victim = (await pool.WaitForWorkersAsync().WaitAsync(Bound))[0];
+        OsProcesses.Signal(victim, OsProcesses.SigStop);
+        int[] results;
+        try
+        {
+            results = await pool.MapAsync(PoolTargets.Square, input, chunkSize: 50_000).WaitAsync(StopLimit);
+        }
+        finally
+        {
+            OsProcesses.Signal(victim, OsProcesses.SigCont);
+        }
+
+        Assert.Equal(input.Select(PoolTargets.Square), results);
+        var after = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        Assert.Equal(2, after.Count);
+        Assert.DoesNotContain(victim, after);
+    }
+
     private static async Task Settle(Task<int[]> map, Tally tally, string round)
     {
         try
