@@ -81,12 +81,10 @@ internal sealed class DirectWorker
                 return ExitCodes.Orphaned;
             }
             var message = DirectLink.Decode(frame);
-            if (message is ExitWorker exit)
-            {
-                return exit.ExitCode;
-            }
             switch (message)
             {
+                case ExitWorker exit:
+                    return exit.ExitCode;
                 case null:
                     Send(null);
                     break;
