@@ -116,6 +116,7 @@ public sealed class ChildProgram : IDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(TimeSpan.FromSeconds(5));
         }
         lock (_lines)
         {
@@ -123,6 +124,13 @@ public sealed class ChildProgram : IDisposable
             {
                 OsProcesses.KillQuietly(pid);
             }
+        }
+        // A driver killed hard cannot remove its direct-link socket folder (the next driver to start
+        // would): the test that killed it does.
+        var sockets = Path.Combine(Path.GetTempPath(), $"actorparallel-{_process.Id}");
+        if (_process.HasExited && Directory.Exists(sockets))
+        {
+            Directory.Delete(sockets, recursive: true);
         }
         _process.Dispose();
     }
