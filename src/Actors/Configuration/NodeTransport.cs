@@ -27,6 +27,8 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     private const string CertificateVariable = "ACTORPARALLEL_WORKER_CERTIFICATE";
     private const string PasswordVariable = "ACTORPARALLEL_WORKER_CERTIFICATE_PASSWORD";
 
+    private static int s_systemsStarted;
+
     /// <summary>127.0.0.1, a port the OS chooses, no TLS: the default everywhere.</summary>
     public static NodeTransport Loopback { get; } = new("127.0.0.1", null, 0, null, null);
 
@@ -76,9 +78,13 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
         }
     }
 
+    /// <summary>How many ActorSystems ActorParallel has started in this process (a worker on a direct link starts none).</summary>
+    public static int SystemsStarted => Volatile.Read(ref s_systemsStarted);
+
     /// <summary>Creates an ActorSystem that listens as this transport says, over <paramref name="config"/>.</summary>
     public ActorSystem CreateSystem(string name, Config config)
     {
+        Interlocked.Increment(ref s_systemsStarted);
         var full = Overrides().WithFallback(config);
         if (CertificatePath is null)
         {

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ActorParallel.Configuration;
 using ActorParallel.Pooling;
+using ActorParallel.Shared;
 using Akka.Actor;
 
 namespace ActorParallel.Processes;
@@ -10,30 +11,32 @@ namespace ActorParallel.Processes;
 /// <summary>
 /// A worker on a <see cref="DirectLink"/>: connects to the socket its driver named, proves itself
 /// with the token, then runs what arrives - a process target on a thread of its own, a pool's
-/// chunks on its <see cref="ChunkExecutor"/> - and writes the replies back. No ActorSystem starts
-/// unless the worker's code uses a shared object.
+/// chunks on its <see cref="ChunkExecutor"/> - and writes the replies back. Shared objects the
+/// worker's code uses travel the same link (<see cref="DirectSharedChannel"/>): no ActorSystem starts.
 /// </summary>
 internal sealed class DirectWorker
 {
     private readonly NetworkStream _stream;
     private readonly object _writeLock = new();
     private readonly ChunkExecutor _executor;
+    private readonly DirectSharedChannel _shared;
 
     private DirectWorker(NetworkStream stream, int maxPayloadBytes)
     {
         _stream = stream;
         _executor = new ChunkExecutor((reply, _) => Send(reply), maxPayloadBytes);
+        _shared = new DirectSharedChannel(Send, maxPayloadBytes);
+        // Shared handles decoded in this process send their requests down this link.
+        SharedStateNode.UseForThisProcess(new SharedStateNode(_shared));
     }
 
     /// <summary>Serves the driver until it says to exit or the link closes; returns the exit code.</summary>
-    public static int Run(WorkerEnvironment environment, (string SocketPath, string Token, int MaxPayloadBytes) link)
+    public static int Run((string SocketPath, string Token, int MaxPayloadBytes) link)
     {
-        // A pool function that uses a shared object starts this process's ActorSystem then, once.
-        Shared.SharedStateNode.UseForThisProcess(() => environment.Transport.CreateSystem(environment.SystemName, AkkaConfig.Worker));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            Environment.Exit(Finish(128 + ExitCodes.SigTerm));
+            Environment.Exit(128 + ExitCodes.SigTerm);
         });
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -48,18 +51,15 @@ internal sealed class DirectWorker
         }
         using var stream = DirectLink.Open(socket);
         DirectLink.WriteRaw(stream, Encoding.ASCII.GetBytes(link.Token));
-        return Finish(new DirectWorker(stream, link.MaxPayloadBytes).Serve());
-    }
-
-    /// <summary>A system started for shared objects says goodbye to the driver before the process ends, briefly.</summary>
-    private static int Finish(int exitCode)
-    {
-        if (Shared.SharedStateNode.StartedForThisProcess() is { } system)
+        var worker = new DirectWorker(stream, link.MaxPayloadBytes);
+        try
         {
-            WorkerNode.RequestExit(system, exitCode, TimeSpan.FromMilliseconds(150));
-            system.WhenTerminated.Wait(TimeSpan.FromSeconds(1));
+            return worker.Serve();
         }
-        return exitCode;
+        finally
+        {
+            worker._shared.Close();
+        }
     }
 
     private int Serve()
@@ -90,6 +90,9 @@ internal sealed class DirectWorker
                     break;
                 case RunTarget run:
                     Target.Start(run, Send);
+                    break;
+                case SharedReply reply:
+                    _shared.Complete(reply);
                     break;
                 default:
                     _executor.TryAccept(message, ActorRefs.Nobody);

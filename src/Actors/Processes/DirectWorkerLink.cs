@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ActorParallel.Shared;
 using ActorParallel.Wire;
 using Akka.Actor;
 using Akka.Event;
@@ -10,7 +11,8 @@ namespace ActorParallel.Processes;
 /// the worker's replies as itself), and it writes what the router sends down the socket. It stops
 /// when the link closes or the worker has been silent longer than <see cref="DirectLink.AcceptablePause"/>
 /// (a stopped or frozen process); its process actor then ends the process, as when a remote-deployed
-/// worker actor is lost.
+/// worker actor is lost. The worker's shared-object requests (<see cref="SharedCall"/>) it passes to
+/// their host and returns the replies; when it stops, the locks the worker held are released.
 /// </summary>
 internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
 {
@@ -18,6 +20,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     private readonly int _pid;
     private IActorRef _replyTo = ActorRefs.Nobody;
     private long _lastHeardTicks = Environment.TickCount64;
+    private readonly HashSet<(string Host, string Address)> _lockUsers = [];
 
     public DirectWorkerLink(Socket socket, int pid)
     {
@@ -44,7 +47,15 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
         Timers.StartPeriodicTimer(Heartbeat.Instance, Heartbeat.Instance, DirectLink.HeartbeatInterval);
     }
 
-    protected override void PostStop() => _stream.Dispose();
+    protected override void PostStop()
+    {
+        _stream.Dispose();
+        var channel = AkkaSharedChannel.Get(Context.System);
+        foreach (var (host, address) in _lockUsers)
+        {
+            channel.Host(host).ContinueWith(found => found.Result.Tell(new ReleaseLocksOf(address)), TaskContinuationOptions.OnlyOnRanToCompletion);
+        }
+    }
 
     protected override void OnReceive(object message)
     {
@@ -60,6 +71,12 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
             case LinkClosed:
                 Context.Stop(Self);
                 break;
+            case SharedCall call:
+                HandleSharedCall(call);
+                break;
+            case SharedReply reply:
+                Write(reply);
+                break;
             case IWireMessage:
                 if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
                 {
@@ -71,6 +88,23 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>Passes a worker's request to its host; the reply (or why there is none) goes back down the link.</summary>
+    private void HandleSharedCall(SharedCall call)
+    {
+        var timeout = SharedStateNode.Timeout * 6;
+        if (call.Request is AcquireLock acquire)
+        {
+            // A lock may be granted much later; if the worker goes first, its locks are released.
+            _lockUsers.Add((call.Host, acquire.Address));
+            timeout = Timeout.InfiniteTimeSpan;
+        }
+        AkkaSharedChannel.Get(Context.System).AskAsync(call.Host, call.Request, timeout, CancellationToken.None).ContinueWith(
+            answered => answered.IsCompletedSuccessfully
+                ? new SharedReply(call.Id, answered.Result, null)
+                : new SharedReply(call.Id, null, answered.Exception?.InnerException?.Message ?? "The request was cancelled."),
+            TaskScheduler.Default).PipeTo(Self);
     }
 
     private void Write(object? message)
@@ -94,9 +128,14 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
             while (DirectLink.ReadRaw(_stream) is { } frame)
             {
                 Interlocked.Exchange(ref _lastHeardTicks, Environment.TickCount64);
-                if (DirectLink.Decode(frame) is { } reply)
+                switch (DirectLink.Decode(frame))
                 {
-                    Volatile.Read(ref _replyTo).Tell(reply, self);
+                    case SharedCall call:
+                        self.Tell(call);
+                        break;
+                    case { } reply:
+                        Volatile.Read(ref _replyTo).Tell(reply, self);
+                        break;
                 }
             }
         }

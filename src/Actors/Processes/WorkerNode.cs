@@ -26,7 +26,7 @@ internal static class WorkerNode
         var parentPath = firstLine.GetAwaiter().GetResult();
         if (DirectLink.Parse(parentPath) is { } link)
         {
-            return DirectWorker.Run(environment, link);
+            return DirectWorker.Run(link);
         }
 
         var system = environment.Transport.CreateSystem(environment.SystemName, AkkaConfig.Worker);

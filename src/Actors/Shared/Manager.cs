@@ -50,10 +50,10 @@ public sealed class Manager : IAsyncDisposable
         }
         SharedStateNode.UseForThisProcess(system);
         var node = SharedStateNode.Get(system);
-        var replicator = await node.StartReplicatorAsync(runtime.HostNodesUp, cancellationToken).ConfigureAwait(false);
+        var replicator = await SharedStateHost.StartReplicatorAsync(system, runtime.HostNodesUp, cancellationToken).ConfigureAwait(false);
         var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
         var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
-        node.RegisterHost(hostPath, host);
+        AkkaSharedChannel.Get(system).RegisterHost(hostPath, host);
         return new Manager(system, node, host, hostPath);
     }
 

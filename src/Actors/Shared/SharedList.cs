@@ -1,6 +1,5 @@
 using ActorParallel.Shared;
 using ActorParallel.Wire;
-using Akka.Actor;
 
 namespace ActorParallel;
 
@@ -15,7 +14,7 @@ public sealed class SharedList<T> : ISharedObject
 {
     private readonly SharedStateNode _node;
     private readonly string _host;
-    private IActorRef? _writer;
+    private ListWriter? _writer;
 
     internal SharedList(SharedStateNode node, string host, string name)
     {
@@ -27,7 +26,7 @@ public sealed class SharedList<T> : ISharedObject
     /// <summary>The list's name, unique within its manager.</summary>
     public string Name { get; }
 
-    private IActorRef Writer => _writer ??= _node.ListWriter(_host, Name);
+    private ListWriter Writer => _writer ??= _node.ListWriter(_host, Name);
 
     /// <summary>
     /// Appends without waiting, as Python's <c>append</c> returns at once. The append is stored once
@@ -36,7 +35,7 @@ public sealed class SharedList<T> : ISharedObject
     /// </summary>
     /// <param name="item">The element.</param>
     /// <exception cref="NotShippableException">The element cannot travel to another process.</exception>
-    public void Append(T item) => Writer.Tell(new AppendToList([Encode(item)], null));
+    public void Append(T item) => Writer.Append(Encode(item));
 
     /// <summary>Appends and waits until the driver stores the element: it then survives the death of this process.</summary>
     /// <param name="item">The element.</param>
@@ -52,7 +51,7 @@ public sealed class SharedList<T> : ISharedObject
     {
         ArgumentNullException.ThrowIfNull(items);
         var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Writer.Tell(new AppendToList([.. items.Select(Encode)], ack));
+        Writer.Extend([.. items.Select(Encode)], ack);
         return ack.Task.WaitAsync(cancellationToken);
     }
 
@@ -60,7 +59,7 @@ public sealed class SharedList<T> : ISharedObject
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the appends are stored.</returns>
     public Task FlushAsync(CancellationToken cancellationToken = default) =>
-        Writer.Ask<WritesFlushed>(new FlushWrites(), SharedStateNode.Timeout * 8, cancellationToken);
+        Writer.FlushAsync(cancellationToken);
 
     /// <summary>Reads the whole list, after this process's own appends are stored (read-your-writes).</summary>
     /// <param name="cancellationToken">Cancels the read.</param>

@@ -1,6 +1,5 @@
 using ActorParallel.Shared;
 using ActorParallel.Wire;
-using Akka.Actor;
 
 namespace ActorParallel;
 
@@ -32,16 +31,15 @@ public sealed class SharedLock : ISharedObject
     public async Task<IAsyncDisposable> AcquireAsync(CancellationToken cancellationToken = default)
     {
         var requestId = _node.NextOperation();
-        var address = ((ExtendedActorSystem)_node.System).Provider.DefaultAddress.ToString();
-        var host = await _node.Host(_host).ConfigureAwait(false);
-        var grant = host.Ask<LockGranted>(new AcquireLock(Name, _node.WriterId, requestId, address), Timeout.InfiniteTimeSpan);
+        var grant = _node.AskAsync(_host, new AcquireLock(Name, _node.WriterId, requestId, _node.Address), Timeout.InfiniteTimeSpan, CancellationToken.None);
         try
         {
             await grant.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            _ = grant.ContinueWith(_ => host.Tell(new ReleaseLock(Name, _node.WriterId, requestId)), TaskScheduler.Default);
+            // A grant that arrives after the caller gave up is released at once.
+            _ = grant.ContinueWith(_ => ReleaseAsync(requestId), TaskScheduler.Default);
             throw;
         }
         return new Hold(this, requestId);

@@ -38,20 +38,18 @@ internal sealed record DeleteShared(string Name) : IWireMessage;
 /// <summary>Host → client: the object's data is deleted.</summary>
 internal sealed record SharedDeleted(string Name) : IWireMessage;
 
-/// <summary>Handle → list writer (local): append these encoded values; complete <paramref name="Ack"/> once the host has them.</summary>
-internal sealed record AppendToList(ImmutableArray<byte[]> Values, TaskCompletionSource? Ack);
+/// <summary>
+/// Worker → driver over a direct link: <paramref name="Request"/> for the host at
+/// <paramref name="Host"/>. The driver's end of the link passes it on and returns the host's reply
+/// as a <see cref="SharedReply"/> with the same <paramref name="Id"/>.
+/// </summary>
+internal sealed record SharedCall(long Id, string Host, object Request) : IWireMessage;
 
-/// <summary>Handle → value writer (local): add <paramref name="Delta"/>; complete <paramref name="Ack"/> once the host has applied it.</summary>
-internal sealed record AddToWriter(long Delta, double FloatDelta, TaskCompletionSource? Ack);
+/// <summary>Driver → worker over a direct link: the host's <paramref name="Reply"/> to call <paramref name="Id"/>, or why there is none.</summary>
+internal sealed record SharedReply(long Id, object? Reply, string? Error) : IWireMessage;
 
-/// <summary>Asks a writer (list or value) to reply <see cref="WritesFlushed"/> once everything written before it is stored by the host.</summary>
-internal sealed record FlushWrites;
-
-/// <summary>Everything written before the <see cref="FlushWrites"/> is stored by the host.</summary>
-internal sealed record WritesFlushed
-{
-    public static readonly WritesFlushed Instance = new();
-}
+/// <summary>Driver-side, to a host: the process named <paramref name="Address"/> is gone; its locks are free and its waits are over.</summary>
+internal sealed record ReleaseLocksOf(string Address);
 
 /// <summary>The replicator keys behind shared objects.</summary>
 internal static class SharedKeys

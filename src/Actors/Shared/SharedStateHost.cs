@@ -37,6 +37,26 @@ internal sealed class SharedStateHost : UntypedActor
     public static Props Props(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency) =>
         Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes, writeConsistency));
 
+    /// <summary>Makes the driver a member of its own one-node cluster, which DistributedData needs, and starts the replicator.</summary>
+    /// <param name="system">The driver's system.</param>
+    /// <param name="hostNodes">Host nodes known to be up: their replicas must be known to the replicator before a Majority or All write can count them.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<IActorRef> StartReplicatorAsync(ActorSystem system, int hostNodes, CancellationToken cancellationToken)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        await Nodes.HostNodes.JoinSelfAsync(system, cancellationToken).ConfigureAwait(false);
+        // A new replicator learns the cluster's members (Host nodes' replicas) from an event that
+        // arrives a moment later; until then a Majority or All write would count only itself.
+        var members = Math.Max(1 + hostNodes, AkkaCluster.Get(system).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while ((await replicator.Ask<ReplicaCount>(Dsl.GetReplicaCount, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)).N < members
+            && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+        return replicator;
+    }
+
     protected override void PreStart() =>
         Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.DisassociatedEvent));
 
@@ -64,6 +84,10 @@ internal sealed class SharedStateHost : UntypedActor
             case Akka.Remote.DisassociatedEvent gone:
                 // A process that held or awaited a lock is gone (exited or killed): it will never release.
                 _locks.ReleaseAllOf(gone.RemoteAddress.ToString());
+                break;
+            case ReleaseLocksOf gone:
+                // The same for a worker on a direct link, told by the driver's end of that link.
+                _locks.ReleaseAllOf(gone.Address);
                 break;
             case AppendValues append:
                 HandleAppend(append);

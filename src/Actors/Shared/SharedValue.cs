@@ -1,7 +1,6 @@
 using System.Numerics;
 using ActorParallel.Shared;
 using ActorParallel.Wire;
-using Akka.Actor;
 
 namespace ActorParallel;
 
@@ -38,7 +37,7 @@ public sealed class SharedValue<T> : ISharedObject
     /// the process that made it is reported finished (as with <see cref="SharedList{T}.Append"/>).
     /// </summary>
     /// <param name="delta">What to add; negative subtracts.</param>
-    public void Add(T delta) => _node.ValueWriter(_host, Name).Tell(ToWriter(delta, null));
+    public void Add(T delta) => Write(delta, null);
 
     /// <summary>Adds <paramref name="delta"/> and waits until the driver has applied it: it then survives the death of this process.</summary>
     /// <param name="delta">What to add; negative subtracts.</param>
@@ -47,7 +46,7 @@ public sealed class SharedValue<T> : ISharedObject
     public Task AddAsync(T delta, CancellationToken cancellationToken = default)
     {
         var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _node.ValueWriter(_host, Name).Tell(ToWriter(delta, ack));
+        Write(delta, ack);
         return ack.Task.WaitAsync(cancellationToken);
     }
 
@@ -55,7 +54,7 @@ public sealed class SharedValue<T> : ISharedObject
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the additions are applied.</returns>
     public Task FlushAsync(CancellationToken cancellationToken = default) =>
-        _node.ValueWriter(_host, Name).Ask<WritesFlushed>(new FlushWrites(), SharedStateNode.Timeout * 8, cancellationToken);
+        _node.ValueWriter(_host, Name).FlushAsync(cancellationToken);
 
     /// <summary>Reads the value, after this process's own additions are applied: every acknowledged addition is in it.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -93,8 +92,18 @@ public sealed class SharedValue<T> : ISharedObject
         }
     }
 
-    private static AddToWriter ToWriter(T delta, TaskCompletionSource? ack) =>
-        Floating ? new AddToWriter(0, double.CreateChecked(delta), ack) : new AddToWriter(long.CreateChecked(delta), 0, ack);
+    private void Write(T delta, TaskCompletionSource? ack)
+    {
+        var writer = _node.ValueWriter(_host, Name);
+        if (Floating)
+        {
+            writer.Add(0, double.CreateChecked(delta), ack);
+        }
+        else
+        {
+            writer.Add(long.CreateChecked(delta), 0, ack);
+        }
+    }
 
     /// <summary>Deletes the value's data.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>

@@ -19,7 +19,7 @@ internal sealed partial class WireSerializer : Serializer
         ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20,
         SetValueTag = 21, AcquireLockTag = 22, LockGrantedTag = 23, ReleaseLockTag = 24, LockReleasedTag = 25,
         WriteDictTag = 26, DictWrittenTag = 27, ReadDictTag = 28, DictPageTag = 29,
-        PrepareToServeTag = 30;
+        PrepareToServeTag = 30, SharedCallTag = 42, SharedReplyTag = 43;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -195,6 +195,18 @@ internal sealed partial class WireSerializer : Serializer
             case PrepareToServe:
                 writer.WriteByte(PrepareToServeTag);
                 break;
+            case SharedCall call:
+                writer.WriteByte(SharedCallTag);
+                writer.WriteInt64(call.Id);
+                writer.WriteString(call.Host);
+                writer.WriteBytes(ToBinary(call.Request));
+                break;
+            case SharedReply reply:
+                writer.WriteByte(SharedReplyTag);
+                writer.WriteInt64(reply.Id);
+                writer.WriteBytes(reply.Reply is null ? [] : ToBinary(reply.Reply));
+                writer.WriteString(reply.Error);
+                break;
             case LockReleased released:
                 writer.WriteByte(LockReleasedTag);
                 writer.WriteString(released.Name);
@@ -246,8 +258,17 @@ internal sealed partial class WireSerializer : Serializer
             ReadDictTag => ReadReadDict(reader),
             DictPageTag => new DictPage(reader.ReadRequiredString(), reader.ReadInt32(), ReadBlobs(reader), ReadBlobs(reader)),
             PrepareToServeTag => PrepareToServe.Instance,
+            SharedCallTag => new SharedCall(reader.ReadInt64(), reader.ReadRequiredString(), FromBinary(reader.ReadBytes(), null)),
+            SharedReplyTag => ReadSharedReply(reader),
             _ => ReadProcessMessage(tag, reader),
         };
+    }
+
+    private SharedReply ReadSharedReply(WireReader reader)
+    {
+        var id = reader.ReadInt64();
+        var reply = reader.ReadBytes();
+        return new SharedReply(id, reply.Length == 0 ? null : FromBinary(reply, null), reader.ReadString());
     }
 
     private static RunChunks ReadRunChunks(WireReader reader)

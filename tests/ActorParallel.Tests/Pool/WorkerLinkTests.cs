@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
+using ActorParallel.Configuration;
 using ActorParallel.Processes;
-using ActorParallel.Shared;
 using ActorParallel.Tests.Support;
 
 namespace ActorParallel.Tests.Pool;
@@ -10,38 +10,68 @@ namespace ActorParallel.Tests.Pool;
 public sealed class WorkerLinkTests : RuntimeFixture
 {
     [Fact]
-    public async Task DirectLink_WorkerStartsNoActorSystemUntilAFunctionUsesASharedObject()
+    public async Task DirectLink_PoolFunctionUsingASharedList_StartsNoActorSystemInTheWorker()
     {
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
-        var before = await pool.MapAsync(_ => SharedStateNode.StartedForThisProcess() is not null, [0, 1]).WaitAsync(Bound);
-        var pid = Assert.Single(await pool.GetWorkerPidsAsync());
         await using var manager = await Manager.StartAsync(Runtime);
         var list = manager.List<int>();
 
-        var after = await pool.MapAsync(x =>
+        var systems = await pool.MapAsync(x =>
         {
             list.Append(x);
-            return SharedStateNode.StartedForThisProcess() is not null;
+            return NodeTransport.SystemsStarted;
         }, Enumerable.Range(0, 50), chunkSize: 5).WaitAsync(Bound);
 
-        Assert.Equal(new[] { false, false }, before);
-        Assert.All(after, Assert.True);
+        Assert.All(systems, count => Assert.Equal(0, count));
+        // Results come back only after the appends that produced them are stored.
         Assert.Equal(Enumerable.Range(0, 50), (await list.ToListAsync().WaitAsync(Bound)).Order());
-        Assert.Equal(pid, Assert.Single(await pool.GetWorkerPidsAsync()));
-        Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
     }
 
     [Fact]
-    public async Task RemotingLink_WhenChosen_ServesFromAWorkerActorSystem()
+    public async Task RemotingLink_WhenChosen_ServesFromAWorkerActorSystem_AndSharedObjectsGoOverRemoting()
     {
         await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting });
         await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
+        await using var manager = await Manager.StartAsync(runtime);
+        var list = manager.List<int>();
+        var total = manager.Value<long>();
 
-        var systems = await pool.MapAsync(_ => SharedStateNode.StartedForThisProcess() is not null, Enumerable.Range(0, 8), chunkSize: 1).WaitAsync(Bound);
+        var systems = await pool.MapAsync(x =>
+        {
+            list.Append(x);
+            total.Add(x);
+            return NodeTransport.SystemsStarted;
+        }, Enumerable.Range(0, 200), chunkSize: 10).WaitAsync(Bound);
         var squares = await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 1_000)).WaitAsync(Bound);
 
-        Assert.All(systems, Assert.True);
+        Assert.All(systems, count => Assert.Equal(1, count));
         Assert.Equal(Enumerable.Range(0, 1_000).Select(PoolTargets.Square), squares);
+        Assert.Equal(Enumerable.Range(0, 200), (await list.ToListAsync().WaitAsync(Bound)).Order());
+        Assert.Equal(Enumerable.Range(0, 200).Sum(), await total.GetAsync().WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task DirectLink_ProcessTargetUsingEveryKindOfSharedObject_StartsNoActorSystem()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<string>();
+        var value = manager.Value<long>(10);
+        var dict = manager.Dict<string, int>();
+        var gate = manager.Lock();
+        var evidence = ScratchFile("systems");
+
+        var process = Create(SharedTargets.UseEveryKind, list, value, dict, gate, evidence);
+        await StartAndJoinAll([process]);
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal("0", await File.ReadAllTextAsync(evidence));
+        Assert.Equal(["a", "b"], await list.ToListAsync().WaitAsync(Bound));
+        Assert.Equal(10 + 5 + 2, await value.GetAsync().WaitAsync(Bound));
+        Assert.Equal(new Dictionary<string, int> { ["k"] = 1 }, await dict.ToDictionaryAsync().WaitAsync(Bound));
+        // The worker released the lock it took; the driver can take it now.
+        await using (await gate.AcquireAsync().WaitAsync(Bound))
+        {
+        }
     }
 
     [Fact]

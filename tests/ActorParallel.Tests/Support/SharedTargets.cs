@@ -75,6 +75,23 @@ public static class SharedTargets
         }
     }
 
+    /// <summary>Appends, adds, reads, writes a dict entry and takes and releases the lock; then writes how many ActorSystems this process started.</summary>
+    public static void UseEveryKind(SharedList<string> list, SharedValue<long> value, SharedDict<string, int> dict, SharedLock gate, string evidence)
+    {
+        list.Append("a");
+        list.AppendAsync("b").GetAwaiter().GetResult();
+        value.Add(5);
+        var hold = gate.AcquireAsync().GetAwaiter().GetResult();
+        value.SetAsync(value.GetAsync().GetAwaiter().GetResult() + 2).GetAwaiter().GetResult();
+        hold.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        dict.SetAsync("k", 1).GetAwaiter().GetResult();
+        if (list.CountAsync().GetAwaiter().GetResult() != 2)
+        {
+            throw new InvalidOperationException("read-your-writes broken");
+        }
+        File.WriteAllText(evidence, ActorParallel.Configuration.NodeTransport.SystemsStarted.ToString());
+    }
+
     public static void SetCell(SharedArray<double> array, int index, double value) =>
         array.SetAsync(index, value).GetAwaiter().GetResult();
 

@@ -7,9 +7,9 @@ public static class TestTargets
 
     public static void WriteSum(string path, int a, long b) => File.WriteAllText(path, (a + b).ToString());
 
-    /// <summary>Writes whether this worker process runs an ActorSystem (ActorParallel's, for shared objects) by now.</summary>
+    /// <summary>Writes whether this worker process runs an ActorSystem by now.</summary>
     public static void WriteWhetherSystemRuns(string path) =>
-        File.WriteAllText(path, (ActorParallel.Shared.SharedStateNode.StartedForThisProcess() is not null).ToString());
+        File.WriteAllText(path, (ActorParallel.Configuration.NodeTransport.SystemsStarted > 0).ToString());
 
     public static void SleepForever() => Thread.Sleep(Timeout.Infinite);
 

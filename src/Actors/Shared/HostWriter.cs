@@ -1,0 +1,159 @@
+namespace ActorParallel.Shared;
+
+/// <summary>
+/// What the list and value writers share: one request in flight to the driver's host at a time,
+/// writes made meanwhile gathered into the next; a request whose reply is late is sent again (the
+/// host applies it once), and everything waiting fails once the host stays silent or cannot be reached.
+/// Thread-safe: any thread of the process may write.
+/// </summary>
+internal abstract class HostWriter
+{
+    private const int MaxAttempts = 6;
+
+    private bool _sending;
+
+    protected HostWriter(SharedStateNode node, string hostPath, string name)
+    {
+        Node = node;
+        HostPath = hostPath;
+        Name = name;
+    }
+
+    protected SharedStateNode Node { get; }
+
+    protected string HostPath { get; }
+
+    protected string Name { get; }
+
+    /// <summary>Held while the writer's state changes.</summary>
+    protected object Gate { get; } = new();
+
+    /// <summary>Set when the host cannot be reached: every write waiting and to come fails with it.</summary>
+    protected Exception? Broken { get; private set; }
+
+    protected abstract string Kind { get; }
+
+    /// <summary>Completes once every write made before it is stored by the host.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var flushed = NewWaiter();
+        lock (Gate)
+        {
+            if (Broken is { } broken)
+            {
+                flushed.SetException(broken);
+            }
+            else
+            {
+                // A flush completes with the batch that holds everything written before it.
+                AddFlusher(flushed);
+            }
+        }
+        Pump();
+        return flushed.Task.WaitAsync(SharedStateNode.Timeout * 8, cancellationToken);
+    }
+
+    protected static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Under <see cref="Gate"/>, nothing in flight: the request for the writes waiting (now in flight), or null when none wait.</summary>
+    protected abstract object? TakeNext();
+
+    /// <summary>Under <see cref="Gate"/>: whether <paramref name="reply"/> says the request in flight is stored.</summary>
+    protected abstract bool Acknowledges(object reply);
+
+    /// <summary>Under <see cref="Gate"/>: the request in flight is stored; its waiters are done.</summary>
+    protected abstract void CompleteInFlight();
+
+    /// <summary>Under <see cref="Gate"/>: fails every waiter, in flight and waiting.</summary>
+    protected abstract void FailAll(Exception error);
+
+    /// <summary>Under <see cref="Gate"/>: adds a flush to the writes new ones join.</summary>
+    protected abstract void AddFlusher(TaskCompletionSource flusher);
+
+    /// <summary>Sends the writes waiting, unless a request is in flight (its reply sends them).</summary>
+    protected void Pump()
+    {
+        object? request;
+        lock (Gate)
+        {
+            if (_sending)
+            {
+                return;
+            }
+            if (Broken is { } broken)
+            {
+                FailAll(broken);
+                return;
+            }
+            request = TakeNext();
+            if (request is null)
+            {
+                return;
+            }
+            _sending = true;
+        }
+        Send(request, 1);
+    }
+
+    private void Send(object request, int attempt) =>
+        Node.AskAsync(HostPath, request, SharedStateNode.Timeout, CancellationToken.None)
+            .ContinueWith(reply => Answered(request, attempt, reply), TaskScheduler.Default);
+
+    private void Answered(object request, int attempt, Task<object> reply)
+    {
+        var failure = reply.Exception?.InnerException;
+        bool resend;
+        lock (Gate)
+        {
+            if (reply.IsCompletedSuccessfully && Acknowledges(reply.Result))
+            {
+                CompleteInFlight();
+                _sending = false;
+                resend = false;
+            }
+            else if ((failure is null or TimeoutException) && attempt < MaxAttempts)
+            {
+                resend = true;
+            }
+            else
+            {
+                Broken = failure is null or TimeoutException
+                    ? new TimeoutException($"Shared {Kind} '{Name}': the host did not acknowledge a write after {MaxAttempts} attempts.")
+                    : new InvalidOperationException($"Shared {Kind} '{Name}': the driver's shared-state host at {HostPath} cannot be reached.", failure);
+                FailAll(Broken);
+                _sending = false;
+                return;
+            }
+        }
+        if (resend)
+        {
+            Send(request, attempt + 1);
+        }
+        else
+        {
+            Pump();
+        }
+    }
+}
+
+/// <summary>Callers waiting for one batch's acknowledgement: their appends' or additions' tasks, and flushes.</summary>
+internal sealed class Waiters
+{
+    private readonly List<TaskCompletionSource> _waiting = [];
+
+    public bool IsEmpty => _waiting.Count == 0;
+
+    public void Add(TaskCompletionSource waiter) => _waiting.Add(waiter);
+
+    public void Complete()
+    {
+        _waiting.ForEach(waiter => waiter.TrySetResult());
+        _waiting.Clear();
+    }
+
+    public void Fail(Exception error)
+    {
+        _waiting.ForEach(waiter => waiter.TrySetException(error));
+        _waiting.Clear();
+    }
+}

@@ -1,0 +1,69 @@
+namespace ActorParallel.Shared;
+
+/// <summary>
+/// Sends this process's additions to one shared value to the host. One addition is in flight at a
+/// time; additions made meanwhile are summed into the next, so a loop of increments costs one round
+/// trip per batch. Each sent addition carries this process's next operation number, which the host
+/// applies once, so resending a late one never doubles it.
+/// </summary>
+internal sealed class ValueWriter(SharedStateNode node, string hostPath, string name) : HostWriter(node, hostPath, name)
+{
+    private Waiters _waiters = new();
+    private long _waitingDelta;
+    private double _waitingFloatDelta;
+    private bool _waitingAny;
+    private (AddToValue Request, Waiters Waiters)? _inFlight;
+
+    protected override string Kind => "value";
+
+    /// <summary>Adds to the value; <paramref name="ack"/>, if any, completes once the host has applied it.</summary>
+    /// <exception cref="OverflowException">The additions waiting to be sent no longer fit a 64-bit integer.</exception>
+    public void Add(long delta, double floatDelta, TaskCompletionSource? ack)
+    {
+        lock (Gate)
+        {
+            _waitingDelta = checked(_waitingDelta + delta);
+            _waitingFloatDelta += floatDelta;
+            _waitingAny = true;
+            if (ack is not null)
+            {
+                _waiters.Add(ack);
+            }
+        }
+        Pump();
+    }
+
+    protected override object? TakeNext()
+    {
+        if (!_waitingAny)
+        {
+            _waiters.Complete();
+            return null;
+        }
+        var request = new AddToValue(Name, Node.WriterId, Node.NextOperation(), _waitingDelta, _waitingFloatDelta);
+        _inFlight = (request, _waiters);
+        _waiters = new Waiters();
+        _waitingDelta = 0;
+        _waitingFloatDelta = 0;
+        _waitingAny = false;
+        return request;
+    }
+
+    protected override bool Acknowledges(object reply) =>
+        reply is Added added && _inFlight is { } inFlight && added.Seq == inFlight.Request.Seq;
+
+    protected override void CompleteInFlight()
+    {
+        _inFlight?.Waiters.Complete();
+        _inFlight = null;
+    }
+
+    protected override void FailAll(Exception error)
+    {
+        _inFlight?.Waiters.Fail(error);
+        _inFlight = null;
+        _waiters.Fail(error);
+    }
+
+    protected override void AddFlusher(TaskCompletionSource flusher) => _waiters.Add(flusher);
+}
