@@ -27,6 +27,9 @@ public sealed class Manager : IAsyncDisposable
         _hostPath = hostPath;
     }
 
+    /// <summary>Where this manager's host is: the path shared handles carry.</summary>
+    internal string HostPath => _hostPath;
+
     /// <summary>Starts a manager on <paramref name="runtime"/> (the default runtime when <see langword="null"/>).</summary>
     /// <param name="runtime">The driver runtime; its ActorSystem must use the cluster provider (ActorParallel's configuration does).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
