@@ -18,13 +18,14 @@ internal sealed class DirectWorker
 {
     private readonly NetworkStream _stream;
     private readonly object _writeLock = new();
-    private readonly ChunkExecutor _executor;
+    private readonly int _maxPayloadBytes;
     private readonly DirectSharedChannel _shared;
+    private ChunkExecutor? _executor;
 
     private DirectWorker(NetworkStream stream, int maxPayloadBytes)
     {
         _stream = stream;
-        _executor = new ChunkExecutor((reply, _) => Send(reply), maxPayloadBytes);
+        _maxPayloadBytes = maxPayloadBytes;
         _shared = new DirectSharedChannel(Send, maxPayloadBytes);
         // Shared handles decoded in this process send their requests down this link.
         SharedStateNode.UseForThisProcess(new SharedStateNode(_shared));
@@ -95,6 +96,8 @@ internal sealed class DirectWorker
                     _shared.Complete(reply);
                     break;
                 default:
+                    // A pool's worker gets its executor (and thread) with its first order; a process target needs none.
+                    _executor ??= new ChunkExecutor((reply, _) => Send(reply), _maxPayloadBytes);
                     _executor.TryAccept(message, ActorRefs.Nobody);
                     break;
             }

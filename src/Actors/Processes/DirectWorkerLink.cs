@@ -93,17 +93,15 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     /// <summary>Passes a worker's request to its host; the reply (or why there is none) goes back down the link.</summary>
     private void HandleSharedCall(SharedCall call)
     {
-        var timeout = SharedStateNode.Timeout * 6;
         if (call.Request is AcquireLock acquire)
         {
             // A lock may be granted much later; if the worker goes first, its locks are released.
             _lockUsers.Add((call.Host, acquire.Address));
-            timeout = Timeout.InfiniteTimeSpan;
         }
-        AkkaSharedChannel.Get(Context.System).AskAsync(call.Host, call.Request, timeout, CancellationToken.None).ContinueWith(
+        AkkaSharedChannel.Get(Context.System).AskAsync(call.Host, call.Request, call.Timeout).ContinueWith(
             answered => answered.IsCompletedSuccessfully
-                ? new SharedReply(call.Id, answered.Result, null)
-                : new SharedReply(call.Id, null, answered.Exception?.InnerException?.Message ?? "The request was cancelled."),
+                ? new SharedReply(call.Id, answered.Result, null, false)
+                : new SharedReply(call.Id, null, answered.Exception?.InnerException?.Message ?? "The request was cancelled.", answered.Exception?.InnerException is TimeoutException),
             TaskScheduler.Default).PipeTo(Self);
     }
 

@@ -1,15 +1,14 @@
-using System.Collections.Concurrent;
-
 namespace ActorParallel.Shared;
 
 /// <summary>
 /// The channel of a worker on a direct link: each request travels to the driver as a
-/// <see cref="SharedCall"/> frame on the link, the driver's end of the link passes it to the host,
-/// and the host's reply comes back as a <see cref="SharedReply"/> with the same id.
+/// <see cref="SharedCall"/> frame on the link, the driver's end of the link passes it to the host
+/// (and enforces its timeout), and the host's reply comes back as a <see cref="SharedReply"/> with
+/// the same id. Replies are handled on the thread that reads the link: no thread pool, no timers.
 /// </summary>
 internal sealed class DirectSharedChannel(Action<object> send, int maxPayloadBytes) : ISharedChannel
 {
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<object>> _pending = new();
+    private readonly Dictionary<long, Action<object?, Exception?>> _pending = [];
     private long _lastId;
     private Exception? _closed;
 
@@ -17,57 +16,51 @@ internal sealed class DirectSharedChannel(Action<object> send, int maxPayloadByt
 
     public int MaxPayloadBytes => maxPayloadBytes;
 
-    public async Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
+    public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply)
     {
-        var id = Interlocked.Increment(ref _lastId);
-        var reply = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = reply;
-        try
+        long id;
+        lock (_pending)
         {
-            if (Volatile.Read(ref _closed) is { } closed)
+            if (_closed is { } closed)
             {
-                throw closed;
+                onReply(null, closed);
+                return;
             }
-            send(new SharedCall(id, hostPath, request));
-            return await reply.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            id = ++_lastId;
+            _pending[id] = onReply;
         }
-        catch (TimeoutException exception)
-        {
-            throw new TimeoutException($"The driver's shared-state host did not answer within {timeout}.", exception);
-        }
-        finally
-        {
-            _pending.TryRemove(id, out _);
-        }
+        send(new SharedCall(id, hostPath, request, timeout));
     }
 
-    /// <summary>A reply from the driver: completes the request with its id (a reply to a request given up is dropped).</summary>
+    /// <summary>A reply from the driver: answers the request with its id.</summary>
     public void Complete(SharedReply reply)
     {
-        if (!_pending.TryRemove(reply.Id, out var waiting))
+        Action<object?, Exception?>? onReply;
+        lock (_pending)
         {
-            return;
+            _pending.Remove(reply.Id, out onReply);
         }
-        if (reply.Error is { } error)
+        if (reply.Error is not { } error)
         {
-            waiting.TrySetException(new InvalidOperationException(error));
+            onReply?.Invoke(reply.Reply, null);
         }
         else
         {
-            waiting.TrySetResult(reply.Reply!);
+            onReply?.Invoke(null, reply.TimedOut ? new TimeoutException(error) : new InvalidOperationException(error));
         }
     }
 
     /// <summary>The link to the driver is gone: every request waiting, and every one to come, fails.</summary>
     public void Close()
     {
-        Volatile.Write(ref _closed, new IOException("The link to the driver is closed."));
-        foreach (var id in _pending.Keys)
+        var closed = new IOException("The link to the driver is closed.");
+        List<Action<object?, Exception?>> waiting;
+        lock (_pending)
         {
-            if (_pending.TryRemove(id, out var waiting))
-            {
-                waiting.TrySetException(_closed!);
-            }
+            _closed = closed;
+            waiting = [.. _pending.Values];
+            _pending.Clear();
         }
+        waiting.ForEach(onReply => onReply(null, closed));
     }
 }

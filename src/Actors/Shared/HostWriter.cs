@@ -50,7 +50,8 @@ internal abstract class HostWriter
             }
         }
         Pump();
-        return flushed.Task.WaitAsync(SharedStateNode.Timeout * 8, cancellationToken);
+        // No timer of its own: the writer fails its waiters once the host stays silent.
+        return flushed.Task.WaitAsync(cancellationToken);
     }
 
     protected static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -96,16 +97,14 @@ internal abstract class HostWriter
     }
 
     private void Send(object request, int attempt) =>
-        Node.AskAsync(HostPath, request, SharedStateNode.Timeout, CancellationToken.None)
-            .ContinueWith(reply => Answered(request, attempt, reply), TaskScheduler.Default);
+        Node.Ask(HostPath, request, SharedStateNode.Timeout, (reply, failure) => Answered(request, attempt, reply, failure));
 
-    private void Answered(object request, int attempt, Task<object> reply)
+    private void Answered(object request, int attempt, object? reply, Exception? failure)
     {
-        var failure = reply.Exception?.InnerException;
         bool resend;
         lock (Gate)
         {
-            if (reply.IsCompletedSuccessfully && Acknowledges(reply.Result))
+            if (failure is null && reply is not null && Acknowledges(reply))
             {
                 CompleteInFlight();
                 _sending = false;

@@ -16,9 +16,12 @@ internal interface ISharedChannel
     /// <summary>How large one request's payload (a batch of appends) may be.</summary>
     int MaxPayloadBytes { get; }
 
-    /// <summary>Sends <paramref name="request"/> to the host at <paramref name="hostPath"/> once and returns its reply.</summary>
-    /// <exception cref="TimeoutException">No reply within <paramref name="timeout"/>: the request may or may not have been applied.</exception>
-    Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken);
+    /// <summary>
+    /// Sends <paramref name="request"/> to the host at <paramref name="hostPath"/> once. <paramref name="onReply"/>
+    /// is called once, on any thread, with the reply, or with why there is none: a <see cref="TimeoutException"/>
+    /// when no reply came within <paramref name="timeout"/> (the request may or may not have been applied).
+    /// </summary>
+    void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply);
 }
 
 /// <summary>The channel of a process that runs an ActorSystem: the host is an actor it reaches by its path.</summary>
@@ -51,7 +54,14 @@ internal sealed class AkkaSharedChannel : ISharedChannel, IExtension
     /// <summary>A host of this system: no lookup needed.</summary>
     public void RegisterHost(string path, IActorRef host) => _hosts[path] = Task.FromResult(host);
 
-    public async Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
+    public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply) =>
+        AskAsync(hostPath, request, timeout).ContinueWith(
+            answered => onReply(answered.IsCompletedSuccessfully ? answered.Result : null, answered.Exception?.InnerException),
+            TaskScheduler.Default);
+
+    /// <summary>Sends <paramref name="request"/> to the host once and returns its reply.</summary>
+    /// <exception cref="TimeoutException">No reply within <paramref name="timeout"/>: the request may or may not have been applied.</exception>
+    public async Task<object> AskAsync(string hostPath, object request, TimeSpan timeout)
     {
         IActorRef host;
         try
@@ -64,7 +74,7 @@ internal sealed class AkkaSharedChannel : ISharedChannel, IExtension
         }
         try
         {
-            return await host.Ask<object>(request, timeout, cancellationToken).ConfigureAwait(false);
+            return await host.Ask<object>(request, timeout).ConfigureAwait(false);
         }
         catch (AskTimeoutException exception)
         {

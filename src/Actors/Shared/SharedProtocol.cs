@@ -41,12 +41,15 @@ internal sealed record SharedDeleted(string Name) : IWireMessage;
 /// <summary>
 /// Worker → driver over a direct link: <paramref name="Request"/> for the host at
 /// <paramref name="Host"/>. The driver's end of the link passes it on and returns the host's reply
-/// as a <see cref="SharedReply"/> with the same <paramref name="Id"/>.
+/// as a <see cref="SharedReply"/> with the same <paramref name="Id"/>, or says it timed out after <paramref name="Timeout"/>.
 /// </summary>
-internal sealed record SharedCall(long Id, string Host, object Request) : IWireMessage;
+internal sealed record SharedCall(long Id, string Host, object Request, TimeSpan Timeout) : IWireMessage;
 
-/// <summary>Driver → worker over a direct link: the host's <paramref name="Reply"/> to call <paramref name="Id"/>, or why there is none.</summary>
-internal sealed record SharedReply(long Id, object? Reply, string? Error) : IWireMessage;
+/// <summary>
+/// Driver → worker over a direct link: the host's <paramref name="Reply"/> to call <paramref name="Id"/>,
+/// or why there is none (<paramref name="TimedOut"/>: no reply in the call's time; it may or may not have been applied).
+/// </summary>
+internal sealed record SharedReply(long Id, object? Reply, string? Error, bool TimedOut) : IWireMessage;
 
 /// <summary>Driver-side, to a host: the process named <paramref name="Address"/> is gone; its locks are free and its waits are over.</summary>
 internal sealed record ReleaseLocksOf(string Address);

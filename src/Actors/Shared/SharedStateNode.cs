@@ -81,10 +81,28 @@ internal sealed class SharedStateNode
     public Task FlushAllAsync(CancellationToken cancellationToken = default) =>
         Task.WhenAll(_writers.Values.Select(writer => writer.FlushAsync(cancellationToken)));
 
+    /// <summary>Sends a request once; <paramref name="onReply"/> gets the reply or why there is none (see <see cref="ISharedChannel.Ask"/>).</summary>
+    public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply) =>
+        _channel.Ask(hostPath, request, timeout, onReply);
+
     /// <summary>Sends a request once and returns the reply.</summary>
     /// <exception cref="TimeoutException">No reply in time: the request may or may not have been applied.</exception>
-    public Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken) =>
-        _channel.AskAsync(hostPath, request, timeout, cancellationToken);
+    public Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var answered = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _channel.Ask(hostPath, request, timeout, (reply, error) =>
+        {
+            if (error is not null)
+            {
+                answered.TrySetException(error);
+            }
+            else
+            {
+                answered.TrySetResult(reply!);
+            }
+        });
+        return answered.Task.WaitAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Sends a request once and waits for its reply: for writes the host does not deduplicate. A
@@ -94,7 +112,7 @@ internal sealed class SharedStateNode
     {
         try
         {
-            return (TReply)await _channel.AskAsync(hostPath, request, Timeout * 6, cancellationToken).ConfigureAwait(false);
+            return (TReply)await AskAsync(hostPath, request, Timeout * 6, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException exception)
         {
@@ -109,7 +127,7 @@ internal sealed class SharedStateNode
         {
             try
             {
-                return (TReply)await _channel.AskAsync(hostPath, request, Timeout, cancellationToken).ConfigureAwait(false);
+                return (TReply)await AskAsync(hostPath, request, Timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException) when (attempt < 5)
             {

@@ -200,12 +200,14 @@ internal sealed partial class WireSerializer : Serializer
                 writer.WriteInt64(call.Id);
                 writer.WriteString(call.Host);
                 writer.WriteBytes(ToBinary(call.Request));
+                writer.WriteInt64(call.Timeout == Timeout.InfiniteTimeSpan ? -1 : (long)call.Timeout.TotalMilliseconds);
                 break;
             case SharedReply reply:
                 writer.WriteByte(SharedReplyTag);
                 writer.WriteInt64(reply.Id);
                 writer.WriteBytes(reply.Reply is null ? [] : ToBinary(reply.Reply));
                 writer.WriteString(reply.Error);
+                writer.WriteBool(reply.TimedOut);
                 break;
             case LockReleased released:
                 writer.WriteByte(LockReleasedTag);
@@ -258,7 +260,7 @@ internal sealed partial class WireSerializer : Serializer
             ReadDictTag => ReadReadDict(reader),
             DictPageTag => new DictPage(reader.ReadRequiredString(), reader.ReadInt32(), ReadBlobs(reader), ReadBlobs(reader)),
             PrepareToServeTag => PrepareToServe.Instance,
-            SharedCallTag => new SharedCall(reader.ReadInt64(), reader.ReadRequiredString(), FromBinary(reader.ReadBytes(), null)),
+            SharedCallTag => new SharedCall(reader.ReadInt64(), reader.ReadRequiredString(), FromBinary(reader.ReadBytes(), null), ReadTimeout(reader)),
             SharedReplyTag => ReadSharedReply(reader),
             _ => ReadProcessMessage(tag, reader),
         };
@@ -268,8 +270,11 @@ internal sealed partial class WireSerializer : Serializer
     {
         var id = reader.ReadInt64();
         var reply = reader.ReadBytes();
-        return new SharedReply(id, reply.Length == 0 ? null : FromBinary(reply, null), reader.ReadString());
+        return new SharedReply(id, reply.Length == 0 ? null : FromBinary(reply, null), reader.ReadString(), reader.ReadBool());
     }
+
+    private static TimeSpan ReadTimeout(WireReader reader) =>
+        reader.ReadInt64() is var milliseconds && milliseconds < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(milliseconds);
 
     private static RunChunks ReadRunChunks(WireReader reader)
     {

@@ -21,9 +21,10 @@ public sealed class SharedStateFaultTests(ITestOutputHelper output) : RuntimeFix
         await Task.WhenAll(writers.Select(p => p.StartAsync()));
         foreach (var victim in Enumerable.Range(0, 5).OrderBy(_ => random.Next()).Take(3).ToList())
         {
-            // Kill a writer once it has begun (its log exists), at a random point of its 10,000 appends.
+            // Kill a writer at a random point of its 10,000 appends: once its log of acknowledged
+            // appends has reached a random length (a writer over the direct link is too fast for a timed kill).
             await WaitForFile(logs[victim]);
-            await Task.Delay(random.Next(50, 800));
+            await WaitForLength(logs[victim], random.Next(100, 6_000) * 5, writers[victim]);
             writers[victim].Kill();
         }
         await Task.WhenAll(writers.Select(Joined));
@@ -42,6 +43,15 @@ public sealed class SharedStateFaultTests(ITestOutputHelper output) : RuntimeFix
         Assert.Equal(0, tally["acknowledged but lost"]);
         Assert.True(tally["killed mid-write"] >= 1, "no writer was killed while writing: the case tested nothing");
         Assert.All(writers.Where(p => p.ExitCode != -9), p => Assert.Equal(0, p.ExitCode));
+    }
+
+    private static async Task WaitForLength(string path, long bytes, WorkerProcess writer)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (new FileInfo(path).Length < bytes && writer.ExitCode is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1);
+        }
     }
 
     /// <summary>The lines a killed writer finished writing (its last one may be cut).</summary>

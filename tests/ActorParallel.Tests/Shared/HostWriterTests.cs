@@ -66,22 +66,22 @@ public sealed class HostWriterTests : RuntimeFixture
     {
         private int _losses = losses;
 
-        public int LossesLeft => Volatile.Read(ref _losses);
+        public int LossesLeft => Math.Max(0, Volatile.Read(ref _losses));
 
         public string Address => inner.Address;
 
         public int MaxPayloadBytes => 2_000;
 
-        public async Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            var reply = await inner.AskAsync(hostPath, request, timeout, cancellationToken);
-            if (Interlocked.Decrement(ref _losses) >= 0)
+        public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply) =>
+            inner.Ask(hostPath, request, timeout, (reply, error) =>
             {
-                throw new TimeoutException("The reply was lost on the way.");
-            }
-            Interlocked.Exchange(ref _losses, 0);
-            return reply;
-        }
+                if (error is null && Interlocked.Decrement(ref _losses) >= 0)
+                {
+                    onReply(null, new TimeoutException("The reply was lost on the way."));
+                    return;
+                }
+                onReply(reply, error);
+            });
     }
 
     private sealed class UnreachableChannel : ISharedChannel
@@ -90,7 +90,7 @@ public sealed class HostWriterTests : RuntimeFixture
 
         public int MaxPayloadBytes => 2_000;
 
-        public Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken) =>
-            Task.FromException<object>(new InvalidOperationException($"The driver's shared-state host at {hostPath} cannot be reached."));
+        public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply) =>
+            onReply(null, new InvalidOperationException($"The driver's shared-state host at {hostPath} cannot be reached."));
     }
 }
