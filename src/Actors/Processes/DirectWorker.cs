@@ -16,13 +16,13 @@ namespace ActorParallel.Processes;
 /// </summary>
 internal sealed class DirectWorker
 {
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly object _writeLock = new();
     private readonly int _maxPayloadBytes;
     private readonly DirectSharedChannel _shared;
     private ChunkExecutor? _executor;
 
-    private DirectWorker(NetworkStream stream, int maxPayloadBytes)
+    private DirectWorker(Stream stream, int maxPayloadBytes)
     {
         _stream = stream;
         _maxPayloadBytes = maxPayloadBytes;
@@ -39,18 +39,17 @@ internal sealed class DirectWorker
             context.Cancel = true;
             Environment.Exit(128 + ExitCodes.SigTerm);
         });
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        Stream stream;
         try
         {
-            socket.Connect(new UnixDomainSocketEndPoint(link.SocketPath));
+            stream = Connect(link.SocketPath);
         }
-        catch (SocketException exception)
+        catch (IOException exception)
         {
             Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId} could not reach its pool at {link.SocketPath}: {exception.Message}");
-            socket.Dispose();
             return ExitCodes.Orphaned;
         }
-        using var stream = DirectLink.Open(socket);
+        using var owned = stream;
         DirectLink.WriteRaw(stream, Encoding.ASCII.GetBytes(link.Token));
         var worker = new DirectWorker(stream, link.MaxPayloadBytes);
         try
@@ -60,6 +59,26 @@ internal sealed class DirectWorker
         finally
         {
             worker._shared.Close();
+        }
+    }
+
+    private static Stream Connect(string path) =>
+        UnixSocketStream.IsSupported ? UnixSocketStream.Connect(path) : ConnectWithSocket(path);
+
+    /// <summary>Apart, so that a Linux worker never loads .NET's socket layer.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Stream ConnectWithSocket(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            return DirectLink.Open(socket);
+        }
+        catch (SocketException exception)
+        {
+            socket.Dispose();
+            throw new IOException(exception.Message, exception);
         }
     }
 
