@@ -10,7 +10,7 @@ internal abstract class HostWriter
 {
     private const int MaxAttempts = 6;
 
-    private bool _sending;
+    private Waiters? _inFlight;
 
     protected HostWriter(SharedStateNode node, string hostPath, string name)
     {
@@ -56,17 +56,17 @@ internal abstract class HostWriter
 
     protected static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Under <see cref="Gate"/>, nothing in flight: the request for the writes waiting (now in flight), or null when none wait.</summary>
-    protected abstract object? TakeNext();
+    /// <summary>
+    /// Under <see cref="Gate"/>, nothing in flight: the request for the writes waiting and who waits
+    /// for them (now in flight), or null when none wait.
+    /// </summary>
+    protected abstract (object Request, Waiters Waiters)? TakeNext();
 
     /// <summary>Under <see cref="Gate"/>: whether <paramref name="reply"/> says the request in flight is stored.</summary>
     protected abstract bool Acknowledges(object reply);
 
-    /// <summary>Under <see cref="Gate"/>: the request in flight is stored; its waiters are done.</summary>
-    protected abstract void CompleteInFlight();
-
-    /// <summary>Under <see cref="Gate"/>: fails every waiter, in flight and waiting.</summary>
-    protected abstract void FailAll(Exception error);
+    /// <summary>Under <see cref="Gate"/>: fails every waiter of the writes not yet sent.</summary>
+    protected abstract void FailWaiting(Exception error);
 
     /// <summary>Under <see cref="Gate"/>: adds a flush to the writes new ones join.</summary>
     protected abstract void AddFlusher(TaskCompletionSource flusher);
@@ -77,21 +77,20 @@ internal abstract class HostWriter
         object? request;
         lock (Gate)
         {
-            if (_sending)
+            if (_inFlight is not null)
             {
                 return;
             }
             if (Broken is { } broken)
             {
-                FailAll(broken);
+                FailWaiting(broken);
                 return;
             }
-            request = TakeNext();
-            if (request is null)
+            if (TakeNext() is not { } next)
             {
                 return;
             }
-            _sending = true;
+            (request, _inFlight) = next;
         }
         Send(request, 1);
     }
@@ -106,8 +105,8 @@ internal abstract class HostWriter
         {
             if (failure is null && reply is not null && Acknowledges(reply))
             {
-                CompleteInFlight();
-                _sending = false;
+                _inFlight!.Complete();
+                _inFlight = null;
                 resend = false;
             }
             else if ((failure is null or TimeoutException) && attempt < MaxAttempts)
@@ -119,8 +118,9 @@ internal abstract class HostWriter
                 Broken = failure is null or TimeoutException
                     ? new TimeoutException($"Shared {Kind} '{Name}': the host did not acknowledge a write after {MaxAttempts} attempts.")
                     : new InvalidOperationException($"Shared {Kind} '{Name}': the driver's shared-state host at {HostPath} cannot be reached.", failure);
-                FailAll(Broken);
-                _sending = false;
+                _inFlight!.Fail(Broken);
+                _inFlight = null;
+                FailWaiting(Broken);
                 return;
             }
         }

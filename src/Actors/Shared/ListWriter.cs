@@ -9,7 +9,7 @@ namespace ActorParallel.Shared;
 internal sealed class ListWriter(SharedStateNode node, string hostPath, string list) : HostWriter(node, hostPath, list)
 {
     private readonly Queue<Batch> _waiting = new([new Batch()]);
-    private Batch? _inFlight;
+    private long _inFlightEnd;
     private long _nextSeq;
 
     protected override string Kind => "list";
@@ -38,7 +38,7 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
         Pump();
     }
 
-    protected override object? TakeNext()
+    protected override (object Request, Waiters Waiters)? TakeNext()
     {
         while (true)
         {
@@ -49,10 +49,10 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
             }
             if (next.Values.Count > 0)
             {
-                _inFlight = next;
-                next.FirstSeq = _nextSeq;
+                var first = _nextSeq;
                 _nextSeq += next.Values.Count;
-                return new AppendValues(Name, Node.WriterId, next.FirstSeq, [.. next.Values]);
+                _inFlightEnd = _nextSeq;
+                return (new AppendValues(Name, Node.WriterId, first, [.. next.Values]), next.Waiters);
             }
             next.Waiters.Complete();
             if (_waiting.Count == 1 && _waiting.Peek().IsEmpty)
@@ -63,18 +63,10 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
     }
 
     protected override bool Acknowledges(object reply) =>
-        reply is Appended appended && _inFlight is { } batch && appended.NextSeq >= batch.FirstSeq + batch.Values.Count;
+        reply is Appended appended && appended.NextSeq >= _inFlightEnd;
 
-    protected override void CompleteInFlight()
+    protected override void FailWaiting(Exception error)
     {
-        _inFlight?.Waiters.Complete();
-        _inFlight = null;
-    }
-
-    protected override void FailAll(Exception error)
-    {
-        _inFlight?.Waiters.Fail(error);
-        _inFlight = null;
         foreach (var batch in _waiting)
         {
             batch.Waiters.Fail(error);
@@ -100,8 +92,6 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
         public List<byte[]> Values { get; } = [];
 
         public Waiters Waiters { get; } = new();
-
-        public long FirstSeq { get; set; }
 
         public long Bytes { get; private set; }
 

@@ -12,7 +12,7 @@ internal sealed class ValueWriter(SharedStateNode node, string hostPath, string 
     private long _waitingDelta;
     private double _waitingFloatDelta;
     private bool _waitingAny;
-    private (AddToValue Request, Waiters Waiters)? _inFlight;
+    private long _inFlightSeq = -1;
 
     protected override string Kind => "value";
 
@@ -33,7 +33,7 @@ internal sealed class ValueWriter(SharedStateNode node, string hostPath, string 
         Pump();
     }
 
-    protected override object? TakeNext()
+    protected override (object Request, Waiters Waiters)? TakeNext()
     {
         if (!_waitingAny)
         {
@@ -41,29 +41,18 @@ internal sealed class ValueWriter(SharedStateNode node, string hostPath, string 
             return null;
         }
         var request = new AddToValue(Name, Node.WriterId, Node.NextOperation(), _waitingDelta, _waitingFloatDelta);
-        _inFlight = (request, _waiters);
+        var waiters = _waiters;
+        _inFlightSeq = request.Seq;
         _waiters = new Waiters();
         _waitingDelta = 0;
         _waitingFloatDelta = 0;
         _waitingAny = false;
-        return request;
+        return (request, waiters);
     }
 
-    protected override bool Acknowledges(object reply) =>
-        reply is Added added && _inFlight is { } inFlight && added.Seq == inFlight.Request.Seq;
+    protected override bool Acknowledges(object reply) => reply is Added added && added.Seq == _inFlightSeq;
 
-    protected override void CompleteInFlight()
-    {
-        _inFlight?.Waiters.Complete();
-        _inFlight = null;
-    }
-
-    protected override void FailAll(Exception error)
-    {
-        _inFlight?.Waiters.Fail(error);
-        _inFlight = null;
-        _waiters.Fail(error);
-    }
+    protected override void FailWaiting(Exception error) => _waiters.Fail(error);
 
     protected override void AddFlusher(TaskCompletionSource flusher) => _waiters.Add(flusher);
 }
