@@ -16,17 +16,19 @@ public sealed class SharedStateFaultTests(ITestOutputHelper output) : RuntimeFix
         await using var manager = await Manager.StartAsync(Runtime);
         var list = manager.List<int>();
         var logs = Enumerable.Range(0, 5).Select(w => ScratchFile($"acknowledged-{w}.txt")).ToArray();
-        var writers = Enumerable.Range(0, 5).Select(w => Create(SharedTargets.AppendAcknowledgedLogged, list, w * 10_000, 10_000, logs[w])).ToList();
+        var signals = Enumerable.Range(0, 5).Select(w => ScratchFile($"reached-{w}")).ToArray();
+        var victims = Enumerable.Range(0, 5).OrderBy(_ => random.Next()).Take(3).ToList();
+        // Each victim says when it has a random number of its 10,000 appends acknowledged, and is
+        // killed then (a writer over the direct link is too fast for a kill after a timed delay).
+        var signalAfter = Enumerable.Range(0, 5).Select(w => victims.Contains(w) ? random.Next(100, 6_000) : int.MaxValue).ToArray();
+        var writers = Enumerable.Range(0, 5).Select(w => Create(SharedTargets.AppendAcknowledgedLogged, list, w * 10_000, 10_000, logs[w], signalAfter[w], signals[w])).ToList();
 
         await Task.WhenAll(writers.Select(p => p.StartAsync()));
-        foreach (var victim in Enumerable.Range(0, 5).OrderBy(_ => random.Next()).Take(3).ToList())
+        await Task.WhenAll(victims.Select(async victim =>
         {
-            // Kill a writer at a random point of its 10,000 appends: once its log of acknowledged
-            // appends has reached a random length (a writer over the direct link is too fast for a timed kill).
-            await WaitForFile(logs[victim]);
-            await WaitForLength(logs[victim], random.Next(100, 6_000) * 5, writers[victim]);
+            await WaitForFile(signals[victim]);
             writers[victim].Kill();
-        }
+        }));
         await Task.WhenAll(writers.Select(Joined));
         var items = await list.ToListAsync().WaitAsync(Bound);
         var acknowledged = logs.SelectMany(CompleteLines).Select(int.Parse).ToList();
@@ -43,15 +45,6 @@ public sealed class SharedStateFaultTests(ITestOutputHelper output) : RuntimeFix
         Assert.Equal(0, tally["acknowledged but lost"]);
         Assert.True(tally["killed mid-write"] >= 1, "no writer was killed while writing: the case tested nothing");
         Assert.All(writers.Where(p => p.ExitCode != -9), p => Assert.Equal(0, p.ExitCode));
-    }
-
-    private static async Task WaitForLength(string path, long bytes, WorkerProcess writer)
-    {
-        var deadline = DateTime.UtcNow + Bound;
-        while (new FileInfo(path).Length < bytes && writer.ExitCode is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(1);
-        }
     }
 
     /// <summary>The lines a killed writer finished writing (its last one may be cut).</summary>

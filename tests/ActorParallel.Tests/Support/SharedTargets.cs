@@ -98,9 +98,10 @@ public static class SharedTargets
     /// <summary>
     /// Appends <paramref name="count"/> values, flushing every 100 (a flush returns once the driver has
     /// acknowledged every append before it), and writes each value to <paramref name="ackLog"/> only
-    /// after it was acknowledged: what the log holds is what must survive a kill.
+    /// after it was acknowledged: what the log holds is what must survive a kill. Once
+    /// <paramref name="signalAfter"/> appends are acknowledged it creates <paramref name="signal"/>.
     /// </summary>
-    public static void AppendAcknowledgedLogged(SharedList<int> list, int start, int count, string ackLog)
+    public static void AppendAcknowledgedLogged(SharedList<int> list, int start, int count, string ackLog, int signalAfter, string signal)
     {
         using var log = new StreamWriter(ackLog) { AutoFlush = true };
         var pending = new List<int>(100);
@@ -113,6 +114,10 @@ public static class SharedTargets
                 list.FlushAsync().GetAwaiter().GetResult();
                 log.Write(string.Concat(pending.Select(value => $"{value}\n")));
                 pending.Clear();
+                if (i + 1 - start >= signalAfter && !File.Exists(signal))
+                {
+                    File.WriteAllText(signal, "reached");
+                }
             }
         }
     }
