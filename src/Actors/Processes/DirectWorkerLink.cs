@@ -21,6 +21,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     private IActorRef _replyTo = ActorRefs.Nobody;
     private long _lastHeardTicks = Environment.TickCount64;
     private readonly HashSet<(string Host, string Address)> _lockUsers = [];
+    private readonly AkkaSharedChannel _shared = AkkaSharedChannel.Get(Context.System);
 
     public DirectWorkerLink(Socket socket, int pid)
     {
@@ -50,10 +51,9 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         _stream.Dispose();
-        var channel = AkkaSharedChannel.Get(Context.System);
         foreach (var (host, address) in _lockUsers)
         {
-            channel.Host(host).ContinueWith(found => found.Result.Tell(new ReleaseLocksOf(address)), TaskContinuationOptions.OnlyOnRanToCompletion);
+            _shared.Host(host).ContinueWith(found => found.Result.Tell(new ReleaseLocksOf(address)), TaskContinuationOptions.OnlyOnRanToCompletion);
         }
     }
 
@@ -98,7 +98,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
             // A lock may be granted much later; if the worker goes first, its locks are released.
             _lockUsers.Add((call.Host, acquire.Address));
         }
-        AkkaSharedChannel.Get(Context.System).AskAsync(call.Host, call.Request, call.Timeout).ContinueWith(
+        _shared.AskAsync(call.Host, call.Request, call.Timeout).ContinueWith(
             answered => answered.IsCompletedSuccessfully
                 ? new SharedReply(call.Id, answered.Result, null, false)
                 : new SharedReply(call.Id, null, answered.Exception?.InnerException?.Message ?? "The request was cancelled.", answered.Exception?.InnerException is TimeoutException),
