@@ -25,7 +25,7 @@ internal static class SharedObjects
         writer.WriteByte(kind);
         writer.WriteString(host);
         writer.WriteString(name);
-        writer.WriteString(elementType.AssemblyQualifiedName);
+        TypeNames.Write(writer, elementType);
     }
 
     public static object Read(WireReader reader)
@@ -33,7 +33,7 @@ internal static class SharedObjects
         var kind = reader.ReadByte();
         var host = reader.ReadRequiredString();
         var name = reader.ReadRequiredString();
-        var elementType = TypeNames.Resolve(reader.ReadRequiredString());
+        var elementType = TypeNames.Read(reader);
         var read = Readers.GetOrAdd((kind, elementType), static key =>
         {
             var handleType = key.Kind switch

@@ -28,7 +28,7 @@ internal static class FunctionReference
             throw new NotShippableException($"Cannot ship {what}: its assembly {module.Assembly.GetName().Name} has no file the worker can load.", function.GetType());
         }
 
-        writer.WriteString(function.GetType().AssemblyQualifiedName);
+        TypeNames.Write(writer, function.GetType());
         writer.WriteString(module.Assembly.FullName);
         writer.WriteGuid(module.ModuleVersionId);
         writer.WriteInt32(method.MetadataToken);
@@ -39,7 +39,7 @@ internal static class FunctionReference
 
     public static Delegate Read(WireReader reader)
     {
-        var delegateType = TypeNames.Resolve(reader.ReadRequiredString());
+        var delegateType = TypeNames.Read(reader);
         var assemblyName = reader.ReadRequiredString();
         var moduleId = reader.ReadGuid();
         var token = reader.ReadInt32();
@@ -47,7 +47,7 @@ internal static class FunctionReference
         var methodArguments = ReadTypes(reader);
         var target = ValueCodec.Read(reader);
 
-        var assembly = Assembly.Load(assemblyName);
+        var assembly = TypeNames.LoadAssembly(assemblyName);
         var module = Array.Find(assembly.GetModules(), m => m.ModuleVersionId == moduleId)
             ?? throw new WireFormatException($"Assembly {assemblyName} in this process is a different build from the caller's (module version ids differ): rebuild and deploy both sides together.");
         var method = module.ResolveMethod(token) as MethodInfo
@@ -71,7 +71,7 @@ internal static class FunctionReference
         writer.WriteCount(types.Length);
         foreach (var type in types)
         {
-            writer.WriteString(type.AssemblyQualifiedName);
+            TypeNames.Write(writer, type);
         }
     }
 
@@ -85,7 +85,7 @@ internal static class FunctionReference
         var types = new Type[count];
         for (var index = 0; index < count; index++)
         {
-            types[index] = TypeNames.Resolve(reader.ReadRequiredString());
+            types[index] = TypeNames.Read(reader);
         }
         return types;
     }

@@ -216,7 +216,7 @@ internal static class ValueCodec
             }
         }
         writer.WriteByte(Closure);
-        writer.WriteString(type.AssemblyQualifiedName);
+        TypeNames.Write(writer, type);
         writer.WriteCount(fields.Length);
         foreach (var field in fields)
         {
@@ -227,7 +227,7 @@ internal static class ValueCodec
 
     private static object ReadClosure(WireReader reader)
     {
-        var type = TypeNames.Resolve(reader.ReadRequiredString());
+        var type = TypeNames.Read(reader);
         var fields = ClosureFields.GetOrAdd(type, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic));
         var instance = RuntimeHelpers.GetUninitializedObject(type);
         var count = reader.ReadCount();

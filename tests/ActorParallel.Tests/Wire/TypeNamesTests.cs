@@ -1,0 +1,71 @@
+using ActorParallel.Wire;
+
+namespace ActorParallel.Tests.Wire;
+
+public sealed class TypeNamesTests
+{
+    public static TheoryData<Type> Types() =>
+    [
+        typeof(int), typeof(string), typeof(List<int>), typeof(Dictionary<string, int[]>), typeof(int[,]),
+        typeof(Func<SharedList<int>, (int, string)>), typeof(Outer.Inner), typeof(Outer.Generic<double>), typeof(Outer.Generic<double>[]),
+        typeof(Action<SharedValue<long>, SharedLock>), typeof(int).MakePointerType(), typeof(int).MakeByRefType(),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Read_WrittenType_IsTheSameType(Type type)
+    {
+        var writer = new WireWriter();
+        TypeNames.Write(writer, type);
+
+        var read = TypeNames.Read(new WireReader(writer.ToArray()));
+
+        Assert.Same(type, read);
+    }
+
+    [Fact]
+    public void Read_TypeFromAnotherBuildOfItsAssembly_IsFoundByItsName()
+    {
+        var writer = new WireWriter();
+        writer.WriteByte(1);
+        writer.WriteString(typeof(Outer).Assembly.FullName);
+        writer.WriteGuid(Guid.NewGuid());
+        writer.WriteInt32(0x02000001);
+        writer.WriteString(typeof(Outer.Inner).FullName);
+
+        Assert.Same(typeof(Outer.Inner), TypeNames.Read(new WireReader(writer.ToArray())));
+    }
+
+    [Fact]
+    public void Read_TypeMissingFromItsAssembly_ThrowsWireFormatExceptionNamingIt()
+    {
+        var writer = new WireWriter();
+        writer.WriteByte(1);
+        writer.WriteString(typeof(Outer).Assembly.FullName);
+        writer.WriteGuid(Guid.NewGuid());
+        writer.WriteInt32(0x02000001);
+        writer.WriteString("ActorParallel.Tests.NoSuchType");
+
+        var error = Assert.Throws<WireFormatException>(() => TypeNames.Read(new WireReader(writer.ToArray())));
+
+        Assert.Contains("ActorParallel.Tests.NoSuchType", error.Message);
+        Assert.Contains("same build", error.Message);
+    }
+
+    [Fact]
+    public void Write_OpenGenericParameter_IsRefusedNamingIt()
+    {
+        var parameter = typeof(List<>).GetGenericArguments()[0];
+
+        var error = Assert.Throws<NotShippableException>(() => TypeNames.Write(new WireWriter(), parameter));
+
+        Assert.Contains("open generic parameter T", error.Message);
+    }
+
+    public static class Outer
+    {
+        public sealed class Inner;
+
+        public sealed class Generic<T>;
+    }
+}
