@@ -99,7 +99,9 @@ internal sealed class ChunkExecutor : IDisposable
                 case AbandonMap abandon:
                     _runners.Remove(abandon.MapId);
                     break;
-                case PrepareToServe:
+                case PrepareToServe when _queue.Count == 0:
+                    // Idle: run the chunk path once so the first real chunk finds it compiled. When
+                    // work is already waiting, that work does the same, and waiting for a warm-up would only delay it.
                     WarmUpChunkPath();
                     break;
             }

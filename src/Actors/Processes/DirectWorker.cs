@@ -19,16 +19,15 @@ internal sealed class DirectWorker
     private readonly Stream _stream;
     private readonly object _writeLock = new();
     private readonly int _maxPayloadBytes;
-    private readonly DirectSharedChannel _shared;
+    private volatile DirectSharedChannel? _shared;
     private ChunkExecutor? _executor;
 
     private DirectWorker(Stream stream, int maxPayloadBytes)
     {
         _stream = stream;
         _maxPayloadBytes = maxPayloadBytes;
-        _shared = new DirectSharedChannel(Send, maxPayloadBytes);
         // Shared handles decoded in this process send their requests down this link.
-        SharedStateNode.UseForThisProcess(new SharedStateNode(_shared));
+        SharedStateNode.UseDirectLink(() => new SharedStateNode(_shared = new DirectSharedChannel(Send, maxPayloadBytes)));
     }
 
     /// <summary>Serves the driver until it says to exit or the link closes; returns the exit code.</summary>
@@ -58,7 +57,7 @@ internal sealed class DirectWorker
         }
         finally
         {
-            worker._shared.Close();
+            worker._shared?.Close();
         }
     }
 
@@ -112,7 +111,8 @@ internal sealed class DirectWorker
                     Target.Start(run, Send);
                     break;
                 case SharedReply reply:
-                    _shared.Complete(reply);
+                    // A reply answers a request, which made the channel.
+                    _shared?.Complete(reply);
                     break;
                 default:
                     // A pool's worker gets its executor (and thread) with its first order; a process target needs none.

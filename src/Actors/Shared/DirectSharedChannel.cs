@@ -12,7 +12,7 @@ internal sealed class DirectSharedChannel(Action<object> send, int maxPayloadByt
     private long _lastId;
     private Exception? _closed;
 
-    public string Address { get; } = $"direct:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    public string Address { get; } = $"direct:{Environment.ProcessId}:{Random.Shared.NextInt64():x}";
 
     public int MaxPayloadBytes => maxPayloadBytes;
 

@@ -18,7 +18,7 @@ internal static class SharedObjects
 {
     public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5;
 
-    private static readonly ConcurrentDictionary<(byte Kind, Type Element), Func<WireReader, string, string, object>> Readers = new();
+    private static readonly ConcurrentDictionary<Type, Func<WireReader, string, string, object>> Readers = new();
 
     public static void WriteHeader(WireWriter writer, byte kind, string host, string name, Type elementType)
     {
@@ -34,20 +34,18 @@ internal static class SharedObjects
         var host = reader.ReadRequiredString();
         var name = reader.ReadRequiredString();
         var elementType = TypeNames.Read(reader);
-        var read = Readers.GetOrAdd((kind, elementType), static key =>
+        var handleType = kind switch
         {
-            var handleType = key.Kind switch
-            {
-                ListKind => typeof(SharedList<>).MakeGenericType(key.Element),
-                ValueKind => typeof(SharedValue<>).MakeGenericType(key.Element),
-                LockKind => typeof(SharedLock),
-                DictKind => typeof(SharedDict<,>).MakeGenericType(key.Element.GetGenericArguments()),
-                ArrayKind => typeof(SharedArray<>).MakeGenericType(key.Element),
-                _ => throw new WireFormatException($"Unknown shared object kind {key.Kind}."),
-            };
-            var method = handleType.GetMethod("ReadHandle", BindingFlags.Static | BindingFlags.NonPublic)!;
-            return method.CreateDelegate<Func<WireReader, string, string, object>>();
-        });
+            ListKind => typeof(SharedList<>).MakeGenericType(elementType),
+            ValueKind => typeof(SharedValue<>).MakeGenericType(elementType),
+            LockKind => typeof(SharedLock),
+            DictKind => typeof(SharedDict<,>).MakeGenericType(elementType.GetGenericArguments()),
+            ArrayKind => typeof(SharedArray<>).MakeGenericType(elementType),
+            _ => throw new WireFormatException($"Unknown shared object kind {kind}."),
+        };
+        // Keyed by the handle's type (not by kind and element): no value-tuple key for a starting worker to JIT-compile.
+        var read = Readers.GetOrAdd(handleType, static type =>
+            type.GetMethod("ReadHandle", BindingFlags.Static | BindingFlags.NonPublic)!.CreateDelegate<Func<WireReader, string, string, object>>());
         return read(reader, host, name);
     }
 }

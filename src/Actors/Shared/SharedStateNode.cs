@@ -10,16 +10,19 @@ namespace ActorParallel.Shared;
 /// </summary>
 internal sealed class SharedStateNode
 {
-    private static volatile SharedStateNode? s_forThisProcess;
+    private static volatile Lazy<SharedStateNode>? s_forThisProcess;
+    private static volatile bool s_linkedDirectly;
 
     private readonly ISharedChannel _channel;
-    private readonly ConcurrentDictionary<(string Host, string Name), HostWriter> _writers = new();
+    // Host, then object name: string keys, whose dictionary code the framework has compiled already.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HostWriter>> _writers = new();
     private long _lastOperation;
 
     public SharedStateNode(ISharedChannel channel)
     {
         _channel = channel;
-        WriterId = $"{Environment.ProcessId:x}-{Guid.NewGuid():N}"[..24];
+        // The process id and 63 random bits (not a Guid, whose formatting a starting worker would JIT-compile).
+        WriterId = $"{Environment.ProcessId:x}-{Random.Shared.NextInt64():x}";
     }
 
     /// <summary>How long one request to the host may take before it is sent again.</summary>
@@ -42,20 +45,27 @@ internal sealed class SharedStateNode
 
     /// <summary>The node that shared handles decoded in this process bind to.</summary>
     public static SharedStateNode ForThisProcess() =>
-        s_forThisProcess ?? throw new InvalidOperationException(
-            "No ActorParallel runtime in this process to bind the shared object to: start a Manager first.");
+        (s_forThisProcess ?? throw new InvalidOperationException(
+            "No ActorParallel runtime in this process to bind the shared object to: start a Manager first.")).Value;
 
     /// <summary>Shared handles decoded in this process bind to <paramref name="system"/>, unless this worker talks to its driver over a direct link.</summary>
     public static void UseForThisProcess(ActorSystem system)
     {
-        if (s_forThisProcess?._channel is not DirectSharedChannel)
+        if (!s_linkedDirectly)
         {
-            s_forThisProcess = Get(system);
+            s_forThisProcess = new Lazy<SharedStateNode>(Get(system));
         }
     }
 
-    /// <summary>Shared handles decoded in this process bind to <paramref name="node"/>.</summary>
-    public static void UseForThisProcess(SharedStateNode node) => s_forThisProcess = node;
+    /// <summary>
+    /// Shared handles decoded in this worker bind to the node <paramref name="create"/> makes for its
+    /// direct link, on first use (a worker that uses no shared object pays nothing for them).
+    /// </summary>
+    public static void UseDirectLink(Func<SharedStateNode> create)
+    {
+        s_linkedDirectly = true;
+        s_forThisProcess = new Lazy<SharedStateNode>(create, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     /// <summary>
     /// Waits until every write made through shared handles this process received is acknowledged, so
@@ -63,7 +73,7 @@ internal sealed class SharedStateNode
     /// </summary>
     public static void FlushThisProcess()
     {
-        if (s_forThisProcess is { Active: true } node)
+        if (s_forThisProcess is { IsValueCreated: true, Value: { Active: true } node })
         {
             node.FlushAllAsync().GetAwaiter().GetResult();
         }
@@ -72,14 +82,17 @@ internal sealed class SharedStateNode
     public long NextOperation() => Interlocked.Increment(ref _lastOperation);
 
     public ListWriter ListWriter(string host, string list) =>
-        (ListWriter)_writers.GetOrAdd((host, list), key => new ListWriter(this, key.Host, key.Name));
+        (ListWriter)WritersOf(host).GetOrAdd(list, (name, node) => new ListWriter(node, host, name), this);
 
     public ValueWriter ValueWriter(string host, string value) =>
-        (ValueWriter)_writers.GetOrAdd((host, value), key => new ValueWriter(this, key.Host, key.Name));
+        (ValueWriter)WritersOf(host).GetOrAdd(value, (name, node) => new ValueWriter(node, host, name), this);
 
     /// <summary>Waits until every write made through this node is stored by its host.</summary>
     public Task FlushAllAsync(CancellationToken cancellationToken = default) =>
-        Task.WhenAll(_writers.Values.Select(writer => writer.FlushAsync(cancellationToken)));
+        Task.WhenAll(_writers.Values.SelectMany(writers => writers.Values).Select(writer => writer.FlushAsync(cancellationToken)));
+
+    private ConcurrentDictionary<string, HostWriter> WritersOf(string host) =>
+        _writers.GetOrAdd(host, static _ => new ConcurrentDictionary<string, HostWriter>());
 
     /// <summary>Sends a request once; <paramref name="onReply"/> gets the reply or why there is none (see <see cref="ISharedChannel.Ask"/>).</summary>
     public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply) =>

@@ -20,6 +20,7 @@ public sealed class SharedValue<T> : ISharedObject
     private readonly SharedStateNode _node;
     private readonly string _host;
     private readonly T _initial;
+    private ValueWriter? _writer;
 
     internal SharedValue(SharedStateNode node, string host, string name, T initial)
     {
@@ -31,6 +32,8 @@ public sealed class SharedValue<T> : ISharedObject
 
     /// <summary>The value's name, unique within its manager.</summary>
     public string Name { get; }
+
+    private ValueWriter Writer => _writer ??= _node.ValueWriter(_host, Name);
 
     /// <summary>
     /// Adds without waiting. The addition is applied once <see cref="FlushAsync"/> completes, and before
@@ -54,7 +57,7 @@ public sealed class SharedValue<T> : ISharedObject
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the additions are applied.</returns>
     public Task FlushAsync(CancellationToken cancellationToken = default) =>
-        _node.ValueWriter(_host, Name).FlushAsync(cancellationToken);
+        Writer.FlushAsync(cancellationToken);
 
     /// <summary>Reads the value, after this process's own additions are applied: every acknowledged addition is in it.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>
@@ -94,7 +97,7 @@ public sealed class SharedValue<T> : ISharedObject
 
     private void Write(T delta, TaskCompletionSource? ack)
     {
-        var writer = _node.ValueWriter(_host, Name);
+        var writer = Writer;
         if (Floating)
         {
             writer.Add(0, double.CreateChecked(delta), ack);

@@ -15,7 +15,6 @@ internal static class TypeNames
 {
     private const byte Defined = 1, Constructed = 2, ArrayOf = 3, ByName = 4;
 
-    private static readonly ConcurrentDictionary<(Guid Module, int Token), Type> DefinedTypes = new();
     private static readonly ConcurrentDictionary<string, Type> NamedTypes = new();
     private static readonly ConcurrentDictionary<string, Assembly> Assemblies = new();
 
@@ -94,22 +93,21 @@ internal static class TypeNames
         var moduleId = reader.ReadGuid();
         var token = reader.ReadInt32();
         var fullName = reader.ReadRequiredString();
-        return DefinedTypes.GetOrAdd((moduleId, token), static (key, names) =>
+        // No cache of our own: the runtime keeps resolved tokens, and a dictionary keyed by
+        // (module, token) would itself be JIT-compiled in every starting worker (~1 ms).
+        Assembly assembly;
+        try
         {
-            Assembly assembly;
-            try
-            {
-                assembly = LoadAssembly(names.Assembly);
-            }
-            catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
-            {
-                throw new WireFormatException($"Type '{names.Type}' is not loadable in this process: its assembly {names.Assembly} is not ({exception.Message}).");
-            }
-            var module = Array.Find(assembly.GetModules(), m => m.ModuleVersionId == key.Module);
-            // Another build of the assembly (a framework patch release on another machine): find the type by name.
-            return module?.ResolveType(key.Token) ?? assembly.GetType(names.Type, throwOnError: false)
-                ?? throw new WireFormatException($"Type '{names.Type}' is not in {names.Assembly} in this process: is the same build deployed on both sides?");
-        }, (Assembly: assemblyName, Type: fullName));
+            assembly = LoadAssembly(assemblyName);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            throw new WireFormatException($"Type '{fullName}' is not loadable in this process: its assembly {assemblyName} is not ({exception.Message}).");
+        }
+        var module = Array.Find(assembly.GetModules(), m => m.ModuleVersionId == moduleId);
+        // Another build of the assembly (a framework patch release on another machine): find the type by name.
+        return module?.ResolveType(token) ?? assembly.GetType(fullName, throwOnError: false)
+            ?? throw new WireFormatException($"Type '{fullName}' is not in {assemblyName} in this process: is the same build deployed on both sides?");
     }
 
     private static Type Resolve(string assemblyQualifiedName) =>
