@@ -8,8 +8,10 @@ namespace ActorParallel.Tests.Wire;
 
 public sealed class WireSerializerTests : TestKit
 {
+    // The serializer bindings without the cluster provider: a cluster system stopped moments after
+    // it started waits 5 s in Akka's shutdown, which every test of this class paid.
     public WireSerializerTests()
-        : base(ParallelRuntime.AkkaConfiguration, "wire-tests")
+        : base(Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(ParallelRuntime.AkkaConfiguration), "wire-tests")
     {
     }
 
