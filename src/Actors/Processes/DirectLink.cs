@@ -76,20 +76,9 @@ internal static class DirectLink
             while (true)
             {
                 var socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
-                using (var probe = new NetworkStream(socket, ownsSocket: false))
+                if (await PresentsAsync(socket, expected, cancellationToken).ConfigureAwait(false))
                 {
-                    socket.ReceiveTimeout = 10_000;
-                    try
-                    {
-                        if (ReadRaw(probe) is { } presented && presented.AsSpan().SequenceEqual(expected))
-                        {
-                            socket.ReceiveTimeout = 0;
-                            return socket;
-                        }
-                    }
-                    catch (IOException)
-                    {
-                    }
+                    return socket;
                 }
                 socket.Dispose();
             }
@@ -99,6 +88,25 @@ internal static class DirectLink
             listener.Dispose();
             File.Delete(path);
         }
+    }
+
+    /// <summary>Whether the connection's first frame is <paramref name="expected"/>, read without holding a thread, within 10 s.</summary>
+    private static async Task<bool> PresentsAsync(Socket socket, byte[] expected, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        await using var probe = new NetworkStream(socket, ownsSocket: false);
+        var presented = new byte[4 + expected.Length];
+        try
+        {
+            await probe.ReadExactlyAsync(presented, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or EndOfStreamException
+            || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
+        return BinaryPrimitives.ReadInt32LittleEndian(presented) == expected.Length && presented.AsSpan(4).SequenceEqual(expected);
     }
 
     private static string CreateSocketDirectory()
