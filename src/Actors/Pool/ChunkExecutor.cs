@@ -36,7 +36,7 @@ internal sealed class ChunkExecutor : IDisposable
     {
         _send = send;
         _maxPayloadBytes = maxPayloadBytes;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "actorparallel-pool-compute" };
+        _thread = new Thread(Loop) { IsBackground = true, Name = "actorparallel-compute" };
         _thread.Start();
     }
 
@@ -45,7 +45,7 @@ internal sealed class ChunkExecutor : IDisposable
     {
         switch (message)
         {
-            case RunChunks or Pooling.RunInitializer:
+            case RunChunks or Pooling.RunInitializer or PinComputeThread:
                 _queue.Add((message, router));
                 return true;
             case AbandonMap abandon:
@@ -98,6 +98,10 @@ internal sealed class ChunkExecutor : IDisposable
                     break;
                 case AbandonMap abandon:
                     _runners.Remove(abandon.MapId);
+                    break;
+                case PinComputeThread pin:
+                    // Best effort: a CPU this process may not use leaves the thread where it was.
+                    CpuAffinity.PinCurrentThread(pin.Cpu);
                     break;
                 case PrepareToServe when _queue.Count == 0:
                     // Idle: run the chunk path once so the first real chunk finds it compiled. When

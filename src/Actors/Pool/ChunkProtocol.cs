@@ -39,6 +39,14 @@ internal sealed class PrepareToServe : IWireMessage
     }
 }
 
+/// <summary>
+/// Router → a local pool worker: bind the compute thread to <paramref name="Cpu"/>. When a pool has
+/// one worker per CPU, the kernel often woke two workers' compute threads on the same CPU (both are
+/// woken by the driver's writes) and left them sharing it for tens of milliseconds while another
+/// CPU idled; bound, each worker has a CPU of its own.
+/// </summary>
+internal sealed record PinComputeThread(int Cpu) : IWireMessage;
+
 /// <summary>Router → pool worker: run the pool's initializer (an encoded call) before any chunk.</summary>
 internal sealed record RunInitializer(byte[] Call) : IWireMessage;
 

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
+using ActorParallel.Pooling;
+using ActorParallel.Processes;
 using ActorParallel.Wire;
 using Akka.Actor;
-
-using ActorParallel.Pooling;
 
 namespace ActorParallel;
 
@@ -57,7 +57,7 @@ public sealed class Pool : IAsyncDisposable
         _maxPayloadBytes = MessageLimits.MaxPayloadBytes(runtime.System);
         var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, _maxPayloadBytes,
-            validated.HostNodeRole, validated.ProcessesPerHostNode);
+            validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated));
         var nodeWorkers = validated.HostNodeRole is { } role ? runtime.HostNodeWorkersUp(role, validated.ProcessesPerHostNode) : 0;
         if (validated.Processes == 0 && nodeWorkers == 0)
         {
@@ -265,6 +265,16 @@ public sealed class Pool : IAsyncDisposable
     /// <summary>The router's view of the pool (tests read its <see cref="PoolStatus.Detail"/> when a map stalls).</summary>
     internal Task<PoolStatus> StatusAsync(CancellationToken cancellationToken = default) =>
         _router.Ask<PoolStatus>(GetPoolStatus.Instance, cancellationToken);
+
+    /// <summary>The CPUs local workers' compute threads are bound to, round-robin; <see langword="null"/> for none (see <see cref="PoolOptions.PinWorkersToCpus"/>).</summary>
+    private static IReadOnlyList<int>? WorkerCpus(PoolOptions options)
+    {
+        if (options.PinWorkersToCpus == false || options.Processes == 0 || CpuAffinity.AllowedCpus() is not { } cpus)
+        {
+            return null;
+        }
+        return options.PinWorkersToCpus == true || (cpus.Count > 1 && cpus.Count == options.Processes) ? cpus : null;
+    }
 
     private int DefaultChunkSize(int count) => Math.Max(1, (int)Math.Ceiling(count / (4.0 * Processes)));
 

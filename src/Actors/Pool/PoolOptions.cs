@@ -50,6 +50,22 @@ public sealed class PoolOptions
     /// <value>The default value is <see langword="null"/>: as many as each node offers (the Host's <c>--workers</c>, by default its processor count).</value>
     public int? ProcessesPerHostNode { get; set; }
 
+    /// <summary>
+    /// Whether each local worker's compute thread is bound to a CPU of its own (Linux). With one
+    /// worker per CPU the kernel often ran two workers on one CPU for tens of milliseconds while
+    /// another idled (both are woken by the driver); bound, each keeps its own, as
+    /// <c>OMP_PROC_BIND</c> does for OpenMP threads. A replacement worker takes the CPU its
+    /// predecessor left. <see langword="true"/> binds local workers round-robin over the CPUs this
+    /// process may use, whatever their number; <see langword="false"/> never binds.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: bound only when <see cref="Processes"/> equals the
+    /// number of CPUs this process may use (then every CPU has one worker whether bound or not, and
+    /// binding only keeps them apart). Fewer workers than CPUs are left to the kernel, which has idle
+    /// CPUs to spread them over, and which two programs each binding to the same CPUs would defeat.
+    /// </value>
+    public bool? PinWorkersToCpus { get; set; }
+
     internal PoolOptions Validated()
     {
         var problems = new List<string>();
@@ -100,7 +116,8 @@ internal sealed record PoolSettings(
     int MaxChunkLosses,
     int MaxPayloadBytes,
     string? HostNodeRole,
-    int? ProcessesPerHostNode);
+    int? ProcessesPerHostNode,
+    IReadOnlyList<int>? WorkerCpus);
 
 /// <summary>How far a map has got: items finished, and the total when it is known.</summary>
 /// <param name="Done">Items whose results are back.</param>

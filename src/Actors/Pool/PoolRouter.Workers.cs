@@ -41,6 +41,7 @@ internal sealed partial class PoolRouter
         slot.Actor = worker;
         slot.WasReady = true;
         _slotsByActor[worker] = slot;
+        PinIfPlanned(slot, worker);
         if (_settings.Initializer is { } initializer)
         {
             worker.Tell(new RunInitializer(initializer));
@@ -52,6 +53,18 @@ internal sealed partial class PoolRouter
             return;
         }
         Dispatch();
+    }
+
+    /// <summary>Binds a local worker to the CPU that the fewest of the pool's other local workers hold (a replacement gets its predecessor's).</summary>
+    private void PinIfPlanned(WorkerSlot slot, IActorRef worker)
+    {
+        if (_settings.WorkerCpus is not { Count: > 0 } cpus || !slot.Supervisor.Path.Address.HasLocalScope)
+        {
+            return;
+        }
+        var held = _slots.Values.Where(other => other != slot && other.Cpu is not null).GroupBy(other => other.Cpu!.Value).ToDictionary(group => group.Key, group => group.Count());
+        slot.Cpu = cpus.MinBy(cpu => held.GetValueOrDefault(cpu));
+        worker.Tell(new PinComputeThread(slot.Cpu.Value));
     }
 
     private void HandleStartFailed(ProcessStartFailed failed)

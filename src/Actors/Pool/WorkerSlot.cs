@@ -36,5 +36,8 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     /// <summary>A Host node's worker, ready, whose first round trip with the router has not yet come back.</summary>
     public IActorRef? Unconfirmed { get; set; }
 
+    /// <summary>The CPU this (local) worker's compute thread is bound to, if any.</summary>
+    public int? Cpu { get; set; }
+
     public bool CanTakeWork => Actor is not null && !Retiring;
 }

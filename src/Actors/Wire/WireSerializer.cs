@@ -19,7 +19,7 @@ internal sealed partial class WireSerializer : Serializer
         ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20,
         SetValueTag = 21, AcquireLockTag = 22, LockGrantedTag = 23, ReleaseLockTag = 24, LockReleasedTag = 25,
         WriteDictTag = 26, DictWrittenTag = 27, ReadDictTag = 28, DictPageTag = 29,
-        PrepareToServeTag = 30, SharedCallTag = 42, SharedReplyTag = 43;
+        PrepareToServeTag = 30, SharedCallTag = 42, SharedReplyTag = 43, PinComputeThreadTag = 44;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -195,6 +195,10 @@ internal sealed partial class WireSerializer : Serializer
             case PrepareToServe:
                 writer.WriteByte(PrepareToServeTag);
                 break;
+            case PinComputeThread pin:
+                writer.WriteByte(PinComputeThreadTag);
+                writer.WriteInt32(pin.Cpu);
+                break;
             case SharedCall call:
                 writer.WriteByte(SharedCallTag);
                 writer.WriteInt64(call.Id);
@@ -260,6 +264,7 @@ internal sealed partial class WireSerializer : Serializer
             ReadDictTag => ReadReadDict(reader),
             DictPageTag => new DictPage(reader.ReadRequiredString(), reader.ReadInt32(), ReadBlobs(reader), ReadBlobs(reader)),
             PrepareToServeTag => PrepareToServe.Instance,
+            PinComputeThreadTag => new PinComputeThread(reader.ReadInt32()),
             SharedCallTag => new SharedCall(reader.ReadInt64(), reader.ReadRequiredString(), FromBinary(reader.ReadBytes(), null), ReadTimeout(reader)),
             SharedReplyTag => ReadSharedReply(reader),
             _ => ReadProcessMessage(tag, reader),

@@ -22,6 +22,7 @@ public sealed class WireSerializerTests : TestKit
         new TargetFinished(new RemoteError("System.Exception", "outer", "at A()", new RemoteError("System.IO.IOException", "inner ✓", "at B()", null))),
         new ExitWorker(-15),
         ActorParallel.Pooling.PrepareToServe.Instance,
+        new ActorParallel.Pooling.PinComputeThread(1023),
         new ActorParallel.Shared.AddToValue("value-1", "writer-7", 3, -12, 0.125),
         new ActorParallel.Shared.ValueRead("value-1", 42, -1.5e300),
         new ActorParallel.Shared.SetValue("value-1", "writer-7", 4, 0, double.Epsilon),
