@@ -45,7 +45,14 @@ internal static class Workloads
 
     public static long SquareLong(int x) => (long)x * x;
 
-    /// <summary>The same trial division as mp_bench.py's count_primes.</summary>
+    /// <summary>
+    /// The same trial division as mp_bench.py's count_primes. Compiled fully optimized at its first
+    /// call, so that the driver's sequential run, Parallel.For and the workers all run the same code
+    /// from the start: left to tiered compilation, this ReadyToRun method is recompiled after 30
+    /// calls with profiling probes that made it ~4 times slower for its next 30, which each process
+    /// reached in a different round.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int CountPrimes(int limit)
     {
         var count = 0;
@@ -137,31 +144,97 @@ internal static class Workloads
         return Row.Of("pool_imap_stream", n, elapsed, ("processes", processes), ("chunksize", 1000));
     }
 
+    /// <summary>Timed rounds of cpu_speedup (see <see cref="CpuSpeedup"/>).</summary>
+    private const int CpuSpeedupRounds = 21;
+
+    /// <summary>Untimed rounds before them, in fours with a pause after each four.</summary>
+    private const int CpuSpeedupWarmUpRounds = 32;
+
+    /// <summary>
+    /// mp_bench.py's cpu_speedup: 8 items of count_primes, sequential in this process, then mapped
+    /// with chunk size 1 over a warmed pool of 2. The work is ~25 times faster in .NET than in
+    /// CPython, so one run is ~60 ms, where one descheduling by the host moves the ratio by tenths.
+    /// So it is measured in rounds: each times the sequential run, in-process Parallel.For and the
+    /// pool back to back (the two parallel runs taking turns at going first), so that the machine's
+    /// noise of the moment falls on all three, and the median round's ratios are reported, with the
+    /// spread and the pool's very first map (<c>speedup_cold</c>) beside them.
+    /// Before the timed rounds come untimed ones: .NET recompiles a method after 30 calls (twice:
+    /// first with profiling probes, then optimized), and in the first ~30 rounds the workers' and the
+    /// driver's background compiler took 0.5-0.7 s of CPU away from the work on this 2-core machine
+    /// (measured per thread from /proc: 50-70 ms once warm). CPython's script warms its pool too, with
+    /// a map of square; it has no compiler to wait for.
+    /// </summary>
     private static async Task<Row> CpuSpeedup(int processes, int items, int limit)
     {
-        var watch = Stopwatch.StartNew();
-        var sequential = Enumerable.Range(0, items).Select(_ => CountPrimes(limit)).ToArray();
-        var sequentialTime = watch.Elapsed;
-
-        watch.Restart();
-        var inProcess = new int[items];
-        Parallel.For(0, items, new ParallelOptions { MaxDegreeOfParallelism = processes }, i => inProcess[i] = CountPrimes(limit));
-        var parallelForTime = watch.Elapsed;
-
         await using var pool = new Pool(processes);
         await pool.MapAsync(Square, Enumerable.Range(0, processes), chunkSize: 1);
-        watch.Restart();
-        var parallel = await pool.MapAsync(CountPrimes, Enumerable.Repeat(limit, items).ToArray(), chunkSize: 1);
-        var parallelTime = watch.Elapsed;
-        Check(parallel.SequenceEqual(sequential) && inProcess.SequenceEqual(sequential), "cpu_speedup results");
-        return Row.Of("cpu_speedup", items, parallelTime,
+        var cold = await Round(0);
+        for (var round = 1; round < CpuSpeedupWarmUpRounds; round++)
+        {
+            await Round(round);
+            if (round % 4 == 3)
+            {
+                await Task.Delay(150);
+            }
+        }
+        var rounds = new List<(TimeSpan Sequential, TimeSpan ParallelFor, TimeSpan Pool)>();
+        for (var round = 0; round < CpuSpeedupRounds; round++)
+        {
+            rounds.Add(await Round(round));
+        }
+        var speedups = rounds.Select(r => r.Sequential / r.Pool).ToArray();
+        return Row.Of("cpu_speedup", items, Median(rounds.Select(r => r.Pool)),
             ("processes", processes),
-            ("sequential_seconds", Math.Round(sequentialTime.TotalSeconds, 6)),
-            ("speedup", Math.Round(sequentialTime / parallelTime, 3)),
-            ("parallel_for_seconds", Math.Round(parallelForTime.TotalSeconds, 6)),
-            ("vs_parallel_for", Math.Round(parallelForTime / parallelTime, 3)),
+            ("rounds", CpuSpeedupRounds),
+            ("sequential_seconds", Math.Round(Median(rounds.Select(r => r.Sequential)).TotalSeconds, 6)),
+            ("speedup", Math.Round(Median(speedups), 3)),
+            ("speedup_min", Math.Round(speedups.Min(), 3)),
+            ("speedup_max", Math.Round(speedups.Max(), 3)),
+            ("speedup_cold", Math.Round(cold.Sequential / cold.Pool, 3)),
+            ("parallel_for_seconds", Math.Round(Median(rounds.Select(r => r.ParallelFor)).TotalSeconds, 6)),
+            ("parallel_for_speedup", Math.Round(Median(rounds.Select(r => r.Sequential / r.ParallelFor)), 3)),
+            ("vs_parallel_for", Math.Round(Median(rounds.Select(r => r.ParallelFor / r.Pool)), 3)),
             ("limit", limit));
+
+        async Task<(TimeSpan Sequential, TimeSpan ParallelFor, TimeSpan Pool)> Round(int round)
+        {
+            var watch = Stopwatch.StartNew();
+            var sequential = Enumerable.Range(0, items).Select(_ => CountPrimes(limit)).ToArray();
+            var sequentialTime = watch.Elapsed;
+
+            // The two parallel runs take turns at going first.
+            var inProcess = new int[items];
+            var parallelForTime = TimeSpan.Zero;
+            if (round % 2 == 1)
+            {
+                parallelForTime = TimeParallelFor();
+            }
+            watch.Restart();
+            var parallel = await pool.MapAsync(CountPrimes, Enumerable.Repeat(limit, items).ToArray(), chunkSize: 1);
+            var poolTime = watch.Elapsed;
+            if (round % 2 == 0)
+            {
+                parallelForTime = TimeParallelFor();
+            }
+            Check(parallel.SequenceEqual(sequential) && inProcess.SequenceEqual(sequential), "cpu_speedup results");
+            return (sequentialTime, parallelForTime, poolTime);
+
+            TimeSpan TimeParallelFor()
+            {
+                var started = Stopwatch.StartNew();
+                Parallel.For(0, items, new ParallelOptions { MaxDegreeOfParallelism = processes }, i => inProcess[i] = CountPrimes(limit));
+                return started.Elapsed;
+            }
+        }
     }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static TimeSpan Median(IEnumerable<TimeSpan> values) => TimeSpan.FromTicks((long)Median(values.Select(v => (double)v.Ticks)));
 
     private static IEnumerable<int> Generate(int n)
     {
