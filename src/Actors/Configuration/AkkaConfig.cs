@@ -9,7 +9,9 @@ internal static class AkkaConfig
 {
     private static readonly Lazy<Config> DriverConfig = new(() => Load("actorparallel.conf"));
     private static readonly Lazy<Config> WorkerConfig = new(() => Load("actorparallel-worker.conf").WithFallback(DriverConfig.Value));
-    private static readonly Lazy<Config> NodeConfig = new(() => Load("actorparallel-node.conf").WithFallback(DriverConfig.Value));
+    // A node's replica starts right after its system, which may already have joined: DistributedData's
+    // serializer must be known from the start, or the driver's first gossip fails to deserialize (a warning).
+    private static readonly Lazy<Config> NodeConfig = new(() => Load("actorparallel-node.conf").WithFallback(DriverConfig.Value).WithFallback(Akka.DistributedData.DistributedData.DefaultConfig()));
 
     /// <summary>The driver's configuration.</summary>
     public static Config Driver => DriverConfig.Value;

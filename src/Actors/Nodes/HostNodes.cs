@@ -23,9 +23,14 @@ internal sealed class HostNodes
         _watcher = system.ActorOf(Props.Create(() => new Watcher(this)), "actorparallel-host-nodes");
     }
 
-    /// <summary>Makes this system a member of its own cluster (once), which nodes then join through it.</summary>
+    /// <summary>
+    /// Makes this system a member of its own cluster (once), which nodes then join through it. Its
+    /// replicator starts first: Host nodes run replicas, which gossip to every member, and a driver
+    /// without one could not even read that gossip (a deserialization warning every 2 s).
+    /// </summary>
     public static async Task JoinSelfAsync(ActorSystem system, CancellationToken cancellationToken)
     {
+        _ = Akka.DistributedData.DistributedData.Get(system).Replicator;
         var cluster = AkkaCluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());

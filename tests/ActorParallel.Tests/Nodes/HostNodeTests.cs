@@ -79,6 +79,31 @@ public sealed class HostNodeTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task Node_JoinedWithNoManager_NeitherSideFailsToReadTheReplicasGossip()
+    {
+        var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var collector = Runtime.System.ActorOf(Props.Create(() => new WarningCollector(warnings)));
+        Runtime.System.EventStream.Subscribe(collector, typeof(Akka.Event.Warning));
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", seed);
+        await node.WaitForLine("ActorParallel.Host up at", Bound);
+        await Runtime.WaitForHostNodesAsync(1, Bound);
+
+        // An absence can only be watched for: three of the replicas' gossip rounds, each way.
+        var gossip = Runtime.System.Settings.Config.GetTimeSpan("akka.cluster.distributed-data.gossip-interval", TimeSpan.FromSeconds(2));
+        await Task.Delay(gossip * 3 + TimeSpan.FromMilliseconds(500));
+
+        Assert.DoesNotContain(warnings, warning => warning.Contains("Deserialization failed"));
+        Assert.DoesNotContain(node.Lines, line => line.Contains("Deserialization failed"));
+    }
+
+    private sealed class WarningCollector : ReceiveActor
+    {
+        public WarningCollector(System.Collections.Concurrent.ConcurrentQueue<string> warnings) =>
+            Receive<Akka.Event.Warning>(warning => warnings.Enqueue($"{warning.Message}"));
+    }
+
+    [Fact]
     public async Task NodeSupervisor_StartsWorkerProcessesOnTheNode_DrivenByMessagesFromTheDriver()
     {
         var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
