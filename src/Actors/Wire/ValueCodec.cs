@@ -18,7 +18,12 @@ internal static class ValueCodec
         Int32Array = 8, Int64Array = 9, DoubleArray = 10, ObjectArray = 11, Function = 12, Closure = 13,
         Packed = 14, Single = 15, StringArray = 16, SharedHandle = 17;
 
-    private static readonly MessagePackSerializerOptions PackOptions = MessagePackSerializer.Typeless.DefaultOptions;
+    /// <summary>
+    /// MessagePack's typeless options, made on first use: making them compiles regular expressions
+    /// with Reflection.Emit (~50 ms of a process's CPU), which a worker whose values all have tags
+    /// never needs.
+    /// </summary>
+    private static MessagePackSerializerOptions PackOptions => Pack.Options;
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
 
     public static byte[] Encode(object? value, string what)
@@ -302,5 +307,10 @@ internal static class ValueCodec
         }
         writer.WriteByte(Packed);
         writer.WriteBytes(packed);
+    }
+
+    private static class Pack
+    {
+        public static readonly MessagePackSerializerOptions Options = MessagePackSerializer.Typeless.DefaultOptions;
     }
 }
