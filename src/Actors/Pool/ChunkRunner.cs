@@ -78,18 +78,48 @@ internal sealed class ChunkItemException(int itemIndex, Exception inner) : Excep
     public int ItemIndex { get; } = itemIndex;
 }
 
-/// <summary>Encodes a chunk's items or results as one typed array.</summary>
+/// <summary>
+/// Encodes a chunk's items or results. Types with a <see cref="TypedCodec{T}"/> that
+/// <see cref="ValueCodec"/> has no raw form for (tuples, arrays of arrays, bool, float...) go item
+/// by item with it, untagged, since both ends know the type; the rest go as one value of
+/// <see cref="ValueCodec"/> (raw memory for int, long and double arrays).
+/// </summary>
 internal static class ChunkCodec
 {
+    /// <summary>The first byte of items in the typed form; no <see cref="ValueCodec"/> tag has it.</summary>
+    private const byte TypedItems = 0xF0;
+
     public static byte[] EncodeItems<T>(T[] items, string what)
     {
         var writer = new WireWriter(16 + items.Length * 5);
+        if (Typed<T>.Write is { } write)
+        {
+            writer.WriteByte(TypedItems);
+            writer.WriteCount(items.Length);
+            foreach (var item in items)
+            {
+                write(writer, item);
+            }
+            return writer.ToArray();
+        }
         ValueCodec.Write(writer, items, $"{what} array of {typeof(T).Name}");
         return writer.ToArray();
     }
 
     public static T[] DecodeItems<T>(byte[] bytes)
     {
+        if (bytes.Length > 0 && bytes[0] == TypedItems)
+        {
+            var read = Typed<T>.Read
+                ?? throw new WireFormatException($"Chunk items arrived in the typed form, which {typeof(T).Name} has none of: the other side runs a different build.");
+            var reader = new WireReader(bytes, 1, bytes.Length - 1);
+            var items = new T[reader.ReadCount()];
+            for (var index = 0; index < items.Length; index++)
+            {
+                items[index] = read(reader);
+            }
+            return items;
+        }
         var decoded = ValueCodec.Decode(bytes);
         return decoded switch
         {
@@ -98,5 +128,16 @@ internal static class ChunkCodec
             null => [],
             _ => throw new WireFormatException($"Chunk items decoded as {decoded.GetType().Name}, expected {typeof(T).Name}[]."),
         };
+    }
+
+    /// <summary>The typed codec of <typeparamref name="T"/>, unless <see cref="ValueCodec"/> already sends its arrays as raw memory or one tag.</summary>
+    private static class Typed<T>
+    {
+        private static readonly bool Use = typeof(T) != typeof(int) && typeof(T) != typeof(long) && typeof(T) != typeof(double)
+            && typeof(T) != typeof(byte) && typeof(T) != typeof(string);
+
+        public static readonly Action<WireWriter, T>? Write = Use ? TypedCodec<T>.Write : null;
+
+        public static readonly Func<WireReader, T>? Read = Use ? TypedCodec<T>.Read : null;
     }
 }

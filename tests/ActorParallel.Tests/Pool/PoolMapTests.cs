@@ -68,6 +68,16 @@ public sealed class PoolMapTests(SharedPoolFixture fixture) : IClassFixture<Shar
     }
 
     [Fact]
+    public async Task MapAsync_ResultsOfArraysAndTuples_ComeBackExactly()
+    {
+        var arrays = await _pool.MapAsync((int x) => x % 3 == 0 ? null : new long[] { x, -x }, Enumerable.Range(0, 30), chunkSize: 4).WaitAsync(Bound);
+        var tuples = await _pool.MapAsync((int x) => (x, x.ToString(), x % 2 == 0), Enumerable.Range(0, 30), chunkSize: 4).WaitAsync(Bound);
+
+        Assert.Equal(Enumerable.Range(0, 30).Select(x => x % 3 == 0 ? null : new long[] { x, -x }), arrays);
+        Assert.Equal(Enumerable.Range(0, 30).Select(x => (x, x.ToString(), x % 2 == 0)), tuples);
+    }
+
+    [Fact]
     public async Task ApplyAsync_OneCall_ReturnsItsResultFromAWorker()
     {
         var pid = await _pool.ApplyAsync(() => Environment.ProcessId).WaitAsync(Bound);
