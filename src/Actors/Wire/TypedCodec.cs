@@ -44,32 +44,26 @@ internal static class TypedCodecs
     /// <summary>The (write, read) delegates for <paramref name="type"/>, or <see langword="null"/> when it has none.</summary>
     public static (Delegate Write, Delegate Read)? Create(Type type)
     {
+        if (!Has(type))
+        {
+            return null;
+        }
         if (Primitives.TryGetValue(type, out var primitive))
         {
             return primitive;
         }
-        if (type.IsArray && type.GetArrayRank() == 1 && Has(type.GetElementType()!))
+        if (type.IsArray)
         {
             return Build(nameof(ArrayCodec), type.GetElementType()!);
         }
-        if (type.IsGenericType && !type.ContainsGenericParameters && type.GetGenericArguments().All(Has))
-        {
-            var definition = type.GetGenericTypeDefinition();
-            var arguments = type.GetGenericArguments();
-            if (Array.IndexOf(ValueTuples, definition) is var arity and > 0)
-            {
-                return Build($"ValueTupleCodec{arity}", arguments);
-            }
-            if (Array.IndexOf(Tuples, definition) is var tupleArity and > 0)
-            {
-                return Build($"TupleCodec{tupleArity}", arguments);
-            }
-        }
-        return null;
+        var definition = type.GetGenericTypeDefinition();
+        return Array.IndexOf(ValueTuples, definition) is var arity and > 0
+            ? Build($"ValueTupleCodec{arity}", type.GetGenericArguments())
+            : Build($"TupleCodec{Array.IndexOf(Tuples, definition)}", type.GetGenericArguments());
     }
 
-    /// <summary>Whether <see cref="Create"/> has a codec for <paramref name="type"/> (checked without building one).</summary>
-    public static bool Has(Type type) =>
+    /// <summary>Whether <see cref="Create"/> has a codec for <paramref name="type"/>: a primitive, or an array or tuple of such.</summary>
+    private static bool Has(Type type) =>
         Primitives.ContainsKey(type)
         || (type.IsArray && type.GetArrayRank() == 1 && Has(type.GetElementType()!))
         || (type.IsGenericType && !type.ContainsGenericParameters
