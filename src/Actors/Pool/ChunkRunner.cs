@@ -92,19 +92,36 @@ internal static class ChunkCodec
     public static byte[] EncodeItems<T>(T[] items, string what)
     {
         var writer = new WireWriter(16 + items.Length * 5);
-        if (Typed<T>.Write is { } write)
+        var exact = OfTheStaticTypeOnly(items);
+        if (Typed<T>.Write is { } write && exact)
         {
-            writer.WriteByte(TypedItems);
-            writer.WriteCount(items.Length);
-            foreach (var item in items)
+            try
             {
-                write(writer, item);
+                writer.WriteByte(TypedItems);
+                writer.WriteCount(items.Length);
+                foreach (var item in items)
+                {
+                    write(writer, item);
+                }
+                return writer.ToArray();
             }
-            return writer.ToArray();
+            catch (TypedFormMismatchException mismatch)
+            {
+                // Inside an item (a property, a tuple's element): MessagePack, too, writes a value by
+                // its declared type, so no form would carry what the derived type adds. Say so.
+                throw new NotShippableException(
+                    $"Cannot ship {what} of {typeof(T).Name}: an item holds a {mismatch.Actual.FullName} where a {mismatch.Declared.FullName} is declared, " +
+                    $"and only {mismatch.Declared.Name}'s properties would travel. Declare that member as {mismatch.Actual.Name} or object, or make {mismatch.Declared.Name} sealed.",
+                    mismatch.Actual);
+            }
         }
-        ValueCodec.Write(writer, items, $"{what} array of {typeof(T).Name}");
+        // As one T[]; or, when some item is of a type derived from T, item by item, each naming its type.
+        ValueCodec.Write(writer, exact ? items : Array.ConvertAll(items, item => (object?)item), $"{what} array of {typeof(T).Name}");
         return writer.ToArray();
     }
+
+    private static bool OfTheStaticTypeOnly<T>(T[] items) =>
+        typeof(T).IsValueType || typeof(T).IsSealed || Array.TrueForAll(items, item => item is null || item.GetType() == typeof(T));
 
     public static T[] DecodeItems<T>(byte[] bytes)
     {

@@ -8,7 +8,7 @@ public sealed class ChunkCodecTests
 {
     private const byte TypedForm = 0xF0;
 
-    public sealed record Point(int X, int Y);
+    public record Point(int X, int Y);
 
     [Fact]
     public void DecodeItems_PairsWithNulls_RoundTripInTheTypedForm()
@@ -44,20 +44,97 @@ public sealed class ChunkCodecTests
         Assert.Equal(strings, ChunkCodec.DecodeItems<string?[]>(ChunkCodec.EncodeItems(strings, "items")));
     }
 
+    public record Shape(string Name, Point[] Corners, (int, double)[] Weights)
+    {
+        public string? Note { get; init; }
+
+        public int CornerCount => Corners.Length;
+    }
+
+    public sealed class Settings
+    {
+        public string? Name { get; set; }
+
+        public int Retries { get; set; }
+    }
+
+    public record struct Reading(double Value, bool Valid);
+
+    public record Derived(int X, int Y, string Extra) : Point(X, Y);
+
+    public sealed record Link(int Value, Link? Next);
+
+    public sealed class Hidden(int value)
+    {
+        private readonly int _value = value;
+
+        public int Value => _value;
+    }
+
     [Fact]
-    public void EncodeItems_IntsAndRecords_KeepTheTaggedForm()
+    public void DecodeItems_RecordsClassesAndRecordStructs_RoundTripInTheTypedForm()
+    {
+        Shape?[] shapes = [new Shape("tri", [new Point(0, 0), new Point(1, 2)], [(1, 0.5)]) { Note = "n" }, null, new Shape("empty", [], [])];
+        Settings[] settings = [new Settings { Name = "a", Retries = 3 }, new Settings()];
+        Reading[] readings = [new Reading(1.5, true), default];
+
+        var shapeBytes = ChunkCodec.EncodeItems(shapes, "items");
+        var settingsBytes = ChunkCodec.EncodeItems(settings, "items");
+        var readingBytes = ChunkCodec.EncodeItems(readings, "items");
+
+        Assert.Equal([TypedForm, TypedForm, TypedForm], new[] { shapeBytes[0], settingsBytes[0], readingBytes[0] });
+        var decoded = ChunkCodec.DecodeItems<Shape?>(shapeBytes);
+        Assert.Equal(("tri", "n", 2, (1, 0.5)), (decoded[0]!.Name, decoded[0]!.Note, decoded[0]!.CornerCount, decoded[0]!.Weights[0]));
+        Assert.Equal(shapes[0]!.Corners, decoded[0]!.Corners);
+        Assert.Null(decoded[1]);
+        Assert.Empty(decoded[2]!.Corners);
+        Assert.Equal([("a", 3), (null, 0)], ChunkCodec.DecodeItems<Settings>(settingsBytes).Select(s => (s.Name, s.Retries)));
+        Assert.Equal(readings, ChunkCodec.DecodeItems<Reading>(readingBytes));
+    }
+
+    [Fact]
+    public void EncodeItems_ADerivedRecordAmongItsBase_GoesTaggedAndKeepsItsType()
+    {
+        Point[] items = [new Point(1, 2), new Derived(3, 4, "more")];
+
+        var bytes = ChunkCodec.EncodeItems(items, "items");
+
+        Assert.NotEqual(TypedForm, bytes[0]);
+        Assert.Equal(items, ChunkCodec.DecodeItems<Point>(bytes));
+    }
+
+    [Fact]
+    public void EncodeItems_IntsAndTypesWithoutATypedForm_KeepTheTaggedForm()
     {
         var ints = ChunkCodec.EncodeItems(new[] { 1, 2, 3 }, "items");
-        var points = ChunkCodec.EncodeItems(new[] { new Point(1, 2), new Point(-3, 4) }, "items");
-        // A tuple holding a type with no typed codec goes whole through the tagged form.
-        var mixed = ChunkCodec.EncodeItems(new[] { (1, new Point(5, 6)) }, "items");
+        // A record that contains itself has no bounded shape: MessagePack takes it.
+        var links = ChunkCodec.EncodeItems(new[] { new Link(1, new Link(2, null)) }, "items");
 
         Assert.NotEqual(TypedForm, ints[0]);
-        Assert.NotEqual(TypedForm, points[0]);
-        Assert.NotEqual(TypedForm, mixed[0]);
+        Assert.NotEqual(TypedForm, links[0]);
         Assert.Equal([1, 2, 3], ChunkCodec.DecodeItems<int>(ints));
-        Assert.Equal([new Point(1, 2), new Point(-3, 4)], ChunkCodec.DecodeItems<Point>(points));
-        Assert.Equal([(1, new Point(5, 6))], ChunkCodec.DecodeItems<(int, Point)>(mixed));
+        Assert.Equal([new Link(1, new Link(2, null))], ChunkCodec.DecodeItems<Link>(links));
+    }
+
+    [Fact]
+    public void EncodeItems_StateInAPrivateField_GoesTaggedAndRoundTrips()
+    {
+        var bytes = ChunkCodec.EncodeItems(new[] { new Hidden(7) }, "items");
+
+        Assert.NotEqual(TypedForm, bytes[0]);
+        Assert.Equal(7, Assert.Single(ChunkCodec.DecodeItems<Hidden>(bytes)).Value);
+    }
+
+    [Fact]
+    public void EncodeItems_ADerivedRecordInsideATuple_IsRefusedNamingBothTypes()
+    {
+        (int, Point)[] items = [(1, new Point(1, 2)), (2, new Derived(3, 4, "more"))];
+
+        var error = Assert.Throws<NotShippableException>(() => ChunkCodec.EncodeItems(items, "items"));
+
+        Assert.Contains(typeof(Derived).FullName!, error.Message);
+        Assert.Contains(typeof(Point).FullName!, error.Message);
+        Assert.Equal(typeof(Derived), error.ValueType);
     }
 
     [Fact]
@@ -65,8 +142,8 @@ public sealed class ChunkCodecTests
     {
         var bytes = ChunkCodec.EncodeItems(new[] { (1, 2) }, "items");
 
-        var error = Assert.Throws<WireFormatException>(() => ChunkCodec.DecodeItems<Point>(bytes));
+        var error = Assert.Throws<WireFormatException>(() => ChunkCodec.DecodeItems<Link>(bytes));
 
-        Assert.Contains(nameof(Point), error.Message);
+        Assert.Contains(nameof(Link), error.Message);
     }
 }
