@@ -107,12 +107,8 @@ internal static class ChunkCodec
             }
             catch (TypedFormMismatchException mismatch)
             {
-                // Inside an item (a property, a tuple's element): MessagePack, too, writes a value by
-                // its declared type, so no form would carry what the derived type adds. Say so.
-                throw new NotShippableException(
-                    $"Cannot ship {what} of {typeof(T).Name}: an item holds a {mismatch.Actual.FullName} where a {mismatch.Declared.FullName} is declared, " +
-                    $"and only {mismatch.Declared.Name}'s properties would travel. Declare that member as {mismatch.Actual.Name} or object, or make {mismatch.Declared.Name} sealed.",
-                    mismatch.Actual);
+                // Inside an item: a property's or a tuple element's value of a derived type.
+                throw mismatch.Refusal($"{what} of {typeof(T).Name}");
             }
         }
         // As one T[]; or, when some item is of a type derived from T, item by item, each naming its type.

@@ -152,14 +152,9 @@ internal sealed class RecordShape
     {
         public static Property Of(PropertyInfo info)
         {
-            var (write, read) = ((Action<WireWriter, object?>, Func<WireReader, object?>))typeof(Property)
-                .GetMethod(nameof(Boxed), BindingFlags.NonPublic | BindingFlags.Static)!
-                .MakeGenericMethod(info.PropertyType).Invoke(null, null)!;
+            var (write, read) = TypedCodecs.Boxed(info.PropertyType);
             return new Property(info, write, read);
         }
-
-        private static (Action<WireWriter, object?>, Func<WireReader, object?>) Boxed<TValue>() =>
-            ((writer, value) => TypedCodec<TValue>.Write!(writer, (TValue)value!), reader => TypedCodec<TValue>.Read!(reader));
     }
 }
 
@@ -167,7 +162,10 @@ internal sealed class RecordShape
 internal sealed class TypedFormMismatchException(Type declared, Type actual)
     : Exception($"A {actual.FullName} stands where a {declared.FullName} is declared.")
 {
-    public Type Declared { get; } = declared;
-
-    public Type Actual { get; } = actual;
+    /// <summary>The error for the caller: no form would carry what the derived type adds (MessagePack, too, writes a member by its declared type).</summary>
+    public NotShippableException Refusal(string what) => new(
+        $"Cannot ship {what}: it holds a {actual.FullName} where a {declared.FullName} is declared, and only {declared.Name}'s properties would travel. " +
+        $"Declare that member or element as {actual.Name} or object, or make {declared.Name} sealed.",
+        actual,
+        this);
 }

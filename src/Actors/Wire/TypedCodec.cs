@@ -82,6 +82,17 @@ internal static class TypedCodecs
     private static readonly Type?[] ValueTuples = [null, typeof(ValueTuple<>), typeof(ValueTuple<,>), typeof(ValueTuple<,,>), typeof(ValueTuple<,,,>), typeof(ValueTuple<,,,,>), typeof(ValueTuple<,,,,,>), typeof(ValueTuple<,,,,,,>)];
     private static readonly Type?[] Tuples = [null, typeof(Tuple<>), typeof(Tuple<,>), typeof(Tuple<,,>), typeof(Tuple<,,,>), typeof(Tuple<,,,,>), typeof(Tuple<,,,,,>), typeof(Tuple<,,,,,,>)];
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (Action<WireWriter, object?> Write, Func<WireReader, object?> Read)> BoxedCodecs = new();
+
+    /// <summary>The typed codec of <paramref name="type"/> over boxed values (for a value whose type is known only at run time); the type must have one (<see cref="Has"/>).</summary>
+    public static (Action<WireWriter, object?> Write, Func<WireReader, object?> Read) Boxed(Type type) =>
+        BoxedCodecs.GetOrAdd(type, static t =>
+            ((Action<WireWriter, object?>, Func<WireReader, object?>))typeof(TypedCodecs).GetMethod(nameof(BoxedCodec), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(t).Invoke(null, null)!);
+
+    private static (Action<WireWriter, object?>, Func<WireReader, object?>) BoxedCodec<TValue>() =>
+        ((writer, value) => TypedCodec<TValue>.Write!(writer, (TValue)value!), reader => TypedCodec<TValue>.Read!(reader));
+
     private static (Delegate Write, Delegate Read) Build(string method, params Type[] arguments) =>
         ((Delegate, Delegate))typeof(TypedCodecs).GetMethod(method, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(arguments).Invoke(null, null)!;
 

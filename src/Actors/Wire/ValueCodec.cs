@@ -16,7 +16,7 @@ internal static class ValueCodec
 {
     private const byte Null = 0, False = 1, True = 2, Int32 = 3, Int64 = 4, Double = 5, String = 6, Bytes = 7,
         Int32Array = 8, Int64Array = 9, DoubleArray = 10, ObjectArray = 11, Function = 12, Closure = 13,
-        Packed = 14, Single = 15, StringArray = 16, SharedHandle = 17;
+        Packed = 14, Single = 15, StringArray = 16, SharedHandle = 17, Typed = 18;
 
     /// <summary>
     /// MessagePack's typeless options, made on first use: making them compiles regular expressions
@@ -118,6 +118,21 @@ internal static class ValueCodec
             WriteClosure(writer, value, type, what);
             return;
         }
+        if (TypedCodecs.Has(type))
+        {
+            // Tuples, arrays and plain records: the type's name, then the typed form (no MessagePack).
+            writer.WriteByte(Typed);
+            TypeNames.Write(writer, type);
+            try
+            {
+                TypedCodecs.Boxed(type).Write(writer, value);
+            }
+            catch (TypedFormMismatchException mismatch)
+            {
+                throw mismatch.Refusal(what);
+            }
+            return;
+        }
         WritePacked(writer, value, type, what);
     }
 
@@ -159,6 +174,15 @@ internal static class ValueCodec
             case Function: return FunctionReference.Read(reader);
             case Closure: return ReadClosure(reader);
             case SharedHandle: return Shared.SharedObjects.Read(reader);
+            case Typed:
+            {
+                var type = TypeNames.Read(reader);
+                if (!TypedCodecs.Has(type))
+                {
+                    throw new WireFormatException($"A value of {type.FullName} arrived in the typed form, which it has none of here: the other side runs a different build.");
+                }
+                return TypedCodecs.Boxed(type).Read(reader);
+            }
             case Packed:
             {
                 var packed = new MessagePackReader(reader.ReadRawMemory(reader.ReadCount()));

@@ -24,11 +24,52 @@ public sealed class ValueCodecTests
     }
 
     [Fact]
-    public void Decode_EncodedRecord_RoundTripsThroughMessagePack()
+    public void Decode_EncodedRecord_RoundTrips()
     {
         var decoded = ValueCodec.Decode(ValueCodec.Encode(new Point(3, -4, "p"), "value"));
 
         Assert.Equal(new Point(3, -4, "p"), decoded);
+    }
+
+    public static TheoryData<object> TypedValues() =>
+    [
+        ((short)-3, 'c', (byte)7),
+        new[] { (1, "a"), (2, (string?)null) },
+        new long[][] { [1, 2], [] },
+        new[] { true, false },
+        Tuple.Create(1.5f, "x"),
+    ];
+
+    [Theory]
+    [MemberData(nameof(TypedValues))]
+    public void Decode_TuplesAndArraysOfThem_RoundTripWithTheirTypes(object value)
+    {
+        var decoded = ValueCodec.Decode(ValueCodec.Encode(value, "value"));
+
+        Assert.Equal(value, decoded);
+        Assert.Equal(value.GetType(), decoded!.GetType());
+    }
+
+    public record Shape(string Name);
+
+    public record Circle(string Name, double Radius) : Shape(Name);
+
+    [Fact]
+    public void Encode_DerivedRecordWhereItsBaseIsDeclared_IsRefusedNamingBoth()
+    {
+        var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new Shape[] { new Shape("s"), new Circle("c", 2) }, "argument 1"));
+
+        Assert.Contains("argument 1", error.Message);
+        Assert.Contains(typeof(Circle).FullName!, error.Message);
+        Assert.Contains(typeof(Shape).FullName!, error.Message);
+    }
+
+    [Fact]
+    public void Decode_DerivedRecordAsTheValueItself_KeepsItsType()
+    {
+        Shape shape = new Circle("c", 2);
+
+        Assert.Equal(shape, ValueCodec.Decode(ValueCodec.Encode(shape, "value")));
     }
 
     [Fact]
