@@ -70,9 +70,12 @@ internal static class TypedCodecs
 
     /// <summary>Whether <see cref="Create"/> has a codec for <paramref name="type"/>: a primitive, an array or tuple of such, or plain data made of such (<see cref="RecordShape"/>).</summary>
     public static bool Has(Type type) =>
-        Primitives.ContainsKey(type)
-        || (type.IsArray && type.GetArrayRank() == 1 && Has(type.GetElementType()!))
-        || (IsTuple(type) ? type.GetGenericArguments().All(Has) : RecordShape.For(type) is not null);
+        Primitives.ContainsKey(type) || Known.GetOrAdd(type, static t =>
+            (t.IsArray && t.GetArrayRank() == 1 && Has(t.GetElementType()!))
+            || (IsTuple(t) ? t.GetGenericArguments().All(Has) : RecordShape.For(t) is not null));
+
+    // Asked for every value ValueCodec has no tag for: answered once per type.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> Known = new();
 
     private static bool IsTuple(Type type) =>
         type.IsGenericType && !type.ContainsGenericParameters
