@@ -58,6 +58,10 @@ internal static class TypedCodecs
         {
             return Build(nameof(ArrayCodec), type.GetElementType()!);
         }
+        if (IsCollection(type))
+        {
+            return Build(type.GetGenericTypeDefinition() == typeof(List<>) ? nameof(ListCodec) : nameof(DictionaryCodec), type.GetGenericArguments());
+        }
         if (!IsTuple(type))
         {
             return Build(nameof(RecordCodec), type);
@@ -68,11 +72,19 @@ internal static class TypedCodecs
             : Build($"TupleCodec{Array.IndexOf(Tuples, definition)}", type.GetGenericArguments());
     }
 
-    /// <summary>Whether <see cref="Create"/> has a codec for <paramref name="type"/>: a primitive, an array or tuple of such, or plain data made of such (<see cref="RecordShape"/>).</summary>
+    /// <summary>
+    /// Whether <see cref="Create"/> has a codec for <paramref name="type"/>: a primitive, an array,
+    /// tuple, <see cref="List{T}"/> or <see cref="Dictionary{TKey, TValue}"/> of such, or plain data
+    /// made of such (<see cref="RecordShape"/>).
+    /// </summary>
     public static bool Has(Type type) =>
         Primitives.ContainsKey(type) || Known.GetOrAdd(type, static t =>
             (t.IsArray && t.GetArrayRank() == 1 && Has(t.GetElementType()!))
-            || (IsTuple(t) ? t.GetGenericArguments().All(Has) : RecordShape.For(t) is not null));
+            || (IsTuple(t) || IsCollection(t) ? t.GetGenericArguments().All(Has) : RecordShape.For(t) is not null));
+
+    private static bool IsCollection(Type type) =>
+        type.IsGenericType && !type.ContainsGenericParameters
+        && (type.GetGenericTypeDefinition() == typeof(List<>) || type.GetGenericTypeDefinition() == typeof(Dictionary<,>));
 
     // Asked for every value ValueCodec has no tag for: answered once per type.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> Known = new();
@@ -133,6 +145,76 @@ internal static class TypedCodecs
     {
         var shape = RecordShape.For(typeof(TRecord))!;
         return (new Action<WireWriter, TRecord>(shape.Write), new Func<WireReader, TRecord>(shape.Read<TRecord>));
+    }
+
+    private static (Delegate, Delegate) ListCodec<TElement>() => (
+        new Action<WireWriter, List<TElement>?>((w, list) =>
+        {
+            if (Present(w, list))
+            {
+                w.WriteCount(list.Count);
+                var write = TypedCodec<TElement>.Write!;
+                foreach (var element in list)
+                {
+                    write(w, element);
+                }
+            }
+        }),
+        new Func<WireReader, List<TElement>?>(r =>
+        {
+            if (!r.ReadBool())
+            {
+                return null;
+            }
+            var count = r.ReadCount();
+            var list = new List<TElement>(count);
+            var read = TypedCodec<TElement>.Read!;
+            for (var index = 0; index < count; index++)
+            {
+                list.Add(read(r));
+            }
+            return list;
+        }));
+
+    private static (Delegate, Delegate) DictionaryCodec<TKey, TValue>()
+        where TKey : notnull => (
+        new Action<WireWriter, Dictionary<TKey, TValue>?>((w, dictionary) =>
+        {
+            if (Present(w, dictionary))
+            {
+                w.WriteCount(dictionary.Count);
+                foreach (var (key, value) in dictionary)
+                {
+                    Put(w, key);
+                    Put(w, value);
+                }
+            }
+        }),
+        new Func<WireReader, Dictionary<TKey, TValue>?>(r =>
+        {
+            if (!r.ReadBool())
+            {
+                return null;
+            }
+            var count = r.ReadCount();
+            var dictionary = new Dictionary<TKey, TValue>(count);
+            for (var index = 0; index < count; index++)
+            {
+                dictionary.Add(Get<TKey>(r), Get<TValue>(r));
+            }
+            return dictionary;
+        }));
+
+    /// <summary>Writes whether a collection is there; one of a derived type would lose what it adds, so it throws <see cref="TypedFormMismatchException"/>.</summary>
+    private static bool Present<TCollection>(WireWriter writer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] TCollection? collection)
+        where TCollection : class
+    {
+        writer.WriteBool(collection is not null);
+        if (collection is not null && collection.GetType() != typeof(TCollection))
+        {
+            throw new TypedFormMismatchException(typeof(TCollection), collection.GetType());
+        }
+        return collection is not null;
     }
 
     private static void Put<TItem>(WireWriter writer, TItem item) => TypedCodec<TItem>.Write!(writer, item);

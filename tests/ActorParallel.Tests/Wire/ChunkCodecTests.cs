@@ -51,6 +51,8 @@ public sealed class ChunkCodecTests
         public int CornerCount => Corners.Length;
     }
 
+    public sealed record Order(string Id, List<(string Sku, int Count)> Lines, Dictionary<string, double> Prices);
+
     public sealed class Settings
     {
         public string? Name { get; set; }
@@ -90,6 +92,18 @@ public sealed class ChunkCodecTests
         Assert.Empty(decoded[2]!.Corners);
         Assert.Equal([("a", 3), (null, 0)], ChunkCodec.DecodeItems<Settings>(settingsBytes).Select(s => (s.Name, s.Retries)));
         Assert.Equal(readings, ChunkCodec.DecodeItems<Reading>(readingBytes));
+    }
+
+    [Fact]
+    public void DecodeItems_RecordsHoldingListsAndDictionaries_RoundTripInTheTypedForm()
+    {
+        Order[] orders = [new Order("o1", [("a", 2), ("b", 1)], new() { ["a"] = 1.5, ["b"] = 0 }), new Order("o2", [], [])];
+
+        var bytes = ChunkCodec.EncodeItems(orders, "items");
+        var decoded = ChunkCodec.DecodeItems<Order>(bytes);
+
+        Assert.Equal(TypedForm, bytes[0]);
+        Assert.Equal(orders.Select(o => (o.Id, o.Lines.ToArray(), o.Prices.OrderBy(p => p.Key).ToArray())), decoded.Select(o => (o.Id, o.Lines.ToArray(), o.Prices.OrderBy(p => p.Key).ToArray())));
     }
 
     [Fact]

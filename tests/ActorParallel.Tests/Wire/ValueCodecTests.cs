@@ -38,6 +38,8 @@ public sealed class ValueCodecTests
         new long[][] { [1, 2], [] },
         new[] { true, false },
         Tuple.Create(1.5f, "x"),
+        new List<(int, string)> { (1, "a"), (2, "b") },
+        new Dictionary<string, long[]> { ["x"] = [1, 2], ["y"] = [] },
     ];
 
     [Theory]
