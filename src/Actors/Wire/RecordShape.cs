@@ -109,9 +109,15 @@ internal sealed class RecordShape
         {
             return null;
         }
-        var properties = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
+        var readable = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
             .Where(p => p.GetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0)
-            .ToDictionary(p => p.Name);
+            .ToList();
+        if (readable.DistinctBy(p => p.Name).Count() != readable.Count)
+        {
+            // A property hidden by another of the same name ('new'): ambiguous, leave it to MessagePack.
+            return null;
+        }
+        var properties = readable.ToDictionary(p => p.Name);
         // The whole state must be public auto-properties: any other field would not travel.
         var state = new List<PropertyInfo>();
         for (var current = type; current is not null && current != typeof(object) && current != typeof(ValueType); current = current.BaseType)

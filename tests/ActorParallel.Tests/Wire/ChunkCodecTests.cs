@@ -66,6 +66,16 @@ public sealed class ChunkCodecTests
 
     public sealed record Link(int Value, Link? Next);
 
+    public class Named
+    {
+        public string? Name { get; set; }
+    }
+
+    public sealed class Renamed : Named
+    {
+        public new int Name { get; set; }
+    }
+
     public sealed class Hidden(int value)
     {
         private readonly int _value = value;
@@ -128,6 +138,15 @@ public sealed class ChunkCodecTests
         Assert.NotEqual(TypedForm, links[0]);
         Assert.Equal([1, 2, 3], ChunkCodec.DecodeItems<int>(ints));
         Assert.Equal([new Link(1, new Link(2, null))], ChunkCodec.DecodeItems<Link>(links));
+    }
+
+    [Fact]
+    public void EncodeItems_APropertyHidingAnotherOfTheSameName_GoesTagged()
+    {
+        var bytes = ChunkCodec.EncodeItems(new[] { new Renamed { Name = 3 } }, "items");
+
+        Assert.NotEqual(TypedForm, bytes[0]);
+        Assert.Equal(3, Assert.Single(ChunkCodec.DecodeItems<Renamed>(bytes)).Name);
     }
 
     [Fact]
