@@ -34,6 +34,9 @@ internal static class RemoteNodesSample
             Console.WriteLine($"nodes: {string.Join(", ", up)}");
 
             await using var pool = driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole, ProcessesPerHostNode = 1 });
+            // A map starts at once on the workers that are ready; waiting here lets the nodes' workers
+            // (launched, then connected over TLS) take part from the first item.
+            await pool.WaitForWorkersAsync();
             var squares = await pool.MapAsync(Square, Enumerable.Range(0, 1_000));
             // A closure travels too: each worker says whose child it is.
             var driverPid = Environment.ProcessId;

@@ -43,7 +43,10 @@ public sealed class PoolSamplesTests
         var expected = Enumerable.Range(0, 1_000).Sum(x => (long)x * x);
         Assert.Contains($"squares of 0..999: sum={expected}", sample.Lines);
         Assert.Contains(sample.Lines, line => line.StartsWith("driver: akka.ssl.tcp://", StringComparison.Ordinal));
-        Assert.Contains(sample.Lines, line => line.StartsWith("workers: 3;", StringComparison.Ordinal));
+        var workers = Assert.Single(sample.Lines, line => line.StartsWith("workers: 3;", StringComparison.Ordinal));
+        // Items ran here and on the nodes.
+        Assert.Contains("(driver's)", workers);
+        Assert.Contains("(node ", workers);
         Assert.Contains("node exit codes: 0, 0", sample.Lines);
     }
 }
