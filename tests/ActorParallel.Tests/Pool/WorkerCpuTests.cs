@@ -68,7 +68,6 @@ public sealed class WorkerCpuTests : RuntimeFixture
         var victim = before.Keys.Max();
         OsProcesses.KillQuietly(victim);
         var replacement = await ReplacementOf(pool, before.Keys);
-        await WorkersThatRan(pool, 2);
 
         Assert.Equal([before[victim]], AllowedCpus(ComputeThreadOf(replacement)));
         var survivor = before.Keys.Single(pid => pid != victim);
@@ -90,19 +89,22 @@ public sealed class WorkerCpuTests : RuntimeFixture
         return [.. seen];
     }
 
-    private static async Task<int> ReplacementOf(ActorParallel.Pool pool, IEnumerable<int> previous)
+    /// <summary>
+    /// Maps until a worker that is not one of <paramref name="previous"/> returns results: the
+    /// replacement, which has bound its compute thread before running any chunk.
+    /// </summary>
+    private static async Task<int> ReplacementOf(ActorParallel.Pool pool, IReadOnlyCollection<int> previous)
     {
         var deadline = DateTime.UtcNow + MapBound;
         while (DateTime.UtcNow < deadline)
         {
-            var pids = await pool.WaitForWorkersAsync().WaitAsync(MapBound);
-            if (pids.Except(previous).ToList() is [var replacement])
+            var ran = await pool.MapAsync(PoolTargets.SlowPid, Enumerable.Range(0, 20), chunkSize: 1).WaitAsync(MapBound);
+            if (ran.Distinct().Except(previous).ToList() is [var replacement])
             {
                 return replacement;
             }
-            await Task.Delay(50);
         }
-        throw new TimeoutException("No replacement worker started.");
+        throw new TimeoutException("No replacement worker ran a chunk.");
     }
 
     private static string ComputeThreadOf(int pid) =>
