@@ -114,16 +114,14 @@ internal static class TypedCodecs
     private static (Delegate, Delegate) ArrayCodec<TElement>() => (
         new Action<WireWriter, TElement[]?>((w, array) =>
         {
-            w.WriteBool(array is not null);
-            if (array is null)
+            if (Present(w, array))
             {
-                return;
-            }
-            w.WriteCount(array.Length);
-            var write = TypedCodec<TElement>.Write!;
-            foreach (var element in array)
-            {
-                write(w, element);
+                w.WriteCount(array.Length);
+                var write = TypedCodec<TElement>.Write!;
+                foreach (var element in array)
+                {
+                    write(w, element);
+                }
             }
         }),
         new Func<WireReader, TElement[]?>(r =>
@@ -205,7 +203,7 @@ internal static class TypedCodecs
             return dictionary;
         }));
 
-    /// <summary>Writes whether a collection is there; one of a derived type would lose what it adds, so it throws <see cref="TypedFormMismatchException"/>.</summary>
+    /// <summary>Writes whether an array or collection is there; one of a derived type (an array is covariant) would lose what it adds, so it throws <see cref="TypedFormMismatchException"/>.</summary>
     private static bool Present<TCollection>(WireWriter writer, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] TCollection? collection)
         where TCollection : class
     {
