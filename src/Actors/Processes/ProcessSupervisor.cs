@@ -63,7 +63,7 @@ internal sealed class ProcessSupervisor : UntypedActor
                 Route(kill.ProcessId, kill);
                 break;
             case ListProcesses:
-                Sender.Tell(new RunningProcesses(Context.GetChildren().Select(child => long.Parse(child.Path.Name.AsSpan(2))).ToImmutableArray()));
+                HandleList();
                 break;
             case ProcessExited exited:
                 Record(exited);
@@ -80,6 +80,17 @@ internal sealed class ProcessSupervisor : UntypedActor
                 break;
         }
     }
+
+    /// <summary>
+    /// The processes still running. A process actor that has reported its exit is stopping and still a
+    /// child for a moment; its process is not running, and a caller whose join has returned must not see
+    /// it here (the actor tells this supervisor before any joiner, so its record is always here first).
+    /// </summary>
+    private void HandleList() =>
+        Sender.Tell(new RunningProcesses(Context.GetChildren()
+            .Select(child => long.Parse(child.Path.Name.AsSpan(2)))
+            .Where(processId => !_finished.ContainsKey(processId))
+            .ToImmutableArray()));
 
     private bool FromThisNodeOrItsDriver(IActorRef sender)
     {

@@ -129,6 +129,25 @@ public sealed class ProcessSupervisorTests : TestKit
     }
 
     [Fact]
+    public async Task ListProcesses_RightAfterAKilledProcessIsJoined_NoLongerListsIt()
+    {
+        // The exit is reported while the process's actor is still stopping: it must not be listed then.
+        for (var round = 0; round < 8; round++)
+        {
+            var spec = ProcessSpec.Create(TestTargets.SleepForever, []);
+            _supervisor.Tell(new StartProcess(spec), TestActor);
+            await ExpectMsgAsync<ProcessStarted>(Bound);
+
+            _supervisor.Tell(new KillProcess(spec.Id), TestActor);
+            await ExpectMsgAsync<ProcessExited>(Bound);
+            _supervisor.Tell(ListProcesses.Instance, TestActor);
+            var running = await ExpectMsgAsync<RunningProcesses>(Bound);
+
+            Assert.DoesNotContain(spec.Id, running.ProcessIds);
+        }
+    }
+
+    [Fact]
     public async Task StartProcess_BeyondMaxConcurrentLaunches_WaitsForASlot_AndKillingAWaitingOneEndsItWithoutAProcess()
     {
         var supervisor = ParallelRuntime.Attach(Sys, new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, MaxConcurrentLaunches = 1 }).Supervisor;
