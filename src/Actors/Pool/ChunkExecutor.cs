@@ -49,7 +49,7 @@ internal sealed class ChunkExecutor : IDisposable
                 _queue.Add((message, router));
                 return true;
             case AbandonMap abandon:
-                Abandon(abandon.MapId);
+                Abandon(abandon.MapId, router);
                 return true;
             case PrepareToServe:
                 WarmUp();
@@ -59,11 +59,15 @@ internal sealed class ChunkExecutor : IDisposable
         }
     }
 
-    /// <summary>Queued chunks of the map are skipped from now on, and its function is forgotten.</summary>
-    private void Abandon(long mapId)
+    /// <summary>
+    /// Queued chunks of the map are skipped from now on, and its function is forgotten. Once the compute
+    /// thread reaches this point in its queue (after the chunk it may be running now), nothing of the map
+    /// runs any more, and the router is told so with the same message: until then it counts the worker busy.
+    /// </summary>
+    private void Abandon(long mapId, IActorRef router)
     {
         _abandoned[mapId] = 0;
-        _queue.Add((new AbandonMap(mapId), ActorRefs.Nobody));
+        _queue.Add((new AbandonMap(mapId), router));
     }
 
     /// <summary>Runs a tiny chunk through the whole path on the compute thread, ahead of real work (see <see cref="PrepareToServe"/>).</summary>
@@ -98,6 +102,7 @@ internal sealed class ChunkExecutor : IDisposable
                     break;
                 case AbandonMap abandon:
                     _runners.Remove(abandon.MapId);
+                    Reply(abandon, router);
                     break;
                 case PinComputeThread pin:
                     // Best effort: a CPU this process may not use leaves the thread where it was.

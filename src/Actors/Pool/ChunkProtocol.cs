@@ -22,7 +22,11 @@ internal sealed record ChunkResults(long MapId, ImmutableArray<ChunkPayload> Res
 /// <summary>Pool worker → router: item <paramref name="ItemIndex"/> of chunk <paramref name="Seq"/> threw.</summary>
 internal sealed record ChunkFailed(long MapId, int Seq, int ItemIndex, RemoteError Error) : IWireMessage;
 
-/// <summary>Router → pool worker: drop queued chunks of this map; their results are no longer wanted.</summary>
+/// <summary>
+/// Router → pool worker: drop queued chunks of this map; their results are no longer wanted. The worker
+/// answers with the same message once nothing of the map is running on it any more (a chunk that was
+/// running when it arrived has ended), so the router knows when the worker is free again.
+/// </summary>
 internal sealed record AbandonMap(long MapId) : IWireMessage;
 
 /// <summary>

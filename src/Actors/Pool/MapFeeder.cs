@@ -28,7 +28,8 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
         }
         catch (Exception exception)
         {
-            job.Fail(exception);
+            // Not the map's end yet: the chunks read before the failure finish first, and the router
+            // ends the map with this error once they have (Python's imap yields them, then raises).
             job.Input.Writer.TryComplete(exception);
         }
         router.Tell(new MapInputReady(job.Id));

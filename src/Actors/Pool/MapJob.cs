@@ -33,8 +33,11 @@ internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
     public int ItemsReceived { get; set; }
 }
 
-/// <summary>A finished chunk, handed from the router to the map's consumer.</summary>
-internal sealed record ChunkDone(int Seq, int Offset, int Count, ImmutableArray<ChunkPayload> Segments);
+/// <summary>
+/// A finished chunk, handed from the router to the map's consumer; for an ordered map, a chunk that
+/// failed carries its <paramref name="Error"/>, which the consumer throws when it reaches that place.
+/// </summary>
+internal sealed record ChunkDone(int Seq, int Offset, int Count, ImmutableArray<ChunkPayload> Segments, Exception? Error = null);
 
 /// <summary>
 /// One map in flight. The caller's feeder writes encoded chunks into <see cref="Input"/> (bounded, so
@@ -47,9 +50,10 @@ internal sealed class MapJob
     private static long s_lastId;
     private int _starved;
 
-    public MapJob(long id, byte[] function, int chunkSize, int inputCapacity)
+    public MapJob(long id, byte[] function, int chunkSize, int inputCapacity, bool ordered)
     {
         Id = id;
+        Ordered = ordered;
         Function = function;
         MaxWindow = MaxWindowFor(chunkSize);
         Input = Channel.CreateBounded<PendingChunk>(new BoundedChannelOptions(inputCapacity)
@@ -61,6 +65,16 @@ internal sealed class MapJob
     }
 
     public long Id { get; }
+
+    /// <summary>
+    /// Results are consumed in input order (<c>IMap</c>): a failed chunk ends the map only where it
+    /// stands, after every result before it, as Python's <c>imap</c> raises at the failing position.
+    /// An unordered map fails at once.
+    /// </summary>
+    public bool Ordered { get; }
+
+    /// <summary>Router only: the first chunk of an ordered map that failed; nothing after it is dispatched any more.</summary>
+    public int? FailedSeq { get; set; }
 
     public static long NextId() => Interlocked.Increment(ref s_lastId);
 

@@ -35,7 +35,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var capacity = (processes * MapJob.MaxWindowFor(chunkSize)) + 2;
-        _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity);
+        _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity, ordered);
         _router = router;
         _ordered = ordered;
         _progress = progress;
@@ -95,6 +95,11 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
 
     private ChunkDone Deliver(ChunkDone chunk)
     {
+        if (chunk.Error is not null)
+        {
+            _finished = true;
+            throw chunk.Error;
+        }
         _done += chunk.Count;
         _progress?.Report(new MapProgress(_done, _total));
         _tickets.Release();

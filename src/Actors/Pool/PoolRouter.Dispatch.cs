@@ -15,19 +15,19 @@ internal sealed partial class PoolRouter
         {
             return;
         }
-        foreach (var slot in _slots.Values)
+        // Snapshots: a dispatch may complete a map (an empty or finished one) or start a worker.
+        foreach (var slot in _slots.Values.ToArray())
         {
-            if (!slot.CanTakeWork)
+            foreach (var job in _jobs.ToArray())
             {
-                continue;
-            }
-            foreach (var job in _jobs)
-            {
-                if (Credit(slot, job) <= 0)
+                if (!slot.CanTakeWork || Credit(slot, job) <= 0)
                 {
                     break;
                 }
-                SendBatch(slot, job);
+                if (_jobsById.ContainsKey(job.Id))
+                {
+                    SendBatch(slot, job);
+                }
             }
         }
     }
@@ -96,6 +96,18 @@ internal sealed partial class PoolRouter
 
     private static bool TryTake(MapJob job, out PendingChunk chunk)
     {
+        if (job.FailedSeq is { } failedSeq)
+        {
+            // Failed where it stands: only what comes before the failure still runs.
+            while (job.Retry.TryDequeue(out chunk!))
+            {
+                if (chunk.Seq < failedSeq)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
         if (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
         {
             return true;
@@ -107,16 +119,36 @@ internal sealed partial class PoolRouter
 
     private void CompleteIfDone(MapJob job)
     {
+        if (job.FailedSeq is { } failedSeq)
+        {
+            if (job.Retry.All(chunk => chunk.Seq >= failedSeq) && !_slots.Values.Any(slot => slot.InFlight.Keys.Any(key => key.MapId == job.Id && key.Seq < failedSeq)))
+            {
+                // Everything before the failure is in the output; the consumer meets the error there.
+                job.Output.Writer.TryComplete();
+                RemoveJob(job);
+            }
+            return;
+        }
         var input = job.Input.Reader.Completion;
         if (!input.IsCompleted || job.Retry.Count > 0 || job.InFlight > 0)
         {
             return;
         }
-        if (input.IsCompletedSuccessfully)
-        {
-            job.Output.Writer.TryComplete();
-        }
+        // The input's own failure (the caller's enumerator threw) ends the map after every chunk read before it.
+        job.Output.Writer.TryComplete(input.IsCompletedSuccessfully ? null : input.Exception?.InnerException ?? new OperationCanceledException());
         RemoveJob(job);
+    }
+
+    /// <summary>
+    /// An ordered map's chunk failed: its error takes the chunk's place in the output, nothing after it
+    /// is dispatched, and the map ends once everything before it has finished.
+    /// </summary>
+    private void FailAt(MapJob job, PendingChunk chunk, Exception error)
+    {
+        job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [], error));
+        job.FailedSeq = Math.Min(job.FailedSeq ?? int.MaxValue, chunk.Seq);
+        CompleteIfDone(job);
+        Dispatch();
     }
 
     private void RemoveJob(MapJob job)
@@ -126,18 +158,34 @@ internal sealed partial class PoolRouter
             return;
         }
         _jobs.Remove(job);
-        foreach (var slot in _slots.Values.ToList())
+        foreach (var slot in _slots.Values.ToArray())
         {
-            foreach (var key in slot.InFlight.Keys.Where(k => k.MapId == job.Id).ToList())
+            var held = slot.InFlight.Keys.Where(k => k.MapId == job.Id).ToList();
+            foreach (var key in held)
             {
                 slot.InFlight.Remove(key);
             }
             if (slot.KnownMaps.Remove(job.Id))
             {
                 slot.Actor?.Tell(new AbandonMap(job.Id), Self);
+                if (held.Count > 0 && slot.Actor is not null)
+                {
+                    // It may be running one of them still: busy until it says it has let the map go.
+                    slot.Abandoning.Add(job.Id);
+                }
             }
             RetireIfDone(slot);
         }
         RetireIdleWorkersIfClosed();
+    }
+
+    /// <summary>The worker has let a given-up map go: nothing of it runs there any more.</summary>
+    private void HandleAbandoned(AbandonMap abandoned)
+    {
+        if (_slotsByActor.TryGetValue(Sender, out var slot) && slot.Abandoning.Remove(abandoned.MapId))
+        {
+            RetireIfDone(slot);
+            Dispatch();
+        }
     }
 }

@@ -32,10 +32,8 @@ internal sealed partial class PoolRouter
         }
         // The node's end (left, crashed, cut off and downed) reaches us as Terminated.
         Context.Watch(found.Supervisor);
-        for (var i = 0; i < found.Workers; i++)
-        {
-            StartWorker(found.Supervisor);
-        }
+        _workersWanted[found.Supervisor] = found.Workers;
+        Replenish(found.Supervisor);
     }
 
     private void ConfirmConnection(long processId, int attempt)

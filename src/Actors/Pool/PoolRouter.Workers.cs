@@ -47,11 +47,8 @@ internal sealed partial class PoolRouter
             worker.Tell(new RunInitializer(initializer));
         }
         ReplyToReadyWaiters();
-        if (_closing)
-        {
-            RetireIdleWorkersIfClosed();
-            return;
-        }
+        // Closed with maps still running: the new worker helps finish them (or, with none left, retires).
+        RetireIdleWorkersIfClosed();
         Dispatch();
     }
 
@@ -78,7 +75,27 @@ internal sealed partial class PoolRouter
             Break(new InvalidOperationException($"The pool cannot start worker processes: {failed.Reason}"));
             return;
         }
-        StartWorker(slot.Supervisor);
+        Replenish(slot.Supervisor);
+    }
+
+    /// <summary>
+    /// Starts workers under <paramref name="supervisor"/> until it has as many serving (not retiring) as
+    /// the pool wants there: the one place that decides on replacements, so however workers end - exit,
+    /// crash, failed start, retirement - a pool of N never holds more than N workers plus those retiring.
+    /// None while the pool is terminating, broken, closed with nothing left to run, or the node is lost.
+    /// </summary>
+    private void Replenish(IActorRef supervisor)
+    {
+        if (_terminating || _broken is not null || (_closing && _jobs.Count == 0) || _lostSupervisors.Contains(supervisor)
+            || !_workersWanted.TryGetValue(supervisor, out var wanted))
+        {
+            return;
+        }
+        var serving = _slots.Values.Count(slot => slot.Supervisor.Equals(supervisor) && !slot.Retiring);
+        for (; serving < wanted; serving++)
+        {
+            StartWorker(supervisor);
+        }
     }
 
     private void HandleWorkerExit(ProcessExited exited)
@@ -116,10 +133,7 @@ internal sealed partial class PoolRouter
             }
             job.Retry.Enqueue(chunk);
         }
-        if (!_terminating && _broken is null && !(_closing && _jobs.Count == 0) && !_lostSupervisors.Contains(slot.Supervisor))
-        {
-            StartWorker(slot.Supervisor);
-        }
+        Replenish(slot.Supervisor);
         Dispatch();
         ReplyIfStopped();
     }
@@ -129,10 +143,7 @@ internal sealed partial class PoolRouter
         if (_settings.MaxTasksPerChild is { } max && slot.TasksDone >= max && !slot.Retiring)
         {
             slot.Retiring = true;
-            if (!_closing && !_terminating && !_lostSupervisors.Contains(slot.Supervisor))
-            {
-                StartWorker(slot.Supervisor);
-            }
+            Replenish(slot.Supervisor);
         }
         if (slot.Retiring && slot.InFlight.Count == 0 && slot.Actor is { } actor)
         {
@@ -148,7 +159,7 @@ internal sealed partial class PoolRouter
         {
             return;
         }
-        foreach (var slot in _slots.Values)
+        foreach (var slot in _slots.Values.ToArray())
         {
             slot.Retiring = true;
             RetireIfDone(slot);

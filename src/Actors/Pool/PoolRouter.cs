@@ -4,6 +4,7 @@ using ActorParallel.Processes;
 using ActorParallel.Wire;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Event;
 using AkkaCluster = Akka.Cluster.Cluster;
 
 namespace ActorParallel.Pooling;
@@ -32,6 +33,9 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
     private readonly List<IActorRef> _stopWaiters = [];
     private readonly List<(int Count, IActorRef Waiter)> _readyWaiters = [];
     private readonly HashSet<IActorRef> _lostSupervisors = [];
+
+    /// <summary>How many serving workers the pool wants under each supervisor: the driver's, and each Host node's.</summary>
+    private readonly Dictionary<IActorRef, int> _workersWanted = [];
     private readonly HashSet<Address> _nodes = [];
     private Exception? _broken;
     private int _startFailuresInARow;
@@ -51,10 +55,8 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
-        for (var i = 0; i < _settings.Processes; i++)
-        {
-            StartWorker(_supervisor);
-        }
+        _workersWanted[_supervisor] = _settings.Processes;
+        Replenish(_supervisor);
         if (_settings.HostNodeRole is not null)
         {
             // Nodes up now arrive first, as events; nodes that join later arrive the same way.
@@ -68,9 +70,37 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         {
             AkkaCluster.Get(Context.System).Unsubscribe(Self);
         }
+        // However the router ends, its worker processes end with it: none is left running unowned.
+        foreach (var slot in _slots.Values)
+        {
+            slot.Supervisor.Tell(new TerminateProcess(slot.ProcessId));
+        }
+        _slots.Clear();
     }
 
+    /// <summary>
+    /// A fault in the router's own code (never the user's: that arrives as a failed chunk) must not
+    /// restart it, which would forget its workers while they run on. The pool is broken instead, with
+    /// the fault as the reason every waiting and later call gets, and its workers are ended.
+    /// </summary>
     protected override void OnReceive(object message)
+    {
+        try
+        {
+            Handle(message);
+        }
+        catch (Exception fault)
+        {
+            Context.GetLogger().Error(fault, "ActorParallel pool router {0} failed handling {1}; the pool is broken and its workers are ended.", Self.Path.Name, message.GetType().Name);
+            Break(new InvalidOperationException($"The pool failed in its own code while handling {message.GetType().Name}: {fault.Message} It takes no more work; create a new pool.", fault));
+            foreach (var slot in _slots.Values)
+            {
+                slot.Supervisor.Tell(new TerminateProcess(slot.ProcessId));
+            }
+        }
+    }
+
+    private void Handle(object message)
     {
         switch (message)
         {
@@ -93,6 +123,9 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 break;
             case ChunkFailed failed:
                 HandleChunkFailed(failed);
+                break;
+            case AbandonMap abandoned:
+                HandleAbandoned(abandoned);
                 break;
             case InitializerFailed failed:
                 Break(new RemoteException(failed.Error, "The pool's initializer"));
@@ -256,8 +289,16 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 ? $"Item {chunk.Offset + failed.ItemIndex} of the map"
                 : $"Chunk {failed.Seq} of the map";
             var itemIndex = chunk is not null && failed.ItemIndex >= 0 ? chunk.Offset + failed.ItemIndex : (int?)null;
-            job.Fail(new RemoteException(failed.Error, context) { ItemIndex = itemIndex });
-            RemoveJob(job);
+            var error = new RemoteException(failed.Error, context) { ItemIndex = itemIndex };
+            if (job.Ordered && chunk is not null)
+            {
+                FailAt(job, chunk, error);
+            }
+            else
+            {
+                job.Fail(error);
+                RemoveJob(job);
+            }
         }
         RetireIfDone(slot);
         Dispatch();

@@ -18,6 +18,12 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     /// <summary>Chunks sent to this worker and not yet finished, by map and sequence number.</summary>
     public Dictionary<(long MapId, int Seq), PendingChunk> InFlight { get; } = [];
 
+    /// <summary>
+    /// Maps given up (cancelled, failed) while this worker still held chunks of theirs: it may still be
+    /// running one, so it takes no work until it confirms (<see cref="AbandonMap"/> back) that nothing of them runs.
+    /// </summary>
+    public HashSet<long> Abandoning { get; } = [];
+
     /// <summary>Maps whose function this worker has already been sent.</summary>
     public HashSet<long> KnownMaps { get; } = [];
 
@@ -39,5 +45,5 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     /// <summary>The CPU this (local) worker's compute thread is bound to, if any.</summary>
     public int? Cpu { get; set; }
 
-    public bool CanTakeWork => Actor is not null && !Retiring;
+    public bool CanTakeWork => Actor is not null && !Retiring && Abandoning.Count == 0;
 }

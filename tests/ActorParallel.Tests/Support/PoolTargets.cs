@@ -40,4 +40,22 @@ public static class PoolTargets
 
     public static void MarkInitialized(string folder) =>
         File.AppendAllText(Path.Combine(folder, $"init-{Environment.ProcessId}"), "initialized\n");
+
+    /// <summary>Creates <paramref name="marker"/>, then never returns: work that will not stop.</summary>
+    public static int MarkThenBlock(string marker)
+    {
+        File.WriteAllText(marker, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
+    }
+
+    /// <summary>Item 0 takes half a second, item 7 throws: the failure is known long before the first result.</summary>
+    public static int SlowFirstThrowOnSeven(int x)
+    {
+        if (x == 0)
+        {
+            Thread.Sleep(500);
+        }
+        return ThrowOnSeven(x);
+    }
 }

@@ -13,9 +13,18 @@ public abstract class RuntimeFixture : IAsyncLifetime
 
     private readonly List<WorkerProcess> _processes = [];
 
-    protected RuntimeFixture()
+    /// <param name="systemName">
+    /// The runtime's ActorSystem name; a test that counts its workers from the OS
+    /// (<see cref="OsProcesses.WorkersOfSystem"/>) gives a name no other test uses.
+    /// </param>
+    protected RuntimeFixture(string? systemName = null)
     {
-        Runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host });
+        var options = new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host };
+        if (systemName is not null)
+        {
+            options.SystemName = systemName;
+        }
+        Runtime = ParallelRuntime.Create(options);
         Scratch = Directory.CreateTempSubdirectory("actorparallel-tests-").FullName;
     }
 
