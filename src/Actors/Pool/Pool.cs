@@ -146,7 +146,9 @@ public sealed class Pool : IAsyncDisposable
     /// <summary>
     /// Streams results in input order as they are ready (Python's <c>imap</c>). Lazy: the input is read
     /// only as chunks are dispatched, and results not yet consumed are bounded, so an endless input
-    /// keeps memory flat.
+    /// keeps memory flat. A failure - the function throwing on an item, or the input's enumerator
+    /// throwing - is thrown where it stands in the sequence: every result before it is yielded first,
+    /// as Python's <c>imap</c> raises at the failing position.
     /// </summary>
     /// <typeparam name="TIn">The item type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
