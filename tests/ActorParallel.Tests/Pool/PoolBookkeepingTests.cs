@@ -78,7 +78,7 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
         using var cancel = new CancellationTokenSource();
         var stuck = pool.MapAsync(_ => PoolTargets.MarkThenBlock(marker), new[] { 0 }, 1, cancellationToken: cancel.Token);
         await WaitForFile(marker);
-        var busy = int.Parse(await File.ReadAllTextAsync(marker));
+        var busy = int.Parse(await File.ReadAllTextAsync(marker + ".pid"));
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.WaitAsync(Bound));

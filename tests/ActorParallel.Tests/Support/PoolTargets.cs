@@ -41,10 +41,11 @@ public static class PoolTargets
     public static void MarkInitialized(string folder) =>
         File.AppendAllText(Path.Combine(folder, $"init-{Environment.ProcessId}"), "initialized\n");
 
-    /// <summary>Creates <paramref name="marker"/>, then never returns: work that will not stop.</summary>
+    /// <summary>Writes its pid to <paramref name="marker"/>.pid, then creates <paramref name="marker"/>, then never returns: work that will not stop.</summary>
     public static int MarkThenBlock(string marker)
     {
-        File.WriteAllText(marker, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.WriteAllText(marker + ".pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.Create(marker).Dispose();
         Thread.Sleep(Timeout.Infinite);
         return 0;
     }
