@@ -51,6 +51,25 @@ internal sealed record SharedCall(long Id, string Host, object Request, TimeSpan
 /// </summary>
 internal sealed record SharedReply(long Id, object? Reply, string? Error, bool TimedOut) : IWireMessage;
 
+/// <summary>
+/// Host → client, in answer to any request once the host's manager is disposed: the host (named
+/// <paramref name="Manager"/>) stays only to say so, and <paramref name="Object"/>, the object the
+/// request was for, went with it. Clients turn it into an <see cref="ObjectDisposedException"/>.
+/// </summary>
+internal sealed record ManagerDisposed(string Manager, string Object) : IWireMessage;
+
+/// <summary>Driver-side, from the manager to its host: delete everything and answer every request from now on with <see cref="ManagerDisposed"/>. Replies <see cref="HostDisposed"/>.</summary>
+internal sealed record DisposeHost
+{
+    public static readonly DisposeHost Instance = new();
+}
+
+/// <summary>Driver-side, host → manager: the host holds nothing and answers only <see cref="ManagerDisposed"/>.</summary>
+internal sealed record HostDisposed
+{
+    public static readonly HostDisposed Instance = new();
+}
+
 /// <summary>Driver-side, to a host: the process named <paramref name="Address"/> is gone; its locks are free and its waits are over.</summary>
 internal sealed record ReleaseLocksOf(string Address);
 
@@ -98,3 +117,22 @@ internal sealed record ReadDict(string Name, int From, byte[]? Key) : IWireMessa
 
 /// <summary>Host → client: entries (key, value) of a dict of <paramref name="Total"/> entries.</summary>
 internal sealed record DictPage(string Name, int Total, ImmutableArray<byte[]> Keys, ImmutableArray<byte[]> Values) : IWireMessage;
+
+/// <summary>The shared object a request is for.</summary>
+internal static class SharedRequests
+{
+    public static string ObjectOf(object request) => request switch
+    {
+        AppendValues append => append.List,
+        ReadList read => read.List,
+        AddToValue add => add.Name,
+        ReadValue read => read.Name,
+        SetValue set => set.Name,
+        DeleteShared delete => delete.Name,
+        AcquireLock acquire => acquire.Name,
+        ReleaseLock release => release.Name,
+        WriteDict write => write.Name,
+        ReadDict read => read.Name,
+        _ => "?",
+    };
+}

@@ -107,10 +107,54 @@ internal sealed class SharedStateHost : UntypedActor
             case IUpdateResponse response:
                 _writes.Handle(response);
                 break;
+            case DisposeHost:
+                HandleDispose();
+                break;
             default:
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The manager is disposed (its objects deleted already): forget everything and stay only to
+    /// answer every request with <see cref="ManagerDisposed"/>, so that a handle still held anywhere
+    /// (driver, direct-linked or remoting worker) fails at once instead of waiting for a reply that
+    /// never comes. A few hundred bytes per disposed manager, until the runtime stops.
+    /// </summary>
+    private void HandleDispose()
+    {
+        var manager = Self.Path.Name;
+        foreach (var (name, replyTo) in _locks.Clear())
+        {
+            replyTo.Tell(new ManagerDisposed(manager, name));
+        }
+        _listCounts.Clear();
+        _nextSeq.Clear();
+        _sums.Clear();
+        _floatSums.Clear();
+        _dicts.Clear();
+        Context.System.EventStream.Unsubscribe(Self);
+        Sender.Tell(HostDisposed.Instance);
+        Become(message =>
+        {
+            switch (message)
+            {
+                case DisposeHost:
+                    Sender.Tell(HostDisposed.Instance);
+                    break;
+                case IUpdateResponse response:
+                    // Writes still being confirmed by replicas when the manager went: their writers get their answer.
+                    _writes.Handle(response);
+                    break;
+                case Wire.IWireMessage request:
+                    Sender.Tell(new ManagerDisposed(manager, SharedRequests.ObjectOf(request)));
+                    break;
+                default:
+                    // The replicator's answers to the last writes, lock releases of processes gone: nothing waits for them.
+                    break;
+            }
+        });
     }
 
     private void HandleAppend(AppendValues append)

@@ -19,7 +19,8 @@ internal sealed partial class WireSerializer : Serializer
         ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20,
         SetValueTag = 21, AcquireLockTag = 22, LockGrantedTag = 23, ReleaseLockTag = 24, LockReleasedTag = 25,
         WriteDictTag = 26, DictWrittenTag = 27, ReadDictTag = 28, DictPageTag = 29,
-        PrepareToServeTag = 30, SharedCallTag = 42, SharedReplyTag = 43, PinComputeThreadTag = 44;
+        PrepareToServeTag = 30, SharedCallTag = 42, SharedReplyTag = 43, PinComputeThreadTag = 44,
+        ManagerDisposedTag = 45;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -213,6 +214,11 @@ internal sealed partial class WireSerializer : Serializer
                 writer.WriteString(reply.Error);
                 writer.WriteBool(reply.TimedOut);
                 break;
+            case ManagerDisposed disposed:
+                writer.WriteByte(ManagerDisposedTag);
+                writer.WriteString(disposed.Manager);
+                writer.WriteString(disposed.Object);
+                break;
             case LockReleased released:
                 writer.WriteByte(LockReleasedTag);
                 writer.WriteString(released.Name);
@@ -267,6 +273,7 @@ internal sealed partial class WireSerializer : Serializer
             PinComputeThreadTag => new PinComputeThread(reader.ReadInt32()),
             SharedCallTag => new SharedCall(reader.ReadInt64(), reader.ReadRequiredString(), FromBinary(reader.ReadBytes(), null), ReadTimeout(reader)),
             SharedReplyTag => ReadSharedReply(reader),
+            ManagerDisposedTag => new ManagerDisposed(reader.ReadRequiredString(), reader.ReadRequiredString()),
             _ => ReadProcessMessage(tag, reader),
         };
     }
