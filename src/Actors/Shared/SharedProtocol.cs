@@ -26,6 +26,46 @@ internal sealed record ReadList(string List, int From) : IWireMessage;
 /// <summary>Host → client: elements <paramref name="From"/>.. of a list of <paramref name="Total"/>.</summary>
 internal sealed record ListPage(string List, int From, int Total, ImmutableArray<byte[]> Values) : IWireMessage;
 
+/// <summary>What an <see cref="EditList"/> does, as Python's list methods.</summary>
+internal enum ListEditKind : byte
+{
+    /// <summary>Reads element <c>Index</c> (<c>list[i]</c>).</summary>
+    Get,
+
+    /// <summary>Replaces element <c>Index</c> with <c>Value</c> (<c>list[i] = x</c>).</summary>
+    Set,
+
+    /// <summary>Removes element <c>Index</c> and answers it (<c>list.pop(i)</c>).</summary>
+    Pop,
+
+    /// <summary>Removes the first element whose encoding is <c>Value</c> (<c>list.remove(x)</c>).</summary>
+    Remove,
+
+    /// <summary>Removes every element (<c>list.clear()</c>).</summary>
+    Clear,
+}
+
+/// <summary>How an <see cref="EditList"/> went.</summary>
+internal enum ListEditOutcome : byte
+{
+    Done,
+
+    /// <summary>The index is outside the list (Python's <c>IndexError</c>); nothing changed.</summary>
+    IndexOutOfRange,
+
+    /// <summary>No element equals the value (Python's <c>ValueError</c>); nothing changed.</summary>
+    NotFound,
+}
+
+/// <summary>
+/// Client → host: one edit of a list, applied at once between other writers' appends; a negative
+/// <paramref name="Index"/> counts from the end, as in Python. Not deduplicated: sent once. Replies <see cref="ListEdited"/>.
+/// </summary>
+internal sealed record EditList(string List, ListEditKind Kind, int Index, byte[]? Value) : IWireMessage;
+
+/// <summary>Host → client: how the edit went, the list's length after it, and the element read, popped or replaced.</summary>
+internal sealed record ListEdited(string List, ListEditOutcome Outcome, int Count, byte[]? Value) : IWireMessage;
+
 /// <summary>Client → host: the value's sum. Replies <see cref="ValueRead"/>.</summary>
 internal sealed record ReadValue(string Name) : IWireMessage;
 
@@ -125,6 +165,7 @@ internal static class SharedRequests
     {
         AppendValues append => append.List,
         ReadList read => read.List,
+        EditList edit => edit.List,
         AddToValue add => add.Name,
         ReadValue read => read.Name,
         SetValue set => set.Name,
