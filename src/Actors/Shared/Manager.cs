@@ -140,6 +140,18 @@ public sealed class Manager : IAsyncDisposable
         return array;
     }
 
+    /// <summary>Creates named values shared across processes (Python's <c>manager.Namespace()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The namespace's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedNamespace Namespace(string? name = null)
+    {
+        ThrowIfDisposed();
+        var space = new SharedNamespace(_node, _hostPath, name ?? NewName("namespace"));
+        _deletes.Add(() => space.DeleteAsync());
+        return space;
+    }
+
     /// <summary>Creates a lock shared across processes (Python's <c>manager.Lock()</c>).</summary>
     /// <param name="name">A name; a unique one is made when omitted.</param>
     /// <returns>The lock's handle, which can be passed to other processes.</returns>

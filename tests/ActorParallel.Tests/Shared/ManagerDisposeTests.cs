@@ -18,6 +18,7 @@ public sealed class ManagerDisposeTests : RuntimeFixture
     {
         var manager = await Manager.StartAsync(Runtime);
         var (list, value, dict, array, gate) = MakeEveryKind(manager);
+        var ns = manager.Namespace();
         list.Append(0);
         await manager.DisposeAsync().AsTask().WaitAsync(Bound);
 
@@ -43,6 +44,9 @@ public sealed class ManagerDisposeTests : RuntimeFixture
             ("array.GetAsync", () => array.GetAsync(0)),
             ("array.ToArrayAsync", () => array.ToArrayAsync()),
             ("gate.AcquireAsync", () => gate.AcquireAsync()),
+            ("ns.SetAsync", () => ns.SetAsync("x", 1)),
+            ("ns.GetAsync", () => ns.GetAsync<int>("x")),
+            ("manager.Namespace", () => Task.FromResult(manager.Namespace())),
             ("manager.List", () => Task.FromResult(manager.List<int>())),
         };
         foreach (var (name, run) in operations)
