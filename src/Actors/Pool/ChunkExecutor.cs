@@ -188,7 +188,10 @@ internal sealed class ChunkExecutor : IDisposable
             }
             catch (Exception exception)
             {
-                Flush(batch.MapId, results, ref lastFlush, router);
+                if (!Flush(batch.MapId, results, ref lastFlush, router))
+                {
+                    return;
+                }
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
                 var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
                 Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), router);
@@ -199,7 +202,10 @@ internal sealed class ChunkExecutor : IDisposable
                 // One message must stay under the frame: send what is pending before it would not.
                 if (pendingBytes + segment.Items.Length > _maxPayloadBytes)
                 {
-                    Flush(batch.MapId, results, ref lastFlush, router);
+                    if (!Flush(batch.MapId, results, ref lastFlush, router))
+                    {
+                        return;
+                    }
                     pendingBytes = 0;
                 }
                 results.Add(segment);
@@ -207,11 +213,14 @@ internal sealed class ChunkExecutor : IDisposable
             }
             if (Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
             {
-                Flush(batch.MapId, results, ref lastFlush, router);
+                if (!Flush(batch.MapId, results, ref lastFlush, router))
+                {
+                    return;
+                }
                 pendingBytes = 0;
             }
         }
-        Flush(batch.MapId, results, ref lastFlush, router);
+        _ = Flush(batch.MapId, results, ref lastFlush, router);
     }
 
     private bool TryGetRunner(RunChunks batch, IActorRef router, out ChunkRunner runner)
@@ -239,16 +248,28 @@ internal sealed class ChunkExecutor : IDisposable
         }
     }
 
-    private void Flush(long mapId, ImmutableArray<ChunkPayload>.Builder results, ref long lastFlush, IActorRef router)
+    /// <summary>Sends the results gathered; <see langword="false"/> when their shared writes failed, which fails the map at their first chunk instead.</summary>
+    private bool Flush(long mapId, ImmutableArray<ChunkPayload>.Builder results, ref long lastFlush, IActorRef router)
     {
         var now = Stopwatch.GetTimestamp();
         if (results.Count > 0)
         {
             // A result is reported only after the shared writes that produced it are acknowledged.
-            Shared.SharedStateNode.FlushThisProcess();
+            try
+            {
+                Shared.SharedStateNode.FlushThisProcess();
+            }
+            catch (Exception exception)
+            {
+                // E.g. a write to an object of a disposed manager: that chunk's error, not the worker's end.
+                Reply(new ChunkFailed(mapId, results[0].Seq, -1, RemoteError.From(exception)), router);
+                results.Clear();
+                return false;
+            }
             var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
             Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros), router);
         }
         lastFlush = now;
+        return true;
     }
 }

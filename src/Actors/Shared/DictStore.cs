@@ -71,6 +71,9 @@ internal sealed class DictStore(IActorRef replicator, ConfirmedWrites writes, Un
         }
     }
 
+    /// <summary>Forgets every dict (their data is deleted already).</summary>
+    public void Clear() => _dicts.Clear();
+
     private static int Shard(byte[] key)
     {
         var hash = 2166136261u;

@@ -12,6 +12,9 @@ internal abstract class HostWriter
 
     private Waiters? _inFlight;
 
+    /// <summary>Set once someone has been told that this writer's manager is disposed (see <see cref="FlushForReportAsync"/>).</summary>
+    private bool _disposalReported;
+
     protected HostWriter(SharedStateNode node, string hostPath, string name)
     {
         Node = node;
@@ -42,6 +45,7 @@ internal abstract class HostWriter
             if (Broken is { } broken)
             {
                 flushed.SetException(broken);
+                _disposalReported |= broken is ObjectDisposedException;
             }
             else
             {
@@ -52,6 +56,34 @@ internal abstract class HostWriter
         Pump();
         // No timer of its own: the writer fails its waiters once the host stays silent.
         return flushed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="FlushAsync"/>, for the flush that gates what a worker reports to its driver: once
+    /// the disposal of this writer's manager has been reported (to a flush, an acknowledgement, or a
+    /// write that threw), it has nothing to flush, since every later write throws at once.
+    /// </summary>
+    public Task FlushForReportAsync()
+    {
+        lock (Gate)
+        {
+            if (Broken is ObjectDisposedException && _disposalReported)
+            {
+                return Task.CompletedTask;
+            }
+        }
+        return FlushAsync();
+    }
+
+    /// <summary>Under <see cref="Gate"/>, before a write is taken: a write to an object of a disposed manager throws at once.</summary>
+    /// <exception cref="ObjectDisposedException">This writer's manager is disposed.</exception>
+    protected void ThrowIfManagerDisposed()
+    {
+        if (Broken is ObjectDisposedException disposed)
+        {
+            _disposalReported = true;
+            throw new ObjectDisposedException(disposed.ObjectName, $"Shared {Kind} '{Name}' belongs to {disposed.ObjectName}, which was disposed: its objects went with it.");
+        }
     }
 
     protected static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -65,8 +97,8 @@ internal abstract class HostWriter
     /// <summary>Under <see cref="Gate"/>: whether <paramref name="reply"/> says the request in flight is stored.</summary>
     protected abstract bool Acknowledges(object reply);
 
-    /// <summary>Under <see cref="Gate"/>: fails every waiter of the writes not yet sent.</summary>
-    protected abstract void FailWaiting(Exception error);
+    /// <summary>Under <see cref="Gate"/>: fails every waiter of the writes not yet sent; whether there was any.</summary>
+    protected abstract bool FailWaiting(Exception error);
 
     /// <summary>Under <see cref="Gate"/>: adds a flush to the writes new ones join.</summary>
     protected abstract void AddFlusher(TaskCompletionSource flusher);
@@ -83,7 +115,7 @@ internal abstract class HostWriter
             }
             if (Broken is { } broken)
             {
-                FailWaiting(broken);
+                _disposalReported |= FailWaiting(broken) && broken is ObjectDisposedException;
                 return;
             }
             if (TakeNext() is not { } next)
@@ -115,12 +147,17 @@ internal abstract class HostWriter
             }
             else
             {
-                Broken = failure is null or TimeoutException
-                    ? new TimeoutException($"Shared {Kind} '{Name}': the host did not acknowledge a write after {MaxAttempts} attempts.")
-                    : new InvalidOperationException($"Shared {Kind} '{Name}': the driver's shared-state host at {HostPath} cannot be reached.", failure);
-                _inFlight!.Fail(Broken);
+                Broken = failure switch
+                {
+                    null or TimeoutException => new TimeoutException($"Shared {Kind} '{Name}': the host did not acknowledge a write after {MaxAttempts} attempts."),
+                    // The manager is gone for good: no retry, and every later write throws at once.
+                    ObjectDisposedException disposed => disposed,
+                    _ => new InvalidOperationException($"Shared {Kind} '{Name}': the driver's shared-state host at {HostPath} cannot be reached.", failure),
+                };
+                var told = _inFlight!.Fail(Broken);
                 _inFlight = null;
-                FailWaiting(Broken);
+                told |= FailWaiting(Broken);
+                _disposalReported |= told && Broken is ObjectDisposedException;
                 return;
             }
         }
@@ -150,9 +187,12 @@ internal sealed class Waiters
         _waiting.Clear();
     }
 
-    public void Fail(Exception error)
+    /// <summary>Fails every waiter; whether there was any.</summary>
+    public bool Fail(Exception error)
     {
+        var any = _waiting.Count > 0;
         _waiting.ForEach(waiter => waiter.TrySetException(error));
         _waiting.Clear();
+        return any;
     }
 }

@@ -15,20 +15,24 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
     protected override string Kind => "list";
 
     /// <summary>Appends one encoded element; <paramref name="ack"/>, if any, completes once the host stores it.</summary>
+    /// <exception cref="ObjectDisposedException">The list's manager is known to be disposed.</exception>
     public void Append(byte[] value, TaskCompletionSource? ack = null)
     {
         lock (Gate)
         {
+            ThrowIfManagerDisposed();
             Last().Add(value, ack);
         }
         Pump();
     }
 
     /// <summary>Appends encoded elements in order; <paramref name="ack"/> completes once the host stores them all.</summary>
+    /// <exception cref="ObjectDisposedException">The list's manager is known to be disposed.</exception>
     public void Extend(IReadOnlyList<byte[]> values, TaskCompletionSource ack)
     {
         lock (Gate)
         {
+            ThrowIfManagerDisposed();
             foreach (var value in values)
             {
                 Last().Add(value, null);
@@ -65,12 +69,14 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
     protected override bool Acknowledges(object reply) =>
         reply is Appended appended && appended.NextSeq >= _inFlightEnd;
 
-    protected override void FailWaiting(Exception error)
+    protected override bool FailWaiting(Exception error)
     {
+        var any = false;
         foreach (var batch in _waiting)
         {
-            batch.Waiters.Fail(error);
+            any |= batch.Waiters.Fail(error);
         }
+        return any;
     }
 
     protected override void AddFlusher(TaskCompletionSource flusher) => Last().Waiters.Add(flusher);

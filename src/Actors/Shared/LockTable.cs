@@ -55,6 +55,14 @@ internal sealed class LockTable
 
     public void Delete(string name) => _locks.Remove(name);
 
+    /// <summary>Forgets every lock; returns the requests still waiting for a grant, which will never come.</summary>
+    public List<(string Name, IActorRef ReplyTo)> Clear()
+    {
+        var waiting = _locks.SelectMany(entry => entry.Value.Queue.Select(w => (entry.Key, w.ReplyTo))).ToList();
+        _locks.Clear();
+        return waiting;
+    }
+
     private static void GrantNext(string name, Lock entry)
     {
         if (entry.Owner is not null || entry.Queue.Count == 0)

@@ -8,7 +8,10 @@ namespace ActorParallel;
 /// <summary>
 /// Creates shared objects, as Python's <c>multiprocessing.Manager()</c>. Its state lives in the
 /// driver (an Akka.DistributedData replicator, with the driver as the member of its own cluster);
-/// handles passed to worker processes read and write it from there. Disposing it deletes its objects.
+/// handles passed to worker processes read and write it from there. Disposing it deletes its objects:
+/// from then on every operation on any of its handles, in any process, fails at once with an
+/// <see cref="ObjectDisposedException"/> naming it (Python's proxies of a shut-down manager raise
+/// instead of answering, too).
 /// </summary>
 public sealed class Manager : IAsyncDisposable
 {
@@ -18,6 +21,7 @@ public sealed class Manager : IAsyncDisposable
     private readonly string _hostPath;
     private readonly List<Func<Task>> _deletes = [];
     private readonly ActorSystem _system;
+    private bool _disposed;
 
     private Manager(ActorSystem system, SharedStateNode node, IActorRef host, string hostPath)
     {
@@ -26,6 +30,9 @@ public sealed class Manager : IAsyncDisposable
         _host = host;
         _hostPath = hostPath;
     }
+
+    /// <summary>The manager's name, unique in this process: errors about its objects name it.</summary>
+    public string Name => _host.Path.Name;
 
     /// <summary>Where this manager's host is: the path shared handles carry.</summary>
     internal string HostPath => _hostPath;
@@ -71,9 +78,11 @@ public sealed class Manager : IAsyncDisposable
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="name">A name; a unique one is made when omitted.</param>
     /// <returns>The list's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedList<T> List<T>(string? name = null)
     {
+        ThrowIfDisposed();
         ValueCodec.CheckShippableType(typeof(T), "the element type of a SharedList");
         var list = new SharedList<T>(_node, _hostPath, name ?? NewName("list"));
         _deletes.Add(() => list.DeleteAsync());
@@ -85,10 +94,12 @@ public sealed class Manager : IAsyncDisposable
     /// <param name="initial">The starting value.</param>
     /// <param name="name">A name; a unique one is made when omitted.</param>
     /// <returns>The value's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another numeric type.</exception>
     public SharedValue<T> Value<T>(T initial = default, string? name = null)
         where T : struct, INumber<T>
     {
+        ThrowIfDisposed();
         SharedValue<T>.CheckSupported();
         var value = new SharedValue<T>(_node, _hostPath, name ?? NewName("value"), initial);
         _deletes.Add(() => value.DeleteAsync());
@@ -100,10 +111,12 @@ public sealed class Manager : IAsyncDisposable
     /// <typeparam name="TValue">The value type.</typeparam>
     /// <param name="name">A name; a unique one is made when omitted.</param>
     /// <returns>The dict's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
     /// <exception cref="NotShippableException">A key or value type cannot travel between processes.</exception>
     public SharedDict<TKey, TValue> Dict<TKey, TValue>(string? name = null)
         where TKey : notnull
     {
+        ThrowIfDisposed();
         ValueCodec.CheckShippableType(typeof(TKey), "the key type of a SharedDict");
         ValueCodec.CheckShippableType(typeof(TValue), "the value type of a SharedDict");
         var dict = new SharedDict<TKey, TValue>(_node, _hostPath, name ?? NewName("dict"));
@@ -116,8 +129,10 @@ public sealed class Manager : IAsyncDisposable
     /// <param name="length">The number of elements; at least 0.</param>
     /// <param name="name">A name; a unique one is made when omitted.</param>
     /// <returns>The array's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
     public SharedArray<T> Array<T>(int length, string? name = null)
     {
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ValueCodec.CheckShippableType(typeof(T), "the element type of a SharedArray");
         var array = new SharedArray<T>(_node, _hostPath, name ?? NewName("array"), length);
@@ -125,15 +140,42 @@ public sealed class Manager : IAsyncDisposable
         return array;
     }
 
+    /// <summary>Creates named values shared across processes (Python's <c>manager.Namespace()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The namespace's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedNamespace Namespace(string? name = null)
+    {
+        ThrowIfDisposed();
+        var space = new SharedNamespace(_node, _hostPath, name ?? NewName("namespace"));
+        _deletes.Add(() => space.DeleteAsync());
+        return space;
+    }
+
     /// <summary>Creates a lock shared across processes (Python's <c>manager.Lock()</c>).</summary>
     /// <param name="name">A name; a unique one is made when omitted.</param>
     /// <returns>The lock's handle, which can be passed to other processes.</returns>
-    public SharedLock Lock(string? name = null) => new(_node, _hostPath, name ?? NewName("lock"));
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedLock Lock(string? name = null)
+    {
+        ThrowIfDisposed();
+        return new(_node, _hostPath, name ?? NewName("lock"));
+    }
 
-    /// <summary>Deletes every object this manager created and stops its host (nothing to do once its ActorSystem has stopped: the objects went with it).</summary>
+    /// <summary>
+    /// Deletes every object this manager created (nothing to do once its ActorSystem has stopped: the
+    /// objects went with it). Its host then answers every request, from any process, by saying the
+    /// manager is disposed, so that each operation on its handles throws <see cref="ObjectDisposedException"/>
+    /// at once; waits for its locks end the same way. Disposing twice does nothing more.
+    /// </summary>
     /// <returns>A task that completes when they are deleted.</returns>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (_system.WhenTerminated.IsCompleted)
         {
             _deletes.Clear();
@@ -144,8 +186,14 @@ public sealed class Manager : IAsyncDisposable
             await delete().ConfigureAwait(false);
         }
         _deletes.Clear();
-        await _host.GracefulStop(SharedStateNode.Timeout).ConfigureAwait(false);
+        await _host.Ask<HostDisposed>(DisposeHost.Instance, SharedStateNode.Timeout).ConfigureAwait(false);
     }
+
+    private void ThrowIfDisposed() =>
+        _ = _disposed ? throw new ObjectDisposedException($"Manager '{Name}'", $"Manager '{Name}' is disposed: it makes no more shared objects.") : 0;
+
+    /// <inheritdoc />
+    public override string ToString() => $"<Manager '{Name}'>";
 
     private static string NewName(string kind) => $"{kind}-{Interlocked.Increment(ref s_lastId)}";
 }

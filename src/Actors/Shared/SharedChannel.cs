@@ -61,8 +61,13 @@ internal sealed class AkkaSharedChannel : ISharedChannel, IExtension
 
     /// <summary>Sends <paramref name="request"/> to the host once and returns its reply.</summary>
     /// <exception cref="TimeoutException">No reply within <paramref name="timeout"/>: the request may or may not have been applied.</exception>
+    /// <exception cref="ObjectDisposedException">This process's ActorSystem has stopped (its runtime was disposed).</exception>
     public async Task<object> AskAsync(string hostPath, object request, TimeSpan timeout)
     {
+        if (_system.WhenTerminated.IsCompleted)
+        {
+            throw new ObjectDisposedException($"ActorSystem '{_system.Name}'", $"The ActorSystem '{_system.Name}' of this process's runtime has stopped: shared object '{SharedRequests.ObjectOf(request)}' cannot be reached through it, and its manager's objects went with it if the manager ran here.");
+        }
         IActorRef host;
         try
         {

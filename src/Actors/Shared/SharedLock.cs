@@ -27,7 +27,8 @@ public sealed class SharedLock : ISharedObject
 
     /// <summary>Waits until this caller holds the lock; dispose the result to release it.</summary>
     /// <param name="cancellationToken">Cancels the wait; a grant that arrives anyway is released.</param>
-    /// <returns>The hold; disposing it releases the lock.</returns>
+    /// <returns>The hold; disposing it releases the lock (nothing to release once the lock's manager is disposed: the lock went with it).</returns>
+    /// <exception cref="ObjectDisposedException">The lock's manager is disposed, before or while this caller waits.</exception>
     public async Task<IAsyncDisposable> AcquireAsync(CancellationToken cancellationToken = default)
     {
         var requestId = _node.NextOperation();
@@ -63,7 +64,14 @@ public sealed class SharedLock : ISharedObject
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                await owner.ReleaseAsync(requestId).ConfigureAwait(false);
+                try
+                {
+                    await owner.ReleaseAsync(requestId).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The manager is disposed: the lock went with it, there is nothing left to release.
+                }
             }
         }
     }

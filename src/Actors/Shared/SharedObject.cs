@@ -16,7 +16,7 @@ internal interface ISharedObject
 /// <summary>Encodes and decodes shared handles for <see cref="ValueCodec"/>.</summary>
 internal static class SharedObjects
 {
-    public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5;
+    public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5, NamespaceKind = 6;
 
     private static readonly ConcurrentDictionary<Type, Func<WireReader, string, string, object>> Readers = new();
 
@@ -41,6 +41,7 @@ internal static class SharedObjects
             LockKind => typeof(SharedLock),
             DictKind => typeof(SharedDict<,>).MakeGenericType(elementType.GetGenericArguments()),
             ArrayKind => typeof(SharedArray<>).MakeGenericType(elementType),
+            NamespaceKind => typeof(SharedNamespace),
             _ => throw new WireFormatException($"Unknown shared object kind {kind}."),
         };
         // Keyed by the handle's type (not by kind and element): no value-tuple key for a starting worker to JIT-compile.

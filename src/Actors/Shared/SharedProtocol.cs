@@ -26,6 +26,46 @@ internal sealed record ReadList(string List, int From) : IWireMessage;
 /// <summary>Host → client: elements <paramref name="From"/>.. of a list of <paramref name="Total"/>.</summary>
 internal sealed record ListPage(string List, int From, int Total, ImmutableArray<byte[]> Values) : IWireMessage;
 
+/// <summary>What an <see cref="EditList"/> does, as Python's list methods.</summary>
+internal enum ListEditKind : byte
+{
+    /// <summary>Reads element <c>Index</c> (<c>list[i]</c>).</summary>
+    Get,
+
+    /// <summary>Replaces element <c>Index</c> with <c>Value</c> (<c>list[i] = x</c>).</summary>
+    Set,
+
+    /// <summary>Removes element <c>Index</c> and answers it (<c>list.pop(i)</c>).</summary>
+    Pop,
+
+    /// <summary>Removes the first element whose encoding is <c>Value</c> (<c>list.remove(x)</c>).</summary>
+    Remove,
+
+    /// <summary>Removes every element (<c>list.clear()</c>).</summary>
+    Clear,
+}
+
+/// <summary>How an <see cref="EditList"/> went.</summary>
+internal enum ListEditOutcome : byte
+{
+    Done,
+
+    /// <summary>The index is outside the list (Python's <c>IndexError</c>); nothing changed.</summary>
+    IndexOutOfRange,
+
+    /// <summary>No element equals the value (Python's <c>ValueError</c>); nothing changed.</summary>
+    NotFound,
+}
+
+/// <summary>
+/// Client → host: one edit of a list, applied at once between other writers' appends; a negative
+/// <paramref name="Index"/> counts from the end, as in Python. Not deduplicated: sent once. Replies <see cref="ListEdited"/>.
+/// </summary>
+internal sealed record EditList(string List, ListEditKind Kind, int Index, byte[]? Value) : IWireMessage;
+
+/// <summary>Host → client: how the edit went, the list's length after it, and the element read, popped or replaced.</summary>
+internal sealed record ListEdited(string List, ListEditOutcome Outcome, int Count, byte[]? Value) : IWireMessage;
+
 /// <summary>Client → host: the value's sum. Replies <see cref="ValueRead"/>.</summary>
 internal sealed record ReadValue(string Name) : IWireMessage;
 
@@ -50,6 +90,25 @@ internal sealed record SharedCall(long Id, string Host, object Request, TimeSpan
 /// or why there is none (<paramref name="TimedOut"/>: no reply in the call's time; it may or may not have been applied).
 /// </summary>
 internal sealed record SharedReply(long Id, object? Reply, string? Error, bool TimedOut) : IWireMessage;
+
+/// <summary>
+/// Host → client, in answer to any request once the host's manager is disposed: the host (named
+/// <paramref name="Manager"/>) stays only to say so, and <paramref name="Object"/>, the object the
+/// request was for, went with it. Clients turn it into an <see cref="ObjectDisposedException"/>.
+/// </summary>
+internal sealed record ManagerDisposed(string Manager, string Object) : IWireMessage;
+
+/// <summary>Driver-side, from the manager to its host: delete everything and answer every request from now on with <see cref="ManagerDisposed"/>. Replies <see cref="HostDisposed"/>.</summary>
+internal sealed record DisposeHost
+{
+    public static readonly DisposeHost Instance = new();
+}
+
+/// <summary>Driver-side, host → manager: the host holds nothing and answers only <see cref="ManagerDisposed"/>.</summary>
+internal sealed record HostDisposed
+{
+    public static readonly HostDisposed Instance = new();
+}
 
 /// <summary>Driver-side, to a host: the process named <paramref name="Address"/> is gone; its locks are free and its waits are over.</summary>
 internal sealed record ReleaseLocksOf(string Address);
@@ -98,3 +157,23 @@ internal sealed record ReadDict(string Name, int From, byte[]? Key) : IWireMessa
 
 /// <summary>Host → client: entries (key, value) of a dict of <paramref name="Total"/> entries.</summary>
 internal sealed record DictPage(string Name, int Total, ImmutableArray<byte[]> Keys, ImmutableArray<byte[]> Values) : IWireMessage;
+
+/// <summary>The shared object a request is for.</summary>
+internal static class SharedRequests
+{
+    public static string ObjectOf(object request) => request switch
+    {
+        AppendValues append => append.List,
+        ReadList read => read.List,
+        EditList edit => edit.List,
+        AddToValue add => add.Name,
+        ReadValue read => read.Name,
+        SetValue set => set.Name,
+        DeleteShared delete => delete.Name,
+        AcquireLock acquire => acquire.Name,
+        ReleaseLock release => release.Name,
+        WriteDict write => write.Name,
+        ReadDict read => read.Name,
+        _ => "?",
+    };
+}

@@ -17,12 +17,12 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly IActorRef _replicator;
     private readonly AkkaCluster _cluster;
     private readonly int _maxPayloadBytes;
-    private readonly Dictionary<string, int> _listCounts = [];
     private readonly Dictionary<(string Name, string Writer), long> _nextSeq = [];
     private readonly Dictionary<string, long> _sums = [];
     private readonly Dictionary<string, double> _floatSums = [];
     private readonly LockTable _locks = new();
     private readonly DictStore _dicts;
+    private readonly ListStore _lists;
     private readonly ConfirmedWrites _writes;
 
     public SharedStateHost(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency)
@@ -32,6 +32,7 @@ internal sealed class SharedStateHost : UntypedActor
         _maxPayloadBytes = maxPayloadBytes;
         _writes = new ConfirmedWrites(replicator, writeConsistency);
         _dicts = new DictStore(replicator, _writes, _cluster.SelfUniqueAddress, maxPayloadBytes);
+        _lists = new ListStore(replicator, _writes, _cluster.SelfUniqueAddress, maxPayloadBytes);
     }
 
     public static Props Props(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency) =>
@@ -74,6 +75,10 @@ internal sealed class SharedStateHost : UntypedActor
             case ReadDict read:
                 Sender.Tell(_dicts.Read(read));
                 break;
+            case EditList edit:
+                _writes.Begin(Sender);
+                _writes.Acknowledge(_lists.Edit(edit));
+                break;
             case AcquireLock acquire:
                 _locks.Acquire(acquire, Sender);
                 break;
@@ -96,7 +101,7 @@ internal sealed class SharedStateHost : UntypedActor
                 HandleAdd(add);
                 break;
             case ReadList read:
-                HandleReadList(read);
+                Sender.Tell(_lists.Read(read));
                 break;
             case ReadValue read:
                 HandleReadValue(read);
@@ -107,10 +112,54 @@ internal sealed class SharedStateHost : UntypedActor
             case IUpdateResponse response:
                 _writes.Handle(response);
                 break;
+            case DisposeHost:
+                HandleDispose();
+                break;
             default:
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The manager is disposed (its objects deleted already): forget everything and stay only to
+    /// answer every request with <see cref="ManagerDisposed"/>, so that a handle still held anywhere
+    /// (driver, direct-linked or remoting worker) fails at once instead of waiting for a reply that
+    /// never comes. A few hundred bytes per disposed manager, until the runtime stops.
+    /// </summary>
+    private void HandleDispose()
+    {
+        var manager = Self.Path.Name;
+        foreach (var (name, replyTo) in _locks.Clear())
+        {
+            replyTo.Tell(new ManagerDisposed(manager, name));
+        }
+        _lists.Clear();
+        _nextSeq.Clear();
+        _sums.Clear();
+        _floatSums.Clear();
+        _dicts.Clear();
+        Context.System.EventStream.Unsubscribe(Self);
+        Sender.Tell(HostDisposed.Instance);
+        Become(message =>
+        {
+            switch (message)
+            {
+                case DisposeHost:
+                    Sender.Tell(HostDisposed.Instance);
+                    break;
+                case IUpdateResponse response:
+                    // Writes still being confirmed by replicas when the manager went: their writers get their answer.
+                    _writes.Handle(response);
+                    break;
+                case Wire.IWireMessage request:
+                    Sender.Tell(new ManagerDisposed(manager, SharedRequests.ObjectOf(request)));
+                    break;
+                default:
+                    // The replicator's answers to the last writes, lock releases of processes gone: nothing waits for them.
+                    break;
+            }
+        });
     }
 
     private void HandleAppend(AppendValues append)
@@ -119,26 +168,7 @@ internal sealed class SharedStateHost : UntypedActor
         // Values before 'next' were stored already: this is a retry of a batch whose reply was lost.
         var skip = (int)Math.Clamp(next - append.FirstSeq, 0, append.Values.Length);
         _writes.Begin(Sender, (append.List, append.Writer));
-        var fresh = append.Values.AsSpan()[skip..];
-        var count = _listCounts.GetValueOrDefault(append.List);
-        var self = _cluster.SelfUniqueAddress;
-        for (var start = 0; start < fresh.Length;)
-        {
-            var segment = (count + start) / SharedKeys.SegmentSize;
-            var take = Math.Min(fresh.Length - start, ((segment + 1) * SharedKeys.SegmentSize) - (count + start));
-            var items = fresh.Slice(start, take).ToArray();
-            var first = count + start;
-            _writes.Update(SharedKeys.ListSegment(append.List, segment), LWWDictionary<int, byte[]>.Empty, dictionary =>
-            {
-                for (var i = 0; i < items.Length; i++)
-                {
-                    dictionary = dictionary.SetItem(self, first + i, items[i]);
-                }
-                return dictionary;
-            });
-            start += take;
-        }
-        _listCounts[append.List] = count + fresh.Length;
+        _lists.Append(append.List, append.Values.AsSpan()[skip..]);
         var stored = Math.Max(next, append.FirstSeq + append.Values.Length);
         _nextSeq[(append.List, append.Writer)] = stored;
         Acknowledge(new Appended(append.List, append.Writer, stored));
@@ -203,41 +233,6 @@ internal sealed class SharedStateHost : UntypedActor
             register => register.WithValue(self, BitConverter.DoubleToInt64Bits(sum)));
     }
 
-    private void HandleReadList(ReadList read)
-    {
-        var total = _listCounts.GetValueOrDefault(read.List);
-        var from = Math.Clamp(read.From, 0, total);
-        if (from == total)
-        {
-            Sender.Tell(new ListPage(read.List, from, total, []));
-            return;
-        }
-        var segment = from / SharedKeys.SegmentSize;
-        var key = SharedKeys.ListSegment(read.List, segment);
-        var replyTo = Sender;
-        var maxBytes = _maxPayloadBytes;
-        _replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance)).ContinueWith(task =>
-        {
-            var values = ImmutableArray.CreateBuilder<byte[]>();
-            if (task.IsCompletedSuccessfully && task.Result is GetSuccess success)
-            {
-                var dictionary = success.Get(key);
-                var bytes = 0;
-                var end = Math.Min(total, (segment + 1) * SharedKeys.SegmentSize);
-                for (var index = from; index < end && dictionary.TryGetValue(index, out var value); index++)
-                {
-                    if (values.Count > 0 && bytes + value.Length > maxBytes)
-                    {
-                        break;
-                    }
-                    values.Add(value);
-                    bytes += value.Length;
-                }
-            }
-            return new ListPage(read.List, from, total, values.ToImmutable());
-        }, TaskScheduler.Default).PipeTo(replyTo);
-    }
-
     private void HandleReadValue(ReadValue read)
     {
         var key = SharedKeys.Value(read.Name);
@@ -262,13 +257,7 @@ internal sealed class SharedStateHost : UntypedActor
     private void HandleDelete(DeleteShared delete)
     {
         _writes.Begin(Sender);
-        if (_listCounts.Remove(delete.Name, out var count))
-        {
-            for (var segment = 0; segment * SharedKeys.SegmentSize < count; segment++)
-            {
-                _replicator.Tell(Dsl.Delete(SharedKeys.ListSegment(delete.Name, segment), WriteLocal.Instance));
-            }
-        }
+        _lists.Delete(delete.Name);
         _replicator.Tell(Dsl.Delete(SharedKeys.Value(delete.Name), WriteLocal.Instance));
         _sums.Remove(delete.Name);
         _replicator.Tell(Dsl.Delete(SharedKeys.FloatValue(delete.Name), WriteLocal.Instance));

@@ -75,7 +75,7 @@ internal sealed class SharedStateNode
     {
         if (s_forThisProcess is { IsValueCreated: true, Value: { Active: true } node })
         {
-            node.FlushAllAsync().GetAwaiter().GetResult();
+            node.FlushForReportAsync().GetAwaiter().GetResult();
         }
     }
 
@@ -87,23 +87,46 @@ internal sealed class SharedStateNode
     public ValueWriter ValueWriter(string host, string value) =>
         (ValueWriter)WritersOf(host).GetOrAdd(value, (name, node) => new ValueWriter(node, host, name), this);
 
-    /// <summary>Waits until every write made through this node is stored by its host.</summary>
-    public Task FlushAllAsync(CancellationToken cancellationToken = default) =>
-        Task.WhenAll(_writers.Values.SelectMany(writers => writers.Values).Select(writer => writer.FlushAsync(cancellationToken)));
+    /// <summary>
+    /// Waits until every write made through this node is stored by its host. A writer whose manager
+    /// is disposed fails it only until that has been reported once (its later writes throw at once): a pool worker that wrote to a disposed
+    /// manager's object fails that chunk, not every chunk after it.
+    /// </summary>
+    private Task FlushForReportAsync() =>
+        Task.WhenAll(_writers.Values.SelectMany(writers => writers.Values).Select(writer => writer.FlushForReportAsync()));
 
     private ConcurrentDictionary<string, HostWriter> WritersOf(string host) =>
         _writers.GetOrAdd(host, static _ => new ConcurrentDictionary<string, HostWriter>());
 
-    /// <summary>Sends a request once; <paramref name="onReply"/> gets the reply or why there is none (see <see cref="ISharedChannel.Ask"/>).</summary>
+    /// <summary>
+    /// Sends a request once; <paramref name="onReply"/> gets the reply or why there is none (see
+    /// <see cref="ISharedChannel.Ask"/>): an <see cref="ObjectDisposedException"/> naming the manager
+    /// when the host says its manager is disposed.
+    /// </summary>
     public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply) =>
-        _channel.Ask(hostPath, request, timeout, onReply);
+        _channel.Ask(hostPath, request, timeout, (reply, error) =>
+        {
+            if (reply is ManagerDisposed disposed)
+            {
+                onReply(null, DisposedError(disposed.Manager, disposed.Object));
+            }
+            else
+            {
+                onReply(reply, error);
+            }
+        });
+
+    /// <summary>The error of every operation on an object of a disposed manager.</summary>
+    public static ObjectDisposedException DisposedError(string manager, string objectName) =>
+        new($"Manager '{manager}'", $"Shared object '{objectName}' belongs to Manager '{manager}', which was disposed: its objects went with it.");
 
     /// <summary>Sends a request once and returns the reply.</summary>
     /// <exception cref="TimeoutException">No reply in time: the request may or may not have been applied.</exception>
+    /// <exception cref="ObjectDisposedException">The host's manager is disposed.</exception>
     public Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var answered = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _channel.Ask(hostPath, request, timeout, (reply, error) =>
+        Ask(hostPath, request, timeout, (reply, error) =>
         {
             if (error is not null)
             {

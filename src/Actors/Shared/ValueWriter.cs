@@ -18,10 +18,12 @@ internal sealed class ValueWriter(SharedStateNode node, string hostPath, string 
 
     /// <summary>Adds to the value; <paramref name="ack"/>, if any, completes once the host has applied it.</summary>
     /// <exception cref="OverflowException">The additions waiting to be sent no longer fit a 64-bit integer.</exception>
+    /// <exception cref="ObjectDisposedException">The value's manager is known to be disposed.</exception>
     public void Add(long delta, double floatDelta, TaskCompletionSource? ack)
     {
         lock (Gate)
         {
+            ThrowIfManagerDisposed();
             _waitingDelta = checked(_waitingDelta + delta);
             _waitingFloatDelta += floatDelta;
             _waitingAny = true;
@@ -52,7 +54,7 @@ internal sealed class ValueWriter(SharedStateNode node, string hostPath, string 
 
     protected override bool Acknowledges(object reply) => reply is Added added && added.Seq == _inFlightSeq;
 
-    protected override void FailWaiting(Exception error) => _waiters.Fail(error);
+    protected override bool FailWaiting(Exception error) => _waiters.Fail(error);
 
     protected override void AddFlusher(TaskCompletionSource flusher) => _waiters.Add(flusher);
 }

@@ -19,7 +19,8 @@ internal sealed partial class WireSerializer : Serializer
         ReadValueTag = 17, ValueReadTag = 18, DeleteSharedTag = 19, SharedDeletedTag = 20,
         SetValueTag = 21, AcquireLockTag = 22, LockGrantedTag = 23, ReleaseLockTag = 24, LockReleasedTag = 25,
         WriteDictTag = 26, DictWrittenTag = 27, ReadDictTag = 28, DictPageTag = 29,
-        PrepareToServeTag = 30, SharedCallTag = 42, SharedReplyTag = 43, PinComputeThreadTag = 44;
+        PrepareToServeTag = 30, SharedCallTag = 42, SharedReplyTag = 43, PinComputeThreadTag = 44,
+        ManagerDisposedTag = 45, EditListTag = 46, ListEditedTag = 47;
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)
@@ -213,6 +214,27 @@ internal sealed partial class WireSerializer : Serializer
                 writer.WriteString(reply.Error);
                 writer.WriteBool(reply.TimedOut);
                 break;
+            case EditList edit:
+                writer.WriteByte(EditListTag);
+                writer.WriteString(edit.List);
+                writer.WriteByte((byte)edit.Kind);
+                writer.WriteInt32(edit.Index);
+                writer.WriteBool(edit.Value is not null);
+                writer.WriteBytes(edit.Value ?? []);
+                break;
+            case ListEdited edited:
+                writer.WriteByte(ListEditedTag);
+                writer.WriteString(edited.List);
+                writer.WriteByte((byte)edited.Outcome);
+                writer.WriteInt32(edited.Count);
+                writer.WriteBool(edited.Value is not null);
+                writer.WriteBytes(edited.Value ?? []);
+                break;
+            case ManagerDisposed disposed:
+                writer.WriteByte(ManagerDisposedTag);
+                writer.WriteString(disposed.Manager);
+                writer.WriteString(disposed.Object);
+                break;
             case LockReleased released:
                 writer.WriteByte(LockReleasedTag);
                 writer.WriteString(released.Name);
@@ -267,8 +289,18 @@ internal sealed partial class WireSerializer : Serializer
             PinComputeThreadTag => new PinComputeThread(reader.ReadInt32()),
             SharedCallTag => new SharedCall(reader.ReadInt64(), reader.ReadRequiredString(), FromBinary(reader.ReadBytes(), null), ReadTimeout(reader)),
             SharedReplyTag => ReadSharedReply(reader),
+            EditListTag => new EditList(reader.ReadRequiredString(), (ListEditKind)reader.ReadByte(), reader.ReadInt32(), ReadOptionalBytes(reader)),
+            ListEditedTag => new ListEdited(reader.ReadRequiredString(), (ListEditOutcome)reader.ReadByte(), reader.ReadInt32(), ReadOptionalBytes(reader)),
+            ManagerDisposedTag => new ManagerDisposed(reader.ReadRequiredString(), reader.ReadRequiredString()),
             _ => ReadProcessMessage(tag, reader),
         };
+    }
+
+    private static byte[]? ReadOptionalBytes(WireReader reader)
+    {
+        var present = reader.ReadBool();
+        var bytes = reader.ReadBytes();
+        return present ? bytes : null;
     }
 
     private SharedReply ReadSharedReply(WireReader reader)
