@@ -191,7 +191,7 @@ public sealed class Pool : IAsyncDisposable
         return Stream(function, chunkSize, ordered: false, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
     }
 
-    /// <summary>The pids of the worker processes ready to take work now.</summary>
+    /// <summary>The pids of the pool's serving worker processes: ready (started and connected), busy or idle, and not retiring.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The pids, ascending.</returns>
     public async Task<IReadOnlyList<int>> GetWorkerPidsAsync(CancellationToken cancellationToken = default)

@@ -197,7 +197,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
     }
 
     private PoolStatus Status() =>
-        new(_slots.Values.Where(s => s.CanTakeWork).Select(s => s.Pid).Order().ToImmutableArray(), _processesStarted);
+        new(_slots.Values.Where(s => s.IsServing).Select(s => s.Pid).Order().ToImmutableArray(), _processesStarted);
 
     /// <summary>Each worker slot and map as the router sees them, for diagnosing a stalled map.</summary>
     private string Describe() =>

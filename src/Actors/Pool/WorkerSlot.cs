@@ -45,5 +45,9 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     /// <summary>The CPU this (local) worker's compute thread is bound to, if any.</summary>
     public int? Cpu { get; set; }
 
-    public bool CanTakeWork => Actor is not null && !Retiring && Abandoning.Count == 0;
+    /// <summary>Ready and not retiring: one of the pool's workers now, busy or not.</summary>
+    public bool IsServing => Actor is not null && !Retiring;
+
+    /// <summary>Serving, and not still running a chunk of a map that was given up.</summary>
+    public bool CanTakeWork => IsServing && Abandoning.Count == 0;
 }
