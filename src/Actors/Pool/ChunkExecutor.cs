@@ -88,27 +88,65 @@ internal sealed class ChunkExecutor : IDisposable
             }
             trimmed = false;
             var (message, router) = item;
+            try
+            {
+                Handle(message, router);
+            }
+            catch (Exception exception)
+            {
+                // The worker's own code failed around the user's (encoding a reply, a shared write's flush):
+                // the work's error, reported where it can be, never the end of this thread and its process.
+                ReportUnexpected(message, exception, router);
+            }
+        }
+    }
+
+    private void Handle(object message, IActorRef router)
+    {
+        switch (message)
+        {
+            case RunChunks batch:
+                RunBatch(batch, router);
+                break;
+            case RunInitializer initializer:
+                RunInitializer(initializer, router);
+                break;
+            case AbandonMap abandon:
+                _runners.Remove(abandon.MapId);
+                break;
+            case PinComputeThread pin:
+                // Best effort: a CPU this process may not use leaves the thread where it was.
+                CpuAffinity.PinCurrentThread(pin.Cpu);
+                break;
+            case PrepareToServe when _queue.Count == 0:
+                // Idle: run the chunk path once so the first real chunk finds it compiled. When
+                // work is already waiting, that work does the same, and waiting for a warm-up would only delay it.
+                WarmUpChunkPath();
+                break;
+        }
+    }
+
+    private void ReportUnexpected(object message, Exception exception, IActorRef router)
+    {
+        var error = RemoteError.From(exception);
+        try
+        {
             switch (message)
             {
-                case RunChunks batch:
-                    RunBatch(batch, router);
+                case RunChunks { Chunks.Length: > 0 } batch:
+                    Reply(new ChunkFailed(batch.MapId, batch.Chunks[0].Seq, -1, error), router);
                     break;
-                case RunInitializer initializer:
-                    RunInitializer(initializer, router);
+                case Pooling.RunInitializer:
+                    Reply(new InitializerFailed(error), router);
                     break;
-                case AbandonMap abandon:
-                    _runners.Remove(abandon.MapId);
-                    break;
-                case PinComputeThread pin:
-                    // Best effort: a CPU this process may not use leaves the thread where it was.
-                    CpuAffinity.PinCurrentThread(pin.Cpu);
-                    break;
-                case PrepareToServe when _queue.Count == 0:
-                    // Idle: run the chunk path once so the first real chunk finds it compiled. When
-                    // work is already waiting, that work does the same, and waiting for a warm-up would only delay it.
-                    WarmUpChunkPath();
+                default:
+                    Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: {message.GetType().Name} failed: {error}");
                     break;
             }
+        }
+        catch (Exception)
+        {
+            // Nowhere left to report it; the worker carries on with the next message.
         }
     }
 
@@ -158,6 +196,18 @@ internal sealed class ChunkExecutor : IDisposable
 
     private void RunBatch(RunChunks batch, IActorRef router)
     {
+        try
+        {
+            RunEachChunk(batch, router);
+        }
+        catch (ChunkFlushException failed)
+        {
+            Reply(new ChunkFailed(batch.MapId, failed.Seq, -1, RemoteError.From(failed.InnerException!)), router);
+        }
+    }
+
+    private void RunEachChunk(RunChunks batch, IActorRef router)
+    {
         if (_abandoned.ContainsKey(batch.MapId))
         {
             return;
@@ -181,7 +231,7 @@ internal sealed class ChunkExecutor : IDisposable
                 segments.Clear();
                 runner.Run(chunk, _maxPayloadBytes, segments);
             }
-            catch (Exception exception)
+            catch (Exception exception) when (exception is not ChunkFlushException)
             {
                 Flush(batch.MapId, results, ref lastFlush, router);
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
@@ -240,10 +290,24 @@ internal sealed class ChunkExecutor : IDisposable
         if (results.Count > 0)
         {
             // A result is reported only after the shared writes that produced it are acknowledged.
-            Shared.SharedStateNode.FlushThisProcess();
+            try
+            {
+                Shared.SharedStateNode.FlushThisProcess();
+            }
+            catch (Exception exception)
+            {
+                // Those results cannot be vouched for: their first chunk fails with the flush's error.
+                throw new ChunkFlushException(results[0].Seq, exception);
+            }
             var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
             Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros), router);
         }
         lastFlush = now;
     }
+}
+
+/// <summary>Flushing the shared writes behind chunk <see cref="Seq"/>'s results failed.</summary>
+internal sealed class ChunkFlushException(int seq, Exception inner) : Exception("Flushing the shared writes of a chunk's results failed.", inner)
+{
+    public int Seq { get; } = seq;
 }

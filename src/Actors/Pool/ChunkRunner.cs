@@ -72,8 +72,8 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
     }
 }
 
-/// <summary>The function threw on item <see cref="ItemIndex"/> of a chunk.</summary>
-internal sealed class ChunkItemException(int itemIndex, Exception inner) : Exception(inner.Message, inner)
+/// <summary>The function threw on item <see cref="ItemIndex"/> of a chunk (its message is not read here: a message getter may throw).</summary>
+internal sealed class ChunkItemException(int itemIndex, Exception inner) : Exception($"Item {itemIndex} of the chunk failed.", inner)
 {
     public int ItemIndex { get; } = itemIndex;
 }

@@ -95,7 +95,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 HandleChunkFailed(failed);
                 break;
             case InitializerFailed failed:
-                Break(new RemoteException(failed.Error, "The pool's initializer"));
+                Break(new RemoteException(failed.Error, "The pool's initializer").Rebuild());
                 break;
             case ProcessStarted started when _slots.TryGetValue(started.ProcessId, out var slot):
                 slot.Pid = started.Pid;
@@ -253,10 +253,10 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         {
             job.InFlight--;
             var context = chunk is not null && failed.ItemIndex >= 0
-                ? $"Item {chunk.Offset + failed.ItemIndex} of the map"
-                : $"Chunk {failed.Seq} of the map";
+                ? job.DescribeItem(chunk.Offset + failed.ItemIndex)
+                : job.DescribeChunk(failed.Seq);
             var itemIndex = chunk is not null && failed.ItemIndex >= 0 ? chunk.Offset + failed.ItemIndex : (int?)null;
-            job.Fail(new RemoteException(failed.Error, context) { ItemIndex = itemIndex });
+            job.Fail(new RemoteException(failed.Error, context) { ItemIndex = itemIndex }.Rebuild());
             RemoveJob(job);
         }
         RetireIfDone(slot);
