@@ -36,7 +36,24 @@ internal static class ValueCodec
     public static object? Decode(byte[] bytes) => Read(new WireReader(bytes));
 
     /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
+    /// <exception cref="NotShippableException">The value cannot travel, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
     public static void Write(WireWriter writer, object? value, string what)
+    {
+        if (!WireDepth.TryEnter())
+        {
+            throw WireDepth.TooDeep(what, value?.GetType(), null);
+        }
+        try
+        {
+            WriteValue(writer, value, what);
+        }
+        finally
+        {
+            WireDepth.Exit();
+        }
+    }
+
+    private static void WriteValue(WireWriter writer, object? value, string what)
     {
         switch (value)
         {
@@ -136,7 +153,28 @@ internal static class ValueCodec
         WritePacked(writer, value, type, what);
     }
 
+    /// <exception cref="WireFormatException">The bytes are not a value of this build, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
     public static object? Read(WireReader reader)
+    {
+        if (!WireDepth.TryEnter())
+        {
+            throw new WireFormatException($"A value arrived that nests deeper than {WireDepth.MaxLevels:N0} levels: the other side runs a different build.");
+        }
+        try
+        {
+            return ReadValue(reader);
+        }
+        catch (Exception exception) when (Deepest(exception) is { } deep)
+        {
+            throw new WireFormatException($"A value arrived with a {deep.Type.FullName} that nests deeper than {WireDepth.MaxLevels:N0} levels: the other side runs a different build.");
+        }
+        finally
+        {
+            WireDepth.Exit();
+        }
+    }
+
+    private static object? ReadValue(WireReader reader)
     {
         var tag = reader.ReadByte();
         switch (tag)
@@ -324,6 +362,10 @@ internal static class ValueCodec
         {
             packed = MessagePackSerializer.Typeless.Serialize(value, PackOptions);
         }
+        catch (Exception exception) when (Deepest(exception) is { } deep)
+        {
+            throw WireDepth.TooDeep(what, type, deep.Type, exception);
+        }
         catch (Exception exception)
         {
             throw new NotShippableException(
@@ -333,8 +375,21 @@ internal static class ValueCodec
         writer.WriteBytes(packed);
     }
 
+    /// <summary>MessagePack's depth refusal, wherever in its own exceptions it is wrapped.</summary>
+    private static WireDepth.TooDeepException? Deepest(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is WireDepth.TooDeepException deep)
+            {
+                return deep;
+            }
+        }
+        return null;
+    }
+
     private static class Pack
     {
-        public static readonly MessagePackSerializerOptions Options = MessagePackSerializer.Typeless.DefaultOptions;
+        public static readonly MessagePackSerializerOptions Options = WireDepth.Guard(MessagePackSerializer.Typeless.DefaultOptions);
     }
 }

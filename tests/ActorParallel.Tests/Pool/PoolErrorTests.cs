@@ -83,6 +83,36 @@ public sealed class PoolErrorTests
         });
     }
 
+    [Fact]
+    public async Task ApplyAsync_ClosureOverChainOf100000Records_RefusedInTheCallerAndAShallowChainTravels()
+    {
+        await WithPool(async pool =>
+        {
+            var error = await Assert.ThrowsAsync<NotShippableException>(() => pool.ApplyAsync(LengthOf(ErrorTargets.Chain(100_000))).WaitAsync(Bound));
+
+            Assert.Contains(typeof(Node).FullName!, error.Message);
+            Assert.Contains("1,000 levels", error.Message);
+            Assert.Contains("captured variable 'chain'", error.Message);
+            Assert.Equal(500, await pool.ApplyAsync(LengthOf(ErrorTargets.Chain(500))).WaitAsync(Bound));
+        });
+
+        // A closure over the chain alone, as a user's would be.
+        static Func<int> LengthOf(Node? chain) => () => ErrorTargets.Length(chain);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ResultIsChainOf100000Records_FailsWithTheCallsErrorAndNoWorkerDies()
+    {
+        await WithPool(async pool =>
+        {
+            var error = await Assert.ThrowsAsync<RemoteException>(() => pool.ApplyAsync(() => ErrorTargets.Chain(100_000)).WaitAsync(Bound));
+
+            Assert.Equal(typeof(NotShippableException).FullName, error.RemoteType);
+            Assert.Contains(typeof(Node).FullName!, error.RemoteMessage);
+            Assert.Contains("1,000 levels", error.RemoteMessage);
+        });
+    }
+
     /// <summary>
     /// Runs <paramref name="scenario"/> on a pool of two started workers; then the pool must still
     /// map, on the same two processes (none died and was replaced), and after dispose none is left.

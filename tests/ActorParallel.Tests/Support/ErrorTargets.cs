@@ -12,7 +12,32 @@ public static class ErrorTargets
     public static int ThrowCodedOnTwo(int x) => x == 2 ? throw new CodedFailureException(x) : x;
 
     public static int ThrowArgumentOnOne(int x) => x == 1 ? throw new ArgumentException("one is not an argument", nameof(x)) : x;
+
+    /// <summary>A linked chain of <paramref name="length"/> records, built without recursion.</summary>
+    public static Node? Chain(int length)
+    {
+        Node? head = null;
+        for (var value = length; value > 0; value--)
+        {
+            head = new Node(value, head);
+        }
+        return head;
+    }
+
+    /// <summary>The chain's length, counted without recursion.</summary>
+    public static int Length(Node? node)
+    {
+        var length = 0;
+        for (; node is not null; node = node.Next)
+        {
+            length++;
+        }
+        return length;
+    }
 }
+
+/// <summary>A record that contains itself: a value of it may nest as deep as its chain is long.</summary>
+public sealed record Node(int Value, Node? Next);
 
 /// <summary>An exception whose message cannot be read: its getter throws.</summary>
 public sealed class UnreadableMessageException : Exception
