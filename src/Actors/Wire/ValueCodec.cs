@@ -130,6 +130,10 @@ internal static class ValueCodec
 
         var type = value.GetType();
         RefuseProcessLocal(type, what);
+        if (type.IsArray)
+        {
+            RefuseProcessLocal(type.GetElementType()!, $"the elements of {what}");
+        }
         if (IsCompilerGenerated(type))
         {
             WriteClosure(writer, value, type, what);
@@ -246,7 +250,17 @@ internal static class ValueCodec
 
     private static void RefuseProcessLocal(Type type, string what)
     {
-        string? reason = type switch
+        if (ProcessLocalReason(type) is { } reason)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {type.FullName} to another process: {reason}.", type);
+        }
+    }
+
+    /// <summary>Why values of <paramref name="type"/> can never leave this process, or <see langword="null"/>.</summary>
+    private static string? ProcessLocalReason(Type type)
+    {
+        return type switch
         {
             _ when type.IsPointer || type == typeof(IntPtr) || type == typeof(UIntPtr) => "it is a raw pointer into this process's memory",
             _ when typeof(MarshalByRefObject).IsAssignableFrom(type) => "it is bound to this process (MarshalByRefObject: streams, handles)",
@@ -257,11 +271,6 @@ internal static class ValueCodec
             _ when typeof(IDisposable).IsAssignableFrom(type) || typeof(IAsyncDisposable).IsAssignableFrom(type) => "it owns a resource of this process (it is IDisposable)",
             _ => null,
         };
-        if (reason is not null)
-        {
-            throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to a worker process: {reason}.", type);
-        }
     }
 
     private static bool IsCompilerGenerated(Type type) =>
@@ -354,9 +363,74 @@ internal static class ValueCodec
         }
     }
 
+    private static readonly ConcurrentDictionary<Type, string?> ProcessLocalMembers = new();
+
+    /// <summary>
+    /// Refuses a type whose public properties or fields (what MessagePack would write), at any depth
+    /// of the declared types, include one bound to this process (a stream, a handle, a task), naming
+    /// the member, its type and why; MessagePack's own error would name neither.
+    /// </summary>
+    private static void RefuseProcessLocalMembers(Type type, string what)
+    {
+        var found = ProcessLocalMembers.GetOrAdd(type, static t => FindProcessLocalMember(t, [], 0));
+        if (found is not null)
+        {
+            throw new NotShippableException($"Cannot ship {what} of type {type.FullName}: {found}.", type);
+        }
+    }
+
+    private static string? FindProcessLocalMember(Type type, HashSet<Type> seen, int depth)
+    {
+        if (depth > 8 || type.IsPrimitive || type.IsEnum || type == typeof(string) || !seen.Add(type))
+        {
+            return null;
+        }
+        if (type.IsArray)
+        {
+            return FindProcessLocalMember(type.GetElementType()!, seen, depth + 1) is { } inElements ? $"its elements: {inElements}" : null;
+        }
+        if (type.IsGenericType && (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false))
+        {
+            // A collection or tuple of the runtime: what it holds is its type arguments.
+            foreach (var argument in type.GetGenericArguments())
+            {
+                if (ProcessLocalReason(argument) is { } reason)
+                {
+                    return $"it holds {argument.FullName}, which cannot travel: {reason}";
+                }
+                if (FindProcessLocalMember(argument, seen, depth + 1) is { } inside)
+                {
+                    return $"its {argument.Name}: {inside}";
+                }
+            }
+            return null;
+        }
+        if (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false)
+        {
+            return null;
+        }
+        var members = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
+            .Where(p => p.GetIndexParameters().Length == 0)
+            .Select(p => (Kind: "property", p.Name, Type: p.PropertyType))
+            .Concat(type.GetFields(BindingFlags.Instance | BindingFlags.Public).Select(f => (Kind: "field", f.Name, Type: f.FieldType)));
+        foreach (var (kind, name, memberType) in members)
+        {
+            if (ProcessLocalReason(memberType) is { } reason)
+            {
+                return $"its {kind} '{name}' is of type {memberType.FullName}, which cannot travel: {reason}";
+            }
+            if (FindProcessLocalMember(memberType, seen, depth + 1) is { } inside)
+            {
+                return $"its {kind} '{name}' ({memberType.Name}): {inside}";
+            }
+        }
+        return null;
+    }
+
     private static void WritePacked(WireWriter writer, object value, Type type, string what)
     {
         RefuseHiddenState(type, what);
+        RefuseProcessLocalMembers(type, what);
         byte[] packed;
         try
         {
@@ -369,7 +443,7 @@ internal static class ValueCodec
         catch (Exception exception)
         {
             throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to a worker process: {exception.GetBaseException().Message}", type, exception);
+                $"Cannot ship {what} of type {type.FullName} to another process: {exception.GetBaseException().Message}", type, exception);
         }
         writer.WriteByte(Packed);
         writer.WriteBytes(packed);

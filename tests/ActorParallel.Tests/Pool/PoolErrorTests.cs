@@ -113,6 +113,51 @@ public sealed class PoolErrorTests
         });
     }
 
+    [Fact]
+    public async Task MapAsync_ResultCannotTravel_ErrorSaysItIsTheResultGoingBackToTheDriver()
+    {
+        await WithPool(async pool =>
+        {
+            var error = await Assert.ThrowsAsync<RemoteException>(() => pool.MapAsync(x => new MemoryStream(x), [1, 2]).WaitAsync(Bound));
+
+            Assert.Equal(typeof(NotShippableException).FullName, error.RemoteType);
+            Assert.Contains("back to the driver", error.RemoteMessage);
+            Assert.Contains(typeof(MemoryStream).FullName!, error.RemoteMessage);
+            Assert.DoesNotContain("to a worker process", error.RemoteMessage);
+        });
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ClosureOverRecordHoldingAStream_RefusedNamingThePropertyAndItsType()
+    {
+        await WithPool(async pool =>
+        {
+            using var stream = new MemoryStream();
+
+            var error = await Assert.ThrowsAsync<NotShippableException>(() => pool.ApplyAsync(NameOf(new StreamBox("box", stream))).WaitAsync(Bound));
+
+            Assert.Contains(typeof(StreamBox).FullName!, error.Message);
+            Assert.Contains("property 'Content'", error.Message);
+            Assert.Contains(typeof(Stream).FullName!, error.Message);
+            Assert.DoesNotContain("Timeouts", error.Message);
+        });
+
+        static Func<string> NameOf(StreamBox box) => () => box.Name;
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ReturnsADelegate_ItTravelsByReference()
+    {
+        await WithPool(async pool =>
+        {
+            var addFortyTwo = await pool.ApplyAsync<Func<int, int>>(() => x => x + 42).WaitAsync(Bound);
+            var adders = await pool.MapAsync(n => new Func<int, int>(x => x + n), [1, 2, 3]).WaitAsync(Bound);
+
+            Assert.Equal(43, addFortyTwo(1));
+            Assert.Equal([11, 12, 13], adders.Select(add => add(10)));
+        });
+    }
+
     /// <summary>
     /// Runs <paramref name="scenario"/> on a pool of two started workers; then the pool must still
     /// map, on the same two processes (none died and was replaced), and after dispose none is left.

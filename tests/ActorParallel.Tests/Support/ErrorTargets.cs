@@ -36,6 +36,9 @@ public static class ErrorTargets
     }
 }
 
+/// <summary>A record holding a stream: it cannot travel, and the error must say which property is to blame.</summary>
+public sealed record StreamBox(string Name, Stream Content);
+
 /// <summary>A record that contains itself: a value of it may nest as deep as its chain is long.</summary>
 public sealed record Node(int Value, Node? Next);
 
