@@ -92,28 +92,66 @@ internal sealed class ChunkExecutor : IDisposable
             }
             trimmed = false;
             var (message, router) = item;
+            try
+            {
+                Handle(message, router);
+            }
+            catch (Exception exception)
+            {
+                // The worker's own code failed around the user's (encoding a reply, a shared write's flush):
+                // the work's error, reported where it can be, never the end of this thread and its process.
+                ReportUnexpected(message, exception, router);
+            }
+        }
+    }
+
+    private void Handle(object message, IActorRef router)
+    {
+        switch (message)
+        {
+            case RunChunks batch:
+                RunBatch(batch, router);
+                break;
+            case RunInitializer initializer:
+                RunInitializer(initializer, router);
+                break;
+            case AbandonMap abandon:
+                _runners.Remove(abandon.MapId);
+                Reply(abandon, router);
+                break;
+            case PinComputeThread pin:
+                // Best effort: a CPU this process may not use leaves the thread where it was.
+                CpuAffinity.PinCurrentThread(pin.Cpu);
+                break;
+            case PrepareToServe when _queue.Count == 0:
+                // Idle: run the chunk path once so the first real chunk finds it compiled. When
+                // work is already waiting, that work does the same, and waiting for a warm-up would only delay it.
+                WarmUpChunkPath();
+                break;
+        }
+    }
+
+    private void ReportUnexpected(object message, Exception exception, IActorRef router)
+    {
+        var error = RemoteError.From(exception);
+        try
+        {
             switch (message)
             {
-                case RunChunks batch:
-                    RunBatch(batch, router);
+                case RunChunks { Chunks.Length: > 0 } batch:
+                    Reply(new ChunkFailed(batch.MapId, batch.Chunks[0].Seq, -1, error), router);
                     break;
-                case RunInitializer initializer:
-                    RunInitializer(initializer, router);
+                case Pooling.RunInitializer:
+                    Reply(new InitializerFailed(error), router);
                     break;
-                case AbandonMap abandon:
-                    _runners.Remove(abandon.MapId);
-                    Reply(abandon, router);
-                    break;
-                case PinComputeThread pin:
-                    // Best effort: a CPU this process may not use leaves the thread where it was.
-                    CpuAffinity.PinCurrentThread(pin.Cpu);
-                    break;
-                case PrepareToServe when _queue.Count == 0:
-                    // Idle: run the chunk path once so the first real chunk finds it compiled. When
-                    // work is already waiting, that work does the same, and waiting for a warm-up would only delay it.
-                    WarmUpChunkPath();
+                default:
+                    Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: {message.GetType().Name} failed: {error}");
                     break;
             }
+        }
+        catch (Exception)
+        {
+            // Nowhere left to report it; the worker carries on with the next message.
         }
     }
 
@@ -163,6 +201,18 @@ internal sealed class ChunkExecutor : IDisposable
 
     private void RunBatch(RunChunks batch, IActorRef router)
     {
+        try
+        {
+            RunEachChunk(batch, router);
+        }
+        catch (ChunkFlushException failed)
+        {
+            Reply(new ChunkFailed(batch.MapId, failed.Seq, -1, RemoteError.From(failed.InnerException!)), router);
+        }
+    }
+
+    private void RunEachChunk(RunChunks batch, IActorRef router)
+    {
         if (_abandoned.ContainsKey(batch.MapId))
         {
             return;
@@ -186,12 +236,9 @@ internal sealed class ChunkExecutor : IDisposable
                 segments.Clear();
                 runner.Run(chunk, _maxPayloadBytes, segments);
             }
-            catch (Exception exception)
+            catch (Exception exception) when (exception is not ChunkFlushException)
             {
-                if (!Flush(batch.MapId, results, ref lastFlush, router))
-                {
-                    return;
-                }
+                Flush(batch.MapId, results, ref lastFlush, router);
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
                 var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
                 Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), router);
@@ -202,10 +249,7 @@ internal sealed class ChunkExecutor : IDisposable
                 // One message must stay under the frame: send what is pending before it would not.
                 if (pendingBytes + segment.Items.Length > _maxPayloadBytes)
                 {
-                    if (!Flush(batch.MapId, results, ref lastFlush, router))
-                    {
-                        return;
-                    }
+                    Flush(batch.MapId, results, ref lastFlush, router);
                     pendingBytes = 0;
                 }
                 results.Add(segment);
@@ -213,14 +257,11 @@ internal sealed class ChunkExecutor : IDisposable
             }
             if (Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
             {
-                if (!Flush(batch.MapId, results, ref lastFlush, router))
-                {
-                    return;
-                }
+                Flush(batch.MapId, results, ref lastFlush, router);
                 pendingBytes = 0;
             }
         }
-        _ = Flush(batch.MapId, results, ref lastFlush, router);
+        Flush(batch.MapId, results, ref lastFlush, router);
     }
 
     private bool TryGetRunner(RunChunks batch, IActorRef router, out ChunkRunner runner)
@@ -248,8 +289,7 @@ internal sealed class ChunkExecutor : IDisposable
         }
     }
 
-    /// <summary>Sends the results gathered; <see langword="false"/> when their shared writes failed, which fails the map at their first chunk instead.</summary>
-    private bool Flush(long mapId, ImmutableArray<ChunkPayload>.Builder results, ref long lastFlush, IActorRef router)
+    private void Flush(long mapId, ImmutableArray<ChunkPayload>.Builder results, ref long lastFlush, IActorRef router)
     {
         var now = Stopwatch.GetTimestamp();
         if (results.Count > 0)
@@ -261,15 +301,18 @@ internal sealed class ChunkExecutor : IDisposable
             }
             catch (Exception exception)
             {
-                // E.g. a write to an object of a disposed manager: that chunk's error, not the worker's end.
-                Reply(new ChunkFailed(mapId, results[0].Seq, -1, RemoteError.From(exception)), router);
-                results.Clear();
-                return false;
+                // Those results cannot be vouched for: their first chunk fails with the flush's error.
+                throw new ChunkFlushException(results[0].Seq, exception);
             }
             var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
             Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros), router);
         }
         lastFlush = now;
-        return true;
     }
+}
+
+/// <summary>Flushing the shared writes behind chunk <see cref="Seq"/>'s results failed.</summary>
+internal sealed class ChunkFlushException(int seq, Exception inner) : Exception("Flushing the shared writes of a chunk's results failed.", inner)
+{
+    public int Seq { get; } = seq;
 }

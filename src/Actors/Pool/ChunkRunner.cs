@@ -54,7 +54,7 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
 
     private static void EncodeSegments(int seq, TOut[] results, int offset, int count, int maxBytes, ICollection<ChunkPayload> output)
     {
-        var bytes = ChunkCodec.EncodeItems(offset == 0 && count == results.Length ? results : results[offset..(offset + count)], "result");
+        var bytes = ChunkCodec.EncodeItems(offset == 0 && count == results.Length ? results : results[offset..(offset + count)], "the results travelling back to the driver");
         if (bytes.Length <= maxBytes)
         {
             output.Add(new ChunkPayload(seq, offset, count, bytes));
@@ -72,8 +72,8 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
     }
 }
 
-/// <summary>The function threw on item <see cref="ItemIndex"/> of a chunk.</summary>
-internal sealed class ChunkItemException(int itemIndex, Exception inner) : Exception(inner.Message, inner)
+/// <summary>The function threw on item <see cref="ItemIndex"/> of a chunk (its message is not read here: a message getter may throw).</summary>
+internal sealed class ChunkItemException(int itemIndex, Exception inner) : Exception($"Item {itemIndex} of the chunk failed.", inner)
 {
     public int ItemIndex { get; } = itemIndex;
 }
@@ -111,9 +111,15 @@ internal static class ChunkCodec
                 throw mismatch.Refusal($"{what} of {typeof(T).Name}");
             }
         }
-        // As one T[]; or, when some item is of a type derived from T, item by item, each naming its type.
-        ValueCodec.Write(writer, exact ? items : Array.ConvertAll(items, item => (object?)item), $"{what} array of {typeof(T).Name}");
+        // As one T[]; or item by item, each naming its type, when some item is of a type derived from T, or
+        // when items travel by reference (delegates, shared handles), which only a single value's tag carries.
+        ValueCodec.Write(writer, exact && !ByReference<T>.Value ? items : Array.ConvertAll(items, item => (object?)item), $"{what} (an array of {typeof(T).Name})");
         return writer.ToArray();
+    }
+
+    private static class ByReference<T>
+    {
+        public static readonly bool Value = typeof(Delegate).IsAssignableFrom(typeof(T)) || typeof(Shared.ISharedObject).IsAssignableFrom(typeof(T));
     }
 
     private static bool OfTheStaticTypeOnly<T>(T[] items) =>

@@ -76,6 +76,15 @@ internal sealed class MapJob
     /// <summary>Router only: the first chunk of an ordered map that failed; nothing after it is dispatched any more.</summary>
     public int? FailedSeq { get; set; }
 
+    /// <summary>A single call (<c>ApplyAsync</c>), not a map: its errors speak of the call, not of items and chunks.</summary>
+    public bool IsApply { get; init; }
+
+    /// <summary>Where a failure of the function on an item (its index in the input) happened, for the caller's error.</summary>
+    public string DescribeItem(int index) => IsApply ? "The apply call" : $"Item {index} of the map";
+
+    /// <summary>Where a failure of a whole chunk (its function could not be set up) happened, for the caller's error.</summary>
+    public string DescribeChunk(int seq) => IsApply ? "The apply call" : $"Chunk {seq} of the map";
+
     public static long NextId() => Interlocked.Increment(ref s_lastId);
 
     /// <summary>At most about 64 Ki items, and between 2 and 1,024 chunks, in flight per worker.</summary>

@@ -32,10 +32,11 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         IProgress<MapProgress>? progress,
         long? total,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool isApply = false)
     {
         var capacity = (processes * MapJob.MaxWindowFor(chunkSize)) + 2;
-        _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity, ordered);
+        _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity, ordered) { IsApply = isApply };
         _router = router;
         _ordered = ordered;
         _progress = progress;

@@ -87,21 +87,33 @@ public sealed class Pool : IAsyncDisposable
     /// <param name="progress">Told of items done as chunks finish.</param>
     /// <param name="cancellationToken">Stops dispatch and abandons chunks in flight; the pool stays usable.</param>
     /// <returns>The results, in input order.</returns>
-    /// <exception cref="RemoteException">The function threw; <see cref="RemoteException.ItemIndex"/> says on which item.</exception>
+    /// <exception cref="Exception">The function threw an exception whose type can be rebuilt here (see <see cref="RemoteException"/>'s remarks):
+    /// that type, with the remote message, and a <see cref="RemoteException"/> (remote stack, <see cref="RemoteException.ItemIndex"/>) as its inner exception.</exception>
+    /// <exception cref="RemoteException">The function threw an exception whose type cannot be rebuilt here, or the worker failed around it (e.g. a result
+    /// could not be encoded); <see cref="RemoteException.ItemIndex"/> says on which item.</exception>
     /// <exception cref="WorkerLostException">A chunk's worker died too many times.</exception>
     /// <exception cref="NotShippableException">The function or an item cannot travel to a worker.</exception>
-    public async Task<TOut[]> MapAsync<TIn, TOut>(
+    public Task<TOut[]> MapAsync<TIn, TOut>(
         Func<TIn, TOut> function,
         IEnumerable<TIn> items,
         int? chunkSize = null,
         IProgress<MapProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        MapToArrayAsync(function, items, chunkSize, progress, isApply: false, cancellationToken);
+
+    private async Task<TOut[]> MapToArrayAsync<TIn, TOut>(
+        Func<TIn, TOut> function,
+        IEnumerable<TIn> items,
+        int? chunkSize,
+        IProgress<MapProgress>? progress,
+        bool isApply,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
         var list = items as IReadOnlyList<TIn> ?? items.ToArray();
         var size = chunkSize ?? DefaultChunkSize(list.Count);
         var results = new TOut[list.Count];
-        await using var run = Start(function, size, ordered: false, progress, list.Count, (feeder, token) => feeder.RunAsync(list, token), cancellationToken);
+        await using var run = Start(function, size, ordered: false, progress, list.Count, (feeder, token) => feeder.RunAsync(list, token), cancellationToken, isApply);
         while (await run.NextAsync(cancellationToken).ConfigureAwait(false) is { } done)
         {
             foreach (var segment in done.Segments)
@@ -136,10 +148,16 @@ public sealed class Pool : IAsyncDisposable
     /// <param name="function">A static method, lambda or closure over shippable values.</param>
     /// <param name="cancellationToken">Abandons the call.</param>
     /// <returns>The function's result.</returns>
+    /// <exception cref="Exception">The function threw an exception whose type can be rebuilt here (see <see cref="RemoteException"/>'s remarks):
+    /// that type, with the remote message, and a <see cref="RemoteException"/> (remote stack) as its inner exception.</exception>
+    /// <exception cref="RemoteException">The function threw an exception whose type cannot be rebuilt here, or the worker failed around it
+    /// (e.g. the result could not be encoded).</exception>
+    /// <exception cref="WorkerLostException">The call's worker died too many times.</exception>
+    /// <exception cref="NotShippableException">The function cannot travel to a worker.</exception>
     public async Task<TOut> ApplyAsync<TOut>(Func<TOut> function, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var results = await MapAsync<int, TOut>(_ => function(), [0], 1, null, cancellationToken).ConfigureAwait(false);
+        var results = await MapToArrayAsync<int, TOut>(_ => function(), [0], 1, null, isApply: true, cancellationToken).ConfigureAwait(false);
         return results[0];
     }
 
@@ -307,14 +325,15 @@ public sealed class Pool : IAsyncDisposable
         IProgress<MapProgress>? progress,
         long? total,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool isApply = false)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         var encoded = ValueCodec.Encode(function, "the map function");
-        return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, feed, cancellationToken);
+        return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, feed, cancellationToken, isApply);
     }
 
     private void ThrowIfDisposed()

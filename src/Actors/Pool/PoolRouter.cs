@@ -128,7 +128,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 HandleAbandoned(abandoned);
                 break;
             case InitializerFailed failed:
-                Break(new RemoteException(failed.Error, "The pool's initializer"));
+                Break(new RemoteException(failed.Error, "The pool's initializer").Rebuild());
                 break;
             case ProcessStarted started when _slots.TryGetValue(started.ProcessId, out var slot):
                 slot.Pid = started.Pid;
@@ -286,10 +286,10 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         {
             job.InFlight--;
             var context = chunk is not null && failed.ItemIndex >= 0
-                ? $"Item {chunk.Offset + failed.ItemIndex} of the map"
-                : $"Chunk {failed.Seq} of the map";
+                ? job.DescribeItem(chunk.Offset + failed.ItemIndex)
+                : job.DescribeChunk(failed.Seq);
             var itemIndex = chunk is not null && failed.ItemIndex >= 0 ? chunk.Offset + failed.ItemIndex : (int?)null;
-            var error = new RemoteException(failed.Error, context) { ItemIndex = itemIndex };
+            var error = new RemoteException(failed.Error, context) { ItemIndex = itemIndex }.Rebuild();
             if (job.Ordered && chunk is not null)
             {
                 FailAt(job, chunk, error);

@@ -52,7 +52,11 @@ internal sealed class WorkerActor : UntypedActor
 /// <summary>A process target, run once on a thread of its own (so a target that blocks never blocks anything else).</summary>
 internal static class Target
 {
-    /// <summary>Runs <paramref name="run"/>'s call, flushes its shared writes, then reports how it ended.</summary>
+    /// <summary>
+    /// Runs <paramref name="run"/>'s call, flushes its shared writes, then reports how it ended. Whatever
+    /// fails on this thread - the target, the flush, capturing or printing the error, the report - is
+    /// reported as the target's error if it can be, and never ends the process.
+    /// </summary>
     public static void Start(RunTarget run, Action<TargetFinished> report)
     {
         var thread = new Thread(() =>
@@ -74,14 +78,47 @@ internal static class Target
             {
                 error = RemoteError.From(exception);
                 // As a Python child does: the traceback goes to the worker's stderr, which is the parent's console.
-                Console.Error.WriteLine($"Process {run.ProcessName}:{Environment.NewLine}{error}");
+                TryPrint($"Process {run.ProcessName}:{Environment.NewLine}{error}");
             }
-            report(new TargetFinished(error));
+            try
+            {
+                report(new TargetFinished(error));
+            }
+            catch (Exception failure)
+            {
+                // The outcome could not be sent as it was (e.g. it did not encode): send what it was, briefly.
+                var unsent = RemoteError.From(failure);
+                TryPrint($"Process {run.ProcessName}: its outcome could not be reported: {unsent}");
+                try
+                {
+                    report(new TargetFinished(new RemoteError(
+                        error?.Type ?? unsent.Type,
+                        $"{error?.Message ?? "The target returned"}; its outcome could not be reported in full: {unsent.Type}: {unsent.Message}",
+                        string.Empty,
+                        null)));
+                }
+                catch (Exception)
+                {
+                    // Nowhere left to report it: the driver sees the exit code alone.
+                }
+            }
         })
         {
             IsBackground = true,
             Name = $"actorparallel-target-{run.ProcessName}",
         };
         thread.Start();
+    }
+
+    private static void TryPrint(string text)
+    {
+        try
+        {
+            Console.Error.WriteLine(text);
+        }
+        catch (Exception)
+        {
+            // A closed or broken stderr must not cost the outcome.
+        }
     }
 }

@@ -17,7 +17,7 @@ public sealed class WorkerProcess
     private ProcessSpec _spec;
     private int _started;
     private Task<IProcessExitResponse>? _exit;
-    private RemoteException? _exception;
+    private Exception? _exception;
 
     /// <summary>Creates a process on <see cref="ParallelRuntime.Default"/>.</summary>
     /// <param name="target">A static method, lambda, or closure over shippable values.</param>
@@ -68,14 +68,19 @@ public sealed class WorkerProcess
     /// </summary>
     public int? ExitCode => Exited?.ExitCode;
 
-    /// <summary>The exception the target threw, with its remote type, message and stack; <see langword="null"/> if it did not throw.</summary>
-    public RemoteException? Exception
+    /// <summary>
+    /// The exception the target threw; <see langword="null"/> if it did not throw. Of the target's own
+    /// exception type where that type can be rebuilt here, with a <see cref="RemoteException"/> (remote
+    /// type, message and stack) as its <see cref="System.Exception.InnerException"/>; otherwise that
+    /// <see cref="RemoteException"/> itself (see its remarks for the rule).
+    /// </summary>
+    public Exception? Exception
     {
         get
         {
             if (_exception is null && Exited is { Error: { } error } exited)
             {
-                _exception = new RemoteException(error, $"Process '{Name}' (pid {exited.Pid})");
+                _exception = new RemoteException(error, $"Process '{Name}' (pid {exited.Pid})").Rebuild();
             }
             return _exception;
         }

@@ -1,11 +1,45 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
 namespace ActorParallel.Wire;
 
 /// <summary>
 /// An exception thrown in a worker process, raised again in the caller. <see cref="RemoteType"/>
 /// and <see cref="RemoteStackTrace"/> say what was thrown where.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Where the remote exception's type can be rebuilt faithfully in the caller's process, the caller
+/// gets an instance of that type instead (as Orleans rethrows a grain's exception, and Ray's task
+/// errors are instances of the user's type), so that <c>catch (InvalidOperationException)</c> around
+/// <c>ApplyAsync</c>, <c>MapAsync</c> or <c>IMap</c> catches a remote <see cref="InvalidOperationException"/>,
+/// and <c>WorkerProcess.Exception</c> is one. The rule, checked in this order:
+/// </para>
+/// <list type="number">
+/// <item>the type, by its full name, is found in an assembly loaded in the caller's process (exactly one such type);</item>
+/// <item>it is a public, non-abstract, non-generic class derived from <see cref="Exception"/>, and not an
+/// <see cref="OperationCanceledException"/> (which would read as the caller's own cancellation), an
+/// <see cref="AggregateException"/> or a <see cref="RemoteException"/>;</item>
+/// <item>it has a public constructor taking <c>(string message, Exception innerException)</c>;</item>
+/// <item>the instance it builds from the remote message reports exactly that message.</item>
+/// </list>
+/// <para>
+/// The rebuilt exception carries the remote message; its <see cref="Exception.InnerException"/> is this
+/// <see cref="RemoteException"/>, with the remote stack (<see cref="RemoteStackTrace"/>), where it happened
+/// and the <see cref="ItemIndex"/>, which is also in the rebuilt exception's <see cref="Exception.Data"/>
+/// under <see cref="ItemIndexKey"/>. Only the type and message are rebuilt: other properties of the
+/// remote exception (an <see cref="ArgumentException.ParamName"/>, an <see cref="Exception.HResult"/>, a
+/// custom exception's own properties) are not carried. Everything else arrives as <see cref="RemoteException"/>.
+/// Errors of the pool itself (<see cref="WorkerLostException"/>, cancellation, timeouts) are never wrapped.
+/// </para>
+/// </remarks>
 public sealed class RemoteException : Exception
 {
+    /// <summary>The key in a rebuilt exception's <see cref="Exception.Data"/> that holds the <see cref="ItemIndex"/> (an <see cref="int"/>), when there is one.</summary>
+    public const string ItemIndexKey = "ActorParallel.ItemIndex";
+
+    private static readonly ConcurrentDictionary<string, ConstructorInfo> Rebuilders = new(StringComparer.Ordinal);
+
     /// <summary>Creates the exception from a captured remote error.</summary>
     /// <param name="error">The error as it crossed the wire.</param>
     /// <param name="context">Where it happened, e.g. "Process 'Process-1' (pid 1234)"; may be empty.</param>
@@ -30,6 +64,38 @@ public sealed class RemoteException : Exception
     /// <summary>The stack trace in the worker process.</summary>
     public string RemoteStackTrace => Error.StackTrace;
 
+    /// <summary>
+    /// The exception the caller gets for this remote error: an instance of <see cref="RemoteType"/> when
+    /// it can be rebuilt by the rule in this class's remarks (its inner exception this one), otherwise this one.
+    /// </summary>
+    /// <returns>The rebuilt exception, or this <see cref="RemoteException"/>.</returns>
+    internal Exception Rebuild()
+    {
+        if (RebuilderFor(Error.Type) is not { } constructor)
+        {
+            return this;
+        }
+        try
+        {
+            var rebuilt = (Exception)constructor.Invoke([Error.Message, this]);
+            if (!string.Equals(rebuilt.Message, Error.Message, StringComparison.Ordinal) || !ReferenceEquals(rebuilt.InnerException, this))
+            {
+                // The type makes a message of its own, or drops the inner exception: not faithful.
+                return this;
+            }
+            if (ItemIndex is { } index)
+            {
+                rebuilt.Data[ItemIndexKey] = index;
+            }
+            return rebuilt;
+        }
+        catch (Exception)
+        {
+            // Its constructor or its Message threw: what it was is in this exception.
+            return this;
+        }
+    }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{base.ToString()}{Environment.NewLine}--- remote stack ---{Environment.NewLine}{Error.StackTrace}";
@@ -38,4 +104,44 @@ public sealed class RemoteException : Exception
         string.IsNullOrEmpty(context)
             ? $"{error.Type}: {error.Message}"
             : $"{context} failed with {error.Type}: {error.Message}";
+
+    /// <summary>The (string, Exception) constructor of the named type, if the type may be rebuilt; found types are remembered.</summary>
+    private static ConstructorInfo? RebuilderFor(string typeName)
+    {
+        if (Rebuilders.TryGetValue(typeName, out var known))
+        {
+            return known;
+        }
+        Type? found = null;
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            Type? type;
+            try
+            {
+                type = assembly.GetType(typeName, throwOnError: false);
+            }
+            catch (Exception exception) when (exception is ArgumentException or IOException or BadImageFormatException or TypeLoadException)
+            {
+                continue;
+            }
+            if (type is null)
+            {
+                continue;
+            }
+            if (found is not null && found != type)
+            {
+                // Two loaded types of that name: which one was thrown is not known.
+                return null;
+            }
+            found = type;
+        }
+        if (found is null || !found.IsVisible || found.IsAbstract || found.ContainsGenericParameters || !typeof(Exception).IsAssignableFrom(found)
+            || typeof(OperationCanceledException).IsAssignableFrom(found) || typeof(AggregateException).IsAssignableFrom(found)
+            || found == typeof(RemoteException))
+        {
+            return null;
+        }
+        var constructor = found.GetConstructor([typeof(string), typeof(Exception)]);
+        return constructor is null ? null : Rebuilders.GetOrAdd(typeName, constructor);
+    }
 }

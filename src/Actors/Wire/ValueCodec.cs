@@ -36,7 +36,24 @@ internal static class ValueCodec
     public static object? Decode(byte[] bytes) => Read(new WireReader(bytes));
 
     /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
+    /// <exception cref="NotShippableException">The value cannot travel, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
     public static void Write(WireWriter writer, object? value, string what)
+    {
+        if (!WireDepth.TryEnter())
+        {
+            throw WireDepth.TooDeep(what, value?.GetType(), null);
+        }
+        try
+        {
+            WriteValue(writer, value, what);
+        }
+        finally
+        {
+            WireDepth.Exit();
+        }
+    }
+
+    private static void WriteValue(WireWriter writer, object? value, string what)
     {
         switch (value)
         {
@@ -113,6 +130,10 @@ internal static class ValueCodec
 
         var type = value.GetType();
         RefuseProcessLocal(type, what);
+        if (type.IsArray)
+        {
+            RefuseProcessLocal(type.GetElementType()!, $"the elements of {what}");
+        }
         if (IsCompilerGenerated(type))
         {
             WriteClosure(writer, value, type, what);
@@ -136,7 +157,28 @@ internal static class ValueCodec
         WritePacked(writer, value, type, what);
     }
 
+    /// <exception cref="WireFormatException">The bytes are not a value of this build, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
     public static object? Read(WireReader reader)
+    {
+        if (!WireDepth.TryEnter())
+        {
+            throw new WireFormatException($"A value arrived that nests deeper than {WireDepth.MaxLevels:N0} levels: the other side runs a different build.");
+        }
+        try
+        {
+            return ReadValue(reader);
+        }
+        catch (Exception exception) when (Deepest(exception) is { } deep)
+        {
+            throw new WireFormatException($"A value arrived with a {deep.Type.FullName} that nests deeper than {WireDepth.MaxLevels:N0} levels: the other side runs a different build.");
+        }
+        finally
+        {
+            WireDepth.Exit();
+        }
+    }
+
+    private static object? ReadValue(WireReader reader)
     {
         var tag = reader.ReadByte();
         switch (tag)
@@ -208,7 +250,17 @@ internal static class ValueCodec
 
     private static void RefuseProcessLocal(Type type, string what)
     {
-        string? reason = type switch
+        if (ProcessLocalReason(type) is { } reason)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {type.FullName} to another process: {reason}.", type);
+        }
+    }
+
+    /// <summary>Why values of <paramref name="type"/> can never leave this process, or <see langword="null"/>.</summary>
+    private static string? ProcessLocalReason(Type type)
+    {
+        return type switch
         {
             _ when type.IsPointer || type == typeof(IntPtr) || type == typeof(UIntPtr) => "it is a raw pointer into this process's memory",
             _ when typeof(MarshalByRefObject).IsAssignableFrom(type) => "it is bound to this process (MarshalByRefObject: streams, handles)",
@@ -219,11 +271,6 @@ internal static class ValueCodec
             _ when typeof(IDisposable).IsAssignableFrom(type) || typeof(IAsyncDisposable).IsAssignableFrom(type) => "it owns a resource of this process (it is IDisposable)",
             _ => null,
         };
-        if (reason is not null)
-        {
-            throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to a worker process: {reason}.", type);
-        }
     }
 
     private static bool IsCompilerGenerated(Type type) =>
@@ -316,25 +363,107 @@ internal static class ValueCodec
         }
     }
 
+    private static readonly ConcurrentDictionary<Type, string?> ProcessLocalMembers = new();
+
+    /// <summary>
+    /// Refuses a type whose public properties or fields (what MessagePack would write), at any depth
+    /// of the declared types, include one bound to this process (a stream, a handle, a task), naming
+    /// the member, its type and why; MessagePack's own error would name neither.
+    /// </summary>
+    private static void RefuseProcessLocalMembers(Type type, string what)
+    {
+        var found = ProcessLocalMembers.GetOrAdd(type, static t => FindProcessLocalMember(t, [], 0));
+        if (found is not null)
+        {
+            throw new NotShippableException($"Cannot ship {what} of type {type.FullName}: {found}.", type);
+        }
+    }
+
+    private static string? FindProcessLocalMember(Type type, HashSet<Type> seen, int depth)
+    {
+        if (depth > 8 || type.IsPrimitive || type.IsEnum || type == typeof(string) || !seen.Add(type))
+        {
+            return null;
+        }
+        if (type.IsArray)
+        {
+            return FindProcessLocalMember(type.GetElementType()!, seen, depth + 1) is { } inElements ? $"its elements: {inElements}" : null;
+        }
+        if (type.IsGenericType && (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false))
+        {
+            // A collection or tuple of the runtime: what it holds is its type arguments.
+            foreach (var argument in type.GetGenericArguments())
+            {
+                if (ProcessLocalReason(argument) is { } reason)
+                {
+                    return $"it holds {argument.FullName}, which cannot travel: {reason}";
+                }
+                if (FindProcessLocalMember(argument, seen, depth + 1) is { } inside)
+                {
+                    return $"its {argument.Name}: {inside}";
+                }
+            }
+            return null;
+        }
+        if (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false)
+        {
+            return null;
+        }
+        var members = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
+            .Where(p => p.GetIndexParameters().Length == 0)
+            .Select(p => (Kind: "property", p.Name, Type: p.PropertyType))
+            .Concat(type.GetFields(BindingFlags.Instance | BindingFlags.Public).Select(f => (Kind: "field", f.Name, Type: f.FieldType)));
+        foreach (var (kind, name, memberType) in members)
+        {
+            if (ProcessLocalReason(memberType) is { } reason)
+            {
+                return $"its {kind} '{name}' is of type {memberType.FullName}, which cannot travel: {reason}";
+            }
+            if (FindProcessLocalMember(memberType, seen, depth + 1) is { } inside)
+            {
+                return $"its {kind} '{name}' ({memberType.Name}): {inside}";
+            }
+        }
+        return null;
+    }
+
     private static void WritePacked(WireWriter writer, object value, Type type, string what)
     {
         RefuseHiddenState(type, what);
+        RefuseProcessLocalMembers(type, what);
         byte[] packed;
         try
         {
             packed = MessagePackSerializer.Typeless.Serialize(value, PackOptions);
         }
+        catch (Exception exception) when (Deepest(exception) is { } deep)
+        {
+            throw WireDepth.TooDeep(what, type, deep.Type, exception);
+        }
         catch (Exception exception)
         {
             throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to a worker process: {exception.GetBaseException().Message}", type, exception);
+                $"Cannot ship {what} of type {type.FullName} to another process: {exception.GetBaseException().Message}", type, exception);
         }
         writer.WriteByte(Packed);
         writer.WriteBytes(packed);
     }
 
+    /// <summary>MessagePack's depth refusal, wherever in its own exceptions it is wrapped.</summary>
+    private static WireDepth.TooDeepException? Deepest(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is WireDepth.TooDeepException deep)
+            {
+                return deep;
+            }
+        }
+        return null;
+    }
+
     private static class Pack
     {
-        public static readonly MessagePackSerializerOptions Options = MessagePackSerializer.Typeless.DefaultOptions;
+        public static readonly MessagePackSerializerOptions Options = WireDepth.Guard(MessagePackSerializer.Typeless.DefaultOptions);
     }
 }

@@ -114,7 +114,7 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
         await pool.WaitForWorkersAsync().WaitAsync(Bound);
         var seen = new List<int>();
 
-        var error = await Assert.ThrowsAsync<RemoteException>(async () =>
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
         {
             await foreach (var result in pool.IMap(PoolTargets.SlowFirstThrowOnSeven, Enumerable.Range(0, 20)))
             {
@@ -123,7 +123,7 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
         }).WaitAsync(Bound);
 
         Assert.Equal(Enumerable.Range(0, 7), seen);
-        Assert.Equal(7, error.ItemIndex);
+        Assert.Equal(7, Assert.IsType<RemoteException>(error.InnerException).ItemIndex);
         Assert.Equal(new[] { 1, 4 }, await pool.MapAsync(PoolTargets.Square, new[] { 1, 2 }).WaitAsync(Bound));
     }
 

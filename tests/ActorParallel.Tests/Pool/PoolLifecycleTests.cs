@@ -76,8 +76,10 @@ public sealed class PoolLifecycleTests : RuntimeFixture
     {
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, Initializer = TestTargets.Throw, InitializerArgs = ["no setup"] });
 
-        var error = await Assert.ThrowsAsync<RemoteException>(() => pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 10)).WaitAsync(MapBound));
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 10)).WaitAsync(MapBound));
 
+        Assert.Equal("no setup", thrown.Message);
+        var error = Assert.IsType<RemoteException>(thrown.InnerException);
         Assert.Equal("no setup", error.RemoteMessage);
         Assert.Contains("initializer", error.Message);
     }

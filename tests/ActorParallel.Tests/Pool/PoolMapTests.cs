@@ -141,13 +141,17 @@ public sealed class PoolMapTests(SharedPoolFixture fixture) : IClassFixture<Shar
     }
 
     [Fact]
-    public async Task MapAsync_FunctionThrows_RemoteExceptionWithItemIndexAndPoolStaysUsable()
+    public async Task MapAsync_FunctionThrows_ItsExceptionTypeWithItemIndexAndPoolStaysUsable()
     {
-        var error = await Assert.ThrowsAsync<RemoteException>(() => _pool.MapAsync(PoolTargets.ThrowOnSeven, Enumerable.Range(0, 20), chunkSize: 3).WaitAsync(Bound));
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => _pool.MapAsync(PoolTargets.ThrowOnSeven, Enumerable.Range(0, 20), chunkSize: 3).WaitAsync(Bound));
 
+        Assert.Equal("seven is not allowed (7)", thrown.Message);
+        Assert.Equal(7, thrown.Data[RemoteException.ItemIndexKey]);
+        var error = Assert.IsType<RemoteException>(thrown.InnerException);
         Assert.Equal(typeof(InvalidOperationException).FullName, error.RemoteType);
         Assert.Equal("seven is not allowed (7)", error.RemoteMessage);
         Assert.Equal(7, error.ItemIndex);
+        Assert.Contains("Item 7 of the map", error.Message);
         Assert.Contains(nameof(PoolTargets.ThrowOnSeven), error.RemoteStackTrace);
         Assert.Equal(new[] { 0, 1, 4 }, await _pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
     }

@@ -99,18 +99,48 @@ public sealed class WorkerProcessTests : RuntimeFixture
     }
 
     [Fact]
-    public async Task JoinAsync_TargetThrows_ExitCodeOneWithRemoteTypeMessageAndStack()
+    public async Task JoinAsync_TargetThrows_ExitCodeOneWithTheTargetsExceptionTypeMessageAndRemoteStack()
     {
         var process = Create(TestTargets.Throw, "boom in worker");
         await process.StartAsync();
         await Joined(process);
 
         Assert.Equal(1, process.ExitCode);
+        var exception = Assert.IsType<InvalidOperationException>(process.Exception);
+        Assert.Equal("boom in worker", exception.Message);
+        var remote = Assert.IsType<RemoteException>(exception.InnerException);
+        Assert.Equal(typeof(InvalidOperationException).FullName, remote.RemoteType);
+        Assert.Equal("boom in worker", remote.RemoteMessage);
+        Assert.Contains(nameof(TestTargets.Throw), remote.RemoteStackTrace);
+        Assert.Contains(process.Name, remote.Message);
+    }
+
+    [Fact]
+    public async Task JoinAsync_TargetThrowsExceptionWhoseMessageThrows_ExitCodeOneAndExceptionNamesTheType()
+    {
+        var process = Create(ErrorTargets.ThrowUnreadable);
+        await process.StartAsync();
+        await Joined(process);
+
+        Assert.Equal(1, process.ExitCode);
         var exception = Assert.IsType<RemoteException>(process.Exception);
-        Assert.Equal(typeof(InvalidOperationException).FullName, exception.RemoteType);
-        Assert.Equal("boom in worker", exception.RemoteMessage);
-        Assert.Contains(nameof(TestTargets.Throw), exception.RemoteStackTrace);
-        Assert.Contains(process.Name, exception.Message);
+        Assert.Equal(typeof(UnreadableMessageException).FullName, exception.RemoteType);
+        Assert.Contains(typeof(UnreadableMessageException).FullName!, exception.RemoteMessage);
+        Assert.Contains("could not be read", exception.RemoteMessage);
+        Assert.Contains(nameof(ErrorTargets.ThrowUnreadable), exception.RemoteStackTrace);
+    }
+
+    [Fact]
+    public async Task JoinAsync_TargetThrowsUserExceptionWithMessageAndInnerConstructor_ExceptionIsOfThatType()
+    {
+        var process = Create(new Action(() => throw new CustomFailureException("custom failure in a process", null)));
+        await process.StartAsync();
+        await Joined(process);
+
+        Assert.Equal(1, process.ExitCode);
+        var exception = Assert.IsType<CustomFailureException>(process.Exception);
+        Assert.Equal("custom failure in a process", exception.Message);
+        Assert.Contains(process.Name, Assert.IsType<RemoteException>(exception.InnerException).Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using ActorParallel.Tests.Support;
 using ActorParallel.Wire;
 
 namespace ActorParallel.Tests.Wire;
@@ -176,5 +177,40 @@ public sealed class ValueCodecTests
         public Action Function() => () => _stream.WriteByte(1);
 
         public void Dispose() => _stream.Dispose();
+    }
+
+    [Fact]
+    public void Encode_ChainOf100000Records_RefusedNamingTypeAndDepth()
+    {
+        var chain = ErrorTargets.Chain(100_000);
+
+        var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(chain, "the chain"));
+
+        Assert.Contains(typeof(Node).FullName!, error.Message);
+        Assert.Contains("1,000 levels", error.Message);
+        Assert.Contains("the chain", error.Message);
+    }
+
+    [Fact]
+    public void Encode_ObjectArraysNested100000Deep_RefusedNamingTypeAndDepth()
+    {
+        object?[] nested = [null];
+        for (var level = 0; level < 100_000; level++)
+        {
+            nested = [nested];
+        }
+
+        var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(nested, "the arrays"));
+
+        Assert.Contains("System.Object[]", error.Message);
+        Assert.Contains("1,000 levels", error.Message);
+    }
+
+    [Fact]
+    public void Decode_ChainOf500Records_RoundTrips()
+    {
+        var decoded = Assert.IsType<Node>(ValueCodec.Decode(ValueCodec.Encode(ErrorTargets.Chain(500), "the chain")));
+
+        Assert.Equal(500, ErrorTargets.Length(decoded));
     }
 }
