@@ -131,7 +131,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
         prelaunched.Launch(prestart);
         try
         {
-            return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.Driver), ownsSystem: true, validated, prelaunched);
+            return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver), ownsSystem: true, validated, prelaunched);
         }
         catch
         {

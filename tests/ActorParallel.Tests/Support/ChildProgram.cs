@@ -51,6 +51,14 @@ public sealed class ChildProgram : IDisposable
         new(Path.Combine(AppContext.BaseDirectory, executable), arguments, environment);
 
     /// <summary>
+    /// Runs an executable beside the tests with SIGINT and SIGTERM at their default disposition, as a
+    /// program started from a terminal has them (a test process started in the background may inherit
+    /// them ignored; <c>env</c> execs the program, so <see cref="Pid"/> is the program's own).
+    /// </summary>
+    public static ChildProgram WithDefaultSignals(string executable, params string[] arguments) =>
+        new("env", ["--default-signal=INT,TERM", Path.Combine(AppContext.BaseDirectory, executable), .. arguments], null);
+
+    /// <summary>
     /// Runs an executable beside the tests inside a network namespace (<c>ip netns exec</c> execs it,
     /// so <see cref="Pid"/> is the program's own).
     /// </summary>
