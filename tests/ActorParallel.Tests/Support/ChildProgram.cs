@@ -46,6 +46,9 @@ public sealed class ChildProgram : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>Runs an executable given by its full path (one a test built itself).</summary>
+    public static ChildProgram At(string path, params string[] arguments) => new(path, arguments, null);
+
     /// <summary>Runs an executable beside the tests with extra environment variables.</summary>
     public static ChildProgram WithEnvironment(IReadOnlyDictionary<string, string> environment, string executable, params string[] arguments) =>
         new(Path.Combine(AppContext.BaseDirectory, executable), arguments, environment);
