@@ -19,6 +19,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
 
     private readonly bool _ownsSystem;
     private readonly Lazy<HostNodes> _hostNodes;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, WorkerProcess> _children = new();
     private int _disposed;
 
     private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, string? supervisorName = null)
@@ -39,6 +40,18 @@ public sealed class ParallelRuntime : IAsyncDisposable
 
     /// <summary>The runtime that <c>new WorkerProcess(...)</c> and <c>new Pool(...)</c> use, created on first use with default options.</summary>
     public static ParallelRuntime Default => GetDefault(prestart: 0);
+
+    /// <summary><see cref="Default"/> if something has created it, else <see langword="null"/> (nothing is started).</summary>
+    internal static ParallelRuntime? DefaultIfCreated
+    {
+        get
+        {
+            lock (DefaultLock)
+            {
+                return s_default;
+            }
+        }
+    }
 
     /// <summary>
     /// The Akka configuration a driver ActorSystem needs (remote provider on 127.0.0.1 with an OS-chosen
@@ -131,7 +144,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
         prelaunched.Launch(prestart);
         try
         {
-            return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.Driver), ownsSystem: true, validated, prelaunched);
+            return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver), ownsSystem: true, validated, prelaunched);
         }
         catch
         {
@@ -250,6 +263,23 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <param name="args">The target's arguments.</param>
     /// <returns>The process, not yet started.</returns>
     public WorkerProcess CreateProcess(Delegate target, params object?[] args) => new(this, target, args);
+
+    /// <summary>
+    /// The <see cref="WorkerProcess"/>es started on this runtime that are still running, in the order
+    /// they were started: Python's <c>multiprocessing.active_children()</c>. A process leaves the list
+    /// when its exit is known (when <see cref="WorkerProcess.JoinAsync"/> would return
+    /// <see langword="true"/>). Unlike Python's, the list holds no pool workers: they belong to their
+    /// <see cref="Pool"/> (<see cref="Pool.GetWorkerPidsAsync"/>).
+    /// </summary>
+    /// <returns>A snapshot; empty when no process runs.</returns>
+    public IReadOnlyList<WorkerProcess> ActiveChildren() =>
+        [.. _children.Values.Where(process => process.IsAlive).OrderBy(process => process.Id)];
+
+    /// <summary>A process of this runtime has started: it is listed by <see cref="ActiveChildren"/> until its exit is known.</summary>
+    internal void AddChild(WorkerProcess process) => _children[process.Id] = process;
+
+    /// <summary>A process of this runtime has exited, or was closed.</summary>
+    internal void RemoveChild(WorkerProcess process) => _children.TryRemove(process.Id, out _);
 
     /// <summary>Starts a pool of worker processes on this runtime.</summary>
     /// <param name="options">The pool's options; defaults when <see langword="null"/>.</param>

@@ -4,7 +4,9 @@ using ActorParallel;
 // never end, prints "worker <pid>" for each and "ready", then waits to be killed (or, with
 // "terminate-system", ends its own ActorSystem without killing anything itself and waits; or, with
 // "pool", starts a pool of that many workers on the default runtime and keeps a long map running;
-// with "nodes", the same with one more worker on a Host node the test starts).
+// with "nodes", the same with one more worker on a Host node the test starts; with "map" or
+// "map-handled", a program that maps on a pool of that many workers until it is done, as a user's
+// would, for tests that send it Ctrl-C or SIGTERM - "map-handled" has a Ctrl-C handler of its own).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
@@ -23,6 +25,26 @@ if (mode == "nodes")
     }
     Console.WriteLine("ready");
     await Task.Delay(Timeout.Infinite);
+}
+if (mode is "map" or "map-handled")
+{
+    if (mode == "map-handled")
+    {
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            Console.WriteLine("handled");
+        };
+    }
+    await using var mapping = new Pool(count);
+    foreach (var pid in await mapping.WaitForWorkersAsync())
+    {
+        Console.WriteLine($"worker {pid}");
+    }
+    Console.WriteLine("ready");
+    var results = await mapping.MapAsync(PrintedSlowIdentity, Enumerable.Range(0, mode == "map" ? 400 : 40), chunkSize: 1);
+    Console.WriteLine($"done {results.Sum()}");
+    return;
 }
 if (mode == "pool")
 {
@@ -53,6 +75,14 @@ if (mode == "terminate-system")
 await Task.Delay(Timeout.Infinite);
 
 static void SleepForever() => Thread.Sleep(Timeout.Infinite);
+
+// Runs in a worker, whose console is the driver's: the test sees each item start.
+static int PrintedSlowIdentity(int x)
+{
+    Console.WriteLine($"item {x}");
+    Thread.Sleep(200);
+    return x;
+}
 
 static int SlowIdentity(int x)
 {

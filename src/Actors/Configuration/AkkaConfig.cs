@@ -8,6 +8,7 @@ namespace ActorParallel.Configuration;
 internal static class AkkaConfig
 {
     private static readonly Lazy<Config> DriverConfig = new(() => Load("actorparallel.conf"));
+    private static readonly Lazy<Config> OwnDriverConfig = new(() => Load("actorparallel-driver.conf").WithFallback(DriverConfig.Value));
     private static readonly Lazy<Config> WorkerConfig = new(() => Load("actorparallel-worker.conf").WithFallback(DriverConfig.Value));
     // A node's replica starts right after its system, which may already have joined: DistributedData's
     // serializer must be known from the start, or the driver's first gossip fails to deserialize (a warning).
@@ -15,6 +16,9 @@ internal static class AkkaConfig
 
     /// <summary>The driver's configuration.</summary>
     public static Config Driver => DriverConfig.Value;
+
+    /// <summary>The configuration of a driver ActorSystem that ActorParallel starts itself (not one the user brings).</summary>
+    public static Config OwnDriver => OwnDriverConfig.Value;
 
     /// <summary>A worker process's configuration.</summary>
     public static Config Worker => WorkerConfig.Value;

@@ -23,7 +23,8 @@ internal static class WorkerNode
         LoadAssembliesFrom(environment.ProbeDirectories);
         // The driver-side actor that adopts this process says, on the first line, how to reach it.
         // A worker launched ahead of need waits here until one does.
-        var parentPath = firstLine.GetAwaiter().GetResult();
+        var (parentPath, name) = SplitFirstLine(firstLine.GetAwaiter().GetResult());
+        CurrentProcess.EnterWorker(name ?? $"worker-{Environment.ProcessId}");
         if (DirectLink.Parse(parentPath) is { } link)
         {
             return DirectWorker.Run(link);
@@ -42,6 +43,31 @@ internal static class WorkerNode
         system.ActorSelection(parentPath).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
         system.WhenTerminated.Wait();
         return Volatile.Read(ref s_exitCode);
+    }
+
+    /// <summary>
+    /// The first line the driver writes on a worker's stdin: how to reach the driver, then (after a
+    /// tab, in base64, so that no name can break the line) the name the worker goes by
+    /// (<see cref="CurrentProcess.Name"/>).
+    /// </summary>
+    public static string FirstLine(string parent, string name) =>
+        $"{parent}\t{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(name))}";
+
+    private static (string Parent, string? Name) SplitFirstLine(string line)
+    {
+        var tab = line.LastIndexOf('\t');
+        if (tab < 0)
+        {
+            return (line, null);
+        }
+        try
+        {
+            return (line[..tab], System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(line[(tab + 1)..])));
+        }
+        catch (FormatException)
+        {
+            return (line[..tab], null);
+        }
     }
 
     /// <summary>

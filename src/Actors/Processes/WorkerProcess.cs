@@ -8,14 +8,15 @@ namespace ActorParallel;
 /// <summary>
 /// A worker OS process that runs one target, as Python's <c>multiprocessing.Process</c>: create it
 /// with a target and arguments, <see cref="StartAsync"/>, <see cref="JoinAsync"/>,
-/// <see cref="TerminateAsync"/> or <see cref="Kill"/>. Each call is a message to the runtime's
-/// supervisor actor (<see cref="StartProcess"/>, <see cref="JoinProcess"/>, ...).
+/// <see cref="TerminateAsync"/> or <see cref="Kill"/>, then <see cref="Close"/> (or dispose) it. Each
+/// call is a message to the runtime's supervisor actor (<see cref="StartProcess"/>, <see cref="JoinProcess"/>, ...).
 /// </summary>
-public sealed class WorkerProcess
+public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly ParallelRuntime _runtime;
     private ProcessSpec _spec;
     private int _started;
+    private int _closed;
     private Task<IProcessExitResponse>? _exit;
     private Exception? _exception;
 
@@ -34,6 +35,22 @@ public sealed class WorkerProcess
         _runtime = runtime;
         _spec = ProcessSpec.Create(target, args);
     }
+
+    /// <summary>
+    /// The process this code runs in, as Python's <c>multiprocessing.current_process()</c>: its
+    /// <see cref="CurrentProcess.Name"/> (<c>MainProcess</c> in your program; in a process target this
+    /// process's <see cref="Name"/>; in a pool function its pool worker's name), <see cref="CurrentProcess.Pid"/>
+    /// and <see cref="CurrentProcess.IsWorker"/>.
+    /// </summary>
+    public static CurrentProcess Current => CurrentProcess.Get();
+
+    /// <summary>
+    /// The processes started on <see cref="ParallelRuntime.Default"/> that are still running, as Python's
+    /// <c>multiprocessing.active_children()</c> (see <see cref="ParallelRuntime.ActiveChildren"/>; pool
+    /// workers are not listed). Starts nothing: empty when the default runtime was never used.
+    /// </summary>
+    /// <returns>A snapshot, in the order the processes were started.</returns>
+    public static IReadOnlyList<WorkerProcess> ActiveChildren() => ParallelRuntime.DefaultIfCreated?.ActiveChildren() ?? [];
 
     /// <summary>The id of this process in supervisor messages.</summary>
     public long Id => _spec.Id;
@@ -92,9 +109,12 @@ public sealed class WorkerProcess
     /// <param name="cancellationToken">Cancels the wait; a process that started anyway is killed.</param>
     /// <returns>A task that completes when the process has started.</returns>
     /// <exception cref="InvalidOperationException">Already started, or the worker executable could not be run.</exception>
+    /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfClosed();
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException($"Process '{Name}' was already started: a process can be started only once.");
@@ -114,7 +134,10 @@ public sealed class WorkerProcess
         {
             case ProcessStarted started:
                 Pid = started.Pid;
-                _exit = _runtime.Supervisor.Ask<IProcessExitResponse>(new JoinProcess(Id));
+                _runtime.AddChild(this);
+                var exit = _runtime.Supervisor.Ask<IProcessExitResponse>(new JoinProcess(Id));
+                _exit = exit;
+                _ = exit.ContinueWith(_ => _runtime.RemoveChild(this), TaskScheduler.Default);
                 break;
             case ProcessStartFailed failed:
                 throw new InvalidOperationException(failed.Reason);
@@ -122,16 +145,22 @@ public sealed class WorkerProcess
     }
 
     /// <summary>Waits for the process to exit, as Python's <c>join(timeout)</c>.</summary>
-    /// <param name="timeout">How long to wait; <see langword="null"/> waits as long as it takes.</param>
+    /// <param name="timeout">
+    /// How long to wait; <see langword="null"/> waits as long as it takes. Zero or negative only looks
+    /// (CPython's <c>join</c> treats a negative timeout as 0, through <c>multiprocessing.connection.wait</c>);
+    /// one longer than <see cref="int.MaxValue"/> milliseconds (~24.8 days) waits as long as it takes.
+    /// </param>
     /// <param name="cancellationToken">Cancels the wait, not the process.</param>
     /// <returns><see langword="true"/> if the process has exited; <see langword="false"/> if the timeout came first.</returns>
     /// <exception cref="InvalidOperationException">The process was never started.</exception>
+    /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var exit = RequireStarted("joined");
         try
         {
-            await exit.WaitAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            await exit.WaitAsync(WaitBound(timeout), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)
@@ -147,6 +176,8 @@ public sealed class WorkerProcess
     /// <param name="cancellationToken">Cancels the wait, not the termination.</param>
     /// <returns>A task that completes when the process has exited.</returns>
     /// <exception cref="InvalidOperationException">The process was never started.</exception>
+    /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task TerminateAsync(CancellationToken cancellationToken = default)
     {
         var exit = RequireStarted("terminated");
@@ -156,16 +187,89 @@ public sealed class WorkerProcess
 
     /// <summary>Kills the process at once (SIGKILL) and returns without waiting; <see cref="JoinAsync"/> waits.</summary>
     /// <exception cref="InvalidOperationException">The process was never started.</exception>
+    /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>).</exception>
     public void Kill()
     {
         RequireStarted("killed");
         _runtime.Supervisor.Tell(new KillProcess(Id));
     }
 
+    /// <summary>
+    /// Releases this process object, as Python 3.7's <c>Process.close()</c>: it leaves
+    /// <see cref="ActiveChildren"/>, and <see cref="StartAsync"/>, <see cref="JoinAsync"/>,
+    /// <see cref="TerminateAsync"/> and <see cref="Kill"/> throw <see cref="ObjectDisposedException"/>
+    /// from now on (Python raises <c>ValueError</c>). <see cref="Name"/>, <see cref="Pid"/>,
+    /// <see cref="ExitCode"/> and <see cref="Exception"/> keep their values. A process never started
+    /// can be closed; closing twice does nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The process is still running (Python: <c>ValueError: Cannot close a process while it is still
+    /// running</c>): join, terminate or kill it first, or dispose it, which terminates it.
+    /// </exception>
+    public void Close()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return;
+        }
+        if (Volatile.Read(ref _started) != 0 && _exit is not { IsCompleted: true })
+        {
+            throw new InvalidOperationException($"Cannot close process '{Name}' while it is still running: join, terminate or kill it first (or dispose it, which terminates it).");
+        }
+        Volatile.Write(ref _closed, 1);
+        _runtime.RemoveChild(this);
+    }
+
+    /// <summary>
+    /// Terminates the process if it still runs (as <see cref="TerminateAsync"/>: SIGTERM, then SIGKILL
+    /// after <see cref="ParallelRuntimeOptions.TerminateGracePeriod"/>), then <see cref="Close"/>s it.
+    /// Unlike <see cref="Close"/> it never refuses a running process, so <c>await using</c> ends what it started.
+    /// </summary>
+    /// <returns>A task that completes when the process is gone and closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return;
+        }
+        if (Volatile.Read(ref _started) != 0)
+        {
+            // A start still on its way (StartAsync not yet returned) has no exit to wait for: kill and wait.
+            if (_exit is null)
+            {
+                _runtime.Supervisor.Tell(new KillProcess(Id));
+            }
+            else if (!_exit.IsCompleted)
+            {
+                await TerminateAsync().ConfigureAwait(false);
+            }
+        }
+        if (_exit is null || _exit.IsCompleted)
+        {
+            Volatile.Write(ref _closed, 1);
+            _runtime.RemoveChild(this);
+        }
+    }
+
     /// <inheritdoc />
     public override string ToString() =>
-        $"<WorkerProcess name='{Name}' pid={Pid?.ToString() ?? "-"} {(ExitCode is { } code ? $"exitcode={code}" : IsAlive ? "started" : "initial")}>";
+        $"<WorkerProcess name='{Name}' pid={Pid?.ToString() ?? "-"} {(ExitCode is { } code ? $"exitcode={code}" : IsAlive ? "started" : "initial")}{(Volatile.Read(ref _closed) != 0 ? " closed" : string.Empty)}>";
 
-    private Task<IProcessExitResponse> RequireStarted(string verb) =>
-        _exit ?? throw new InvalidOperationException($"Process '{Name}' must be started before it can be {verb}.");
+    /// <summary>CPython's <c>join</c> treats a negative timeout as 0; <see cref="Task.WaitAsync(TimeSpan)"/> takes at most <see cref="int.MaxValue"/> milliseconds.</summary>
+    private static TimeSpan WaitBound(TimeSpan? timeout) => timeout switch
+    {
+        null => Timeout.InfiniteTimeSpan,
+        { } t when t <= TimeSpan.Zero => TimeSpan.Zero,
+        { } t when t.TotalMilliseconds >= int.MaxValue => Timeout.InfiniteTimeSpan,
+        { } t => t,
+    };
+
+    private void ThrowIfClosed() =>
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+
+    private Task<IProcessExitResponse> RequireStarted(string verb)
+    {
+        ThrowIfClosed();
+        return _exit ?? throw new InvalidOperationException($"Process '{Name}' must be started before it can be {verb}.");
+    }
 }

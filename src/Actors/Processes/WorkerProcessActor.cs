@@ -119,7 +119,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     {
         try
         {
-            _process!.StandardInput.WriteLine(line);
+            _process!.StandardInput.WriteLine(WorkerNode.FirstLine(line, _spec.Name));
             _process.StandardInput.Flush();
             return true;
         }

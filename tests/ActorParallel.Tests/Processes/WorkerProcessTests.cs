@@ -273,4 +273,125 @@ public sealed class WorkerProcessTests : RuntimeFixture
             pids.ForEach(OsProcesses.KillQuietly);
         }
     }
+
+    [Fact]
+    public async Task ActiveChildren_ThreeStartedOneKilledAndJoined_ListsTheOtherTwoInStartOrder()
+    {
+        var processes = new[] { Create(TestTargets.SleepForever), Create(TestTargets.SleepForever), Create(TestTargets.SleepForever) };
+        foreach (var process in processes)
+        {
+            await process.StartAsync();
+        }
+        Assert.Equal(processes, Runtime.ActiveChildren());
+
+        processes[1].Kill();
+        await Joined(processes[1]);
+
+        Assert.Equal([processes[0], processes[2]], Runtime.ActiveChildren());
+        Assert.DoesNotContain(processes[0], WorkerProcess.ActiveChildren());   // the default runtime's, not this one's
+        processes[0].Kill();
+        processes[2].Kill();
+        await Joined(processes[0]);
+        await Joined(processes[2]);
+        Assert.Empty(Runtime.ActiveChildren());
+    }
+
+    [Fact]
+    public async Task Current_InAProcessTarget_GivesItsNamePidAndIsWorker()
+    {
+        var path = ScratchFile("current.txt");
+        var process = Create(TestTargets.WriteCurrentProcess, path);
+        process.Name = "writer\nwith a line break";   // names travel on a line of the worker's stdin
+
+        await process.StartAsync();
+        await Joined(process);
+
+        Assert.Equal(0, process.ExitCode);
+        var lines = File.ReadAllText(path).Split(Environment.NewLine);
+        Assert.Equal("writer\nwith a line break", $"{lines[0]}\n{lines[1]}");
+        Assert.Equal(process.Pid.ToString(), lines[2]);
+        Assert.Equal("True", lines[3]);
+    }
+
+    [Fact]
+    public void Current_InTheProgramItself_IsMainProcessAndNotAWorker()
+    {
+        var current = WorkerProcess.Current;
+
+        Assert.Equal("MainProcess", current.Name);
+        Assert.Equal(Environment.ProcessId, current.Pid);
+        Assert.False(current.IsWorker);
+    }
+
+    [Fact]
+    public async Task Current_InAPoolFunction_IsThePoolWorkerThatRunsIt()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        var seen = await pool.MapAsync(_ => (WorkerProcess.Current.Name, WorkerProcess.Current.Pid, WorkerProcess.Current.IsWorker), Enumerable.Range(0, 20), chunkSize: 1);
+        var pids = await pool.GetWorkerPidsAsync();
+
+        Assert.All(seen, current =>
+        {
+            Assert.True(current.IsWorker);
+            Assert.Contains(current.Pid, pids);
+            Assert.Contains("-worker-", current.Name);
+        });
+        Assert.Equal(seen.Select(c => c.Pid).Distinct().Count(), seen.Select(c => c.Name).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Close_WhileRunning_ThrowsInvalidOperation_AfterJoinCloses_ThenRefusesUse()
+    {
+        var process = Create(TestTargets.SleepForever);
+        Create(TestTargets.Nothing).Close();   // never started: nothing to refuse
+        await process.StartAsync();
+
+        var running = Assert.Throws<InvalidOperationException>(process.Close);
+        Assert.Contains("still running", running.Message);
+        Assert.True(OsProcesses.IsAlive(process.Pid!.Value), "a refused close leaves the process running");
+
+        process.Kill();
+        await Joined(process);
+        process.Close();
+        process.Close();
+
+        Assert.Equal(-9, process.ExitCode);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => process.JoinAsync());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => process.StartAsync());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => process.TerminateAsync());
+        Assert.Throws<ObjectDisposedException>(process.Kill);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_RunningProcess_TerminatesItAndCloses()
+    {
+        var process = Create(TestTargets.SleepForever);
+        await process.StartAsync();
+        var pid = process.Pid!.Value;
+
+        await process.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        Assert.Equal(-15, process.ExitCode);
+        Assert.False(OsProcesses.IsAlive(pid));
+        Assert.Empty(Runtime.ActiveChildren());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => process.JoinAsync());
+    }
+
+    [Theory]
+    [InlineData(-1000.0)]
+    [InlineData(-1.0)]   // Timeout.InfiniteTimeSpan's value: still "do not wait", as in Python
+    [InlineData(0.0)]
+    public async Task JoinAsync_NegativeOrZeroTimeout_LooksWithoutWaitingAsCPythonDoes(double milliseconds)
+    {
+        var process = Create(TestTargets.SleepForever);
+        await process.StartAsync();
+
+        var exited = await process.JoinAsync(TimeSpan.FromMilliseconds(milliseconds)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.False(exited);
+        process.Kill();
+        await Joined(process);
+        Assert.True(await process.JoinAsync(TimeSpan.FromMilliseconds(milliseconds)));
+    }
 }

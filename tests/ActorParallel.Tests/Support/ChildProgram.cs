@@ -46,9 +46,20 @@ public sealed class ChildProgram : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>Runs an executable given by its full path (one a test built itself).</summary>
+    public static ChildProgram At(string path, params string[] arguments) => new(path, arguments, null);
+
     /// <summary>Runs an executable beside the tests with extra environment variables.</summary>
     public static ChildProgram WithEnvironment(IReadOnlyDictionary<string, string> environment, string executable, params string[] arguments) =>
         new(Path.Combine(AppContext.BaseDirectory, executable), arguments, environment);
+
+    /// <summary>
+    /// Runs an executable beside the tests with SIGINT and SIGTERM at their default disposition, as a
+    /// program started from a terminal has them (a test process started in the background may inherit
+    /// them ignored; <c>env</c> execs the program, so <see cref="Pid"/> is the program's own).
+    /// </summary>
+    public static ChildProgram WithDefaultSignals(string executable, params string[] arguments) =>
+        new("env", ["--default-signal=INT,TERM", Path.Combine(AppContext.BaseDirectory, executable), .. arguments], null);
 
     /// <summary>
     /// Runs an executable beside the tests inside a network namespace (<c>ip netns exec</c> execs it,

@@ -147,7 +147,7 @@ public static class OsProcesses
 
     public static bool Signal(int pid, int signal) => SendSignal(pid, signal) == 0;
 
-    public const int SigStop = 19, SigCont = 18;
+    public const int SigStop = 19, SigCont = 18, SigInt = 2, SigTerm = 15;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);

@@ -13,6 +13,13 @@ public static class TestTargets
 
     public static void SleepForever() => Thread.Sleep(Timeout.Infinite);
 
+    /// <summary>Writes what <see cref="WorkerProcess.Current"/> says in the worker: name, pid and whether it is a worker, a line each.</summary>
+    public static void WriteCurrentProcess(string path)
+    {
+        var current = WorkerProcess.Current;
+        File.WriteAllLines(path, [current.Name, current.Pid.ToString(), current.IsWorker.ToString()]);
+    }
+
     public static void Nothing()
     {
     }
