@@ -22,33 +22,14 @@ public sealed class ManagerDisposeTests : RuntimeFixture
         list.Append(0);
         await manager.DisposeAsync().AsTask().WaitAsync(Bound);
 
-        var operations = new (string Name, Func<Task> Run)[]
-        {
-            ("list.CountAsync", () => list.CountAsync()),
-            ("list.ToListAsync", () => list.ToListAsync()),
-            ("list.AppendAsync", () => list.AppendAsync(1)),
-            ("list.Append", () => { list.Append(2); return Task.CompletedTask; }),
-            ("list.ExtendAsync", () => list.ExtendAsync([3])),
-            ("list.FlushAsync", () => list.FlushAsync()),
+        var operations = DisposedManagerTargets.Operations(list, value, dict, array, gate).Concat(
+        [
             ("list.DeleteAsync", () => list.DeleteAsync()),
-            ("value.GetAsync", () => value.GetAsync()),
-            ("value.AddAsync", () => value.AddAsync(1)),
-            ("value.Add", () => { value.Add(1); return Task.CompletedTask; }),
-            ("value.SetAsync", () => value.SetAsync(3)),
-            ("dict.SetAsync", () => dict.SetAsync("k", 1)),
-            ("dict.TryGetAsync", () => dict.TryGetAsync("k")),
-            ("dict.RemoveAsync", () => dict.RemoveAsync("k")),
-            ("dict.ToDictionaryAsync", () => dict.ToDictionaryAsync()),
-            ("dict.CountAsync", () => dict.CountAsync()),
-            ("array.SetAsync", () => array.SetAsync(0, 1)),
-            ("array.GetAsync", () => array.GetAsync(0)),
-            ("array.ToArrayAsync", () => array.ToArrayAsync()),
-            ("gate.AcquireAsync", () => gate.AcquireAsync()),
             ("ns.SetAsync", () => ns.SetAsync("x", 1)),
             ("ns.GetAsync", () => ns.GetAsync<int>("x")),
             ("manager.Namespace", () => Task.FromResult(manager.Namespace())),
             ("manager.List", () => Task.FromResult(manager.List<int>())),
-        };
+        ]);
         foreach (var (name, run) in operations)
         {
             var error = await Assert.ThrowsAsync<ObjectDisposedException>(() => Task.Run(run).WaitAsync(Prompt));
