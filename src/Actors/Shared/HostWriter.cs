@@ -42,7 +42,7 @@ internal abstract class HostWriter
         var flushed = NewWaiter();
         lock (Gate)
         {
-            if (Broken is { } broken)
+            if ((Broken ?? KnownDisposal()) is { } broken)
             {
                 flushed.SetException(broken);
                 _disposalReported |= broken is ObjectDisposedException;
@@ -67,7 +67,7 @@ internal abstract class HostWriter
     {
         lock (Gate)
         {
-            if (Broken is ObjectDisposedException && _disposalReported)
+            if (_disposalReported && (Broken ?? KnownDisposal()) is ObjectDisposedException)
             {
                 return Task.CompletedTask;
             }
@@ -84,7 +84,16 @@ internal abstract class HostWriter
             _disposalReported = true;
             throw new ObjectDisposedException(disposed.ObjectName, $"Shared {Kind} '{Name}' belongs to {disposed.ObjectName}, which was disposed: its objects went with it.");
         }
+        if (KnownDisposal() is { } known)
+        {
+            _disposalReported = true;
+            throw known;
+        }
     }
+
+    /// <summary>The error of this writer's manager if this process already knows it is disposed, though this writer has not heard it yet.</summary>
+    private ObjectDisposedException? KnownDisposal() =>
+        Node.DisposedManager(HostPath) is { } manager ? SharedStateNode.DisposedError(manager, Name) : null;
 
     protected static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -186,6 +186,7 @@ public sealed class Manager : IAsyncDisposable
             await delete().ConfigureAwait(false);
         }
         _deletes.Clear();
+        _node.MarkDisposed(_hostPath, Name);
         await _host.Ask<HostDisposed>(DisposeHost.Instance, SharedStateNode.Timeout).ConfigureAwait(false);
     }
 

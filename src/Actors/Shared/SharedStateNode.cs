@@ -95,6 +95,8 @@ internal sealed class SharedStateNode
     private Task FlushForReportAsync() =>
         Task.WhenAll(_writers.Values.SelectMany(writers => writers.Values).Select(writer => writer.FlushForReportAsync()));
 
+    private readonly ConcurrentDictionary<string, string> _disposedHosts = new();
+
     private ConcurrentDictionary<string, HostWriter> WritersOf(string host) =>
         _writers.GetOrAdd(host, static _ => new ConcurrentDictionary<string, HostWriter>());
 
@@ -108,6 +110,7 @@ internal sealed class SharedStateNode
         {
             if (reply is ManagerDisposed disposed)
             {
+                MarkDisposed(hostPath, disposed.Manager);
                 onReply(null, DisposedError(disposed.Manager, disposed.Object));
             }
             else
@@ -115,6 +118,16 @@ internal sealed class SharedStateNode
                 onReply(reply, error);
             }
         });
+
+    /// <summary>
+    /// Records that the manager behind <paramref name="hostPath"/> is disposed (its own process knows at
+    /// once; others at their first answer from it), so that buffered writes (<c>Append</c>, <c>Add</c>),
+    /// which wait for no answer, throw at once instead of being taken and lost.
+    /// </summary>
+    public void MarkDisposed(string hostPath, string manager) => _disposedHosts[hostPath] = manager;
+
+    /// <summary>The name of the disposed manager behind <paramref name="hostPath"/>, or <see langword="null"/> if it is not known to be disposed.</summary>
+    public string? DisposedManager(string hostPath) => _disposedHosts.GetValueOrDefault(hostPath);
 
     /// <summary>The error of every operation on an object of a disposed manager.</summary>
     public static ObjectDisposedException DisposedError(string manager, string objectName) =>

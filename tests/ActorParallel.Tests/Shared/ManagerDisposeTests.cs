@@ -39,6 +39,21 @@ public sealed class ManagerDisposeTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task AppendAndAdd_AsTheFirstOperationsAfterDispose_ThrowAtOnceInsteadOfBeingLost()
+    {
+        var manager = await Manager.StartAsync(Runtime);
+        var list = manager.List<int>();
+        var value = manager.Value(0L);
+        await manager.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        var append = Assert.Throws<ObjectDisposedException>(() => list.Append(3));
+        var add = Assert.Throws<ObjectDisposedException>(() => value.Add(1));
+
+        Assert.Contains(manager.Name, append.Message);
+        Assert.Contains(manager.Name, add.Message);
+    }
+
+    [Fact]
     public async Task AcquireAsync_WaitingWhenTheManagerIsDisposed_ThrowsObjectDisposed()
     {
         var manager = await Manager.StartAsync(Runtime);
