@@ -297,9 +297,17 @@ internal static class ValueCodec
         foreach (var field in fields)
         {
             writer.WriteString(field.Name);
-            Write(writer, field.GetValue(value), DescribeCapture(field.Name, what));
+            // A lambda made in a loop over this closure's variables is cached by the compiler in a field
+            // of the closure ("<>9__N"): a delegate whose target is this closure, so the closure would
+            // contain itself. It is only a cache (the code makes the delegate again when the field is
+            // null): it travels empty.
+            var captured = IsDelegateCache(field) ? null : field.GetValue(value);
+            Write(writer, captured, DescribeCapture(field.Name, what));
         }
     }
+
+    private static bool IsDelegateCache(FieldInfo field) =>
+        field.Name.StartsWith("<>9__", StringComparison.Ordinal) && typeof(Delegate).IsAssignableFrom(field.FieldType);
 
     private static object ReadClosure(WireReader reader)
     {

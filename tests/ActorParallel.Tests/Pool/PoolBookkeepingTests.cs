@@ -128,6 +128,18 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
     }
 
     [Fact]
+    public async Task MapAsync_LambdaInALoopOverAnOuterVariable_RunsEveryRound()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var offset = 10;
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.Equal(new[] { 10, 11, 12 }, await pool.MapAsync(x => x + offset, Enumerable.Range(0, 3)).WaitAsync(Bound));
+            Assert.Equal(11, await pool.ApplyAsync(() => offset + 1).WaitAsync(Bound));
+        }
+    }
+
+    [Fact]
     public async Task Router_Stopped_EndsItsWorkers()
     {
         var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });

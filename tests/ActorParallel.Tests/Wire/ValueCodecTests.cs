@@ -150,6 +150,24 @@ public sealed class ValueCodecTests
         Assert.Throws<WireFormatException>(() => ValueCodec.Decode(bytes));
     }
 
+    [Fact]
+    public void Decode_LambdaMadeInALoopOverAnOuterVariable_RoundTripsAndStillWorks()
+    {
+        // The compiler caches such a lambda in a field of the closure it captures: the closure holds a
+        // delegate whose target is the closure itself.
+        var offset = 10;
+        var made = new List<Func<int, int>>();
+        for (var round = 0; round < 2; round++)
+        {
+            made.Add(x => x + offset);
+        }
+
+        Assert.Same(made[0], made[1]);
+        var decoded = (Func<int, int>)ValueCodec.Decode(ValueCodec.Encode(made[1], "the function"))!;
+
+        Assert.Equal(15, decoded(5));
+    }
+
     private static int Square(int x) => x * x;
 
     private static void Nothing()
