@@ -165,8 +165,8 @@ public sealed class Pool : IAsyncDisposable
     /// Streams results in input order as they are ready (Python's <c>imap</c>). Lazy: the input is read
     /// only as chunks are dispatched, and results not yet consumed are bounded, so an endless input
     /// keeps memory flat. A failure - the function throwing on an item, or the input's enumerator
-    /// throwing - is thrown where it stands in the sequence: every result before it is yielded first,
-    /// as Python's <c>imap</c> raises at the failing position.
+    /// throwing - is thrown where it stands in the sequence: every result of the chunks before it is
+    /// yielded first, as Python's <c>imap</c> raises at the failing position (a chunk fails whole).
     /// </summary>
     /// <typeparam name="TIn">The item type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>

@@ -158,12 +158,14 @@ public sealed class SharedList<T> : ISharedObject, IAsyncEnumerable<T>
         EditAsync(ListEditKind.Clear, 0, null, cancellationToken);
 
     /// <summary>
-    /// Iterates over the list live, by position, as Python's <c>for x in shared_list</c> does (a list
-    /// proxy has no <c>__iter__</c>: Python reads <c>list[0]</c>, <c>list[1]</c>, ... until
-    /// <c>IndexError</c>). Elements are read a message's worth at a time, after this process's own
-    /// appends are stored; the iteration ends at the first position past the end when it gets there,
-    /// so elements appended meanwhile are seen, and one removed before the current position makes the
-    /// iteration skip the element that moved into its place. For one consistent copy, use <see cref="ToListAsync"/>.
+    /// Iterates over the list by position, as Python's <c>for x in shared_list</c> does (a list proxy
+    /// has no <c>__iter__</c>: Python reads <c>list[0]</c>, <c>list[1]</c>, ... until
+    /// <c>IndexError</c>), but a page at a time: each round trip fetches as many elements from the
+    /// current position as one message carries, after this process's own appends are stored. A change
+    /// to a position already fetched is not seen (Python, reading one element per round trip, would
+    /// see it); the iteration ends at the first position past the end when it gets there, so elements
+    /// appended meanwhile are seen, and one removed before the current position makes the iteration
+    /// skip the element that moved into its place. For one consistent copy, use <see cref="ToListAsync"/>.
     /// </summary>
     /// <param name="cancellationToken">Cancels the iteration.</param>
     /// <returns>The elements, in the list's order.</returns>
