@@ -2,6 +2,7 @@ using ActorParallel.Configuration;
 using ActorParallel.Nodes;
 using ActorParallel.Processes;
 using Akka.Actor;
+using ActorParallel.Protocol;
 
 namespace ActorParallel;
 
@@ -216,11 +217,25 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <param name="nodeAddress">The node's address.</param>
     /// <param name="cancellationToken">Cancels the lookup.</param>
     /// <returns>The supervisor: send it <see cref="StartProcess"/>, <see cref="JoinProcess"/>, ...</returns>
-    public Task<IActorRef> GetHostNodeSupervisorAsync(string nodeAddress, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException"><paramref name="nodeAddress"/> is empty.</exception>
+    /// <exception cref="TimeoutException">No Host node supervisor answered at that address within 30 s.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<IActorRef> GetHostNodeSupervisorAsync(string nodeAddress, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nodeAddress);
-        return System.ActorSelection($"{nodeAddress.TrimEnd('/')}/user/{HostNodeSupervisorName}").ResolveOne(TimeSpan.FromSeconds(30), cancellationToken);
+        var path = $"{nodeAddress.TrimEnd('/')}/user/{HostNodeSupervisorName}";
+        try
+        {
+            return await System.ActorSelection(path).ResolveOne(HostNodeLookupTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ActorNotFoundException notFound)
+        {
+            throw new TimeoutException($"No Host node supervisor answered at {path} within {HostNodeLookupTimeout.TotalSeconds:N0} s.", notFound);
+        }
     }
+
+    /// <summary>How long <see cref="GetHostNodeSupervisorAsync"/> waits for a node's supervisor to answer.</summary>
+    private static readonly TimeSpan HostNodeLookupTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The cluster role every ActorParallel Host node carries.</summary>
     public const string HostNodeRole = "actorparallel-host";
@@ -245,11 +260,21 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <param name="timeout">How long to wait.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The nodes' addresses.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="TimeoutException">Not exactly <paramref name="count"/> nodes were up within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<IReadOnlyList<string>> WaitForHostNodesAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var nodes = await _hostNodes.Value.WaitForAsync(count, timeout, cancellationToken).ConfigureAwait(false);
-        return [.. nodes.Select(address => address.ToString())];
+        try
+        {
+            var nodes = await _hostNodes.Value.WaitForAsync(count, timeout, cancellationToken).ConfigureAwait(false);
+            return [.. nodes.Select(address => address.ToString())];
+        }
+        catch (AskTimeoutException timedOut)
+        {
+            throw new TimeoutException($"{HostNodesUp} Host node(s) were up after {timeout}, not the {count} waited for.", timedOut);
+        }
     }
 
     /// <summary>How many Host nodes are up in this driver's cluster, as <see cref="WaitForHostNodesAsync"/> counts them.</summary>

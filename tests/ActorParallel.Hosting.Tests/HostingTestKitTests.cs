@@ -3,6 +3,7 @@ using ActorParallel.Processes;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Hosting.Tests;
 

@@ -1,3 +1,4 @@
+using ActorParallel.Protocol;
 namespace ActorParallel.Hosting;
 
 /// <summary>What <c>WithActorParallel</c> sets up in an ActorSystem started by Akka.Hosting.</summary>

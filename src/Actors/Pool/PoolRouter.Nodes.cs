@@ -2,6 +2,7 @@ using ActorParallel.Processes;
 using Akka.Actor;
 using Akka.Cluster;
 using AkkaCluster = Akka.Cluster.Cluster;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Pooling;
 

@@ -1,5 +1,6 @@
 using ActorParallel.Processes;
 using Akka.Actor;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Pooling;
 

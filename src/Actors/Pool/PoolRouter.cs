@@ -6,6 +6,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using AkkaCluster = Akka.Cluster.Cluster;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Pooling;
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Processes;
 

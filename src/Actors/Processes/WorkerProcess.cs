@@ -2,6 +2,7 @@ using ActorParallel.Wire;
 using Akka.Actor;
 
 using ActorParallel.Processes;
+using ActorParallel.Protocol;
 
 namespace ActorParallel;
 

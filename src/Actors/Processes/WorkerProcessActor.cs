@@ -4,6 +4,7 @@ using ActorParallel.Pooling;
 using ActorParallel.Wire;
 using Akka.Actor;
 using OsProcess = System.Diagnostics.Process;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Processes;
 

@@ -169,6 +169,7 @@ public sealed class Manager : IAsyncDisposable
     /// at once; waits for its locks end the same way. Disposing twice does nothing more.
     /// </summary>
     /// <returns>A task that completes when they are deleted.</returns>
+    /// <exception cref="TimeoutException">The manager's server did not confirm the disposal in time (its objects are deleted).</exception>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -187,7 +188,14 @@ public sealed class Manager : IAsyncDisposable
         }
         _deletes.Clear();
         _node.MarkDisposed(_hostPath, Name);
-        await _host.Ask<HostDisposed>(DisposeHost.Instance, SharedStateNode.Timeout).ConfigureAwait(false);
+        try
+        {
+            await _host.Ask<HostDisposed>(DisposeHost.Instance, SharedStateNode.Timeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException timedOut)
+        {
+            throw new TimeoutException($"Manager '{Name}' did not confirm its disposal within {SharedStateNode.Timeout.TotalSeconds:N0} s; its objects are deleted, but a request still under way may yet be answered.", timedOut);
+        }
     }
 
     private void ThrowIfDisposed() =>

@@ -4,4 +4,4 @@ namespace ActorParallel.Wire;
 /// Marks a protocol message that crosses process boundaries. Akka binds every such message to
 /// <see cref="WireSerializer"/>, so none of them ever falls back to JSON.
 /// </summary>
-public interface IWireMessage;
+internal interface IWireMessage;

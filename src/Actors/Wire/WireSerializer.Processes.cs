@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using ActorParallel.Processes;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Wire;
 

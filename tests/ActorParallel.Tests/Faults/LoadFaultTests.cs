@@ -3,6 +3,7 @@ using ActorParallel.Processes;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Faults;
 

@@ -1,6 +1,7 @@
 using ActorParallel.Processes;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Nodes;
 

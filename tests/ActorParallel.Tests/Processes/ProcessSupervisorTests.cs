@@ -3,6 +3,7 @@ using ActorParallel.Processes;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Processes;
 

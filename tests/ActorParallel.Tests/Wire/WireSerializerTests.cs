@@ -3,6 +3,7 @@ using ActorParallel.Processes;
 using ActorParallel.Wire;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Wire;
 

@@ -1,12 +1,10 @@
-using ActorParallel.Pooling;
-
 namespace ActorParallel;
 
 /// <summary>
 /// A chunk was running on a worker process that died (killed, out of memory, crashed) as many times
 /// as <see cref="PoolOptions.MaxChunkLosses"/> allows, so the map fails instead of looping.
 /// </summary>
-public sealed class WorkerLostException : Exception
+public sealed class WorkerLostException : ActorParallelException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">Which chunk, how often, and the last exit code.</param>

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 
-namespace ActorParallel.Wire;
+namespace ActorParallel;
 
 /// <summary>
 /// An exception thrown in a worker process, raised again in the caller. <see cref="RemoteType"/>
@@ -33,7 +33,7 @@ namespace ActorParallel.Wire;
 /// Errors of the pool itself (<see cref="WorkerLostException"/>, cancellation, timeouts) are never wrapped.
 /// </para>
 /// </remarks>
-public sealed class RemoteException : Exception
+public sealed class RemoteException : ActorParallelException
 {
     /// <summary>The key in a rebuilt exception's <see cref="Exception.Data"/> that holds the <see cref="ItemIndex"/> (an <see cref="int"/>), when there is one.</summary>
     public const string ItemIndexKey = "ActorParallel.ItemIndex";

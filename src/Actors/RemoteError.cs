@@ -1,4 +1,6 @@
-namespace ActorParallel.Wire;
+using ActorParallel.Wire;
+
+namespace ActorParallel;
 
 /// <summary>An exception raised in another process, as data: type, message, stack and inner error.</summary>
 /// <param name="Type">The full name of the exception type in the remote process.</param>

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using ActorParallel.Wire;
 
-namespace ActorParallel.Processes;
+namespace ActorParallel.Protocol;
 
 /// <summary>
 /// What to run in a new worker process: an id unique in this driver, a name, and the target with
@@ -35,14 +35,14 @@ public sealed record ProcessSpec(long Id, string Name, ImmutableArray<byte> Call
     /// </summary>
     /// <param name="name">The display name.</param>
     /// <returns>The spec to send in <see cref="StartProcess"/>.</returns>
-    public static ProcessSpec ForServing(string name)
+    internal static ProcessSpec ForServing(string name)
     {
         var id = Interlocked.Increment(ref s_lastId);
         return new ProcessSpec(id, name, ImmutableArray<byte>.Empty);
     }
 
     /// <summary>Whether the process serves work (<see cref="ForServing"/>) rather than running one target.</summary>
-    public bool Serves => Call.IsDefaultOrEmpty;
+    internal bool Serves => Call.IsDefaultOrEmpty;
 }
 
 /// <summary>
@@ -52,7 +52,7 @@ public sealed record ProcessSpec(long Id, string Name, ImmutableArray<byte> Call
 /// <param name="ProcessId">The spec's id.</param>
 /// <param name="Pid">The OS process id.</param>
 /// <param name="Worker">The remote-deployed worker actor.</param>
-public sealed record WorkerReady(long ProcessId, int Pid, Akka.Actor.IActorRef Worker) : IWireMessage;
+internal sealed record WorkerReady(long ProcessId, int Pid, Akka.Actor.IActorRef Worker) : IWireMessage;
 
 /// <summary>Start a worker process. Replies <see cref="ProcessStarted"/> or <see cref="ProcessStartFailed"/>.</summary>
 /// <param name="Spec">What to run.</param>
@@ -122,19 +122,3 @@ public sealed record ListProcesses : IWireMessage
 /// <summary>The ids of the processes the supervisor has started and that have not yet exited.</summary>
 /// <param name="ProcessIds">Their <see cref="ProcessSpec.Id"/>s.</param>
 public sealed record RunningProcesses(ImmutableArray<long> ProcessIds) : IWireMessage;
-
-/// <summary>Between the supervisor and its process actors: the right to launch an OS process now.</summary>
-internal static class LaunchSlot
-{
-    /// <summary>Supervisor → process actor: launch.</summary>
-    public sealed class Granted
-    {
-        public static readonly Granted Instance = new();
-    }
-
-    /// <summary>Process actor → supervisor: my worker connected back (or exited); the slot is free.</summary>
-    public sealed class Release
-    {
-        public static readonly Release Instance = new();
-    }
-}

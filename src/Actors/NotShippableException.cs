@@ -1,10 +1,10 @@
-namespace ActorParallel.Wire;
+namespace ActorParallel;
 
 /// <summary>
 /// A target, argument or result cannot be sent to another process. The message names the value
 /// (argument position or captured variable), its type and why it cannot travel.
 /// </summary>
-public sealed class NotShippableException : ArgumentException
+public sealed class NotShippableException : ActorParallelException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What cannot be shipped and why.</param>
