@@ -106,6 +106,7 @@ public sealed partial class ReadmeSnippetsTests
               </PropertyGroup>
               <ItemGroup>
                 <ProjectReference Include="{Path.Combine(root, "src", "Actors", "ActorParallel.csproj")}" />
+                <ProjectReference Include="{Path.Combine(root, "src", "Hosting", "ActorParallel.Hosting.csproj")}" />
                 <PackageReference Include="Microsoft.Extensions.Hosting" />
               </ItemGroup>
             </Project>
