@@ -1,8 +1,8 @@
 using ActorParallel.Configuration;
-using ActorParallel.Nodes;
-using ActorParallel.Processes;
-using Akka.Actor;
+using ActorParallel.Driver;
 using ActorParallel.Protocol;
+using ActorParallel.Workers;
+using Akka.Actor;
 
 namespace ActorParallel;
 

@@ -119,34 +119,3 @@ public sealed class ParallelRuntimeOptions
         return (ParallelRuntimeOptions)MemberwiseClone();
     }
 }
-
-/// <summary>Which executable a worker process runs.</summary>
-public enum WorkerStart
-{
-    /// <summary>
-    /// <see cref="Self"/> when <c>Main</c> has called <see cref="Worker.EnterIfWorker"/>
-    /// and no <see cref="ParallelRuntimeOptions.WorkerHostPath"/> is set; otherwise <see cref="Host"/>.
-    /// </summary>
-    Auto,
-
-    /// <summary>This program, re-entered in worker mode (needs <see cref="Worker.EnterIfWorker"/> in <c>Main</c>).</summary>
-    Self,
-
-    /// <summary>The <c>ActorParallel.Host</c> executable, which loads this application's assemblies from its folder.</summary>
-    Host,
-}
-
-/// <summary>How the driver talks to its local worker processes (see <see cref="ParallelRuntimeOptions.WorkerLink"/>).</summary>
-public enum WorkerLink
-{
-    /// <summary>
-    /// A Unix domain socket per worker, in a folder only this user can open, carrying ActorParallel's
-    /// protocol in its binary wire format. A worker is up in about a fifth of the CPU time and half
-    /// the memory of one running an ActorSystem; a process target or pool function that uses a shared
-    /// object starts one in its worker on first use.
-    /// </summary>
-    Direct,
-
-    /// <summary>A worker actor remote-deployed into each worker process's ActorSystem, over Akka.Remote.</summary>
-    Remoting,
-}

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
-using ActorParallel.Pooling;
-using ActorParallel.Wire;
+using ActorParallel.Protocol;
+using ActorParallel.Serialization;
+using ActorParallel.Workers;
 using Akka.Actor;
 using Akka.Serialization;
 using BenchmarkDotNet.Attributes;

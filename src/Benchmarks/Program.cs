@@ -1,5 +1,5 @@
-using ActorParallel;
 using ActorParallel.Benchmarks;
+using ActorParallel;
 
 // Pool workers re-enter this program.
 Worker.EnterIfWorker();

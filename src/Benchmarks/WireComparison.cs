@@ -1,6 +1,5 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
-using ActorParallel.Pooling;
+using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.Serialization;
 

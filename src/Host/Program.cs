@@ -1,5 +1,5 @@
-using ActorParallel;
 using ActorParallel.Host;
+using ActorParallel;
 
 // Worker mode: launched by a driver (with the ACTORPARALLEL_WORKER_* environment set and where to
 // report on its stdin), this runs the worker and never returns.

@@ -1,4 +1,3 @@
-using ActorParallel.Protocol;
 namespace ActorParallel.Hosting;
 
 /// <summary>What <c>WithActorParallel</c> sets up in an ActorSystem started by Akka.Hosting.</summary>

@@ -1,4 +1,3 @@
-using ActorParallel.Pooling;
 
 namespace ActorParallel.Samples;
 

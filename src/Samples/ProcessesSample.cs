@@ -1,5 +1,3 @@
-using ActorParallel;
-
 namespace ActorParallel.Samples;
 
 /// <summary>

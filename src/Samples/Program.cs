@@ -1,5 +1,5 @@
-using ActorParallel;
 using ActorParallel.Samples;
+using ActorParallel;
 
 // Workers re-enter this program: in a worker process this line runs the worker and never returns.
 Worker.EnterIfWorker();

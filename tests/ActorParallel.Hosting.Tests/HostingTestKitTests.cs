@@ -1,9 +1,7 @@
-using ActorParallel.Hosting;
-using ActorParallel.Processes;
+using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using ActorParallel.Protocol;
 
 namespace ActorParallel.Hosting.Tests;
 

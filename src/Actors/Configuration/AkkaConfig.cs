@@ -1,6 +1,6 @@
 using System.Globalization;
-using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using Akka.Configuration;
 
 namespace ActorParallel.Configuration;
 

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
-using ActorParallel.Wire;
+using ActorParallel.Serialization;
 
 namespace ActorParallel.Protocol;
 

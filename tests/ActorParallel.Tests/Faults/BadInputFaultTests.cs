@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using ActorParallel.Tests.Support;
-using ActorParallel.Wire;
 using Akka.Actor;
 using Xunit.Abstractions;
 

@@ -1,9 +1,7 @@
-using System.Diagnostics;
-using ActorParallel.Processes;
+using ActorParallel.Protocol;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
-using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Faults;
 

@@ -1,4 +1,3 @@
-using ActorParallel;
 using ActorParallel.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,11 +1,10 @@
 using ActorParallel.Hosting;
-using ActorParallel.Processes;
+using ActorParallel.Protocol;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Hosting;
 

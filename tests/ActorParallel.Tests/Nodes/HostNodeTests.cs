@@ -1,7 +1,6 @@
-using ActorParallel.Processes;
+using ActorParallel.Protocol;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
-using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Nodes;
 

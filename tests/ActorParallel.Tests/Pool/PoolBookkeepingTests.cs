@@ -1,7 +1,4 @@
-using System.Collections.Immutable;
-using ActorParallel.Processes;
 using ActorParallel.Tests.Support;
-using ActorParallel.Wire;
 using Akka.Actor;
 
 namespace ActorParallel.Tests.Pool;

@@ -1,5 +1,4 @@
 using ActorParallel.Tests.Support;
-using ActorParallel.Wire;
 
 namespace ActorParallel.Tests.Pool;
 

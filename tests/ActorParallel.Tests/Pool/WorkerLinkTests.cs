@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using ActorParallel.Configuration;
-using ActorParallel.Processes;
+using ActorParallel.Protocol;
 using ActorParallel.Tests.Support;
 
 namespace ActorParallel.Tests.Pool;

@@ -1,4 +1,3 @@
-using ActorParallel;
 using ActorParallel.Tests.Support;
 
 namespace ActorParallel.Tests.Processes;

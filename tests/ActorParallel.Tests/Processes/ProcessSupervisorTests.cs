@@ -1,9 +1,7 @@
-using ActorParallel;
-using ActorParallel.Processes;
+using ActorParallel.Protocol;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Processes;
 

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using ActorParallel.Processes;
+using ActorParallel.Workers;
 
 namespace ActorParallel.Tests.Processes;
 

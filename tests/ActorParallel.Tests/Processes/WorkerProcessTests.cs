@@ -1,7 +1,4 @@
-using ActorParallel;
-using ActorParallel.Processes;
 using ActorParallel.Tests.Support;
-using ActorParallel.Wire;
 
 namespace ActorParallel.Tests.Processes;
 

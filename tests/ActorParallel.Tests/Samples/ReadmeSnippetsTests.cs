@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
 using ActorParallel.Tests.Support;
 
 namespace ActorParallel.Tests.Samples;

@@ -1,6 +1,6 @@
-using ActorParallel.Shared;
+using ActorParallel.Serialization;
 using ActorParallel.Tests.Support;
-using ActorParallel.Wire;
+using ActorParallel.Workers;
 
 namespace ActorParallel.Tests.Shared;
 

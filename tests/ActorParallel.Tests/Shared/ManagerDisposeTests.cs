@@ -1,4 +1,3 @@
-using ActorParallel.Wire;
 using ActorParallel.Tests.Support;
 
 namespace ActorParallel.Tests.Shared;

@@ -1,4 +1,4 @@
-using ActorParallel.Shared;
+using ActorParallel.Protocol;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
 using Akka.DistributedData;
@@ -61,7 +61,7 @@ public sealed class SharedListTests : RuntimeFixture
         {
             var key = SharedKeys.ListSegment(list.Name, segment);
             var entries = Assert.IsType<GetSuccess>(await replicator.Ask<IGetResponse>(Dsl.Get(key, ReadLocal.Instance), Bound)).Get(key);
-            stored.AddRange(entries.Entries.OrderBy(e => e.Key).Select(e => (int)ActorParallel.Wire.ValueCodec.Decode(e.Value)!));
+            stored.AddRange(entries.Entries.OrderBy(e => e.Key).Select(e => (int)ActorParallel.Serialization.ValueCodec.Decode(e.Value)!));
         }
         Assert.Equal(expected, stored);
     }

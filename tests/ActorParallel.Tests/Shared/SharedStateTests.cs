@@ -1,6 +1,5 @@
-using ActorParallel.Shared;
+using ActorParallel.Protocol;
 using ActorParallel.Tests.Support;
-using ActorParallel.Wire;
 using Akka.Actor;
 using Akka.DistributedData;
 

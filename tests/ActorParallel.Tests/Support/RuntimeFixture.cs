@@ -1,6 +1,3 @@
-using ActorParallel;
-using ActorParallel.Processes;
-
 namespace ActorParallel.Tests.Support;
 
 /// <summary>

@@ -1,5 +1,4 @@
-using ActorParallel.Pooling;
-using ActorParallel.Wire;
+using ActorParallel.Protocol;
 
 namespace ActorParallel.Tests.Wire;
 

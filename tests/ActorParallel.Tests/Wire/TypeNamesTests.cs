@@ -1,4 +1,4 @@
-using ActorParallel.Wire;
+using ActorParallel.Serialization;
 
 namespace ActorParallel.Tests.Wire;
 

@@ -1,5 +1,5 @@
+using ActorParallel.Serialization;
 using ActorParallel.Tests.Support;
-using ActorParallel.Wire;
 
 namespace ActorParallel.Tests.Wire;
 

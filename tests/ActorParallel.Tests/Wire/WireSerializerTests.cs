@@ -1,9 +1,5 @@
-using ActorParallel;
-using ActorParallel.Processes;
-using ActorParallel.Wire;
-using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using ActorParallel.Protocol;
+using Akka.TestKit.Xunit2;
 
 namespace ActorParallel.Tests.Wire;
 
@@ -22,19 +18,19 @@ public sealed class WireSerializerTests : TestKit
         new TargetFinished(null),
         new TargetFinished(new RemoteError("System.Exception", "outer", "at A()", new RemoteError("System.IO.IOException", "inner ✓", "at B()", null))),
         new ExitWorker(-15),
-        ActorParallel.Pooling.PrepareToServe.Instance,
-        new ActorParallel.Pooling.PinComputeThread(1023),
-        new ActorParallel.Shared.AddToValue("value-1", "writer-7", 3, -12, 0.125),
-        new ActorParallel.Shared.ValueRead("value-1", 42, -1.5e300),
-        new ActorParallel.Shared.SetValue("value-1", "writer-7", 4, 0, double.Epsilon),
-        new ActorParallel.Shared.SharedCall(7, "akka.tcp://actorparallel@127.0.0.1:41234/user/actorparallel-shared-1", new ActorParallel.Shared.AddToValue("value-1", "writer-7", 3, 1, 0), TimeSpan.FromSeconds(5)),
-        new ActorParallel.Shared.SharedCall(9, "akka.tcp://actorparallel@127.0.0.1:41234/user/actorparallel-shared-1", new ActorParallel.Shared.ReadValue("value-1"), Timeout.InfiniteTimeSpan),
-        new ActorParallel.Shared.SharedReply(7, new ActorParallel.Shared.ValueRead("value-1", 42, 0.5), null, false),
-        new ActorParallel.Shared.SharedReply(8, null, "The driver's shared-state host cannot be reached ✗", false),
-        new ActorParallel.Shared.SharedReply(9, null, "The driver's shared-state host did not answer within 00:00:05.", true),
-        new ActorParallel.Shared.ManagerDisposed("actorparallel-shared-3", "list-4 ✓"),
-        new ActorParallel.Shared.EditList("list-4", ActorParallel.Shared.ListEditKind.Pop, -1, null),
-        new ActorParallel.Shared.ListEdited("list-4", ActorParallel.Shared.ListEditOutcome.IndexOutOfRange, 0, null),
+        ActorParallel.Protocol.PrepareToServe.Instance,
+        new ActorParallel.Protocol.PinComputeThread(1023),
+        new ActorParallel.Protocol.AddToValue("value-1", "writer-7", 3, -12, 0.125),
+        new ActorParallel.Protocol.ValueRead("value-1", 42, -1.5e300),
+        new ActorParallel.Protocol.SetValue("value-1", "writer-7", 4, 0, double.Epsilon),
+        new ActorParallel.Protocol.SharedCall(7, "akka.tcp://actorparallel@127.0.0.1:41234/user/actorparallel-shared-1", new ActorParallel.Protocol.AddToValue("value-1", "writer-7", 3, 1, 0), TimeSpan.FromSeconds(5)),
+        new ActorParallel.Protocol.SharedCall(9, "akka.tcp://actorparallel@127.0.0.1:41234/user/actorparallel-shared-1", new ActorParallel.Protocol.ReadValue("value-1"), Timeout.InfiniteTimeSpan),
+        new ActorParallel.Protocol.SharedReply(7, new ActorParallel.Protocol.ValueRead("value-1", 42, 0.5), null, false),
+        new ActorParallel.Protocol.SharedReply(8, null, "The driver's shared-state host cannot be reached ✗", false),
+        new ActorParallel.Protocol.SharedReply(9, null, "The driver's shared-state host did not answer within 00:00:05.", true),
+        new ActorParallel.Protocol.ManagerDisposed("actorparallel-shared-3", "list-4 ✓"),
+        new ActorParallel.Protocol.EditList("list-4", ActorParallel.Protocol.ListEditKind.Pop, -1, null),
+        new ActorParallel.Protocol.ListEdited("list-4", ActorParallel.Protocol.ListEditOutcome.IndexOutOfRange, 0, null),
         new ProcessStarted(5, 4321),
         new ProcessStartFailed(5, "no such executable ✗"),
         new JoinProcess(5),

@@ -1,0 +1,13 @@
+namespace ActorParallel.Driver;
+
+/// <summary>The router's settings, derived once from <see cref="PoolOptions"/>.</summary>
+internal sealed record PoolSettings(
+    int Processes,
+    string Name,
+    byte[]? Initializer,
+    int? MaxTasksPerChild,
+    int MaxChunkLosses,
+    int MaxPayloadBytes,
+    string? HostNodeRole,
+    int? ProcessesPerHostNode,
+    IReadOnlyList<int>? WorkerCpus);

@@ -1,0 +1,54 @@
+using ActorParallel.Protocol;
+using Akka.Actor;
+
+namespace ActorParallel.Driver;
+
+/// <summary>The router's view of one pool worker process: what it holds and whether it may take more.</summary>
+internal sealed class WorkerSlot(long processId, IActorRef supervisor)
+{
+    public long ProcessId { get; } = processId;
+
+    /// <summary>The supervisor that started the process: the driver's, or a Host node's.</summary>
+    public IActorRef Supervisor { get; } = supervisor;
+
+    public int Pid { get; set; }
+
+    /// <summary>The remote-deployed worker actor; <see langword="null"/> until the process is ready.</summary>
+    public IActorRef? Actor { get; set; }
+
+    /// <summary>Chunks sent to this worker and not yet finished, by map and sequence number.</summary>
+    public Dictionary<(long MapId, int Seq), PendingChunk> InFlight { get; } = [];
+
+    /// <summary>
+    /// Maps given up (cancelled, failed) while this worker still held chunks of theirs: it may still be
+    /// running one, so it takes no work until it confirms (<see cref="AbandonMap"/> back) that nothing of them runs.
+    /// </summary>
+    public HashSet<long> Abandoning { get; } = [];
+
+    /// <summary>Maps whose function this worker has already been sent.</summary>
+    public HashSet<long> KnownMaps { get; } = [];
+
+    /// <summary>Chunks finished, for <see cref="PoolOptions.MaxTasksPerChild"/>.</summary>
+    public int TasksDone { get; set; }
+
+    /// <summary>Takes no more chunks: it exits once it has finished what it holds.</summary>
+    public bool Retiring { get; set; }
+
+    /// <summary>A suspect chunk running alone on this worker; it takes nothing else meanwhile.</summary>
+    public PendingChunk? Isolated { get; set; }
+
+    /// <summary>Became ready at some point (a process that exits before that failed to start).</summary>
+    public bool WasReady { get; set; }
+
+    /// <summary>A Host node's worker, ready, whose first round trip with the router has not yet come back.</summary>
+    public IActorRef? Unconfirmed { get; set; }
+
+    /// <summary>The CPU this (local) worker's compute thread is bound to, if any.</summary>
+    public int? Cpu { get; set; }
+
+    /// <summary>Ready and not retiring: one of the pool's workers now, busy or not.</summary>
+    public bool IsServing => Actor is not null && !Retiring;
+
+    /// <summary>Serving, and not still running a chunk of a map that was given up.</summary>
+    public bool CanTakeWork => IsServing && Abandoning.Count == 0;
+}

@@ -1,0 +1,155 @@
+using System.Net.Sockets;
+using ActorParallel.Protocol;
+using ActorParallel.Workers;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorParallel.Driver;
+
+/// <summary>
+/// The driver's end of a <see cref="DirectLink"/>: to the pool's router it is the worker (it sends
+/// the worker's replies as itself), and it writes what the router sends down the socket. It stops
+/// when the link closes or the worker has been silent longer than <see cref="DirectLink.AcceptablePause"/>
+/// (a stopped or frozen process); its process actor then ends the process, as when a remote-deployed
+/// worker actor is lost. The worker's shared-object requests (<see cref="SharedCall"/>) it passes to
+/// their host and returns the replies; when it stops, the locks the worker held are released.
+/// </summary>
+internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
+{
+    private readonly NetworkStream _stream;
+    private readonly int _pid;
+    private IActorRef _replyTo = ActorRefs.Nobody;
+    private long _lastHeardTicks = Environment.TickCount64;
+    private readonly HashSet<(string Host, string Address)> _lockUsers = [];
+    private readonly AkkaSharedChannel _shared = AkkaSharedChannel.Get(Context.System);
+
+    public DirectWorkerLink(Socket socket, int pid)
+    {
+        // A write to a stopped worker blocks once the socket's buffer is full, and this actor with
+        // it, heartbeat checks included: it fails instead after the same pause, and the link is given up.
+        socket.SendTimeout = (int)DirectLink.AcceptablePause.TotalMilliseconds;
+        _stream = DirectLink.Open(socket);
+        _pid = pid;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(Socket socket, int pid) => Akka.Actor.Props.Create(() => new DirectWorkerLink(socket, pid));
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        var reader = new Thread(() => ReadReplies(self))
+        {
+            IsBackground = true,
+            Name = $"actorparallel-link-{_pid}",
+        };
+        reader.Start();
+        Timers.StartPeriodicTimer(Heartbeat.Instance, Heartbeat.Instance, DirectLink.HeartbeatInterval);
+    }
+
+    protected override void PostStop()
+    {
+        _stream.Dispose();
+        foreach (var (host, address) in _lockUsers)
+        {
+            _shared.Host(host).ContinueWith(found => found.Result.Tell(new ReleaseLocksOf(address)), TaskContinuationOptions.OnlyOnRanToCompletion);
+        }
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Heartbeat when TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _lastHeardTicks)) > DirectLink.AcceptablePause:
+                Context.GetLogger().Warning("Worker process {0} has not been heard from in {1}; it is given up.", _pid, DirectLink.AcceptablePause);
+                Context.Stop(Self);
+                break;
+            case Heartbeat:
+                Write(null);
+                break;
+            case LinkClosed:
+                Context.Stop(Self);
+                break;
+            case SharedCall call:
+                HandleSharedCall(call);
+                break;
+            case SharedReply reply:
+                Write(reply);
+                break;
+            case IWireMessage:
+                if (!Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
+                {
+                    Volatile.Write(ref _replyTo, Sender);
+                }
+                Write(message);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>Passes a worker's request to its host; the reply (or why there is none) goes back down the link.</summary>
+    private void HandleSharedCall(SharedCall call)
+    {
+        if (call.Request is AcquireLock acquire)
+        {
+            // A lock may be granted much later; if the worker goes first, its locks are released.
+            _lockUsers.Add((call.Host, acquire.Address));
+        }
+        _shared.AskAsync(call.Host, call.Request, call.Timeout).ContinueWith(
+            answered => answered.IsCompletedSuccessfully
+                ? new SharedReply(call.Id, answered.Result, null, false)
+                : new SharedReply(call.Id, null, answered.Exception?.InnerException?.Message ?? "The request was cancelled.", answered.Exception?.InnerException is TimeoutException),
+            TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private void Write(object? message)
+    {
+        try
+        {
+            DirectLink.Write(_stream, message);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+        {
+            // The worker is gone: the reader sees the link close, and the OS reports the exit.
+            Self.Tell(LinkClosed.Instance);
+        }
+    }
+
+    /// <summary>On a thread of its own: every frame from the worker; replies go to the router as from this actor.</summary>
+    private void ReadReplies(IActorRef self)
+    {
+        try
+        {
+            while (DirectLink.ReadRaw(_stream) is { } frame)
+            {
+                Interlocked.Exchange(ref _lastHeardTicks, Environment.TickCount64);
+                switch (DirectLink.Decode(frame))
+                {
+                    case SharedCall call:
+                        self.Tell(call);
+                        break;
+                    case { } reply:
+                        Volatile.Read(ref _replyTo).Tell(reply, self);
+                        break;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or WireFormatException)
+        {
+        }
+        self.Tell(LinkClosed.Instance);
+    }
+
+    private sealed class Heartbeat
+    {
+        public static readonly Heartbeat Instance = new();
+    }
+
+    private sealed class LinkClosed
+    {
+        public static readonly LinkClosed Instance = new();
+    }
+}

@@ -1,0 +1,345 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using OsProcess = System.Diagnostics.Process;
+using ActorParallel.Protocol;
+using ActorParallel.Serialization;
+using ActorParallel.Workers;
+
+namespace ActorParallel.Driver;
+
+/// <summary>
+/// Owns one worker OS process from launch (or adoption of one launched ahead) to exit: launches it, tells it
+/// where to say hello (a line on its stdin), remote-deploys a
+/// <see cref="WorkerActor"/> into it when it says hello, hands it the target, and learns of its exit
+/// from the OS (it is the OS parent), not from a failure detector.
+/// </summary>
+internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
+{
+    private readonly ProcessSpec _spec;
+    private readonly IActorRef _starter;
+    private readonly ParallelRuntimeOptions _options;
+    private readonly List<IActorRef> _waiters = [];
+    private OsProcess? _process;
+    private OsProcess? _prelaunched;
+    private readonly bool _launchNow;
+    private int _pid;
+    private IActorRef? _worker;
+    private RemoteError? _error;
+    private ProcessExited? _exited;
+    private bool _exitRequested;
+    private CancellationTokenSource? _accepting;
+
+    public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched, bool launchNow)
+    {
+        _launchNow = launchNow;
+        _spec = spec;
+        _prelaunched = prelaunched;
+        _starter = starter;
+        _options = options;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="spec">What the process runs.</param>
+    /// <param name="starter">Who hears of the start and, for a serving process, of its readiness.</param>
+    /// <param name="options">The runtime's options.</param>
+    /// <param name="prelaunched">An already launched worker to adopt, or <see langword="null"/> to launch one.</param>
+    /// <param name="launchNow">Whether to launch at once; otherwise the actor waits for <see cref="LaunchSlot.Granted"/>.</param>
+    public static Props Props(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched, bool launchNow) =>
+        Akka.Actor.Props.Create(() => new WorkerProcessActor(spec, starter, options, prelaunched, launchNow));
+
+    protected override void PreStart()
+    {
+        if (_prelaunched is not null || _launchNow)
+        {
+            Launch();
+        }
+    }
+
+    private void Launch()
+    {
+        try
+        {
+            _process = _prelaunched ?? WorkerLauncher.Start(Context.System.Name, _options);
+            _prelaunched = null;
+        }
+        catch (Exception exception)
+        {
+            _starter.Tell(new ProcessStartFailed(_spec.Id, $"Process '{_spec.Name}' could not be started: {exception.Message}"));
+            Context.Stop(Self);
+            return;
+        }
+
+        _pid = _process.Id;
+        var self = Self;
+        _process.EnableRaisingEvents = true;
+        _process.Exited += (_, _) => self.Tell(OsExited.Instance);
+        _starter.Tell(new ProcessStarted(_spec.Id, _pid));
+        Timers.StartSingleTimer(HelloTimeout.Instance, HelloTimeout.Instance, _options.WorkerStartTimeout);
+        if (_process.HasExited || !(LinksDirectly ? OfferDirectLink() : TellWhereToSayHello()))
+        {
+            Self.Tell(OsExited.Instance);
+        }
+    }
+
+    /// <summary>
+    /// A worker started for this driver is linked directly (see <see cref="DirectLink"/>), unless the
+    /// options say remoting; one started on a Host node for a remote driver is always remote-deployed.
+    /// </summary>
+    private bool LinksDirectly => _options.WorkerLink == WorkerLink.Direct && _starter.Path.Address.HasLocalScope;
+
+    /// <summary>The first line on the worker's stdin says where to connect and the token to present.</summary>
+    private bool OfferDirectLink()
+    {
+        var token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        Socket listener;
+        string path;
+        try
+        {
+            (listener, path) = DirectLink.Listen();
+        }
+        catch (Exception exception) when (exception is SocketException or IOException or UnauthorizedAccessException)
+        {
+            _error = new RemoteError(exception.GetType().FullName!, $"No socket for the worker's direct link: {exception.Message}", string.Empty, null);
+            return false;
+        }
+        _accepting = new CancellationTokenSource();
+        var self = Self;
+        DirectLink.AcceptAsync(listener, path, token, _accepting.Token).ContinueWith(
+            accepted => self.Tell(accepted.IsCompletedSuccessfully ? new DirectLinkUp(accepted.Result) : new DirectLinkFailed(accepted.Exception?.GetBaseException())),
+            TaskScheduler.Default);
+        return WriteFirstLine(DirectLink.Describe(path, token, MessageLimits.MaxPayloadBytes(Context.System)));
+    }
+
+    /// <summary>The first line on the worker's stdin is the path of this actor, which it greets.</summary>
+    private bool TellWhereToSayHello() =>
+        WriteFirstLine(Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress));
+
+    private bool WriteFirstLine(string line)
+    {
+        try
+        {
+            _process!.StandardInput.WriteLine(WorkerNode.FirstLine(line, _spec.Name));
+            _process.StandardInput.Flush();
+            return true;
+        }
+        catch (IOException)
+        {
+            // The process died before it could be told: its exit is reported as for any other.
+            return false;
+        }
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case LaunchSlot.Granted:
+                Launch();
+                break;
+            case WorkerHello hello:
+                Context.Parent.Tell(LaunchSlot.Release.Instance);
+                HandleHello(hello);
+                break;
+            case DirectLinkUp up:
+                Context.Parent.Tell(LaunchSlot.Release.Instance);
+                HandleDirectLinkUp(up.Socket);
+                break;
+            case DirectLinkFailed failed:
+                _error ??= new RemoteError(typeof(IOException).FullName!, $"The worker's direct link failed: {failed.Cause?.Message ?? "cancelled"}", string.Empty, null);
+                KillOsProcess();
+                break;
+            case TargetFinished finished:
+                HandleTargetFinished(finished);
+                break;
+            case OsExited:
+                HandleExited();
+                break;
+            case JoinProcess:
+                Await(Sender);
+                break;
+            case TerminateProcess or KillProcess when _process is null:
+                EndBeforeLaunch(message is KillProcess ? -ExitCodes.SigKill : -ExitCodes.SigTerm);
+                break;
+            case TerminateProcess:
+                HandleTerminate();
+                break;
+            case KillProcess:
+                Await(Sender);
+                KillOsProcess();
+                break;
+            case ForceKill:
+                KillOsProcess();
+                break;
+            case HelloTimeout:
+                _error ??= new RemoteError(typeof(TimeoutException).FullName!, $"The worker did not connect back within {_options.WorkerStartTimeout}.", string.Empty, null);
+                KillOsProcess();
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_worker) && !_exitRequested:
+                // The worker actor is gone. If its process does not follow on its own, it can no longer be reached: end it.
+                Timers.StartSingleTimer(ForceKill.Instance, ForceKill.Instance, TimeSpan.FromSeconds(2));
+                break;
+            case Terminated:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        _accepting?.Cancel();
+        _accepting?.Dispose();
+        if (_process is null)
+        {
+            return;
+        }
+        if (_exited is null)
+        {
+            // The driver is going away with this process still running: it must not outlive us.
+            KillOsProcess();
+            _process.WaitForExit(TimeSpan.FromSeconds(2));
+            if (_process.HasExited)
+            {
+                Report(new ProcessExited(_spec.Id, _pid, ExitCodes.FromOs(_process.ExitCode), _error));
+            }
+        }
+        _process.Dispose();
+    }
+
+    private void HandleHello(WorkerHello hello)
+    {
+        Timers.Cancel(HelloTimeout.Instance);
+        var deploy = new Deploy(new RemoteScope(Address.Parse(hello.Address)));
+        _worker = Context.ActorOf(Akka.Actor.Props.Create<WorkerActor>().WithDeploy(deploy), "worker");
+        Context.Watch(_worker);
+        HandOver(_worker);
+    }
+
+    /// <summary>The worker (a deployed actor, or a direct link) is up: a pool's gets ready to serve, any other gets its target.</summary>
+    private void HandOver(IActorRef worker)
+    {
+        if (_spec.Serves)
+        {
+            worker.Tell(PrepareToServe.Instance);
+            _starter.Tell(new WorkerReady(_spec.Id, _pid, worker));
+            return;
+        }
+        worker.Tell(new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!));
+    }
+
+    private void HandleDirectLinkUp(Socket socket)
+    {
+        Timers.Cancel(HelloTimeout.Instance);
+        if (_exited is not null)
+        {
+            socket.Dispose();
+            return;
+        }
+        _worker = Context.ActorOf(DirectWorkerLink.Props(socket, _pid), "worker");
+        Context.Watch(_worker);
+        HandOver(_worker);
+    }
+
+    /// <summary>Terminated or killed while it waited for a launch slot: there is no OS process to end.</summary>
+    private void EndBeforeLaunch(int exitCode)
+    {
+        Await(Sender);
+        _starter.Tell(new ProcessStartFailed(_spec.Id, $"Process '{_spec.Name}' was ended before it was launched."));
+        Report(new ProcessExited(_spec.Id, 0, exitCode, null));
+        Context.Stop(Self);
+    }
+
+    private void HandleTargetFinished(TargetFinished finished)
+    {
+        _error = finished.Error;
+        _exitRequested = true;
+        Sender.Tell(new ExitWorker(finished.Error is null ? ExitCodes.Success : ExitCodes.TargetFailed));
+    }
+
+    private void HandleTerminate()
+    {
+        Await(Sender);
+        if (_exited is not null || _exitRequested)
+        {
+            return;
+        }
+        _exitRequested = true;
+        if (!Signals.Terminate(_pid))
+        {
+            KillOsProcess();
+            return;
+        }
+        Timers.StartSingleTimer(ForceKill.Instance, ForceKill.Instance, _options.TerminateGracePeriod);
+    }
+
+    private void HandleExited()
+    {
+        if (_exited is not null || _process is null)
+        {
+            return;
+        }
+        _process.WaitForExit();
+        Report(new ProcessExited(_spec.Id, _pid, ExitCodes.FromOs(_process.ExitCode), _error));
+        Context.Stop(Self);
+    }
+
+    private void Report(ProcessExited exited)
+    {
+        _exited = exited;
+        // The supervisor first: its record must be in its mailbox before any waiter can react with a
+        // late JoinProcess, which the supervisor then answers from the record (this actor is stopping).
+        Context.Parent.Tell(exited);
+        foreach (var waiter in _waiters)
+        {
+            waiter.Tell(exited);
+        }
+        _waiters.Clear();
+    }
+
+    private void Await(IActorRef waiter)
+    {
+        if (_exited is not null)
+        {
+            waiter.Tell(_exited);
+            return;
+        }
+        _waiters.Add(waiter);
+    }
+
+    private void KillOsProcess()
+    {
+        try
+        {
+            if (_process is { HasExited: false })
+            {
+                _process.Kill();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill.
+        }
+    }
+
+    private sealed record DirectLinkUp(Socket Socket);
+
+    private sealed record DirectLinkFailed(Exception? Cause);
+
+    private sealed class OsExited
+    {
+        public static readonly OsExited Instance = new();
+    }
+
+    private sealed class HelloTimeout
+    {
+        public static readonly HelloTimeout Instance = new();
+    }
+
+    private sealed class ForceKill
+    {
+        public static readonly ForceKill Instance = new();
+    }
+}

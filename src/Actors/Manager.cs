@@ -1,0 +1,210 @@
+using System.Numerics;
+using ActorParallel.Driver;
+using ActorParallel.Protocol;
+using ActorParallel.Serialization;
+using ActorParallel.Workers;
+using Akka.Actor;
+
+namespace ActorParallel;
+
+/// <summary>
+/// Creates shared objects, as Python's <c>multiprocessing.Manager()</c>. Its state lives in the
+/// driver (an Akka.DistributedData replicator, with the driver as the member of its own cluster);
+/// handles passed to worker processes read and write it from there. Disposing it deletes its objects:
+/// from then on every operation on any of its handles, in any process, fails at once with an
+/// <see cref="ObjectDisposedException"/> naming it (Python's proxies of a shut-down manager raise
+/// instead of answering, too).
+/// </summary>
+public sealed class Manager : IAsyncDisposable
+{
+    private static int s_lastId;
+    private readonly SharedStateNode _node;
+    private readonly IActorRef _host;
+    private readonly string _hostPath;
+    private readonly List<Func<Task>> _deletes = [];
+    private readonly ActorSystem _system;
+    private bool _disposed;
+
+    private Manager(ActorSystem system, SharedStateNode node, IActorRef host, string hostPath)
+    {
+        _system = system;
+        _node = node;
+        _host = host;
+        _hostPath = hostPath;
+    }
+
+    /// <summary>The manager's name, unique in this process: errors about its objects name it.</summary>
+    public string Name => _host.Path.Name;
+
+    /// <summary>Where this manager's host is: the path shared handles carry.</summary>
+    internal string HostPath => _hostPath;
+
+    /// <summary>Starts a manager on <paramref name="runtime"/> (the default runtime when <see langword="null"/>).</summary>
+    /// <param name="runtime">The driver runtime; its ActorSystem must use the cluster provider (ActorParallel's configuration does).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The manager.</returns>
+    public static Task<Manager> StartAsync(ParallelRuntime? runtime = null, CancellationToken cancellationToken = default) =>
+        StartAsync(runtime, null, cancellationToken);
+
+    /// <summary>Starts a manager on <paramref name="runtime"/> (the default runtime when <see langword="null"/>) with <paramref name="options"/>.</summary>
+    /// <param name="runtime">The driver runtime; its ActorSystem must use the cluster provider (ActorParallel's configuration does).</param>
+    /// <param name="options">Write consistency and its timeout; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The manager.</returns>
+    public static async Task<Manager> StartAsync(ParallelRuntime? runtime, ManagerOptions? options, CancellationToken cancellationToken = default)
+    {
+        var validated = (options ?? new ManagerOptions()).Validated();
+        runtime ??= ParallelRuntime.Default;
+        var system = (ExtendedActorSystem)runtime.System;
+        if (system.Provider is not Akka.Cluster.ClusterActorRefProvider)
+        {
+            throw new InvalidOperationException($"ActorSystem '{system.Name}' does not use the cluster provider, which Akka.DistributedData needs: use ParallelRuntime.AkkaConfiguration as its configuration's fallback.");
+        }
+        SharedStateNode.UseForThisProcess(system);
+        var node = SharedStateNode.Get(system);
+        var replicator = await SharedStateHost.StartReplicatorAsync(system, runtime.HostNodesUp, cancellationToken).ConfigureAwait(false);
+        var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
+        var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
+        AkkaSharedChannel.Get(system).RegisterHost(hostPath, host);
+        return new Manager(system, node, host, hostPath);
+    }
+
+    private static Akka.DistributedData.IWriteConsistency WriteConsistencyOf(ManagerOptions options) => options.WriteConsistency switch
+    {
+        SharedConsistency.Majority => new Akka.DistributedData.WriteMajority(options.ReplicationTimeout),
+        SharedConsistency.All => new Akka.DistributedData.WriteAll(options.ReplicationTimeout),
+        _ => Akka.DistributedData.WriteLocal.Instance,
+    };
+
+    /// <summary>Creates a shared list (Python's <c>manager.list()</c>).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The list's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
+    public SharedList<T> List<T>(string? name = null)
+    {
+        ThrowIfDisposed();
+        ValueCodec.CheckShippableType(typeof(T), "the element type of a SharedList");
+        var list = new SharedList<T>(_node, _hostPath, name ?? NewName("list"));
+        _deletes.Add(() => list.DeleteAsync());
+        return list;
+    }
+
+    /// <summary>Creates a shared number (Python's <c>Value('i', initial)</c> or <c>Value('d', initial)</c>).</summary>
+    /// <typeparam name="T"><see cref="int"/>, <see cref="long"/> or <see cref="double"/>.</typeparam>
+    /// <param name="initial">The starting value.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The value's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another numeric type.</exception>
+    public SharedValue<T> Value<T>(T initial = default, string? name = null)
+        where T : struct, INumber<T>
+    {
+        ThrowIfDisposed();
+        SharedValue<T>.CheckSupported();
+        var value = new SharedValue<T>(_node, _hostPath, name ?? NewName("value"), initial);
+        _deletes.Add(() => value.DeleteAsync());
+        return value;
+    }
+
+    /// <summary>Creates a shared dictionary (Python's <c>manager.dict()</c>).</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The value type.</typeparam>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The dict's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="NotShippableException">A key or value type cannot travel between processes.</exception>
+    public SharedDict<TKey, TValue> Dict<TKey, TValue>(string? name = null)
+        where TKey : notnull
+    {
+        ThrowIfDisposed();
+        ValueCodec.CheckShippableType(typeof(TKey), "the key type of a SharedDict");
+        ValueCodec.CheckShippableType(typeof(TValue), "the value type of a SharedDict");
+        var dict = new SharedDict<TKey, TValue>(_node, _hostPath, name ?? NewName("dict"));
+        _deletes.Add(() => dict.DeleteAsync());
+        return dict;
+    }
+
+    /// <summary>Creates a shared array of fixed length (Python's <c>Array('i', length)</c>).</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="length">The number of elements; at least 0.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The array's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedArray<T> Array<T>(int length, string? name = null)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ValueCodec.CheckShippableType(typeof(T), "the element type of a SharedArray");
+        var array = new SharedArray<T>(_node, _hostPath, name ?? NewName("array"), length);
+        _deletes.Add(() => array.DeleteAsync());
+        return array;
+    }
+
+    /// <summary>Creates named values shared across processes (Python's <c>manager.Namespace()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The namespace's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedNamespace Namespace(string? name = null)
+    {
+        ThrowIfDisposed();
+        var space = new SharedNamespace(_node, _hostPath, name ?? NewName("namespace"));
+        _deletes.Add(() => space.DeleteAsync());
+        return space;
+    }
+
+    /// <summary>Creates a lock shared across processes (Python's <c>manager.Lock()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The lock's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedLock Lock(string? name = null)
+    {
+        ThrowIfDisposed();
+        return new(_node, _hostPath, name ?? NewName("lock"));
+    }
+
+    /// <summary>
+    /// Deletes every object this manager created (nothing to do once its ActorSystem has stopped: the
+    /// objects went with it). Its host then answers every request, from any process, by saying the
+    /// manager is disposed, so that each operation on its handles throws <see cref="ObjectDisposedException"/>
+    /// at once; waits for its locks end the same way. Disposing twice does nothing more.
+    /// </summary>
+    /// <returns>A task that completes when they are deleted.</returns>
+    /// <exception cref="TimeoutException">The manager's server did not confirm the disposal in time (its objects are deleted).</exception>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        if (_system.WhenTerminated.IsCompleted)
+        {
+            _deletes.Clear();
+            return;
+        }
+        foreach (var delete in _deletes)
+        {
+            await delete().ConfigureAwait(false);
+        }
+        _deletes.Clear();
+        _node.MarkDisposed(_hostPath, Name);
+        try
+        {
+            await _host.Ask<HostDisposed>(DisposeHost.Instance, SharedStateNode.Timeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException timedOut)
+        {
+            throw new TimeoutException($"Manager '{Name}' did not confirm its disposal within {SharedStateNode.Timeout.TotalSeconds:N0} s; its objects are deleted, but a request still under way may yet be answered.", timedOut);
+        }
+    }
+
+    private void ThrowIfDisposed() =>
+        _ = _disposed ? throw new ObjectDisposedException($"Manager '{Name}'", $"Manager '{Name}' is disposed: it makes no more shared objects.") : 0;
+
+    /// <inheritdoc />
+    public override string ToString() => $"<Manager '{Name}'>";
+
+    private static string NewName(string kind) => $"{kind}-{Interlocked.Increment(ref s_lastId)}";
+}

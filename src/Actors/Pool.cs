@@ -1,0 +1,347 @@
+using System.Runtime.CompilerServices;
+using ActorParallel.Driver;
+using ActorParallel.Protocol;
+using ActorParallel.Serialization;
+using ActorParallel.Workers;
+using Akka.Actor;
+
+namespace ActorParallel;
+
+/// <summary>
+/// A pool of worker processes with Python's <c>multiprocessing.Pool</c> semantics: ordered
+/// <see cref="MapAsync{TIn,TOut}"/>, lazy streaming <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,CancellationToken)"/>,
+/// <see cref="ApplyAsync{TOut}"/>. A worker that dies mid-map costs only the chunks it held, which
+/// run again elsewhere while a replacement starts. Dispose (<c>await using</c>) terminates it, as
+/// leaving Python's <c>with Pool()</c> does.
+/// </summary>
+public sealed class Pool : IAsyncDisposable
+{
+    private static int s_lastPoolId;
+
+    private readonly ParallelRuntime _runtime;
+    private readonly IActorRef _router;
+
+    /// <summary>The router actor behind this pool (registered in Akka.Hosting's ActorRegistry by <c>WithActorParallel</c>).</summary>
+    internal IActorRef Router => _router;
+    private readonly int _maxPayloadBytes;
+    private int _state;
+
+    /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
+    /// <param name="processes">The number of worker processes; <see cref="Environment.ProcessorCount"/> when <see langword="null"/>.</param>
+    public Pool(int? processes = null)
+        : this(new PoolOptions { Processes = processes ?? Environment.ProcessorCount })
+    {
+    }
+
+    /// <summary>Starts a pool on <see cref="ParallelRuntime.Default"/>.</summary>
+    /// <param name="options">The pool's options; copied.</param>
+    public Pool(PoolOptions options)
+        : this(DefaultRuntimeFor(options), options)
+    {
+    }
+
+    /// <summary>
+    /// The default runtime; if this pool is what creates it, the pool's workers are launched while the
+    /// driver's ActorSystem starts instead of after it.
+    /// </summary>
+    private static ParallelRuntime DefaultRuntimeFor(PoolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ParallelRuntime.GetDefault(prestart: Math.Min(options.Validated().Processes, ParallelRuntimeOptions.MaxPrestart));
+    }
+
+    internal Pool(ParallelRuntime runtime, PoolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var validated = options.Validated();
+        _runtime = runtime;
+        _maxPayloadBytes = MessageLimits.MaxPayloadBytes(runtime.System);
+        var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
+        var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, _maxPayloadBytes,
+            validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated));
+        var nodeWorkers = validated.HostNodeRole is { } role ? runtime.HostNodeWorkersUp(role, validated.ProcessesPerHostNode) : 0;
+        if (validated.Processes == 0 && nodeWorkers == 0)
+        {
+            throw new InvalidOperationException(
+                $"The pool has no local processes and no Host node with the role '{validated.HostNodeRole}' is up in the cluster yet: " +
+                "wait for nodes with ParallelRuntime.WaitForHostNodesAsync, or give the pool local processes.");
+        }
+        Processes = validated.Processes + nodeWorkers;
+        _router = runtime.System.ActorOf(PoolRouter.Props(runtime.Supervisor, settings), $"pool-{Interlocked.Increment(ref s_lastPoolId)}");
+    }
+
+    /// <summary>
+    /// The number of worker processes the pool started with: its local ones, and those on the Host
+    /// nodes that were up when it was created. Nodes that join later add workers beyond this.
+    /// </summary>
+    public int Processes { get; }
+
+    /// <summary>
+    /// Applies <paramref name="function"/> to every item in worker processes; results in input order.
+    /// The default chunk size is ceil(n / (4 × processes)), as CPython's.
+    /// </summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A static method, lambda or closure over shippable values.</param>
+    /// <param name="items">The input; read once.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="progress">Told of items done as chunks finish.</param>
+    /// <param name="cancellationToken">Stops dispatch and abandons chunks in flight; the pool stays usable.</param>
+    /// <returns>The results, in input order.</returns>
+    /// <exception cref="Exception">The function threw an exception whose type can be rebuilt here (see <see cref="RemoteException"/>'s remarks):
+    /// that type, with the remote message, and a <see cref="RemoteException"/> (remote stack, <see cref="RemoteException.ItemIndex"/>) as its inner exception.</exception>
+    /// <exception cref="RemoteException">The function threw an exception whose type cannot be rebuilt here, or the worker failed around it (e.g. a result
+    /// could not be encoded); <see cref="RemoteException.ItemIndex"/> says on which item.</exception>
+    /// <exception cref="WorkerLostException">A chunk's worker died too many times.</exception>
+    /// <exception cref="NotShippableException">The function or an item cannot travel to a worker.</exception>
+    public Task<TOut[]> MapAsync<TIn, TOut>(
+        Func<TIn, TOut> function,
+        IEnumerable<TIn> items,
+        int? chunkSize = null,
+        IProgress<MapProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        MapToArrayAsync(function, items, chunkSize, progress, isApply: false, cancellationToken);
+
+    private async Task<TOut[]> MapToArrayAsync<TIn, TOut>(
+        Func<TIn, TOut> function,
+        IEnumerable<TIn> items,
+        int? chunkSize,
+        IProgress<MapProgress>? progress,
+        bool isApply,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var list = items as IReadOnlyList<TIn> ?? items.ToArray();
+        var size = chunkSize ?? DefaultChunkSize(list.Count);
+        var results = new TOut[list.Count];
+        await using var run = Start(function, size, ordered: false, progress, list.Count, (feeder, token) => feeder.RunAsync(list, token), cancellationToken, isApply);
+        while (await run.NextAsync(cancellationToken).ConfigureAwait(false) is { } done)
+        {
+            foreach (var segment in done.Segments)
+            {
+                ChunkCodec.DecodeItems<TOut>(segment.Items).CopyTo(results, done.Offset + segment.ItemOffset);
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Like <see cref="MapAsync{TIn,TOut}"/>, with each item unpacked into the function's two arguments (Python's <c>starmap</c>).</summary>
+    /// <typeparam name="T1">The first argument's type.</typeparam>
+    /// <typeparam name="T2">The second argument's type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">The function of two arguments.</param>
+    /// <param name="items">Argument pairs.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="cancellationToken">Stops the map.</param>
+    /// <returns>The results, in input order.</returns>
+    public Task<TOut[]> StarMapAsync<T1, T2, TOut>(
+        Func<T1, T2, TOut> function,
+        IEnumerable<(T1, T2)> items,
+        int? chunkSize = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return MapAsync<(T1, T2), TOut>(pair => function(pair.Item1, pair.Item2), items, chunkSize, null, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="function"/> once in a worker process (Python's <c>apply_async</c>).</summary>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A static method, lambda or closure over shippable values.</param>
+    /// <param name="cancellationToken">Abandons the call.</param>
+    /// <returns>The function's result.</returns>
+    /// <exception cref="Exception">The function threw an exception whose type can be rebuilt here (see <see cref="RemoteException"/>'s remarks):
+    /// that type, with the remote message, and a <see cref="RemoteException"/> (remote stack) as its inner exception.</exception>
+    /// <exception cref="RemoteException">The function threw an exception whose type cannot be rebuilt here, or the worker failed around it
+    /// (e.g. the result could not be encoded).</exception>
+    /// <exception cref="WorkerLostException">The call's worker died too many times.</exception>
+    /// <exception cref="NotShippableException">The function cannot travel to a worker.</exception>
+    public async Task<TOut> ApplyAsync<TOut>(Func<TOut> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var results = await MapToArrayAsync<int, TOut>(_ => function(), [0], 1, null, isApply: true, cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
+    /// <summary>
+    /// Streams results in input order as they are ready (Python's <c>imap</c>). Lazy: the input is read
+    /// only as chunks are dispatched, and results not yet consumed are bounded, so an endless input
+    /// keeps memory flat. A failure - the function throwing on an item, or the input's enumerator
+    /// throwing - is thrown where it stands in the sequence: every result of the chunks before it is
+    /// yielded first, as Python's <c>imap</c> raises at the failing position (a chunk fails whole).
+    /// </summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A static method, lambda or closure over shippable values.</param>
+    /// <param name="items">The input, possibly endless.</param>
+    /// <param name="chunkSize">Items per task; at least 1. Python's default is 1.</param>
+    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <returns>The results, in input order.</returns>
+    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Stream(function, chunkSize, ordered: true, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+    }
+
+    /// <summary>As <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,CancellationToken)"/>, over an asynchronous input.</summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">The function.</param>
+    /// <param name="items">The input, possibly endless.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <returns>The results, in input order.</returns>
+    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IAsyncEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Stream(function, chunkSize, ordered: true, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+    }
+
+    /// <summary>Streams results in the order they finish (Python's <c>imap_unordered</c>); lazy and bounded as <c>IMap</c>.</summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">The function.</param>
+    /// <param name="items">The input, possibly endless.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <returns>The results, in completion order.</returns>
+    public IAsyncEnumerable<TOut> IMapUnordered<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Stream(function, chunkSize, ordered: false, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+    }
+
+    /// <summary>The pids of the pool's serving worker processes: ready (started and connected), busy or idle, and not retiring.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The pids, ascending.</returns>
+    public async Task<IReadOnlyList<int>> GetWorkerPidsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
+        return status.ReadyPids;
+    }
+
+    /// <summary>
+    /// Waits until all of the pool's worker processes are started and ready to take work. Maps do not
+    /// need this (they start on the workers that are ready and take the others as they come); it is
+    /// for code that wants the pool's start-up behind it, e.g. before timing or serving.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The pids of the ready workers, ascending (fewer than <see cref="Processes"/> only if the pool was closed, terminated or broken meanwhile).</returns>
+    public async Task<IReadOnlyList<int>> WaitForWorkersAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var status = await _router.Ask<PoolStatus>(new AwaitWorkers(Processes), cancellationToken).ConfigureAwait(false);
+        return status.ReadyPids;
+    }
+
+    /// <summary>Takes no new work (Python's <c>close</c>); maps already running finish, then the workers exit.</summary>
+    /// <returns>A completed task.</returns>
+    public Task CloseAsync()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        {
+            _stopped = _router.Ask<PoolStopped>(ClosePool.Instance);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Waits for the workers to exit after <see cref="CloseAsync"/> or <see cref="TerminateAsync"/> (Python's <c>join</c>).</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when every worker has exited.</returns>
+    /// <exception cref="InvalidOperationException">The pool is still open.</exception>
+    public Task JoinAsync(CancellationToken cancellationToken = default) =>
+        (_stopped ?? throw new InvalidOperationException("Close or terminate the pool before joining it.")).WaitAsync(cancellationToken);
+
+    /// <summary>Fails running maps and ends every worker now (Python's <c>terminate</c>).</summary>
+    /// <returns>A task that completes when every worker has exited.</returns>
+    public Task TerminateAsync()
+    {
+        if (_runtime.System.WhenTerminated.IsCompleted)
+        {
+            // The system's end already ended the router and, through the supervisor, the workers.
+            Interlocked.Exchange(ref _state, 2);
+            return Task.CompletedTask;
+        }
+        if (Interlocked.Exchange(ref _state, 2) != 2)
+        {
+            _stopped = _router.Ask<PoolStopped>(TerminatePool.Instance);
+        }
+        return (Task?)_stopped ?? Task.CompletedTask;
+    }
+
+    /// <summary>Terminates the pool, as leaving Python's <c>with Pool()</c> does.</summary>
+    /// <returns>A task that completes when the workers have exited and the router has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await TerminateAsync().ConfigureAwait(false);
+        if (_runtime.System.WhenTerminated.IsCompleted)
+        {
+            return;
+        }
+        await _router.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+    }
+
+    private Task<PoolStopped>? _stopped;
+
+    /// <summary>The router's view of the pool (tests read its <see cref="PoolStatus.Detail"/> when a map stalls).</summary>
+    internal Task<PoolStatus> StatusAsync(CancellationToken cancellationToken = default) =>
+        _router.Ask<PoolStatus>(GetPoolStatus.Instance, cancellationToken);
+
+    /// <summary>The CPUs local workers' compute threads are bound to, round-robin; <see langword="null"/> for none (see <see cref="PoolOptions.PinWorkersToCpus"/>).</summary>
+    private static IReadOnlyList<int>? WorkerCpus(PoolOptions options)
+    {
+        if (options.PinWorkersToCpus == false || options.Processes == 0 || CpuAffinity.AllowedCpus() is not { } cpus)
+        {
+            return null;
+        }
+        return options.PinWorkersToCpus == true || (cpus.Count > 1 && cpus.Count == options.Processes) ? cpus : null;
+    }
+
+    private int DefaultChunkSize(int count) => Math.Max(1, (int)Math.Ceiling(count / (4.0 * Processes)));
+
+    private async IAsyncEnumerable<TOut> Stream<TIn, TOut>(
+        Func<TIn, TOut> function,
+        int chunkSize,
+        bool ordered,
+        Func<MapFeeder<TIn>, CancellationToken, Task> feed,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var run = Start(function, chunkSize, ordered, null, null, feed, cancellationToken);
+        while (await run.NextAsync(cancellationToken).ConfigureAwait(false) is { } done)
+        {
+            foreach (var segment in done.Segments)
+            {
+                foreach (var result in ChunkCodec.DecodeItems<TOut>(segment.Items))
+                {
+                    yield return result;
+                }
+            }
+        }
+    }
+
+    private MapRun<TIn> Start<TIn, TOut>(
+        Func<TIn, TOut> function,
+        int chunkSize,
+        bool ordered,
+        IProgress<MapProgress>? progress,
+        long? total,
+        Func<MapFeeder<TIn>, CancellationToken, Task> feed,
+        CancellationToken cancellationToken,
+        bool isApply = false)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var encoded = ValueCodec.Encode(function, "the map function");
+        return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, feed, cancellationToken, isApply);
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _state) != 0)
+        {
+            throw new ObjectDisposedException(nameof(Pool), "The pool is closed or terminated: it takes no new work.");
+        }
+    }
+}

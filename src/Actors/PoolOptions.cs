@@ -1,0 +1,107 @@
+
+namespace ActorParallel;
+
+/// <summary>How a <see cref="Pool"/> runs, as the arguments of Python's <c>multiprocessing.Pool</c>.</summary>
+public sealed class PoolOptions
+{
+    /// <summary>The number of worker processes.</summary>
+    /// <value>The default value is <see cref="Environment.ProcessorCount"/>.</value>
+    public int Processes { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Runs once in each worker process before it takes work, as Python's <c>initializer</c>.</summary>
+    /// <value>The default value is <see langword="null"/> (none).</value>
+    public Delegate? Initializer { get; set; }
+
+    /// <summary>The arguments of <see cref="Initializer"/>, as Python's <c>initargs</c>.</summary>
+    /// <value>The default value is empty.</value>
+    public object?[] InitializerArgs { get; set; } = [];
+
+    /// <summary>
+    /// How many chunks a worker process runs before it is replaced by a fresh one, as Python's
+    /// <c>maxtasksperchild</c> (a chunk counts as one task). <see langword="null"/> keeps workers for the pool's life.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public int? MaxTasksPerChild { get; set; }
+
+    /// <summary>
+    /// How many times a chunk may be running on a worker process that dies before the map fails with
+    /// <see cref="WorkerLostException"/>; until then it is dispatched again to another worker.
+    /// </summary>
+    /// <value>The default value is 3.</value>
+    public int MaxChunkLosses { get; set; } = 3;
+
+    /// <summary>A name for the pool's worker processes.</summary>
+    /// <value>The default value is <c>"pool"</c>.</value>
+    public string Name { get; set; } = "pool";
+
+    /// <summary>
+    /// Also runs workers on the ActorParallel Host nodes of the driver's cluster that have this role
+    /// (<see cref="ParallelRuntime.HostNodeRole"/> for every Host node, or a role given with the Host's
+    /// <c>--role</c>), <see cref="ProcessesPerHostNode"/> on each. A node that joins while the pool
+    /// runs adds its workers to it, even in the middle of a map; a node that leaves, crashes or is cut
+    /// off costs only the chunks its workers held, which run again elsewhere. Needs
+    /// <see cref="ParallelRuntime.AcceptHostNodesAsync"/> on the driver.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: local workers only.</value>
+    public string? HostNodeRole { get; set; }
+
+    /// <summary>Worker processes on each Host node that <see cref="HostNodeRole"/> selects.</summary>
+    /// <value>The default value is <see langword="null"/>: as many as each node offers (the Host's <c>--workers</c>, by default its processor count).</value>
+    public int? ProcessesPerHostNode { get; set; }
+
+    /// <summary>
+    /// Whether each local worker's compute thread is bound to a CPU of its own (Linux). With one
+    /// worker per CPU the kernel often ran two workers on one CPU for tens of milliseconds while
+    /// another idled (both are woken by the driver); bound, each keeps its own, as
+    /// <c>OMP_PROC_BIND</c> does for OpenMP threads. A replacement worker takes the CPU its
+    /// predecessor left. <see langword="true"/> binds local workers round-robin over the CPUs this
+    /// process may use, whatever their number; <see langword="false"/> never binds.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: bound only when <see cref="Processes"/> equals the
+    /// number of CPUs this process may use (then every CPU has one worker whether bound or not, and
+    /// binding only keeps them apart). Fewer workers than CPUs are left to the kernel, which has idle
+    /// CPUs to spread them over, and which two programs each binding to the same CPUs would defeat.
+    /// </value>
+    public bool? PinWorkersToCpus { get; set; }
+
+    internal PoolOptions Validated()
+    {
+        var problems = new List<string>();
+        if (Processes < (HostNodeRole is null ? 1 : 0))
+        {
+            problems.Add($"{nameof(Processes)} must be at least 1, or 0 with a {nameof(HostNodeRole)} (was {Processes}).");
+        }
+        if (HostNodeRole is not null && string.IsNullOrWhiteSpace(HostNodeRole))
+        {
+            problems.Add($"{nameof(HostNodeRole)} must be a role name, or null for local workers only.");
+        }
+        if (ProcessesPerHostNode is < 1)
+        {
+            problems.Add($"{nameof(ProcessesPerHostNode)} must be at least 1, or null for what each node offers (was {ProcessesPerHostNode}).");
+        }
+        if (MaxTasksPerChild is < 1)
+        {
+            problems.Add($"{nameof(MaxTasksPerChild)} must be at least 1, or null for no limit (was {MaxTasksPerChild}).");
+        }
+        if (MaxChunkLosses < 1)
+        {
+            problems.Add($"{nameof(MaxChunkLosses)} must be at least 1 (was {MaxChunkLosses}).");
+        }
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            problems.Add($"{nameof(Name)} must not be empty.");
+        }
+        if (InitializerArgs is null)
+        {
+            problems.Add($"{nameof(InitializerArgs)} must not be null.");
+        }
+        if (problems.Count > 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PoolOptions), "Invalid PoolOptions: " + string.Join(" ", problems));
+        }
+        var copy = (PoolOptions)MemberwiseClone();
+        copy.InitializerArgs = [.. InitializerArgs ?? []];
+        return copy;
+    }
+}

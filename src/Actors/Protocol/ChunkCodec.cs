@@ -1,0 +1,86 @@
+using ActorParallel.Serialization;
+
+namespace ActorParallel.Protocol;
+
+/// <summary>
+/// Encodes a chunk's items or results. Types with a <see cref="TypedCodec{T}"/> that
+/// <see cref="ValueCodec"/> has no raw form for (tuples, arrays of arrays, bool, float...) go item
+/// by item with it, untagged, since both ends know the type; the rest go as one value of
+/// <see cref="ValueCodec"/> (raw memory for int, long and double arrays).
+/// </summary>
+internal static class ChunkCodec
+{
+    /// <summary>The first byte of items in the typed form; no <see cref="ValueCodec"/> tag has it.</summary>
+    private const byte TypedItems = 0xF0;
+
+    public static byte[] EncodeItems<T>(T[] items, string what)
+    {
+        var writer = new WireWriter(16 + items.Length * 5);
+        var exact = OfTheStaticTypeOnly(items);
+        if (Typed<T>.Write is { } write && exact)
+        {
+            try
+            {
+                writer.WriteByte(TypedItems);
+                writer.WriteCount(items.Length);
+                foreach (var item in items)
+                {
+                    write(writer, item);
+                }
+                return writer.ToArray();
+            }
+            catch (TypedFormMismatchException mismatch)
+            {
+                // Inside an item: a property's or a tuple element's value of a derived type.
+                throw mismatch.Refusal($"{what} of {typeof(T).Name}");
+            }
+        }
+        // As one T[]; or item by item, each naming its type, when some item is of a type derived from T, or
+        // when items travel by reference (delegates, shared handles), which only a single value's tag carries.
+        ValueCodec.Write(writer, exact && !ByReference<T>.Value ? items : Array.ConvertAll(items, item => (object?)item), $"{what} (an array of {typeof(T).Name})");
+        return writer.ToArray();
+    }
+
+    private static class ByReference<T>
+    {
+        public static readonly bool Value = typeof(Delegate).IsAssignableFrom(typeof(T)) || typeof(Serialization.ISharedObject).IsAssignableFrom(typeof(T));
+    }
+
+    private static bool OfTheStaticTypeOnly<T>(T[] items) =>
+        typeof(T).IsValueType || typeof(T).IsSealed || Array.TrueForAll(items, item => item is null || item.GetType() == typeof(T));
+
+    public static T[] DecodeItems<T>(byte[] bytes)
+    {
+        if (bytes.Length > 0 && bytes[0] == TypedItems)
+        {
+            var read = Typed<T>.Read
+                ?? throw new WireFormatException($"Chunk items arrived in the typed form, which {typeof(T).Name} has none of: the other side runs a different build.");
+            var reader = new WireReader(bytes, 1, bytes.Length - 1);
+            var items = new T[reader.ReadCount()];
+            for (var index = 0; index < items.Length; index++)
+            {
+                items[index] = read(reader);
+            }
+            return items;
+        }
+        var decoded = ValueCodec.Decode(bytes);
+        return decoded switch
+        {
+            T[] typed => typed,
+            object?[] boxed => Array.ConvertAll(boxed, item => (T)item!),
+            null => [],
+            _ => throw new WireFormatException($"Chunk items decoded as {decoded.GetType().Name}, expected {typeof(T).Name}[]."),
+        };
+    }
+
+    /// <summary>The typed codec of <typeparamref name="T"/>, unless <see cref="ValueCodec"/> already sends its arrays as raw memory or one tag.</summary>
+    private static class Typed<T>
+    {
+        private static readonly bool Use = typeof(T) != typeof(int) && typeof(T) != typeof(long) && typeof(T) != typeof(double)
+            && typeof(T) != typeof(byte) && typeof(T) != typeof(string);
+
+        public static readonly Action<WireWriter, T>? Write = Use ? TypedCodec<T>.Write : null;
+
+        public static readonly Func<WireReader, T>? Read = Use ? TypedCodec<T>.Read : null;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Immutable;
+
+namespace ActorParallel.Protocol;
+
+/// <summary>One chunk of a map as it travels: its sequence number in the map and its encoded items.</summary>
+/// <param name="Seq">The chunk's sequence number in its map.</param>
+/// <param name="ItemOffset">Where these items start inside the chunk (results may come in several segments).</param>
+/// <param name="ItemCount">How many items <paramref name="Items"/> holds.</param>
+/// <param name="Items">The encoded items or results.</param>
+internal sealed record ChunkPayload(int Seq, int ItemOffset, int ItemCount, byte[] Items);
+
+/// <summary>
+/// Router → pool worker: run these chunks of map <paramref name="MapId"/>. <paramref name="Function"/>
+/// is the encoded function, sent only with the first batch of a map that this worker sees.
+/// </summary>
+internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<ChunkPayload> Chunks) : IWireMessage;
+
+/// <summary>Pool worker → router: results of some chunks, and the compute time they took in microseconds.</summary>
+internal sealed record ChunkResults(long MapId, ImmutableArray<ChunkPayload> Results, long ComputeMicros) : IWireMessage;
+
+/// <summary>Pool worker → router: item <paramref name="ItemIndex"/> of chunk <paramref name="Seq"/> threw.</summary>
+internal sealed record ChunkFailed(long MapId, int Seq, int ItemIndex, RemoteError Error) : IWireMessage;
+
+/// <summary>
+/// Router → pool worker: drop queued chunks of this map; their results are no longer wanted. The worker
+/// answers with the same message once nothing of the map is running on it any more (a chunk that was
+/// running when it arrived has ended), so the router knows when the worker is free again.
+/// </summary>
+internal sealed record AbandonMap(long MapId) : IWireMessage;
+
+/// <summary>
+/// Driver → a worker that will serve a pool: start the compute thread and run a tiny chunk through
+/// it (decode, call, encode, serialize), so that the code every map needs is compiled before the
+/// first real chunk arrives rather than on its clock.
+/// </summary>
+internal sealed class PrepareToServe : IWireMessage
+{
+    public static readonly PrepareToServe Instance = new();
+
+    private PrepareToServe()
+    {
+    }
+}
+
+/// <summary>
+/// Router → a local pool worker: bind the compute thread to <paramref name="Cpu"/>. When a pool has
+/// one worker per CPU, the kernel often woke two workers' compute threads on the same CPU (both are
+/// woken by the driver's writes) and left them sharing it for tens of milliseconds while another
+/// CPU idled; bound, each worker has a CPU of its own.
+/// </summary>
+internal sealed record PinComputeThread(int Cpu) : IWireMessage;
+
+/// <summary>Router → pool worker: run the pool's initializer (an encoded call) before any chunk.</summary>
+internal sealed record RunInitializer(byte[] Call) : IWireMessage;
+
+/// <summary>Pool worker → router: the initializer threw; the pool cannot serve.</summary>
+internal sealed record InitializerFailed(RemoteError Error) : IWireMessage;

@@ -1,0 +1,232 @@
+using System.Buffers.Binary;
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace ActorParallel.Protocol;
+
+/// <summary>
+/// The direct link between a pool and one of its local worker processes: a Unix domain socket that
+/// carries the pool protocol's messages (the same binary wire format as over Akka.Remote), each as
+/// a frame of a 4-byte little-endian length and the serialized message. A zero-length frame is a
+/// heartbeat. The worker needs no ActorSystem for it, so a pool worker starts in a fraction of the
+/// time and memory; one is started in the worker only when a pool function uses a shared object.
+/// </summary>
+internal static class DirectLink
+{
+    /// <summary>The first stdin line of a worker that a pool links to directly starts with this word.</summary>
+    public const string Greeting = "direct";
+
+    /// <summary>How often each side shows it is alive.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the driver waits for any frame before it gives the worker up (as the remoting failure detector would).</summary>
+    public static readonly TimeSpan AcceptablePause = TimeSpan.FromSeconds(4);
+
+    private static readonly Lazy<string> SocketDirectory = new(CreateSocketDirectory);
+    private static int s_lastSocket;
+
+    // Pool protocol messages carry no actor references, so the serializer needs no ActorSystem.
+    private static readonly WireSerializer Codec = new(null!);
+
+    /// <summary>The stdin line that tells a worker where to connect, the token it proves itself with, and the payload limit.</summary>
+    public static string Describe(string socketPath, string token, int maxPayloadBytes) =>
+        $"{Greeting} {maxPayloadBytes} {token} {socketPath}";
+
+    /// <summary>Reads what <see cref="Describe"/> wrote; <see langword="null"/> when the line is not a direct link's.</summary>
+    public static (string SocketPath, string Token, int MaxPayloadBytes)? Parse(string line)
+    {
+        var parts = line.Split(' ', 4);
+        if (parts.Length != 4 || parts[0] != Greeting || !int.TryParse(parts[1], out var maxPayload))
+        {
+            return null;
+        }
+        return (parts[3], parts[2], maxPayload);
+    }
+
+    /// <summary>
+    /// Listens on a new socket for one worker: in a folder of this process's that only this user
+    /// can open, so no other user's process can connect (the token guards against the rest).
+    /// </summary>
+    public static (Socket Listener, string Path) Listen()
+    {
+        var path = System.IO.Path.Combine(SocketDirectory.Value, $"{Interlocked.Increment(ref s_lastSocket)}.sock");
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen(1);
+            return (listener, path);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for the worker to connect and present <paramref name="token"/>; a connection without it
+    /// is dropped and the wait goes on. The socket's file is removed once the worker is in.
+    /// </summary>
+    public static async Task<Socket> AcceptAsync(Socket listener, string path, string token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var expected = System.Text.Encoding.ASCII.GetBytes(token);
+            while (true)
+            {
+                var socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                if (await PresentsAsync(socket, expected, cancellationToken).ConfigureAwait(false))
+                {
+                    return socket;
+                }
+                socket.Dispose();
+            }
+        }
+        finally
+        {
+            listener.Dispose();
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Whether the connection's first frame is <paramref name="expected"/>, read without holding a thread, within 10 s.</summary>
+    private static async Task<bool> PresentsAsync(Socket socket, byte[] expected, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        await using var probe = new NetworkStream(socket, ownsSocket: false);
+        var presented = new byte[4 + expected.Length];
+        try
+        {
+            await probe.ReadExactlyAsync(presented, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or EndOfStreamException
+            || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
+        return BinaryPrimitives.ReadInt32LittleEndian(presented) == expected.Length && presented.AsSpan(4).SequenceEqual(expected);
+    }
+
+    private static string CreateSocketDirectory()
+    {
+        const string prefix = "actorparallel-";
+        var root = System.IO.Path.GetTempPath();
+        foreach (var stale in Directory.EnumerateDirectories(root, prefix + "*"))
+        {
+            if (int.TryParse(System.IO.Path.GetFileName(stale)[prefix.Length..], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            {
+                TryDelete(stale);
+            }
+        }
+        var directory = System.IO.Path.Combine(root, prefix + Environment.ProcessId);
+        // Sockets are removed as workers connect; the folder goes when this process ends (a later
+        // driver removes it if this one is killed).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(directory);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            return directory;
+        }
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(directory, ownerOnly);
+        // An existing folder of the same name (a reused PID) may have other modes: make sure.
+        File.SetUnixFileMode(directory, ownerOnly);
+        return directory;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Another user's, or in use: not ours to remove.
+        }
+    }
+
+    /// <summary>Writes one message (or a heartbeat, for <see langword="null"/>) as a frame. Callers serialize writes.</summary>
+    public static void Write(Stream stream, object? message)
+    {
+        var payload = message is null ? [] : Codec.ToBinary(message);
+        WriteRaw(stream, payload);
+    }
+
+    /// <summary>
+    /// Writes a frame. Up to <see cref="SingleWriteBytes"/> it goes in one write: written as header
+    /// and payload, the header alone woke the reader, which on a busy machine could then take the
+    /// writer's CPU and leave the frame half-sent for milliseconds (seen: 2.6-3.3 ms before a worker
+    /// got its first chunk of a map).
+    /// </summary>
+    public static void WriteRaw(Stream stream, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > SingleWriteBytes)
+        {
+            Span<byte> header = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
+            stream.Write(header);
+            stream.Write(payload);
+            stream.Flush();
+            return;
+        }
+        var frame = ArrayPool<byte>.Shared.Rent(4 + payload.Length);
+        try
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length);
+            payload.CopyTo(frame.AsSpan(4));
+            stream.Write(frame, 0, 4 + payload.Length);
+            stream.Flush();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    /// <summary>The largest payload copied to go out with its header in one write; larger ones take two (the copy would cost more than the second write).</summary>
+    private const int SingleWriteBytes = 256 * 1024;
+
+    /// <summary>Reads the next frame's bytes; <see langword="null"/> at end of stream.</summary>
+    public static byte[]? ReadRaw(Stream stream)
+    {
+        Span<byte> header = stackalloc byte[4];
+        if (!ReadExactly(stream, header))
+        {
+            return null;
+        }
+        var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (length < 0)
+        {
+            throw new WireFormatException($"A direct link frame claims a negative length ({length}).");
+        }
+        var payload = new byte[length];
+        return ReadExactly(stream, payload) ? payload : null;
+    }
+
+    /// <summary>The message a frame carries, or <see langword="null"/> for a heartbeat.</summary>
+    public static object? Decode(byte[] frame) => frame.Length == 0 ? null : Codec.FromBinary(frame, null);
+
+    /// <summary>A message serialized and read back, as it arrives over either link (the warm-up uses it).</summary>
+    public static object RoundTrip(object message) => Codec.FromBinary(Codec.ToBinary(message), null);
+
+    /// <summary>A stream over a connected socket that owns it.</summary>
+    public static NetworkStream Open(Socket socket) => new(socket, ownsSocket: true);
+
+    private static bool ReadExactly(Stream stream, Span<byte> buffer)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = stream.Read(buffer[read..]);
+            if (n == 0)
+            {
+                return false;
+            }
+            read += n;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Reflection;
+
+namespace ActorParallel.Serialization;
+
+/// <summary>
+/// Ships a delegate by reference to its code, not by value: the method travels as assembly, module
+/// version id and metadata token (so both sides must run the same build, which is checked), plus
+/// generic arguments, the delegate type and the target object (a closure's captured variables are
+/// encoded field by field by <see cref="ValueCodec"/>). Static methods, lambdas with or without
+/// captures, and instance methods of shippable objects all travel; multicast delegates do not.
+/// </summary>
+internal static class FunctionReference
+{
+    public static void Write(WireWriter writer, Delegate function, string what)
+    {
+        if (function.GetInvocationList().Length != 1)
+        {
+            throw new NotShippableException($"Cannot ship {what}: a multicast delegate ({function.GetInvocationList().Length} targets) has no single result.", function.GetType());
+        }
+        var method = function.Method;
+        var declaring = method.DeclaringType;
+        if (method is not { Module: { } module } || declaring is null || method.GetType().Name.Contains("Dynamic", StringComparison.Ordinal))
+        {
+            throw new NotShippableException($"Cannot ship {what}: method {method.Name} was generated at run time and has no metadata token.", function.GetType());
+        }
+        if (module.Assembly.IsDynamic || string.IsNullOrEmpty(module.Assembly.Location))
+        {
+            throw new NotShippableException($"Cannot ship {what}: its assembly {module.Assembly.GetName().Name} has no file the worker can load.", function.GetType());
+        }
+
+        TypeNames.Write(writer, function.GetType());
+        writer.WriteString(module.Assembly.FullName);
+        writer.WriteGuid(module.ModuleVersionId);
+        writer.WriteInt32(method.MetadataToken);
+        WriteTypes(writer, declaring.IsGenericType ? declaring.GenericTypeArguments : Type.EmptyTypes);
+        WriteTypes(writer, method.IsGenericMethod ? method.GetGenericArguments() : Type.EmptyTypes);
+        ValueCodec.Write(writer, function.Target, $"'this' ({declaring.Name}) that {what} is bound to");
+    }
+
+    public static Delegate Read(WireReader reader)
+    {
+        var delegateType = TypeNames.Read(reader);
+        var assemblyName = reader.ReadRequiredString();
+        var moduleId = reader.ReadGuid();
+        var token = reader.ReadInt32();
+        var typeArguments = ReadTypes(reader);
+        var methodArguments = ReadTypes(reader);
+        var target = ValueCodec.Read(reader);
+
+        var assembly = TypeNames.LoadAssembly(assemblyName);
+        var module = Array.Find(assembly.GetModules(), m => m.ModuleVersionId == moduleId)
+            ?? throw new WireFormatException($"Assembly {assemblyName} in this process is a different build from the caller's (module version ids differ): rebuild and deploy both sides together.");
+        var method = module.ResolveMethod(token) as MethodInfo
+            ?? throw new WireFormatException($"Token {token:X8} of {assemblyName} is not a method.");
+        if (typeArguments.Length > 0)
+        {
+            var closedType = method.DeclaringType!.MakeGenericType(typeArguments);
+            method = (MethodInfo)MethodBase.GetMethodFromHandle(method.MethodHandle, closedType.TypeHandle)!;
+        }
+        if (methodArguments.Length > 0)
+        {
+            method = method.MakeGenericMethod(methodArguments);
+        }
+        return method.IsStatic && target is null
+            ? method.CreateDelegate(delegateType)
+            : method.CreateDelegate(delegateType, target);
+    }
+
+    private static void WriteTypes(WireWriter writer, Type[] types)
+    {
+        writer.WriteCount(types.Length);
+        foreach (var type in types)
+        {
+            TypeNames.Write(writer, type);
+        }
+    }
+
+    private static Type[] ReadTypes(WireReader reader)
+    {
+        var count = reader.ReadCount();
+        if (count == 0)
+        {
+            return Type.EmptyTypes;
+        }
+        var types = new Type[count];
+        for (var index = 0; index < count; index++)
+        {
+            types[index] = TypeNames.Read(reader);
+        }
+        return types;
+    }
+}

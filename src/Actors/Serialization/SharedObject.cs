@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using ActorParallel.Workers;
+
+namespace ActorParallel.Serialization;
+
+/// <summary>
+/// What every shared handle is: a small reference (kind, host, name, element type) that travels to
+/// other processes by value and works there through that process's <see cref="SharedStateNode"/>.
+/// </summary>
+internal interface ISharedObject
+{
+    void WriteHandle(WireWriter writer);
+}
+
+/// <summary>Encodes and decodes shared handles for <see cref="ValueCodec"/>.</summary>
+internal static class SharedObjects
+{
+    public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5, NamespaceKind = 6;
+
+    private static readonly ConcurrentDictionary<Type, Func<WireReader, string, string, object>> Readers = new();
+
+    public static void WriteHeader(WireWriter writer, byte kind, string host, string name, Type elementType)
+    {
+        writer.WriteByte(kind);
+        writer.WriteString(host);
+        writer.WriteString(name);
+        TypeNames.Write(writer, elementType);
+    }
+
+    public static object Read(WireReader reader)
+    {
+        var kind = reader.ReadByte();
+        var host = reader.ReadRequiredString();
+        var name = reader.ReadRequiredString();
+        var elementType = TypeNames.Read(reader);
+        var handleType = kind switch
+        {
+            ListKind => typeof(SharedList<>).MakeGenericType(elementType),
+            ValueKind => typeof(SharedValue<>).MakeGenericType(elementType),
+            LockKind => typeof(SharedLock),
+            DictKind => typeof(SharedDict<,>).MakeGenericType(elementType.GetGenericArguments()),
+            ArrayKind => typeof(SharedArray<>).MakeGenericType(elementType),
+            NamespaceKind => typeof(SharedNamespace),
+            _ => throw new WireFormatException($"Unknown shared object kind {kind}."),
+        };
+        // Keyed by the handle's type (not by kind and element): no value-tuple key for a starting worker to JIT-compile.
+        var read = Readers.GetOrAdd(handleType, static type =>
+            type.GetMethod("ReadHandle", BindingFlags.Static | BindingFlags.NonPublic)!.CreateDelegate<Func<WireReader, string, string, object>>());
+        return read(reader, host, name);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Reflection;
+
+namespace ActorParallel.Serialization;
+
+/// <summary>A target delegate with its arguments, encoded once on the caller's side and run in a worker.</summary>
+internal static class ShippedCall
+{
+    /// <summary>
+    /// Checks the arguments against the target's parameters and encodes both, so that a call that
+    /// cannot run or cannot travel fails here, in the caller, with an error that says why.
+    /// </summary>
+    public static byte[] Encode(Delegate target, object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(args);
+        CheckArguments(target, args);
+        var writer = new WireWriter();
+        ValueCodec.Write(writer, target, $"target {Describe(target.Method)}");
+        writer.WriteCount(args.Length);
+        for (var index = 0; index < args.Length; index++)
+        {
+            ValueCodec.Write(writer, args[index], $"argument {index + 1} of {Describe(target.Method)}");
+        }
+        return writer.ToArray();
+    }
+
+    /// <summary>Decodes a call and runs it; an async target is awaited. Returns the target's result.</summary>
+    public static object? Invoke(byte[] call)
+    {
+        var reader = new WireReader(call);
+        var target = ValueCodec.Read(reader) as Delegate
+            ?? throw new WireFormatException("A call must start with its target delegate.");
+        var args = new object?[reader.ReadCount()];
+        for (var index = 0; index < args.Length; index++)
+        {
+            args[index] = ValueCodec.Read(reader);
+        }
+        object? result;
+        try
+        {
+            result = target.DynamicInvoke(args);
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception.InnerException).Throw();
+            throw;
+        }
+        if (result is Task task)
+        {
+            task.GetAwaiter().GetResult();
+            var resultProperty = task.GetType().GetProperty(nameof(Task<object>.Result));
+            result = task.GetType().IsGenericType && resultProperty is not null ? resultProperty.GetValue(task) : null;
+        }
+        return result;
+    }
+
+    private static void CheckArguments(Delegate target, object?[] args)
+    {
+        var parameters = target.Method.GetParameters();
+        // A static method closed over its first argument (an extension method delegate) takes one fewer.
+        var offset = target.Method.IsStatic && target.Target is not null ? 1 : 0;
+        var expected = parameters.Length - offset;
+        if (args.Length != expected)
+        {
+            throw new ArgumentException(
+                $"Target {Describe(target.Method)} takes {expected} argument(s) but {args.Length} were given.", nameof(args));
+        }
+        for (var index = 0; index < args.Length; index++)
+        {
+            var parameter = parameters[index + offset];
+            var type = parameter.ParameterType;
+            var arg = args[index];
+            var fits = arg is null
+                ? !type.IsValueType || Nullable.GetUnderlyingType(type) is not null
+                : type.IsInstanceOfType(arg);
+            if (!fits)
+            {
+                throw new ArgumentException(
+                    $"Argument {index + 1} ('{parameter.Name}') of {Describe(target.Method)} must be {type.Name}, but {(arg is null ? "null" : arg.GetType().Name)} was given.", nameof(args));
+            }
+        }
+    }
+
+    internal static string Describe(MethodInfo method) =>
+        method.DeclaringType is { } type ? $"{type.Name}.{method.Name}" : method.Name;
+}

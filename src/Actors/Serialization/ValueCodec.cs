@@ -1,0 +1,477 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using MessagePack;
+
+namespace ActorParallel.Serialization;
+
+/// <summary>
+/// Encodes user values (arguments, results, captured variables) for the wire. Common primitives
+/// and their arrays get a one-byte tag and raw bytes; delegates travel as
+/// <see cref="FunctionReference"/>; compiler-generated closures travel field by field; any other
+/// type goes through MessagePack's typeless contractless format (public members, type name kept).
+/// Values that hold process-local resources are refused with <see cref="NotShippableException"/>.
+/// </summary>
+internal static class ValueCodec
+{
+    private const byte Null = 0, False = 1, True = 2, Int32 = 3, Int64 = 4, Double = 5, String = 6, Bytes = 7,
+        Int32Array = 8, Int64Array = 9, DoubleArray = 10, ObjectArray = 11, Function = 12, Closure = 13,
+        Packed = 14, Single = 15, StringArray = 16, SharedHandle = 17, Typed = 18;
+
+    /// <summary>
+    /// MessagePack's typeless options, made on first use: making them compiles regular expressions
+    /// with Reflection.Emit (~50 ms of a process's CPU), which a worker whose values all have tags
+    /// never needs.
+    /// </summary>
+    private static MessagePackSerializerOptions PackOptions => Pack.Options;
+    private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
+
+    public static byte[] Encode(object? value, string what)
+    {
+        var writer = new WireWriter();
+        Write(writer, value, what);
+        return writer.ToArray();
+    }
+
+    public static object? Decode(byte[] bytes) => Read(new WireReader(bytes));
+
+    /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
+    /// <exception cref="NotShippableException">The value cannot travel, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
+    public static void Write(WireWriter writer, object? value, string what)
+    {
+        if (!WireDepth.TryEnter())
+        {
+            throw WireDepth.TooDeep(what, value?.GetType(), null);
+        }
+        try
+        {
+            WriteValue(writer, value, what);
+        }
+        finally
+        {
+            WireDepth.Exit();
+        }
+    }
+
+    private static void WriteValue(WireWriter writer, object? value, string what)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteByte(Null);
+                return;
+            case bool b:
+                writer.WriteByte(b ? True : False);
+                return;
+            case int i:
+                writer.WriteByte(Int32);
+                writer.WriteInt32(i);
+                return;
+            case long l:
+                writer.WriteByte(Int64);
+                writer.WriteInt64(l);
+                return;
+            case double d:
+                writer.WriteByte(Double);
+                writer.WriteDouble(d);
+                return;
+            case float f:
+                writer.WriteByte(Single);
+                writer.WriteInt32(BitConverter.SingleToInt32Bits(f));
+                return;
+            case string s:
+                writer.WriteByte(String);
+                writer.WriteString(s);
+                return;
+            case byte[] bytes:
+                writer.WriteByte(Bytes);
+                writer.WriteBytes(bytes);
+                return;
+            case int[] ints:
+                writer.WriteByte(Int32Array);
+                writer.WriteCount(ints.Length);
+                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(ints.AsSpan()));
+                return;
+            case long[] longs:
+                writer.WriteByte(Int64Array);
+                writer.WriteCount(longs.Length);
+                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(longs.AsSpan()));
+                return;
+            case double[] doubles:
+                writer.WriteByte(DoubleArray);
+                writer.WriteCount(doubles.Length);
+                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(doubles.AsSpan()));
+                return;
+            case string[] strings:
+                writer.WriteByte(StringArray);
+                writer.WriteCount(strings.Length);
+                foreach (var s in strings)
+                {
+                    writer.WriteString(s);
+                }
+                return;
+            case object?[] items when value.GetType() == typeof(object[]):
+                writer.WriteByte(ObjectArray);
+                writer.WriteCount(items.Length);
+                for (var index = 0; index < items.Length; index++)
+                {
+                    Write(writer, items[index], $"{what}[{index}]");
+                }
+                return;
+            case Delegate function:
+                writer.WriteByte(Function);
+                FunctionReference.Write(writer, function, what);
+                return;
+            case Serialization.ISharedObject shared:
+                writer.WriteByte(SharedHandle);
+                shared.WriteHandle(writer);
+                return;
+        }
+
+        var type = value.GetType();
+        RefuseProcessLocal(type, what);
+        if (type.IsArray)
+        {
+            RefuseProcessLocal(type.GetElementType()!, $"the elements of {what}");
+        }
+        if (IsCompilerGenerated(type))
+        {
+            WriteClosure(writer, value, type, what);
+            return;
+        }
+        if (TypedCodecs.Has(type))
+        {
+            // Tuples, arrays and plain records: the type's name, then the typed form (no MessagePack).
+            writer.WriteByte(Typed);
+            TypeNames.Write(writer, type);
+            try
+            {
+                TypedCodecs.Boxed(type).Write(writer, value);
+            }
+            catch (TypedFormMismatchException mismatch)
+            {
+                throw mismatch.Refusal(what);
+            }
+            return;
+        }
+        WritePacked(writer, value, type, what);
+    }
+
+    /// <exception cref="WireFormatException">The bytes are not a value of this build, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
+    public static object? Read(WireReader reader)
+    {
+        if (!WireDepth.TryEnter())
+        {
+            throw new WireFormatException($"A value arrived that nests deeper than {WireDepth.MaxLevels:N0} levels: the other side runs a different build.");
+        }
+        try
+        {
+            return ReadValue(reader);
+        }
+        catch (Exception exception) when (Deepest(exception) is { } deep)
+        {
+            throw new WireFormatException($"A value arrived with a {deep.Type.FullName} that nests deeper than {WireDepth.MaxLevels:N0} levels: the other side runs a different build.");
+        }
+        finally
+        {
+            WireDepth.Exit();
+        }
+    }
+
+    private static object? ReadValue(WireReader reader)
+    {
+        var tag = reader.ReadByte();
+        switch (tag)
+        {
+            case Null: return null;
+            case False: return false;
+            case True: return true;
+            case Int32: return reader.ReadInt32();
+            case Int64: return reader.ReadInt64();
+            case Double: return reader.ReadDouble();
+            case Single: return BitConverter.Int32BitsToSingle(reader.ReadInt32());
+            case String: return reader.ReadString() ?? string.Empty;
+            case Bytes: return reader.ReadBytes();
+            case Int32Array: return ReadArray<int>(reader);
+            case Int64Array: return ReadArray<long>(reader);
+            case DoubleArray: return ReadArray<double>(reader);
+            case StringArray:
+            {
+                var strings = new string?[reader.ReadCount()];
+                for (var index = 0; index < strings.Length; index++)
+                {
+                    strings[index] = reader.ReadString();
+                }
+                return strings;
+            }
+            case ObjectArray:
+            {
+                var items = new object?[reader.ReadCount()];
+                for (var index = 0; index < items.Length; index++)
+                {
+                    items[index] = Read(reader);
+                }
+                return items;
+            }
+            case Function: return FunctionReference.Read(reader);
+            case Closure: return ReadClosure(reader);
+            case SharedHandle: return Serialization.SharedObjects.Read(reader);
+            case Typed:
+            {
+                var type = TypeNames.Read(reader);
+                if (!TypedCodecs.Has(type))
+                {
+                    throw new WireFormatException($"A value of {type.FullName} arrived in the typed form, which it has none of here: the other side runs a different build.");
+                }
+                return TypedCodecs.Boxed(type).Read(reader);
+            }
+            case Packed:
+            {
+                var packed = new MessagePackReader(reader.ReadRawMemory(reader.ReadCount()));
+                return MessagePackSerializer.Typeless.Deserialize(ref packed, PackOptions);
+            }
+            default:
+                throw new WireFormatException($"Unknown value tag {tag}.");
+        }
+    }
+
+    private static T[] ReadArray<T>(WireReader reader)
+        where T : unmanaged
+    {
+        var count = reader.ReadCount();
+        var array = new T[count];
+        var bytes = reader.ReadRaw(checked(count * Unsafe.SizeOf<T>()));
+        bytes.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan()));
+        return array;
+    }
+
+    /// <summary>Refuses, before any value exists, an element type whose values could never travel.</summary>
+    public static void CheckShippableType(Type type, string what) => RefuseProcessLocal(type, what);
+
+    private static void RefuseProcessLocal(Type type, string what)
+    {
+        if (ProcessLocalReason(type) is { } reason)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {type.FullName} to another process: {reason}.", type);
+        }
+    }
+
+    /// <summary>Why values of <paramref name="type"/> can never leave this process, or <see langword="null"/>.</summary>
+    private static string? ProcessLocalReason(Type type)
+    {
+        return type switch
+        {
+            _ when type.IsPointer || type == typeof(IntPtr) || type == typeof(UIntPtr) => "it is a raw pointer into this process's memory",
+            _ when typeof(MarshalByRefObject).IsAssignableFrom(type) => "it is bound to this process (MarshalByRefObject: streams, handles)",
+            _ when typeof(Task).IsAssignableFrom(type) => "a Task runs in this process only; await it and ship its result",
+            _ when typeof(Thread).IsAssignableFrom(type) => "a Thread exists in this process only",
+            _ when typeof(MemberInfo).IsAssignableFrom(type) || typeof(Assembly).IsAssignableFrom(type) => "reflection objects are process-local; ship a delegate instead",
+            _ when typeof(Akka.Actor.IActorRef).IsAssignableFrom(type) => "actor references travel inside Akka messages, not as call arguments",
+            _ when typeof(IDisposable).IsAssignableFrom(type) || typeof(IAsyncDisposable).IsAssignableFrom(type) => "it owns a resource of this process (it is IDisposable)",
+            _ => null,
+        };
+    }
+
+    private static bool IsCompilerGenerated(Type type) =>
+        type.Name.Contains('<') && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
+
+    private static void WriteClosure(WireWriter writer, object value, Type type, string what)
+    {
+        if (type.IsValueType || type.ContainsGenericParameters)
+        {
+            throw new NotShippableException($"Cannot ship {what}: compiler-generated type {type.FullName} is not a closure.", type);
+        }
+        var fields = ClosureFields.GetOrAdd(type, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic));
+        // Name a captured resource of this process (a stream, a handle) before anything subtler.
+        foreach (var field in fields)
+        {
+            if (field.GetValue(value) is { } captured && captured is not Delegate && !IsCompilerGenerated(captured.GetType()))
+            {
+                RefuseProcessLocal(captured.GetType(), DescribeCapture(field.Name, what));
+            }
+        }
+        writer.WriteByte(Closure);
+        TypeNames.Write(writer, type);
+        writer.WriteCount(fields.Length);
+        foreach (var field in fields)
+        {
+            writer.WriteString(field.Name);
+            // A lambda made in a loop over this closure's variables is cached by the compiler in a field
+            // of the closure ("<>9__N"): a delegate whose target is this closure, so the closure would
+            // contain itself. It is only a cache (the code makes the delegate again when the field is
+            // null): it travels empty.
+            var captured = IsDelegateCache(field) ? null : field.GetValue(value);
+            Write(writer, captured, DescribeCapture(field.Name, what));
+        }
+    }
+
+    private static bool IsDelegateCache(FieldInfo field) =>
+        field.Name.StartsWith("<>9__", StringComparison.Ordinal) && typeof(Delegate).IsAssignableFrom(field.FieldType);
+
+    private static object ReadClosure(WireReader reader)
+    {
+        var type = TypeNames.Read(reader);
+        var fields = ClosureFields.GetOrAdd(type, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic));
+        var instance = RuntimeHelpers.GetUninitializedObject(type);
+        var count = reader.ReadCount();
+        for (var index = 0; index < count; index++)
+        {
+            var name = reader.ReadRequiredString();
+            var value = Read(reader);
+            var field = Array.Find(fields, f => f.Name == name)
+                ?? throw new WireFormatException($"Closure {type.FullName} has no field '{name}': the worker runs a different build.");
+            field.SetValue(instance, value);
+        }
+        return instance;
+    }
+
+    private static string DescribeCapture(string fieldName, string what) => fieldName switch
+    {
+        "<>4__this" => $"'this' captured by {what}",
+        _ when fieldName.StartsWith("CS$<>", StringComparison.Ordinal) => $"an enclosing scope captured by {what}",
+        _ => $"captured variable '{fieldName}' of {what}",
+    };
+
+    private static readonly ConcurrentDictionary<Type, string?> HiddenState = new();
+
+    /// <summary>
+    /// MessagePack's contractless format carries public fields and properties only. A user type that
+    /// keeps state in a private field would arrive without it: refuse it here, naming the field.
+    /// Types of the runtime itself (collections and the like) have formatters of their own.
+    /// </summary>
+    private static void RefuseHiddenState(Type type, string what)
+    {
+        var field = HiddenState.GetOrAdd(type, static t =>
+        {
+            if (t.IsPrimitive || t.IsEnum || t.Assembly == typeof(object).Assembly || typeof(System.Collections.IEnumerable).IsAssignableFrom(t)
+                || (t.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false))
+            {
+                return null;
+            }
+            var publicProperties = t.GetProperties(BindingFlags.Instance | BindingFlags.Public).Select(p => p.Name).ToHashSet();
+            for (var current = t; current is not null && current != typeof(object); current = current.BaseType)
+            {
+                foreach (var f in current.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                {
+                    var backingOf = f.Name.StartsWith('<') ? f.Name[1..f.Name.IndexOf('>')] : null;
+                    if (backingOf is null || !publicProperties.Contains(backingOf))
+                    {
+                        return f.Name;
+                    }
+                }
+            }
+            return null;
+        });
+        if (field is not null)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {type.FullName}: it keeps state in the non-public field '{field}', which would not travel. " +
+                "Expose that state as public properties (a record does), or ship the data instead of the object.", type);
+        }
+    }
+
+    private static readonly ConcurrentDictionary<Type, string?> ProcessLocalMembers = new();
+
+    /// <summary>
+    /// Refuses a type whose public properties or fields (what MessagePack would write), at any depth
+    /// of the declared types, include one bound to this process (a stream, a handle, a task), naming
+    /// the member, its type and why; MessagePack's own error would name neither.
+    /// </summary>
+    private static void RefuseProcessLocalMembers(Type type, string what)
+    {
+        var found = ProcessLocalMembers.GetOrAdd(type, static t => FindProcessLocalMember(t, [], 0));
+        if (found is not null)
+        {
+            throw new NotShippableException($"Cannot ship {what} of type {type.FullName}: {found}.", type);
+        }
+    }
+
+    private static string? FindProcessLocalMember(Type type, HashSet<Type> seen, int depth)
+    {
+        if (depth > 8 || type.IsPrimitive || type.IsEnum || type == typeof(string) || !seen.Add(type))
+        {
+            return null;
+        }
+        if (type.IsArray)
+        {
+            return FindProcessLocalMember(type.GetElementType()!, seen, depth + 1) is { } inElements ? $"its elements: {inElements}" : null;
+        }
+        if (type.IsGenericType && (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false))
+        {
+            // A collection or tuple of the runtime: what it holds is its type arguments.
+            foreach (var argument in type.GetGenericArguments())
+            {
+                if (ProcessLocalReason(argument) is { } reason)
+                {
+                    return $"it holds {argument.FullName}, which cannot travel: {reason}";
+                }
+                if (FindProcessLocalMember(argument, seen, depth + 1) is { } inside)
+                {
+                    return $"its {argument.Name}: {inside}";
+                }
+            }
+            return null;
+        }
+        if (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false)
+        {
+            return null;
+        }
+        var members = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
+            .Where(p => p.GetIndexParameters().Length == 0)
+            .Select(p => (Kind: "property", p.Name, Type: p.PropertyType))
+            .Concat(type.GetFields(BindingFlags.Instance | BindingFlags.Public).Select(f => (Kind: "field", f.Name, Type: f.FieldType)));
+        foreach (var (kind, name, memberType) in members)
+        {
+            if (ProcessLocalReason(memberType) is { } reason)
+            {
+                return $"its {kind} '{name}' is of type {memberType.FullName}, which cannot travel: {reason}";
+            }
+            if (FindProcessLocalMember(memberType, seen, depth + 1) is { } inside)
+            {
+                return $"its {kind} '{name}' ({memberType.Name}): {inside}";
+            }
+        }
+        return null;
+    }
+
+    private static void WritePacked(WireWriter writer, object value, Type type, string what)
+    {
+        RefuseHiddenState(type, what);
+        RefuseProcessLocalMembers(type, what);
+        byte[] packed;
+        try
+        {
+            packed = MessagePackSerializer.Typeless.Serialize(value, PackOptions);
+        }
+        catch (Exception exception) when (Deepest(exception) is { } deep)
+        {
+            throw WireDepth.TooDeep(what, type, deep.Type, exception);
+        }
+        catch (Exception exception)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {type.FullName} to another process: {exception.GetBaseException().Message}", type, exception);
+        }
+        writer.WriteByte(Packed);
+        writer.WriteBytes(packed);
+    }
+
+    /// <summary>MessagePack's depth refusal, wherever in its own exceptions it is wrapped.</summary>
+    private static WireDepth.TooDeepException? Deepest(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is WireDepth.TooDeepException deep)
+            {
+                return deep;
+            }
+        }
+        return null;
+    }
+
+    private static class Pack
+    {
+        public static readonly MessagePackSerializerOptions Options = WireDepth.Guard(MessagePackSerializer.Typeless.DefaultOptions);
+    }
+}

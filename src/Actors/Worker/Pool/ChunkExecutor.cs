@@ -1,0 +1,318 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ActorParallel.Protocol;
+using ActorParallel.Serialization;
+using Akka.Actor;
+
+namespace ActorParallel.Workers;
+
+/// <summary>
+/// The compute thread of a pool worker. Batches of chunks queue here in arrival order; results go
+/// straight back to the router, flushed at the end of each batch and every half millisecond inside
+/// one, so the router can refill the worker while it is still busy.
+/// </summary>
+internal sealed class ChunkExecutor : IDisposable
+{
+    private static readonly long FlushTicks = Stopwatch.Frequency / 2000;
+
+    /// <summary>How long the compute thread waits for work before it trims the worker's working set.</summary>
+    private static readonly TimeSpan IdleBeforeTrim = TimeSpan.FromSeconds(1);
+
+    private readonly BlockingCollection<(object Message, IActorRef Router)> _queue = new();
+    private readonly ConcurrentDictionary<long, byte> _abandoned = new();
+    private readonly Dictionary<long, ChunkRunner> _runners = [];
+    private readonly Action<object, IActorRef> _send;
+    private readonly Thread _thread;
+
+    private readonly int _maxPayloadBytes;
+
+    /// <summary>Set on the compute thread while the warm-up runs: its replies go nowhere.</summary>
+    private bool _warmingUp;
+
+    /// <param name="send">Sends a reply to the router that sent the work (over remoting, or the direct link).</param>
+    /// <param name="maxPayloadBytes">The most bytes of results one reply may carry.</param>
+    public ChunkExecutor(Action<object, IActorRef> send, int maxPayloadBytes)
+    {
+        _send = send;
+        _maxPayloadBytes = maxPayloadBytes;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "actorparallel-compute" };
+        _thread.Start();
+    }
+
+    /// <summary>Takes a pool protocol message from the router (work, an abandoned map, the warm-up); <see langword="false"/> for anything else.</summary>
+    public bool TryAccept(object message, IActorRef router)
+    {
+        switch (message)
+        {
+            case RunChunks or Protocol.RunInitializer or PinComputeThread:
+                _queue.Add((message, router));
+                return true;
+            case AbandonMap abandon:
+                Abandon(abandon.MapId, router);
+                return true;
+            case PrepareToServe:
+                WarmUp();
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Queued chunks of the map are skipped from now on, and its function is forgotten. Once the compute
+    /// thread reaches this point in its queue (after the chunk it may be running now), nothing of the map
+    /// runs any more, and the router is told so with the same message: until then it counts the worker busy.
+    /// </summary>
+    private void Abandon(long mapId, IActorRef router)
+    {
+        _abandoned[mapId] = 0;
+        _queue.Add((new AbandonMap(mapId), router));
+    }
+
+    /// <summary>Runs a tiny chunk through the whole path on the compute thread, ahead of real work (see <see cref="PrepareToServe"/>).</summary>
+    private void WarmUp() => _queue.Add((PrepareToServe.Instance, ActorRefs.Nobody));
+
+    public void Dispose() => _queue.CompleteAdding();
+
+    private void Loop()
+    {
+        var trimmed = false;
+        while (!_queue.IsCompleted)
+        {
+            if (!_queue.TryTake(out var item, trimmed ? Timeout.InfiniteTimeSpan : IdleBeforeTrim))
+            {
+                if (!_queue.IsAddingCompleted)
+                {
+                    // Idle: give the memory back until work comes again.
+                    WorkingSet.Trim();
+                    trimmed = true;
+                }
+                continue;
+            }
+            trimmed = false;
+            var (message, router) = item;
+            try
+            {
+                Handle(message, router);
+            }
+            catch (Exception exception)
+            {
+                // The worker's own code failed around the user's (encoding a reply, a shared write's flush):
+                // the work's error, reported where it can be, never the end of this thread and its process.
+                ReportUnexpected(message, exception, router);
+            }
+        }
+    }
+
+    private void Handle(object message, IActorRef router)
+    {
+        switch (message)
+        {
+            case RunChunks batch:
+                RunBatch(batch, router);
+                break;
+            case RunInitializer initializer:
+                RunInitializer(initializer, router);
+                break;
+            case AbandonMap abandon:
+                _runners.Remove(abandon.MapId);
+                Reply(abandon, router);
+                break;
+            case PinComputeThread pin:
+                // Best effort: a CPU this process may not use leaves the thread where it was.
+                CpuAffinity.PinCurrentThread(pin.Cpu);
+                break;
+            case PrepareToServe when _queue.Count == 0:
+                // Idle: run the chunk path once so the first real chunk finds it compiled. When
+                // work is already waiting, that work does the same, and waiting for a warm-up would only delay it.
+                WarmUpChunkPath();
+                break;
+        }
+    }
+
+    private void ReportUnexpected(object message, Exception exception, IActorRef router)
+    {
+        var error = RemoteError.From(exception);
+        try
+        {
+            switch (message)
+            {
+                case RunChunks { Chunks.Length: > 0 } batch:
+                    Reply(new ChunkFailed(batch.MapId, batch.Chunks[0].Seq, -1, error), router);
+                    break;
+                case Protocol.RunInitializer:
+                    Reply(new InitializerFailed(error), router);
+                    break;
+                default:
+                    Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: {message.GetType().Name} failed: {error}");
+                    break;
+            }
+        }
+        catch (Exception)
+        {
+            // Nowhere left to report it; the worker carries on with the next message.
+        }
+    }
+
+    /// <summary>
+    /// Sends a tiny map through exactly what a real one goes through - a serialized batch with its
+    /// function, the function's decoding, a typed runner, results flushed - to nobody. Map ids are
+    /// positive, so the warm-up's cannot meet a real map.
+    /// </summary>
+    private void WarmUpChunkPath()
+    {
+        const long warmUpMapId = -1;
+        var function = ValueCodec.Encode(new Func<int, int>(WarmUpFunction), "the warm-up function");
+        var batch = new RunChunks(warmUpMapId, function, [new ChunkPayload(0, 0, 2, ChunkCodec.EncodeItems(new[] { 1, 2 }, "warm-up items"))]);
+        _warmingUp = true;
+        try
+        {
+            RunBatch((RunChunks)Protocol.DirectLink.RoundTrip(batch), ActorRefs.Nobody);
+        }
+        finally
+        {
+            _warmingUp = false;
+        }
+        _runners.Remove(warmUpMapId);
+    }
+
+    private static int WarmUpFunction(int x) => x + 1;
+
+    private void Reply(object message, IActorRef router)
+    {
+        if (!_warmingUp)
+        {
+            _send(message, router);
+        }
+    }
+
+    private void RunInitializer(RunInitializer initializer, IActorRef router)
+    {
+        try
+        {
+            ShippedCall.Invoke(initializer.Call);
+        }
+        catch (Exception exception)
+        {
+            Reply(new InitializerFailed(RemoteError.From(exception)), router);
+        }
+    }
+
+    private void RunBatch(RunChunks batch, IActorRef router)
+    {
+        try
+        {
+            RunEachChunk(batch, router);
+        }
+        catch (ChunkFlushException failed)
+        {
+            Reply(new ChunkFailed(batch.MapId, failed.Seq, -1, RemoteError.From(failed.InnerException!)), router);
+        }
+    }
+
+    private void RunEachChunk(RunChunks batch, IActorRef router)
+    {
+        if (_abandoned.ContainsKey(batch.MapId))
+        {
+            return;
+        }
+        if (!TryGetRunner(batch, router, out var runner))
+        {
+            return;
+        }
+        var results = ImmutableArray.CreateBuilder<ChunkPayload>(batch.Chunks.Length);
+        var segments = new List<ChunkPayload>(1);
+        var pendingBytes = 0L;
+        var lastFlush = Stopwatch.GetTimestamp();
+        foreach (var chunk in batch.Chunks)
+        {
+            if (_abandoned.ContainsKey(batch.MapId))
+            {
+                return;
+            }
+            try
+            {
+                segments.Clear();
+                runner.Run(chunk, _maxPayloadBytes, segments);
+            }
+            catch (Exception exception) when (exception is not ChunkFlushException)
+            {
+                Flush(batch.MapId, results, ref lastFlush, router);
+                var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
+                var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
+                Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), router);
+                return;
+            }
+            foreach (var segment in segments)
+            {
+                // One message must stay under the frame: send what is pending before it would not.
+                if (pendingBytes + segment.Items.Length > _maxPayloadBytes)
+                {
+                    Flush(batch.MapId, results, ref lastFlush, router);
+                    pendingBytes = 0;
+                }
+                results.Add(segment);
+                pendingBytes += segment.Items.Length;
+            }
+            if (Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
+            {
+                Flush(batch.MapId, results, ref lastFlush, router);
+                pendingBytes = 0;
+            }
+        }
+        Flush(batch.MapId, results, ref lastFlush, router);
+    }
+
+    private bool TryGetRunner(RunChunks batch, IActorRef router, out ChunkRunner runner)
+    {
+        if (_runners.TryGetValue(batch.MapId, out runner!))
+        {
+            return true;
+        }
+        try
+        {
+            if (batch.Function is null)
+            {
+                throw new InvalidOperationException($"Map {batch.MapId} arrived without its function.");
+            }
+            var function = ValueCodec.Decode(batch.Function) as Delegate
+                ?? throw new WireFormatException("A map's function must be a delegate.");
+            runner = ChunkRunner.Create(function);
+            _runners[batch.MapId] = runner;
+            return true;
+        }
+        catch (Exception exception)
+        {
+            Reply(new ChunkFailed(batch.MapId, batch.Chunks[0].Seq, -1, RemoteError.From(exception)), router);
+            return false;
+        }
+    }
+
+    private void Flush(long mapId, ImmutableArray<ChunkPayload>.Builder results, ref long lastFlush, IActorRef router)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (results.Count > 0)
+        {
+            // A result is reported only after the shared writes that produced it are acknowledged.
+            try
+            {
+                Workers.SharedStateNode.FlushThisProcess();
+            }
+            catch (Exception exception)
+            {
+                // Those results cannot be vouched for: their first chunk fails with the flush's error.
+                throw new ChunkFlushException(results[0].Seq, exception);
+            }
+            var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
+            Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros), router);
+        }
+        lastFlush = now;
+    }
+}
+
+/// <summary>Flushing the shared writes behind chunk <see cref="Seq"/>'s results failed.</summary>
+internal sealed class ChunkFlushException(int seq, Exception inner) : Exception("Flushing the shared writes of a chunk's results failed.", inner)
+{
+    public int Seq { get; } = seq;
+}

@@ -1,0 +1,79 @@
+using ActorParallel.Protocol;
+
+namespace ActorParallel.Workers;
+
+/// <summary>
+/// Runs a map's function over the items of a chunk with a direct typed call (no reflection per
+/// item): the function is a <c>Func&lt;TIn, TOut&gt;</c> and a chunk's items arrive as <c>TIn[]</c>.
+/// </summary>
+internal abstract class ChunkRunner
+{
+    public static ChunkRunner Create(Delegate function)
+    {
+        var type = function.GetType();
+        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(Func<,>))
+        {
+            throw new WireFormatException($"A map function must be a Func<TIn, TOut>, not {type.Name}.");
+        }
+        var runner = typeof(ChunkRunner<,>).MakeGenericType(type.GetGenericArguments());
+        return (ChunkRunner)Activator.CreateInstance(runner, function)!;
+    }
+
+    /// <summary>
+    /// Decodes the items, runs the function on each and encodes the results in as many segments as it
+    /// takes for each to stay under <paramref name="maxBytes"/>, appending them to <paramref name="output"/>.
+    /// </summary>
+    /// <exception cref="ChunkItemException">The function threw on an item, or one result alone is too large.</exception>
+    public abstract void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output);
+}
+
+internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
+{
+    private readonly Func<TIn, TOut> _function;
+
+    public ChunkRunner(Func<TIn, TOut> function) => _function = function;
+
+    public override void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output)
+    {
+        var inputs = ChunkCodec.DecodeItems<TIn>(chunk.Items);
+        var results = new TOut[inputs.Length];
+        var index = 0;
+        try
+        {
+            for (; index < inputs.Length; index++)
+            {
+                results[index] = _function(inputs[index]);
+            }
+        }
+        catch (Exception exception)
+        {
+            throw new ChunkItemException(index, exception);
+        }
+        EncodeSegments(chunk.Seq, results, 0, results.Length, maxBytes, output);
+    }
+
+    private static void EncodeSegments(int seq, TOut[] results, int offset, int count, int maxBytes, ICollection<ChunkPayload> output)
+    {
+        var bytes = ChunkCodec.EncodeItems(offset == 0 && count == results.Length ? results : results[offset..(offset + count)], "the results travelling back to the driver");
+        if (bytes.Length <= maxBytes)
+        {
+            output.Add(new ChunkPayload(seq, offset, count, bytes));
+            return;
+        }
+        if (count == 1)
+        {
+            throw new ChunkItemException(offset, new MessageTooLargeException(
+                $"The result of this item encodes to {bytes.Length:N0} bytes; the largest message is {maxBytes:N0} bytes " +
+                "(half of akka.remote.dot-netty.tcp.maximum-frame-size)."));
+        }
+        var half = count / 2;
+        EncodeSegments(seq, results, offset, half, maxBytes, output);
+        EncodeSegments(seq, results, offset + half, count - half, maxBytes, output);
+    }
+}
+
+/// <summary>The function threw on item <see cref="ItemIndex"/> of a chunk (its message is not read here: a message getter may throw).</summary>
+internal sealed class ChunkItemException(int itemIndex, Exception inner) : Exception($"Item {itemIndex} of the chunk failed.", inner)
+{
+    public int ItemIndex { get; } = itemIndex;
+}

@@ -1,0 +1,207 @@
+namespace ActorParallel.Workers;
+
+/// <summary>
+/// What the list and value writers share: one request in flight to the driver's host at a time,
+/// writes made meanwhile gathered into the next; a request whose reply is late is sent again (the
+/// host applies it once), and everything waiting fails once the host stays silent or cannot be reached.
+/// Thread-safe: any thread of the process may write.
+/// </summary>
+internal abstract class HostWriter
+{
+    private const int MaxAttempts = 6;
+
+    private Waiters? _inFlight;
+
+    /// <summary>Set once someone has been told that this writer's manager is disposed (see <see cref="FlushForReportAsync"/>).</summary>
+    private bool _disposalReported;
+
+    protected HostWriter(SharedStateNode node, string hostPath, string name)
+    {
+        Node = node;
+        HostPath = hostPath;
+        Name = name;
+    }
+
+    protected SharedStateNode Node { get; }
+
+    protected string HostPath { get; }
+
+    protected string Name { get; }
+
+    /// <summary>Held while the writer's state changes.</summary>
+    protected object Gate { get; } = new();
+
+    /// <summary>Set when the host cannot be reached: every write waiting and to come fails with it.</summary>
+    protected Exception? Broken { get; private set; }
+
+    protected abstract string Kind { get; }
+
+    /// <summary>Completes once every write made before it is stored by the host.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var flushed = NewWaiter();
+        lock (Gate)
+        {
+            if ((Broken ?? KnownDisposal()) is { } broken)
+            {
+                flushed.SetException(broken);
+                _disposalReported |= broken is ObjectDisposedException;
+            }
+            else
+            {
+                // A flush completes with the batch that holds everything written before it.
+                AddFlusher(flushed);
+            }
+        }
+        Pump();
+        // No timer of its own: the writer fails its waiters once the host stays silent.
+        return flushed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="FlushAsync"/>, for the flush that gates what a worker reports to its driver: once
+    /// the disposal of this writer's manager has been reported (to a flush, an acknowledgement, or a
+    /// write that threw), it has nothing to flush, since every later write throws at once.
+    /// </summary>
+    public Task FlushForReportAsync()
+    {
+        lock (Gate)
+        {
+            if (_disposalReported && (Broken ?? KnownDisposal()) is ObjectDisposedException)
+            {
+                return Task.CompletedTask;
+            }
+        }
+        return FlushAsync();
+    }
+
+    /// <summary>Under <see cref="Gate"/>, before a write is taken: a write to an object of a disposed manager throws at once.</summary>
+    /// <exception cref="ObjectDisposedException">This writer's manager is disposed.</exception>
+    protected void ThrowIfManagerDisposed()
+    {
+        if (Broken is ObjectDisposedException disposed)
+        {
+            _disposalReported = true;
+            throw new ObjectDisposedException(disposed.ObjectName, $"Shared {Kind} '{Name}' belongs to {disposed.ObjectName}, which was disposed: its objects went with it.");
+        }
+        if (KnownDisposal() is { } known)
+        {
+            _disposalReported = true;
+            throw known;
+        }
+    }
+
+    /// <summary>The error of this writer's manager if this process already knows it is disposed, though this writer has not heard it yet.</summary>
+    private ObjectDisposedException? KnownDisposal() =>
+        Node.DisposedManager(HostPath) is { } manager ? SharedStateNode.DisposedError(manager, Name) : null;
+
+    protected static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Under <see cref="Gate"/>, nothing in flight: the request for the writes waiting and who waits
+    /// for them (now in flight), or null when none wait.
+    /// </summary>
+    protected abstract (object Request, Waiters Waiters)? TakeNext();
+
+    /// <summary>Under <see cref="Gate"/>: whether <paramref name="reply"/> says the request in flight is stored.</summary>
+    protected abstract bool Acknowledges(object reply);
+
+    /// <summary>Under <see cref="Gate"/>: fails every waiter of the writes not yet sent; whether there was any.</summary>
+    protected abstract bool FailWaiting(Exception error);
+
+    /// <summary>Under <see cref="Gate"/>: adds a flush to the writes new ones join.</summary>
+    protected abstract void AddFlusher(TaskCompletionSource flusher);
+
+    /// <summary>Sends the writes waiting, unless a request is in flight (its reply sends them).</summary>
+    protected void Pump()
+    {
+        object? request;
+        lock (Gate)
+        {
+            if (_inFlight is not null)
+            {
+                return;
+            }
+            if (Broken is { } broken)
+            {
+                _disposalReported |= FailWaiting(broken) && broken is ObjectDisposedException;
+                return;
+            }
+            if (TakeNext() is not { } next)
+            {
+                return;
+            }
+            (request, _inFlight) = next;
+        }
+        Send(request, 1);
+    }
+
+    private void Send(object request, int attempt) =>
+        Node.Ask(HostPath, request, SharedStateNode.Timeout, (reply, failure) => Answered(request, attempt, reply, failure));
+
+    private void Answered(object request, int attempt, object? reply, Exception? failure)
+    {
+        bool resend;
+        lock (Gate)
+        {
+            if (failure is null && reply is not null && Acknowledges(reply))
+            {
+                _inFlight!.Complete();
+                _inFlight = null;
+                resend = false;
+            }
+            else if ((failure is null or TimeoutException) && attempt < MaxAttempts)
+            {
+                resend = true;
+            }
+            else
+            {
+                Broken = failure switch
+                {
+                    null or TimeoutException => new TimeoutException($"Shared {Kind} '{Name}': the host did not acknowledge a write after {MaxAttempts} attempts."),
+                    // The manager is gone for good: no retry, and every later write throws at once.
+                    ObjectDisposedException disposed => disposed,
+                    _ => new InvalidOperationException($"Shared {Kind} '{Name}': the driver's shared-state host at {HostPath} cannot be reached.", failure),
+                };
+                var told = _inFlight!.Fail(Broken);
+                _inFlight = null;
+                told |= FailWaiting(Broken);
+                _disposalReported |= told && Broken is ObjectDisposedException;
+                return;
+            }
+        }
+        if (resend)
+        {
+            Send(request, attempt + 1);
+        }
+        else
+        {
+            Pump();
+        }
+    }
+}
+
+/// <summary>Callers waiting for one batch's acknowledgement: their appends' or additions' tasks, and flushes.</summary>
+internal sealed class Waiters
+{
+    private readonly List<TaskCompletionSource> _waiting = [];
+
+    public bool IsEmpty => _waiting.Count == 0;
+
+    public void Add(TaskCompletionSource waiter) => _waiting.Add(waiter);
+
+    public void Complete()
+    {
+        _waiting.ForEach(waiter => waiter.TrySetResult());
+        _waiting.Clear();
+    }
+
+    /// <summary>Fails every waiter; whether there was any.</summary>
+    public bool Fail(Exception error)
+    {
+        var any = _waiting.Count > 0;
+        _waiting.ForEach(waiter => waiter.TrySetException(error));
+        _waiting.Clear();
+        return any;
+    }
+}

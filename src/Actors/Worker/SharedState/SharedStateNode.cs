@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using ActorParallel.Protocol;
+using Akka.Actor;
+
+namespace ActorParallel.Workers;
+
+/// <summary>
+/// This process's side of shared objects: it owns one batching writer per list and per value,
+/// numbers this process's operations so the host applies each once, sends requests through its
+/// <see cref="ISharedChannel"/>, and flushes everything when the process reports back to its driver.
+/// </summary>
+internal sealed class SharedStateNode
+{
+    private static volatile Lazy<SharedStateNode>? s_forThisProcess;
+    private static volatile bool s_linkedDirectly;
+
+    private readonly ISharedChannel _channel;
+    // Host, then object name: string keys, whose dictionary code the framework has compiled already.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HostWriter>> _writers = new();
+    private long _lastOperation;
+
+    public SharedStateNode(ISharedChannel channel)
+    {
+        _channel = channel;
+        // The process id and 63 random bits (not a Guid, whose formatting a starting worker would JIT-compile).
+        WriterId = $"{Environment.ProcessId:x}-{Random.Shared.NextInt64():x}";
+    }
+
+    /// <summary>How long one request to the host may take before it is sent again.</summary>
+    public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Unique to this process and run: the author of this process's operations.</summary>
+    public string WriterId { get; }
+
+    /// <summary>Names this process to the host (its locks are released when it goes away).</summary>
+    public string Address => _channel.Address;
+
+    /// <summary>How large one batch of appends may be.</summary>
+    public int MaxPayloadBytes => _channel.MaxPayloadBytes;
+
+    /// <summary>Whether any shared object has been written through this node (so there may be writes to flush).</summary>
+    public bool Active => !_writers.IsEmpty;
+
+    /// <summary>The node of a process that reaches hosts through <paramref name="system"/>.</summary>
+    public static SharedStateNode Get(ActorSystem system) => AkkaSharedChannel.Get(system).Node;
+
+    /// <summary>The node that shared handles decoded in this process bind to.</summary>
+    public static SharedStateNode ForThisProcess() =>
+        (s_forThisProcess ?? throw new InvalidOperationException(
+            "No ActorParallel runtime in this process to bind the shared object to: start a Manager first.")).Value;
+
+    /// <summary>Shared handles decoded in this process bind to <paramref name="system"/>, unless this worker talks to its driver over a direct link.</summary>
+    public static void UseForThisProcess(ActorSystem system)
+    {
+        if (!s_linkedDirectly)
+        {
+            s_forThisProcess = new Lazy<SharedStateNode>(Get(system));
+        }
+    }
+
+    /// <summary>
+    /// Shared handles decoded in this worker bind to the node <paramref name="create"/> makes for its
+    /// direct link, on first use (a worker that uses no shared object pays nothing for them).
+    /// </summary>
+    public static void UseDirectLink(Func<SharedStateNode> create)
+    {
+        s_linkedDirectly = true;
+        s_forThisProcess = new Lazy<SharedStateNode>(create, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>
+    /// Waits until every write made through shared handles this process received is acknowledged, so
+    /// that what the driver learns next (a target finished, a chunk's results) comes after it.
+    /// </summary>
+    public static void FlushThisProcess()
+    {
+        if (s_forThisProcess is { IsValueCreated: true, Value: { Active: true } node })
+        {
+            node.FlushForReportAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    public long NextOperation() => Interlocked.Increment(ref _lastOperation);
+
+    public ListWriter ListWriter(string host, string list) =>
+        (ListWriter)WritersOf(host).GetOrAdd(list, (name, node) => new ListWriter(node, host, name), this);
+
+    public ValueWriter ValueWriter(string host, string value) =>
+        (ValueWriter)WritersOf(host).GetOrAdd(value, (name, node) => new ValueWriter(node, host, name), this);
+
+    /// <summary>
+    /// Waits until every write made through this node is stored by its host. A writer whose manager
+    /// is disposed fails it only until that has been reported once (its later writes throw at once): a pool worker that wrote to a disposed
+    /// manager's object fails that chunk, not every chunk after it.
+    /// </summary>
+    private Task FlushForReportAsync() =>
+        Task.WhenAll(_writers.Values.SelectMany(writers => writers.Values).Select(writer => writer.FlushForReportAsync()));
+
+    private readonly ConcurrentDictionary<string, string> _disposedHosts = new();
+
+    private ConcurrentDictionary<string, HostWriter> WritersOf(string host) =>
+        _writers.GetOrAdd(host, static _ => new ConcurrentDictionary<string, HostWriter>());
+
+    /// <summary>
+    /// Sends a request once; <paramref name="onReply"/> gets the reply or why there is none (see
+    /// <see cref="ISharedChannel.Ask"/>): an <see cref="ObjectDisposedException"/> naming the manager
+    /// when the host says its manager is disposed.
+    /// </summary>
+    public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply) =>
+        _channel.Ask(hostPath, request, timeout, (reply, error) =>
+        {
+            if (reply is ManagerDisposed disposed)
+            {
+                MarkDisposed(hostPath, disposed.Manager);
+                onReply(null, DisposedError(disposed.Manager, disposed.Object));
+            }
+            else
+            {
+                onReply(reply, error);
+            }
+        });
+
+    /// <summary>
+    /// Records that the manager behind <paramref name="hostPath"/> is disposed (its own process knows at
+    /// once; others at their first answer from it), so that buffered writes (<c>Append</c>, <c>Add</c>),
+    /// which wait for no answer, throw at once instead of being taken and lost.
+    /// </summary>
+    public void MarkDisposed(string hostPath, string manager) => _disposedHosts[hostPath] = manager;
+
+    /// <summary>The name of the disposed manager behind <paramref name="hostPath"/>, or <see langword="null"/> if it is not known to be disposed.</summary>
+    public string? DisposedManager(string hostPath) => _disposedHosts.GetValueOrDefault(hostPath);
+
+    /// <summary>The error of every operation on an object of a disposed manager.</summary>
+    public static ObjectDisposedException DisposedError(string manager, string objectName) =>
+        new($"Manager '{manager}'", $"Shared object '{objectName}' belongs to Manager '{manager}', which was disposed: its objects went with it.");
+
+    /// <summary>Sends a request once and returns the reply.</summary>
+    /// <exception cref="TimeoutException">No reply in time: the request may or may not have been applied.</exception>
+    /// <exception cref="ObjectDisposedException">The host's manager is disposed.</exception>
+    public Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var answered = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Ask(hostPath, request, timeout, (reply, error) =>
+        {
+            if (error is not null)
+            {
+                answered.TrySetException(error);
+            }
+            else
+            {
+                answered.TrySetResult(reply!);
+            }
+        });
+        return answered.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a request once and waits for its reply: for writes the host does not deduplicate. A
+    /// timeout means the write may or may not have been applied, and says so.
+    /// </summary>
+    public async Task<TReply> RequestOnceAsync<TReply>(string hostPath, object request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (TReply)await AskAsync(hostPath, request, Timeout * 6, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"The driver's shared-state host did not answer within {Timeout * 6}; the write may or may not have been applied.", exception);
+        }
+    }
+
+    /// <summary>Sends a request to a host and waits for its reply, sending it again when a reply is late (the host applies it once).</summary>
+    public async Task<TReply> RequestAsync<TReply>(string hostPath, object request, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (TReply)await AskAsync(hostPath, request, Timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (attempt < 5)
+            {
+            }
+        }
+    }
+}
