@@ -1,9 +1,8 @@
-using System.Collections.Immutable;
+using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using AkkaCluster = Akka.Cluster.Cluster;
-using ActorParallel.Protocol;
 
 namespace ActorParallel.Driver;
 
@@ -12,8 +11,10 @@ namespace ActorParallel.Driver;
 /// most a map's window of chunks, refilled as results return, so an idle worker gets work and a slow
 /// one cannot hoard it; many small chunks travel in one message. The router learns of a worker's
 /// death from its supervisor (the OS parent), dispatches its chunks again and starts a replacement.
+/// The actor is the shell: messages, timers, cluster membership and the pool's lifecycle; which chunk
+/// goes where is <see cref="ChunkScheduler"/>'s, and which workers run is <see cref="WorkerSlots"/>'.
 /// </summary>
-internal sealed partial class PoolRouter : UntypedActor, IWithTimers
+internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
 {
     private const int StartFailuresAllowed = 3;
 
@@ -21,24 +22,14 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
     private const int ConnectionAttempts = 15;
 
     private readonly IActorRef _supervisor;
-
-    public ITimerScheduler Timers { get; set; } = null!;
     private readonly PoolSettings _settings;
-    private readonly Dictionary<long, WorkerSlot> _slots = [];
-    private readonly Dictionary<IActorRef, WorkerSlot> _slotsByActor = [];
-    private readonly List<MapJob> _jobs = [];
-    private readonly Dictionary<long, MapJob> _jobsById = [];
+    private readonly WorkerSlots _slots;
+    private readonly ChunkScheduler _scheduler;
     private readonly List<IActorRef> _stopWaiters = [];
     private readonly List<(int Count, IActorRef Waiter)> _readyWaiters = [];
-    private readonly HashSet<IActorRef> _lostSupervisors = [];
-
-    /// <summary>How many serving workers the pool wants under each supervisor: the driver's, and each Host node's.</summary>
-    private readonly Dictionary<IActorRef, int> _workersWanted = [];
     private readonly HashSet<Address> _nodes = [];
     private Exception? _broken;
     private int _startFailuresInARow;
-    private int _processesStarted;
-    private long _dispatchOrder;
     private bool _closing;
     private bool _terminating;
 
@@ -46,15 +37,30 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
     {
         _supervisor = supervisor;
         _settings = settings;
+        _slots = new WorkerSlots(settings, this);
+        _scheduler = new ChunkScheduler(settings, _slots, this);
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    bool IRouterActions.Closing => _closing;
+
+    bool IRouterActions.MayStartWorkers => !_terminating && _broken is null && !(_closing && _scheduler.Jobs.Count == 0);
 
     public static Props Props(IActorRef supervisor, PoolSettings settings) =>
         Akka.Actor.Props.Create(() => new PoolRouter(supervisor, settings));
 
+    void IRouterActions.StartWorker(IActorRef supervisor, ProcessSpec spec)
+    {
+        supervisor.Tell(new StartProcess(spec), Self);
+        supervisor.Tell(new JoinProcess(spec.Id), Self);
+    }
+
+    void IRouterActions.Tell(IActorRef recipient, object message) => recipient.Tell(message, Self);
+
     protected override void PreStart()
     {
-        _workersWanted[_supervisor] = _settings.Processes;
-        Replenish(_supervisor);
+        _slots.Want(_supervisor, _settings.Processes);
         if (_settings.HostNodeRole is not null)
         {
             // Nodes up now arrive first, as events; nodes that join later arrive the same way.
@@ -69,10 +75,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
             AkkaCluster.Get(Context.System).Unsubscribe(Self);
         }
         // However the router ends, its worker processes end with it: none is left running unowned.
-        foreach (var slot in _slots.Values)
-        {
-            slot.Supervisor.Tell(new TerminateProcess(slot.ProcessId));
-        }
+        _slots.TerminateAll();
         _slots.Clear();
     }
 
@@ -91,10 +94,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         {
             Context.GetLogger().Error(fault, "ActorParallel pool router {0} failed handling {1}; the pool is broken and its workers are ended.", Self.Path.Name, message.GetType().Name);
             Break(new InvalidOperationException($"The pool failed in its own code while handling {message.GetType().Name}: {fault.Message} It takes no more work; create a new pool.", fault));
-            foreach (var slot in _slots.Values)
-            {
-                slot.Supervisor.Tell(new TerminateProcess(slot.ProcessId));
-            }
+            _slots.TerminateAll();
         }
     }
 
@@ -106,29 +106,25 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
                 HandleSubmit(submit.Job);
                 break;
             case MapInputReady ready:
-                if (_jobsById.TryGetValue(ready.MapId, out var readyJob))
-                {
-                    CompleteIfDone(readyJob);
-                }
-                Dispatch();
+                _scheduler.InputReady(ready.MapId);
                 break;
-            case CancelMap cancel when _jobsById.TryGetValue(cancel.MapId, out var cancelled):
-                RemoveJob(cancelled);
-                Dispatch();
+            case CancelMap cancel:
+                _scheduler.Cancel(cancel.MapId);
                 break;
-            case ChunkResults results:
-                HandleResults(results);
+            case ChunkResults results when _slots.TryGetByActor(Sender, out var slot):
+                _startFailuresInARow = 0;
+                _scheduler.TakeResults(slot, results);
                 break;
-            case ChunkFailed failed:
-                HandleChunkFailed(failed);
+            case ChunkFailed failed when _slots.TryGetByActor(Sender, out var slot):
+                _scheduler.TakeFailure(slot, failed);
                 break;
-            case AbandonMap abandoned:
-                HandleAbandoned(abandoned);
+            case AbandonMap abandoned when _slots.TryGetByActor(Sender, out var slot):
+                _scheduler.Abandoned(slot, abandoned.MapId);
                 break;
             case InitializerFailed failed:
                 Break(new RemoteException(failed.Error, "The pool's initializer").Rebuild());
                 break;
-            case ProcessStarted started when _slots.TryGetValue(started.ProcessId, out var slot):
+            case ProcessStarted started when _slots.TryGet(started.ProcessId, out var slot):
                 slot.Pid = started.Pid;
                 break;
             case ProcessStartFailed failed:
@@ -149,14 +145,14 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
             case ClosePool:
                 _closing = true;
                 _stopWaiters.Add(Sender);
-                RetireIdleWorkersIfClosed();
+                _scheduler.RetireIdleWorkersIfClosed();
                 ReplyIfStopped();
                 break;
             case TerminatePool:
                 HandleTerminate();
                 break;
             case GetPoolStatus:
-                Sender.Tell(Status() with { Detail = Describe() });
+                Sender.Tell(Status() with { Detail = string.Join("; ", _slots.Describe().Concat(_scheduler.Describe())) });
                 break;
             case AwaitWorkers awaitWorkers:
                 _readyWaiters.Add((awaitWorkers.Count, Sender));
@@ -174,7 +170,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
             case Terminated terminated:
                 HandleHostNodeLost(terminated.ActorRef);
                 break;
-            case CancelMap or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
+            case ChunkResults or ChunkFailed or AbandonMap or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
                 break;
             default:
                 Unhandled(message);
@@ -189,19 +185,10 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
             job.Fail(_broken ?? new InvalidOperationException(_terminating ? "The pool was terminated." : "The pool is closed: it takes no new work."));
             return;
         }
-        _jobs.Add(job);
-        _jobsById[job.Id] = job;
-        Dispatch();
+        _scheduler.Submit(job);
     }
 
-    private PoolStatus Status() =>
-        new(_slots.Values.Where(s => s.IsServing).Select(s => s.Pid).Order().ToImmutableArray(), _processesStarted);
-
-    /// <summary>Each worker slot and map as the router sees them, for diagnosing a stalled map.</summary>
-    private string Describe() =>
-        string.Join("; ", _slots.Values.Select(s =>
-            $"slot {s.ProcessId} pid {s.Pid} via {s.Supervisor.Path} actor {s.Actor?.Path.ToString() ?? "-"} in flight {s.InFlight.Count} known maps {s.KnownMaps.Count} done {s.TasksDone} retiring {s.Retiring} isolated {s.Isolated is not null}")
-            .Concat(_jobs.Select(j => $"map {j.Id}: {j}")));
+    private PoolStatus Status() => new(_slots.ServingPids, _slots.ProcessesStarted);
 
     private void ReplyToReadyWaiters()
     {
@@ -222,84 +209,137 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         });
     }
 
-    private void HandleResults(ChunkResults results)
+    private void HandleReady(WorkerReady ready)
     {
-        if (!_slotsByActor.TryGetValue(Sender, out var slot))
+        if (!_slots.TryGet(ready.ProcessId, out var slot))
         {
             return;
         }
-        _startFailuresInARow = 0;
-        _jobsById.TryGetValue(results.MapId, out var job);
-        var finished = 0;
-        foreach (var segment in results.Results)
+        if (!slot.Supervisor.Path.Address.HasLocalScope)
         {
-            if (!slot.InFlight.TryGetValue((results.MapId, segment.Seq), out var chunk))
-            {
-                continue;
-            }
-            (chunk.Segments ??= []).Add(segment);
-            chunk.ItemsReceived += segment.ItemCount;
-            if (chunk.ItemsReceived < chunk.Count)
-            {
-                continue;
-            }
-            slot.InFlight.Remove((results.MapId, segment.Seq));
-            if (slot.Isolated == chunk)
-            {
-                slot.Isolated = null;
-            }
-            slot.TasksDone++;
-            finished++;
-            if (job is not null)
-            {
-                job.InFlight--;
-                if (job.Finished.Add(chunk.Seq))
-                {
-                    job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [.. chunk.Segments]));
-                }
-            }
+            // A Host node's worker was deployed by its node: this driver has never spoken to its
+            // process. Remoting drops what it sends while a first connection is still being made (and
+            // for a while after one fails), which lost whole chunks under load. So the worker takes
+            // work only once a round trip with it has succeeded.
+            slot.Unconfirmed = ready.Worker;
+            ConfirmConnection(slot.ProcessId, attempt: 1);
+            return;
         }
-        if (job is not null && finished > 0)
-        {
-            var micros = (double)results.ComputeMicros / finished;
-            job.MicrosPerChunk = job.MicrosPerChunk <= 0 ? micros : (0.7 * job.MicrosPerChunk) + (0.3 * micros);
-            CompleteIfDone(job);
-        }
-        RetireIfDone(slot);
-        Dispatch();
+        TakeIntoService(slot, ready.Worker);
     }
 
-    private void HandleChunkFailed(ChunkFailed failed)
+    private void TakeIntoService(WorkerSlot slot, IActorRef worker)
     {
-        if (!_slotsByActor.TryGetValue(Sender, out var slot))
+        _slots.TakeIntoService(slot, worker);
+        ReplyToReadyWaiters();
+        // Closed with maps still running: the new worker helps finish them (or, with none left, retires).
+        _scheduler.RetireIdleWorkersIfClosed();
+        _scheduler.Dispatch();
+    }
+
+    private void HandleStartFailed(ProcessStartFailed failed)
+    {
+        if (!_slots.RemoveFailedStart(failed.ProcessId, out var slot))
         {
             return;
         }
-        slot.InFlight.Remove((failed.MapId, failed.Seq), out var chunk);
-        if (slot.Isolated == chunk)
+        if (++_startFailuresInARow >= StartFailuresAllowed)
         {
-            slot.Isolated = null;
+            Break(new InvalidOperationException($"The pool cannot start worker processes: {failed.Reason}"));
+            return;
         }
-        if (_jobsById.TryGetValue(failed.MapId, out var job))
+        _slots.Replenish(slot.Supervisor);
+    }
+
+    private void HandleWorkerExit(ProcessExited exited)
+    {
+        if (!_slots.RemoveExited(exited.ProcessId, out var slot))
         {
-            job.InFlight--;
-            var context = chunk is not null && failed.ItemIndex >= 0
-                ? job.DescribeItem(chunk.Offset + failed.ItemIndex)
-                : job.DescribeChunk(failed.Seq);
-            var itemIndex = chunk is not null && failed.ItemIndex >= 0 ? chunk.Offset + failed.ItemIndex : (int?)null;
-            var error = new RemoteException(failed.Error, context) { ItemIndex = itemIndex }.Rebuild();
-            if (job.Ordered && chunk is not null)
-            {
-                FailAt(job, chunk, error);
-            }
-            else
-            {
-                job.Fail(error);
-                RemoveJob(job);
-            }
+            return;
         }
-        RetireIfDone(slot);
-        Dispatch();
+        if (!slot.WasReady && !_terminating && ++_startFailuresInARow >= StartFailuresAllowed)
+        {
+            Break(new InvalidOperationException($"Pool worker processes exit before they are ready (last exit code {exited.ExitCode})."));
+        }
+        _scheduler.WorkerLost(slot, exited.ExitCode);
+        _slots.Replenish(slot.Supervisor);
+        _scheduler.Dispatch();
+        ReplyIfStopped();
+    }
+
+    /// <summary>A Host node with the pool's role is up: find its supervisor to start workers there.</summary>
+    private void HandleNodeUp(Address node, int workers)
+    {
+        if (!_nodes.Add(node) || _terminating || _closing || _broken is not null)
+        {
+            return;
+        }
+        Context.System.ActorSelection(new RootActorPath(node) / "user" / ParallelRuntime.HostNodeSupervisorName).ResolveOne(TimeSpan.FromSeconds(30)).PipeTo(Self,
+            success: supervisor => new HostNodeFound(node, supervisor, workers),
+            failure: error => new HostNodeMissing(node, error.Message));
+    }
+
+    private void HandleNodeFound(HostNodeFound found)
+    {
+        if (_terminating || _closing || _broken is not null)
+        {
+            return;
+        }
+        // The node's end (left, crashed, cut off and downed) reaches us as Terminated.
+        Context.Watch(found.Supervisor);
+        _slots.Want(found.Supervisor, found.Workers);
+    }
+
+    private void ConfirmConnection(long processId, int attempt)
+    {
+        if (!_slots.TryGet(processId, out var slot) || slot.Unconfirmed is not { } worker)
+        {
+            return;
+        }
+        if (attempt > ConnectionAttempts)
+        {
+            // Never answered: end it; its exit is handled like any other, and a replacement is started.
+            slot.Supervisor.Tell(new KillProcess(processId));
+            return;
+        }
+        worker.Tell(new Identify(processId));
+        Timers.StartSingleTimer(("confirm", processId), new ConfirmWorkerConnection(processId, attempt + 1), TimeSpan.FromSeconds(2));
+    }
+
+    private void HandleIdentity(ActorIdentity identity)
+    {
+        if (identity.MessageId is long processId && _slots.TryGet(processId, out var slot) && slot.Unconfirmed is { } worker && identity.Subject is not null)
+        {
+            slot.Unconfirmed = null;
+            Timers.Cancel(("confirm", processId));
+            TakeIntoService(slot, worker);
+        }
+    }
+
+    /// <summary>
+    /// A Host node is gone: its workers' processes went with it (they end when their node does), so
+    /// their chunks run again elsewhere, as after any worker's death; no replacement goes there.
+    /// </summary>
+    private void HandleHostNodeLost(IActorRef nodeSupervisor)
+    {
+        var lost = _slots.LoseSupervisor(nodeSupervisor);
+        _nodes.Remove(nodeSupervisor.Path.Address);
+        foreach (var slot in lost)
+        {
+            HandleWorkerExit(new ProcessExited(slot.ProcessId, slot.Pid, -ExitCodes.SigKill, null));
+        }
+        LoseCapacity($"Host node {nodeSupervisor.Path.Address} was lost");
+    }
+
+    /// <summary>A pool left with no worker at all cannot finish anything: say why instead of waiting.</summary>
+    private void LoseCapacity(string why)
+    {
+        if (_slots.Count == 0 && !_terminating && !_closing)
+        {
+            Break(new WorkerLostException($"{why}, and the pool has no other workers.", 0, 0));
+        }
+        _scheduler.Dispatch();
+        ReplyToReadyWaiters();
     }
 
     private void HandleTerminate()
@@ -307,15 +347,8 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
         _terminating = true;
         ReplyToReadyWaiters();
         _stopWaiters.Add(Sender);
-        foreach (var job in _jobs.ToList())
-        {
-            job.Fail(new OperationCanceledException("The pool was terminated."));
-            RemoveJob(job);
-        }
-        foreach (var slot in _slots.Values)
-        {
-            slot.Supervisor.Tell(new TerminateProcess(slot.ProcessId));
-        }
+        _scheduler.FailAll(() => new OperationCanceledException("The pool was terminated."));
+        _slots.TerminateAll();
         ReplyIfStopped();
     }
 
@@ -323,11 +356,7 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers
     {
         _broken ??= error;
         ReplyToReadyWaiters();
-        foreach (var job in _jobs.ToList())
-        {
-            job.Fail(error);
-            RemoveJob(job);
-        }
+        _scheduler.FailAll(() => error);
     }
 
     private void ReplyIfStopped()

@@ -1,0 +1,356 @@
+using System.Collections.Immutable;
+using ActorParallel.Protocol;
+
+namespace ActorParallel.Driver;
+
+/// <summary>
+/// The router's maps and which chunks go to which worker. A worker may hold up to a map's window of
+/// chunks (and never more tasks than its life has left); each dispatch sends as many as its credit
+/// allows in one message, retried chunks first. A chunk on a worker that died among others is a
+/// suspect and runs again alone; one that died alone too often fails its map. An ordered map fails
+/// where its failed chunk stands, after every chunk before it.
+/// </summary>
+internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, IRouterActions router)
+{
+    private readonly List<MapJob> _jobs = [];
+    private readonly Dictionary<long, MapJob> _jobsById = [];
+    private long _dispatchOrder;
+
+    /// <summary>Maps running: submitted and not yet complete, failed or cancelled.</summary>
+    public IReadOnlyList<MapJob> Jobs => _jobs;
+
+    public void Submit(MapJob job)
+    {
+        _jobs.Add(job);
+        _jobsById[job.Id] = job;
+        Dispatch();
+    }
+
+    /// <summary>A map that was waiting for input has some (or its input is complete).</summary>
+    public void InputReady(long mapId)
+    {
+        if (_jobsById.TryGetValue(mapId, out var job))
+        {
+            CompleteIfDone(job);
+        }
+        Dispatch();
+    }
+
+    /// <summary>The caller gave up on the map: its chunks are abandoned wherever they are.</summary>
+    public void Cancel(long mapId)
+    {
+        if (_jobsById.TryGetValue(mapId, out var job))
+        {
+            RemoveJob(job);
+            Dispatch();
+        }
+    }
+
+    /// <summary>Ends every map with an error (the pool is terminating or broken).</summary>
+    public void FailAll(Func<Exception> error)
+    {
+        foreach (var job in _jobs.ToList())
+        {
+            job.Fail(error());
+            RemoveJob(job);
+        }
+    }
+
+    public void Dispatch()
+    {
+        if (_jobs.Count == 0)
+        {
+            return;
+        }
+        // Snapshots: a dispatch may complete a map (an empty or finished one) or start a worker.
+        foreach (var slot in slots.All.ToArray())
+        {
+            foreach (var job in _jobs.ToArray())
+            {
+                if (!slot.CanTakeWork || Credit(slot, job) <= 0)
+                {
+                    break;
+                }
+                if (_jobsById.ContainsKey(job.Id))
+                {
+                    SendBatch(slot, job);
+                }
+            }
+        }
+    }
+
+    /// <summary>The worker of <paramref name="slot"/> sent results: finished chunks go to their map's output.</summary>
+    public void TakeResults(WorkerSlot slot, ChunkResults results)
+    {
+        _jobsById.TryGetValue(results.MapId, out var job);
+        var finished = 0;
+        foreach (var segment in results.Results)
+        {
+            if (!slot.InFlight.TryGetValue((results.MapId, segment.Seq), out var chunk))
+            {
+                continue;
+            }
+            (chunk.Segments ??= []).Add(segment);
+            chunk.ItemsReceived += segment.ItemCount;
+            if (chunk.ItemsReceived < chunk.Count)
+            {
+                continue;
+            }
+            slot.InFlight.Remove((results.MapId, segment.Seq));
+            if (slot.Isolated == chunk)
+            {
+                slot.Isolated = null;
+            }
+            slot.TasksDone++;
+            finished++;
+            if (job is not null)
+            {
+                job.InFlight--;
+                if (job.Finished.Add(chunk.Seq))
+                {
+                    job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [.. chunk.Segments]));
+                }
+            }
+        }
+        if (job is not null && finished > 0)
+        {
+            var micros = (double)results.ComputeMicros / finished;
+            job.MicrosPerChunk = job.MicrosPerChunk <= 0 ? micros : (0.7 * job.MicrosPerChunk) + (0.3 * micros);
+            CompleteIfDone(job);
+        }
+        slots.RetireIfDone(slot);
+        Dispatch();
+    }
+
+    /// <summary>The user's function threw on a chunk: an unordered map fails at once, an ordered one where the chunk stands.</summary>
+    public void TakeFailure(WorkerSlot slot, ChunkFailed failed)
+    {
+        slot.InFlight.Remove((failed.MapId, failed.Seq), out var chunk);
+        if (slot.Isolated == chunk)
+        {
+            slot.Isolated = null;
+        }
+        if (_jobsById.TryGetValue(failed.MapId, out var job))
+        {
+            job.InFlight--;
+            var context = chunk is not null && failed.ItemIndex >= 0
+                ? job.DescribeItem(chunk.Offset + failed.ItemIndex)
+                : job.DescribeChunk(failed.Seq);
+            var itemIndex = chunk is not null && failed.ItemIndex >= 0 ? chunk.Offset + failed.ItemIndex : (int?)null;
+            var error = new RemoteException(failed.Error, context) { ItemIndex = itemIndex }.Rebuild();
+            if (job.Ordered && chunk is not null)
+            {
+                FailAt(job, chunk, error);
+            }
+            else
+            {
+                job.Fail(error);
+                RemoveJob(job);
+            }
+        }
+        slots.RetireIfDone(slot);
+        Dispatch();
+    }
+
+    /// <summary>The worker has let a given-up map go: nothing of it runs there any more.</summary>
+    public void Abandoned(WorkerSlot slot, long mapId)
+    {
+        if (slot.Abandoning.Remove(mapId))
+        {
+            slots.RetireIfDone(slot);
+            Dispatch();
+        }
+    }
+
+    /// <summary>
+    /// The worker of <paramref name="slot"/> died (its slot is gone already): the chunks it held run
+    /// again, or fail their map if they keep killing workers on their own.
+    /// </summary>
+    public void WorkerLost(WorkerSlot slot, int exitCode)
+    {
+        // Alone on the worker, a chunk is to blame for its death; among others it is only a suspect
+        // (a finished neighbour's result may have died with the process), to run again alone.
+        var alone = slot.InFlight.Count == 1;
+        foreach (var ((mapId, _), chunk) in slot.InFlight.OrderBy(entry => entry.Value.DispatchOrder))
+        {
+            if (!_jobsById.TryGetValue(mapId, out var job))
+            {
+                continue;
+            }
+            job.InFlight--;
+            chunk.Suspect = true;
+            if (alone && ++chunk.Losses >= settings.MaxChunkLosses)
+            {
+                job.Fail(new WorkerLostException(
+                    $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running alone on its worker process when it died, " +
+                    $"{chunk.Losses} times (last exit code {exitCode}); it is not dispatched again.", chunk.Offset, chunk.Count));
+                RemoveJob(job);
+                continue;
+            }
+            job.Retry.Enqueue(chunk);
+        }
+    }
+
+    /// <summary>Closed with no map left: every worker retires.</summary>
+    public void RetireIdleWorkersIfClosed()
+    {
+        if (!router.Closing || _jobs.Count > 0)
+        {
+            return;
+        }
+        slots.RetireAll();
+    }
+
+    /// <summary>Each map as the router sees it, for diagnosing a stalled map.</summary>
+    public IEnumerable<string> Describe() => _jobs.Select(j => $"map {j.Id}: {j}");
+
+    private void SendBatch(WorkerSlot slot, MapJob job)
+    {
+        var batch = ImmutableArray.CreateBuilder<ChunkPayload>();
+        var bytes = 0;
+        while (Credit(slot, job) > 0 && bytes < settings.MaxPayloadBytes)
+        {
+            if (job.Retry.TryPeek(out var next) && next.Suspect)
+            {
+                // A suspect runs alone: only on an idle worker, and nothing joins it.
+                if (batch.Count == 0 && slot.InFlight.Count == 0)
+                {
+                    job.Retry.Dequeue();
+                    slot.Isolated = next;
+                    Add(next);
+                }
+                break;
+            }
+            if (!TryTake(job, out var chunk))
+            {
+                break;
+            }
+            if (bytes > 0 && bytes + chunk.Items.Length > settings.MaxPayloadBytes)
+            {
+                job.Retry.Enqueue(chunk);
+                break;
+            }
+            Add(chunk);
+        }
+        if (batch.Count == 0)
+        {
+            CompleteIfDone(job);
+            return;
+        }
+        SendTo(slot, job, batch.ToImmutable());
+
+        void Add(PendingChunk chunk)
+        {
+            batch.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
+            chunk.DispatchOrder = ++_dispatchOrder;
+            slot.InFlight[(job.Id, chunk.Seq)] = chunk;
+            job.InFlight++;
+            bytes += chunk.Items.Length;
+        }
+    }
+
+    private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)
+    {
+        var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
+        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch));
+    }
+
+    /// <summary>How many more chunks of <paramref name="job"/> the worker may hold: its window, and no more tasks than its life has left.</summary>
+    private int Credit(WorkerSlot slot, MapJob job)
+    {
+        if (slot.Isolated is not null)
+        {
+            return 0;
+        }
+        var credit = job.Window - slot.InFlight.Count;
+        return settings.MaxTasksPerChild is { } max ? Math.Min(credit, max - slot.TasksDone - slot.InFlight.Count) : credit;
+    }
+
+    private static bool TryTake(MapJob job, out PendingChunk chunk)
+    {
+        if (job.FailedSeq is { } failedSeq)
+        {
+            // Failed where it stands: only what comes before the failure still runs.
+            while (job.Retry.TryDequeue(out chunk!))
+            {
+                if (chunk.Seq < failedSeq)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
+        {
+            return true;
+        }
+        // Mark first, then look again: a chunk written in between is either seen here or wakes us.
+        job.MarkStarved();
+        return job.Input.Reader.TryRead(out chunk!);
+    }
+
+    private void CompleteIfDone(MapJob job)
+    {
+        if (job.FailedSeq is { } failedSeq)
+        {
+            if (job.Retry.All(chunk => chunk.Seq >= failedSeq) && !slots.All.Any(slot => slot.InFlight.Keys.Any(key => key.MapId == job.Id && key.Seq < failedSeq)))
+            {
+                // Everything before the failure is in the output; the consumer meets the error there.
+                job.Output.Writer.TryComplete();
+                RemoveJob(job);
+            }
+            return;
+        }
+        var input = job.Input.Reader.Completion;
+        if (!input.IsCompleted || job.Retry.Count > 0 || job.InFlight > 0)
+        {
+            return;
+        }
+        // The input's own failure (the caller's enumerator threw) ends the map after every chunk read before it.
+        job.Output.Writer.TryComplete(input.IsCompletedSuccessfully ? null : input.Exception?.InnerException ?? new OperationCanceledException());
+        RemoveJob(job);
+    }
+
+    /// <summary>
+    /// An ordered map's chunk failed: its error takes the chunk's place in the output, nothing after it
+    /// is dispatched, and the map ends once everything before it has finished.
+    /// </summary>
+    private void FailAt(MapJob job, PendingChunk chunk, Exception error)
+    {
+        job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [], error));
+        job.FailedSeq = Math.Min(job.FailedSeq ?? int.MaxValue, chunk.Seq);
+        CompleteIfDone(job);
+        Dispatch();
+    }
+
+    private void RemoveJob(MapJob job)
+    {
+        if (!_jobsById.Remove(job.Id))
+        {
+            return;
+        }
+        _jobs.Remove(job);
+        foreach (var slot in slots.All.ToArray())
+        {
+            var held = slot.InFlight.Keys.Where(k => k.MapId == job.Id).ToList();
+            foreach (var key in held)
+            {
+                slot.InFlight.Remove(key);
+            }
+            if (slot.KnownMaps.Remove(job.Id))
+            {
+                if (slot.Actor is { } actor)
+                {
+                    router.Tell(actor, new AbandonMap(job.Id));
+                }
+                if (held.Count > 0 && slot.Actor is not null)
+                {
+                    // It may be running one of them still: busy until it says it has let the map go.
+                    slot.Abandoning.Add(job.Id);
+                }
+            }
+            slots.RetireIfDone(slot);
+        }
+        RetireIdleWorkersIfClosed();
+    }
+}

@@ -1,0 +1,225 @@
+using ActorParallel.Driver;
+using ActorParallel.Protocol;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+
+namespace ActorParallel.Tests.Pool;
+
+/// <summary>The router's dispatch decisions, without processes: workers are probes, and what is sent to them is recorded.</summary>
+public sealed class ChunkSchedulerTests : TestKit
+{
+    private readonly RecordingRouter _router = new();
+    private WorkerSlots _slots = null!;
+    private ChunkScheduler _scheduler = null!;
+
+    [Fact]
+    public void Dispatch_NewMap_SendsWindowOfTwoChunks()
+    {
+        Create(processes: 1);
+        var worker = Serve();
+        var job = Job(chunks: 10);
+
+        _scheduler.Submit(job);
+
+        Assert.Equal([[0, 1]], _router.Batches(worker));
+        Assert.Equal(2, job.InFlight);
+    }
+
+    [Fact]
+    public void TakeResults_CheapChunks_GrowsWindowAndSendsMoreInOneBatch()
+    {
+        Create(processes: 1);
+        var worker = Serve();
+        var job = Job(chunks: 300);
+        _scheduler.Submit(job);
+
+        // Two chunks in 20 µs: 10 µs each, so a worker may hold 2,000 / 10 = 200.
+        _scheduler.TakeResults(SlotOf(worker), Results(job, [0, 1], computeMicros: 20));
+
+        Assert.Equal(200, job.Window);
+        Assert.Equal(2, _router.Batches(worker).Count);
+        Assert.Equal(Enumerable.Range(2, 200), _router.Batches(worker)[1]);
+    }
+
+    [Fact]
+    public async Task Submit_EmptyInputCompleted_CompletesMapWithoutSendingWork()
+    {
+        Create(processes: 1);
+        var worker = Serve();
+        var job = Job(chunks: 0);
+
+        _scheduler.Submit(job);
+
+        await job.Output.Reader.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Empty(_router.ToldTo<RunChunks>(worker));
+        Assert.Empty(_scheduler.Jobs);
+    }
+
+    [Fact]
+    public void Dispatch_ChunkOverflowingPayload_WaitsInRetryAndGoesFirst()
+    {
+        Create(processes: 2, maxPayloadBytes: 10);
+        var first = Serve();
+        var second = Serve();
+        var job = Job(chunks: 4, itemBytes: 6);
+
+        _scheduler.Submit(job);
+
+        // 6 + 6 bytes overflow 10: the first worker gets chunk 0, chunk 1 waits in Retry and is the
+        // second worker's first, ahead of chunk 2 (which in turn waits).
+        Assert.Equal([[0]], _router.Batches(first));
+        Assert.Equal([[1]], _router.Batches(second));
+        Assert.Equal([2], job.Retry.Select(chunk => chunk.Seq));
+    }
+
+    [Fact]
+    public void WorkerLost_SuspectChunks_RunAloneOnIdleWorkerBeforeNewInput()
+    {
+        Create(processes: 2);
+        var dying = Serve();
+        var survivor = Serve();
+        var job = Job(chunks: 6);
+        _scheduler.Submit(job);
+        Assert.Equal([[0, 1]], _router.Batches(dying));
+        Assert.Equal([[2, 3]], _router.Batches(survivor));
+
+        Lose(dying);
+        _scheduler.Dispatch();
+        _scheduler.TakeResults(SlotOf(survivor), Results(job, [2]));
+
+        // Chunks 0 and 1 died together: suspects, each waits for an idle worker, and nothing passes them.
+        Assert.Single(_router.Batches(survivor));
+        _scheduler.TakeResults(SlotOf(survivor), Results(job, [3]));
+        Assert.Equal([0], _router.Batches(survivor)[^1]);
+        Assert.Equal(0, SlotOf(survivor).Isolated?.Seq);
+        Assert.Equal([1], job.Retry.Select(chunk => chunk.Seq));
+        _scheduler.Dispatch();
+        Assert.Equal(2, _router.Batches(survivor).Count);
+
+        _scheduler.TakeResults(SlotOf(survivor), Results(job, [0]));
+        Assert.Equal([1], _router.Batches(survivor)[^1]);
+        _scheduler.TakeResults(SlotOf(survivor), Results(job, [1]));
+        Assert.Equal([4, 5], _router.Batches(survivor)[^1]);
+    }
+
+    [Fact]
+    public async Task WorkerLost_ChunkAloneMaxChunkLossesTimes_FailsMap()
+    {
+        Create(processes: 2, maxChunkLosses: 2);
+        var first = Serve();
+        var second = Serve();
+        var job = Job(chunks: 1);
+        _scheduler.Submit(job);
+        Assert.Equal([[0]], _router.Batches(first));
+
+        Lose(first);
+        _scheduler.Dispatch();
+        Assert.Equal([[0]], _router.Batches(second));
+        Lose(second);
+
+        var error = await Assert.ThrowsAsync<WorkerLostException>(() => job.Output.Reader.Completion.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains("2 times", error.Message);
+        Assert.Empty(_scheduler.Jobs);
+    }
+
+    [Fact]
+    public async Task TakeFailure_OrderedMap_DeliversEarlierChunksThenError()
+    {
+        Create(processes: 2);
+        var first = Serve();
+        var second = Serve();
+        var job = Job(chunks: 4, ordered: true, completeInput: false);
+        _scheduler.Submit(job);
+        Assert.Equal([[0, 1]], _router.Batches(first));
+        Assert.Equal([[2, 3]], _router.Batches(second));
+
+        _scheduler.TakeFailure(SlotOf(first), new ChunkFailed(job.Id, 1, 0, new RemoteError("System.InvalidOperationException", "boom", "", null)));
+        Assert.False(job.Output.Reader.Completion.IsCompleted);
+        _scheduler.TakeResults(SlotOf(second), Results(job, [2]));
+        _scheduler.TakeResults(SlotOf(first), Results(job, [0]));
+
+        // ReadAllAsync ends only when the map's output is completed.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var done = new List<ChunkDone>();
+        await foreach (var chunk in job.Output.Reader.ReadAllAsync(timeout.Token))
+        {
+            done.Add(chunk);
+        }
+        // The map ends once everything before chunk 1 is in; the consumer, reading by place, meets the error there.
+        var byPlace = done.OrderBy(chunk => chunk.Seq).ToList();
+        Assert.Equal(0, byPlace[0].Seq);
+        Assert.Null(byPlace[0].Error);
+        Assert.Equal(1, byPlace[1].Seq);
+        Assert.Contains("boom", byPlace[1].Error!.Message);
+        Assert.Equal(1, job.FailedSeq);
+        Assert.Empty(_scheduler.Jobs);
+        Assert.Contains(_router.ToldTo<AbandonMap>(second), abandon => abandon.MapId == job.Id);
+    }
+
+    [Fact]
+    public void Cancel_WorkerHoldsChunks_SlotBusyUntilAbandonAcknowledged()
+    {
+        Create(processes: 1);
+        var worker = Serve();
+        var cancelled = Job(chunks: 4);
+        _scheduler.Submit(cancelled);
+
+        _scheduler.Cancel(cancelled.Id);
+        var next = Job(chunks: 4);
+        _scheduler.Submit(next);
+
+        Assert.Equal([new AbandonMap(cancelled.Id)], _router.ToldTo<AbandonMap>(worker));
+        Assert.False(SlotOf(worker).CanTakeWork);
+        Assert.Single(_router.ToldTo<RunChunks>(worker));
+
+        _scheduler.Abandoned(SlotOf(worker), cancelled.Id);
+
+        Assert.True(SlotOf(worker).CanTakeWork);
+        Assert.Equal(next.Id, _router.ToldTo<RunChunks>(worker)[^1].MapId);
+    }
+
+    private void Create(int processes, int? maxTasksPerChild = null, int maxChunkLosses = 3, int maxPayloadBytes = 1 << 20)
+    {
+        var settings = new PoolSettings(processes, "test", null, maxTasksPerChild, maxChunkLosses, maxPayloadBytes, null, null, null);
+        _slots = new WorkerSlots(settings, _router);
+        _scheduler = new ChunkScheduler(settings, _slots, _router);
+        _slots.Want(TestActor, processes);
+    }
+
+    /// <summary>Takes the next started process into service, as a new worker probe; returns the probe.</summary>
+    private IActorRef Serve()
+    {
+        var slot = _slots.All.First(s => s.Actor is null && !s.WasReady);
+        var worker = CreateTestProbe().Ref;
+        _slots.TakeIntoService(slot, worker);
+        _scheduler.Dispatch();
+        return worker;
+    }
+
+    private WorkerSlot SlotOf(IActorRef worker) => _slots.TryGetByActor(worker, out var slot) ? slot : throw new InvalidOperationException("Not a serving worker.");
+
+    /// <summary>The worker's process died, as the router handles it: the slot goes, its chunks run again.</summary>
+    private void Lose(IActorRef worker)
+    {
+        var slot = SlotOf(worker);
+        _slots.RemoveExited(slot.ProcessId, out _);
+        _scheduler.WorkerLost(slot, exitCode: -9);
+    }
+
+    private static MapJob Job(int chunks, int itemBytes = 1, bool ordered = false, bool completeInput = true)
+    {
+        var job = new MapJob(MapJob.NextId(), [1, 2, 3], chunkSize: 1, inputCapacity: Math.Max(1, chunks), ordered);
+        for (var seq = 0; seq < chunks; seq++)
+        {
+            Assert.True(job.Input.Writer.TryWrite(new PendingChunk(seq, seq, 1, new byte[itemBytes])));
+        }
+        if (completeInput)
+        {
+            job.Input.Writer.Complete();
+        }
+        return job;
+    }
+
+    private static ChunkResults Results(MapJob job, int[] seqs, long computeMicros = 1_000) =>
+        new(job.Id, [.. seqs.Select(seq => new ChunkPayload(seq, 0, 1, [0]))], computeMicros);
+}

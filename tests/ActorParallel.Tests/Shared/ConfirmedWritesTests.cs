@@ -1,0 +1,116 @@
+using ActorParallel.Driver;
+using ActorParallel.Protocol;
+using Akka.Actor;
+using Akka.DistributedData;
+using Akka.TestKit.Xunit2;
+using Akka.TestKit;
+using UniqueAddress = Akka.Cluster.UniqueAddress;
+
+namespace ActorParallel.Tests.Shared;
+
+/// <summary>Acknowledgements under each write consistency, without a cluster: the replicator is a probe that answers by hand.</summary>
+public sealed class ConfirmedWritesTests : TestKit
+{
+    private static readonly UniqueAddress Self = new(new Address("akka.tcp", "test", "localhost", 1), 1);
+    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
+    private readonly TestProbe _replicator;
+    private readonly TestProbe _writer;
+
+    public ConfirmedWritesTests()
+    {
+        _replicator = CreateTestProbe();
+        _writer = CreateTestProbe();
+    }
+
+    [Fact]
+    public async Task Acknowledge_WriteLocal_RepliesAtOnceAndWritesLocally()
+    {
+        var writes = new ConfirmedWrites(_replicator.Ref, WriteLocal.Instance);
+
+        writes.Begin(_writer.Ref);
+        Increment(writes, "v");
+        writes.Acknowledge("done");
+
+        await _writer.ExpectMsgAsync("done");
+        Assert.IsType<WriteLocal>((await _replicator.ExpectMsgAsync<Update>()).Consistency);
+    }
+
+    [Fact]
+    public async Task Acknowledge_Majority_RepliesOnlyAfterEveryUpdateConfirmed()
+    {
+        var writes = new ConfirmedWrites(_replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
+
+        writes.Begin(_writer.Ref);
+        Increment(writes, "a");
+        Increment(writes, "b");
+        writes.Acknowledge("done");
+        var first = await _replicator.ExpectMsgAsync<Update>();
+        var second = await _replicator.ExpectMsgAsync<Update>();
+
+        Assert.True(writes.Handle(new UpdateSuccess(first.Key, first.Request)));
+        await _writer.ExpectNoMsgAsync(Quiet);
+        Assert.True(writes.Handle(new UpdateSuccess(second.Key, second.Request)));
+        await _writer.ExpectMsgAsync("done");
+    }
+
+    [Fact]
+    public async Task Acknowledge_MajorityWithoutUpdates_RepliesAtOnce()
+    {
+        var writes = new ConfirmedWrites(_replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
+
+        writes.Begin(_writer.Ref, ("v", "w1"));
+        writes.Acknowledge("nothing new");
+
+        await _writer.ExpectMsgAsync("nothing new");
+    }
+
+    [Fact]
+    public async Task Handle_UpdateTimeout_PushesSameKeyAgainAndWaits()
+    {
+        var writes = new ConfirmedWrites(_replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
+        writes.Begin(_writer.Ref);
+        Increment(writes, "v");
+        writes.Acknowledge("done");
+        var update = await _replicator.ExpectMsgAsync<Update>();
+
+        Assert.True(writes.Handle(new UpdateTimeout(update.Key, update.Request)));
+
+        var again = await _replicator.ExpectMsgAsync<Update>();
+        Assert.Equal(update.Key, again.Key);
+        Assert.Equal(update.Request, again.Request);
+        await _writer.ExpectNoMsgAsync(Quiet);
+        writes.Handle(new UpdateSuccess(again.Key, again.Request));
+        await _writer.ExpectMsgAsync("done");
+    }
+
+    [Fact]
+    public async Task Acknowledge_ResendWhileOriginalUnconfirmed_AnsweredWhenOriginalIs()
+    {
+        var writes = new ConfirmedWrites(_replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
+        var resender = CreateTestProbe();
+        writes.Begin(_writer.Ref, ("v", "w1"));
+        Increment(writes, "v");
+        writes.Acknowledge("original");
+        var update = await _replicator.ExpectMsgAsync<Update>();
+
+        // The writer's resend changes nothing (its operation applied already), so it has no updates of its own.
+        writes.Begin(resender.Ref, ("v", "w1"));
+        writes.Acknowledge("resent");
+        await resender.ExpectNoMsgAsync(Quiet);
+        writes.Handle(new UpdateSuccess(update.Key, update.Request));
+
+        await _writer.ExpectMsgAsync("original");
+        await resender.ExpectMsgAsync("resent");
+    }
+
+    [Fact]
+    public void Handle_OtherMessage_ReturnsFalse()
+    {
+        var writes = new ConfirmedWrites(_replicator.Ref, WriteLocal.Instance);
+
+        Assert.False(writes.Handle("not an update response"));
+    }
+
+    private static void Increment(ConfirmedWrites writes, string name) =>
+        writes.Update(SharedKeys.Value(name), PNCounter.Empty, counter => counter.Increment(Self, 1));
+}
