@@ -3,7 +3,7 @@ using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 
-namespace ActorParallel.Tests.Pool;
+namespace ActorParallel.Tests.Driver.Pool;
 
 /// <summary>The router's dispatch decisions, without processes: workers are probes, and what is sent to them is recorded.</summary>
 public sealed class ChunkSchedulerTests : TestKit

@@ -1,7 +1,7 @@
 using ActorParallel.Protocol;
 using Akka.TestKit.Xunit2;
 
-namespace ActorParallel.Tests.Wire;
+namespace ActorParallel.Tests.Protocol;
 
 public sealed class WireSerializerTests : TestKit
 {

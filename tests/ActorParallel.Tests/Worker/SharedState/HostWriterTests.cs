@@ -2,7 +2,7 @@ using ActorParallel.Serialization;
 using ActorParallel.Tests.Support;
 using ActorParallel.Workers;
 
-namespace ActorParallel.Tests.Shared;
+namespace ActorParallel.Tests.Worker.SharedState;
 
 /// <summary>
 /// The writers' resend and failure paths, against the driver's real host: a channel that loses

@@ -6,7 +6,7 @@ using Akka.TestKit.Xunit2;
 using Akka.TestKit;
 using UniqueAddress = Akka.Cluster.UniqueAddress;
 
-namespace ActorParallel.Tests.Shared;
+namespace ActorParallel.Tests.Driver.SharedState;
 
 /// <summary>Acknowledgements under each write consistency, without a cluster: the replicator is a probe that answers by hand.</summary>
 public sealed class ConfirmedWritesTests : TestKit

@@ -2,7 +2,7 @@ using ActorParallel.Driver;
 using ActorParallel.Protocol;
 using Akka.TestKit.Xunit2;
 
-namespace ActorParallel.Tests.Shared;
+namespace ActorParallel.Tests.Driver.SharedState;
 
 /// <summary>The shared-state server's locks, without processes: each requester is a probe.</summary>
 public sealed class LockTableTests : TestKit

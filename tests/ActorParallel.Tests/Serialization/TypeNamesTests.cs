@@ -1,6 +1,6 @@
 using ActorParallel.Serialization;
 
-namespace ActorParallel.Tests.Wire;
+namespace ActorParallel.Tests.Serialization;
 
 public sealed class TypeNamesTests
 {

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using ActorParallel.Workers;
 
-namespace ActorParallel.Tests.Processes;
+namespace ActorParallel.Tests.Worker.Processes;
 
 /// <summary>The worker's libc-level end of the direct link, against a real .NET socket listener.</summary>
 public sealed class UnixSocketStreamTests : IDisposable

@@ -3,7 +3,7 @@ using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 
-namespace ActorParallel.Tests.Pool;
+namespace ActorParallel.Tests.Driver.Pool;
 
 /// <summary>The router's replacement and retirement decisions, without processes: supervisors and workers are probes.</summary>
 public sealed class WorkerSlotsTests : TestKit

@@ -6,7 +6,7 @@ using Akka.TestKit.Xunit2;
 using Akka.TestKit;
 using UniqueAddress = Akka.Cluster.UniqueAddress;
 
-namespace ActorParallel.Tests.Shared;
+namespace ActorParallel.Tests.Driver.SharedState;
 
 /// <summary>The shared-state server's dicts, without a cluster: the replicator is a probe.</summary>
 public sealed class DictStoreTests : TestKit

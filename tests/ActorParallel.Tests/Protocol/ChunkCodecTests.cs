@@ -1,6 +1,6 @@
 using ActorParallel.Protocol;
 
-namespace ActorParallel.Tests.Wire;
+namespace ActorParallel.Tests.Protocol;
 
 /// <summary>A chunk's items and results: the typed form for tuples, arrays and small primitives, the tagged form for the rest.</summary>
 public sealed class ChunkCodecTests

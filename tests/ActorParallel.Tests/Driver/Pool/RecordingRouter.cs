@@ -2,7 +2,7 @@ using ActorParallel.Driver;
 using ActorParallel.Protocol;
 using Akka.Actor;
 
-namespace ActorParallel.Tests.Pool;
+namespace ActorParallel.Tests.Driver.Pool;
 
 /// <summary>Stands in for the router actor under <see cref="WorkerSlots"/> and <see cref="ChunkScheduler"/>: records what they ask it to do.</summary>
 internal sealed class RecordingRouter : IRouterActions

@@ -3,7 +3,7 @@ using ActorParallel.Tests.Support;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 
-namespace ActorParallel.Tests.Processes;
+namespace ActorParallel.Tests.Driver.Processes;
 
 /// <summary>The lifecycle as messages, the way an actor uses it: Tell, and expect typed replies.</summary>
 public sealed class ProcessSupervisorTests : TestKit

@@ -1,7 +1,7 @@
 using ActorParallel.Serialization;
 using ActorParallel.Tests.Support;
 
-namespace ActorParallel.Tests.Wire;
+namespace ActorParallel.Tests.Serialization;
 
 public sealed class ValueCodecTests
 {
