@@ -128,7 +128,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
             {
                 var runtime = Create(s_defaultOptions, prestart);
                 // Stopping the system stops the supervisor, whose process actors kill what still runs.
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.System.Terminate().Wait(TimeSpan.FromSeconds(5));
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.System.Terminate().Wait(Timeouts.SystemStopAtExit);
                 s_default = runtime;
             }
             return s_default;
@@ -180,7 +180,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
         {
             throw new ArgumentException("At least one seed address (the driver's) is needed, and none may be empty.", nameof(seeds));
         }
-        var timeout = joinTimeout ?? TimeSpan.FromSeconds(60);
+        var timeout = joinTimeout ?? Timeouts.HostNodeJoin;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(joinTimeout));
         var validated = (options ?? new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host }).Validated();
         var membership = AkkaConfig.Settings(
@@ -235,7 +235,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
     }
 
     /// <summary>How long <see cref="GetHostNodeSupervisorAsync"/> waits for a node's supervisor to answer.</summary>
-    private static readonly TimeSpan HostNodeLookupTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan HostNodeLookupTimeout = Timeouts.ActorLookup;
 
     /// <summary>The cluster role every ActorParallel Host node carries.</summary>
     public const string HostNodeRole = "actorparallel-host";
@@ -319,7 +319,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
         {
             return;
         }
-        var bound = Options.TerminateGracePeriod + TimeSpan.FromSeconds(5);
+        var bound = Options.TerminateGracePeriod + Timeouts.RuntimeDisposeSlack;
         try
         {
             var running = await Supervisor.Ask<RunningProcesses>(ListProcesses.Instance, bound).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ActorParallel.Configuration;
 using ActorParallel.Driver;
 using ActorParallel.Protocol;
 using ActorParallel.Serialization;
@@ -278,7 +279,7 @@ public sealed class Pool : IAsyncDisposable
         {
             return;
         }
-        await _router.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await _router.GracefulStop(Timeouts.RouterStop).ConfigureAwait(false);
     }
 
     private Task<PoolStopped>? _stopped;

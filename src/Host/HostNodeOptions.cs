@@ -58,7 +58,7 @@ internal sealed record HostNodeOptions(
         string hostname = "127.0.0.1", systemName = "actorparallel";
         string? publicHostname = null, certificate = null;
         var port = 0;
-        var joinTimeout = TimeSpan.FromSeconds(60);
+        var joinTimeout = Timeouts.HostNodeJoin;
         var workers = Environment.ProcessorCount;
         for (var i = 0; i < args.Count; i++)
         {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers;
 using System.Net.Sockets;
+using ActorParallel.Configuration;
 
 namespace ActorParallel.Protocol;
 
@@ -17,10 +18,10 @@ internal static class DirectLink
     public const string Greeting = "direct";
 
     /// <summary>How often each side shows it is alive.</summary>
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan HeartbeatInterval = Timeouts.LinkHeartbeat;
 
     /// <summary>How long the driver waits for any frame before it gives the worker up (as the remoting failure detector would).</summary>
-    public static readonly TimeSpan AcceptablePause = TimeSpan.FromSeconds(4);
+    public static readonly TimeSpan AcceptablePause = Timeouts.LinkAcceptablePause;
 
     private static readonly Lazy<string> SocketDirectory = new(CreateSocketDirectory);
     private static int s_lastSocket;
@@ -94,7 +95,7 @@ internal static class DirectLink
     private static async Task<bool> PresentsAsync(Socket socket, byte[] expected, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        deadline.CancelAfter(Timeouts.LinkToken);
         await using var probe = new NetworkStream(socket, ownsSocket: false);
         var presented = new byte[4 + expected.Length];
         try

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorParallel.Configuration;
 using Akka.Actor;
 using Akka.Cluster;
 using AkkaCluster = Akka.Cluster.Cluster;
@@ -35,7 +36,7 @@ internal sealed class HostNodes
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         cluster.Join(cluster.SelfAddress);
-        await up.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        await up.Task.WaitAsync(Timeouts.DriverJoinsItself, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using ActorParallel.Configuration;
 using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.Cluster;
@@ -274,7 +275,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         {
             return;
         }
-        Context.System.ActorSelection(new RootActorPath(node) / "user" / ParallelRuntime.HostNodeSupervisorName).ResolveOne(TimeSpan.FromSeconds(30)).PipeTo(Self,
+        Context.System.ActorSelection(new RootActorPath(node) / "user" / ParallelRuntime.HostNodeSupervisorName).ResolveOne(Timeouts.ActorLookup).PipeTo(Self,
             success: supervisor => new HostNodeFound(node, supervisor, workers),
             failure: error => new HostNodeMissing(node, error.Message));
     }
@@ -303,7 +304,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             return;
         }
         worker.Tell(new Identify(processId));
-        Timers.StartSingleTimer(("confirm", processId), new ConfirmWorkerConnection(processId, attempt + 1), TimeSpan.FromSeconds(2));
+        Timers.StartSingleTimer(("confirm", processId), new ConfirmWorkerConnection(processId, attempt + 1), Timeouts.WorkerConnectionRetry);
     }
 
     private void HandleIdentity(ActorIdentity identity)

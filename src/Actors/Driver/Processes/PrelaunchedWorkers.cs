@@ -1,3 +1,5 @@
+using ActorParallel.Configuration;
+
 using OsProcess = System.Diagnostics.Process;
 
 namespace ActorParallel.Driver;
@@ -51,7 +53,7 @@ internal sealed class PrelaunchedWorkers : IDisposable
             try
             {
                 worker.StandardInput.Close();
-                if (!worker.WaitForExit(TimeSpan.FromMilliseconds(500)))
+                if (!worker.WaitForExit(Timeouts.PrelaunchedExit))
                 {
                     worker.Kill();
                 }

@@ -5,6 +5,7 @@ using OsProcess = System.Diagnostics.Process;
 using ActorParallel.Protocol;
 using ActorParallel.Serialization;
 using ActorParallel.Workers;
+using ActorParallel.Configuration;
 
 namespace ActorParallel.Driver;
 
@@ -178,7 +179,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_worker) && !_exitRequested:
                 // The worker actor is gone. If its process does not follow on its own, it can no longer be reached: end it.
-                Timers.StartSingleTimer(ForceKill.Instance, ForceKill.Instance, TimeSpan.FromSeconds(2));
+                Timers.StartSingleTimer(ForceKill.Instance, ForceKill.Instance, Timeouts.KilledProcessReaped);
                 break;
             case Terminated:
                 break;
@@ -200,7 +201,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         {
             // The driver is going away with this process still running: it must not outlive us.
             KillOsProcess();
-            _process.WaitForExit(TimeSpan.FromSeconds(2));
+            _process.WaitForExit(Timeouts.KilledProcessReaped);
             if (_process.HasExited)
             {
                 Report(new ProcessExited(_spec.Id, _pid, ExitCodes.FromOs(_process.ExitCode), _error));

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorParallel.Configuration;
 using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.DistributedData;
@@ -50,8 +51,8 @@ internal sealed class SharedStateHost : UntypedActor
         // A new replicator learns the cluster's members (Host nodes' replicas) from an event that
         // arrives a moment later; until then a Majority or All write would count only itself.
         var members = Math.Max(1 + hostNodes, AkkaCluster.Get(system).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while ((await replicator.Ask<ReplicaCount>(Dsl.GetReplicaCount, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)).N < members
+        var deadline = DateTime.UtcNow + Timeouts.ReplicasKnown;
+        while ((await replicator.Ask<ReplicaCount>(Dsl.GetReplicaCount, Timeouts.ReplicasKnown, cancellationToken).ConfigureAwait(false)).N < members
             && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);

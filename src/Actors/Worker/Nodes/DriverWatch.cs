@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ActorParallel.Configuration;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -20,7 +21,7 @@ namespace ActorParallel.Workers;
 /// </summary>
 internal sealed class DriverWatch : UntypedActor
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ProbeTimeout = Timeouts.DriverProbe;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<Address, Member> _members = [];

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using ActorParallel.Configuration;
 using ActorParallel.Protocol;
 using ActorParallel.Serialization;
 using Akka.Actor;
@@ -17,7 +18,7 @@ internal sealed class ChunkExecutor : IDisposable
     private static readonly long FlushTicks = Stopwatch.Frequency / 2000;
 
     /// <summary>How long the compute thread waits for work before it trims the worker's working set.</summary>
-    private static readonly TimeSpan IdleBeforeTrim = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan IdleBeforeTrim = Timeouts.IdleBeforeTrim;
 
     private readonly BlockingCollection<(object Message, IActorRef Router)> _queue = new();
     private readonly ConcurrentDictionary<long, byte> _abandoned = new();

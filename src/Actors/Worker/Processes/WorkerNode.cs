@@ -37,7 +37,7 @@ internal static class WorkerNode
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            RequestExit(system, 128 + ExitCodes.SigTerm, TimeSpan.FromMilliseconds(150));
+            RequestExit(system, 128 + ExitCodes.SigTerm, Timeouts.WorkerExitAfterSigterm);
         });
         var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         system.ActorSelection(parentPath).Tell(new WorkerHello(address.ToString(), Environment.ProcessId));
@@ -80,7 +80,7 @@ internal static class WorkerNode
         Volatile.Write(ref s_exitCode, exitCode);
         // Transport warnings while the connection closes are expected; keep the user's console clean.
         system.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel);
-        _ = Task.Delay(bound ?? TimeSpan.FromSeconds(2)).ContinueWith(_ => ExitNow(exitCode), TaskScheduler.Default);
+        _ = Task.Delay(bound ?? Timeouts.WorkerExitGrace).ContinueWith(_ => ExitNow(exitCode), TaskScheduler.Default);
         system.Terminate();
     }
 

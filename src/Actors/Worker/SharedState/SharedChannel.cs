@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ActorParallel.Configuration;
 using ActorParallel.Driver;
 using ActorParallel.Protocol;
 using Akka.Actor;
@@ -51,7 +52,7 @@ internal sealed class AkkaSharedChannel : ISharedChannel, IExtension
 
     /// <summary>The host at <paramref name="path"/>, found once.</summary>
     public Task<IActorRef> Host(string path) =>
-        _hosts.GetOrAdd(path, p => _system.ActorSelection(p).ResolveOne(TimeSpan.FromSeconds(30)));
+        _hosts.GetOrAdd(path, p => _system.ActorSelection(p).ResolveOne(Timeouts.ActorLookup));
 
     /// <summary>A host of this system: no lookup needed.</summary>
     public void RegisterHost(string path, IActorRef host) => _hosts[path] = Task.FromResult(host);

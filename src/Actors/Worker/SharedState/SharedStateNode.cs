@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ActorParallel.Configuration;
 using ActorParallel.Protocol;
 using Akka.Actor;
 
@@ -27,7 +28,7 @@ internal sealed class SharedStateNode
     }
 
     /// <summary>How long one request to the host may take before it is sent again.</summary>
-    public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(5);
+    public static TimeSpan Timeout { get; } = Timeouts.SharedRequest;
 
     /// <summary>Unique to this process and run: the author of this process's operations.</summary>
     public string WriterId { get; }
