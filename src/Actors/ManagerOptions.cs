@@ -1,3 +1,5 @@
+using ActorParallel.Configuration;
+
 namespace ActorParallel;
 
 /// <summary>Options of a <see cref="Manager"/>.</summary>
@@ -21,11 +23,16 @@ public sealed class ManagerOptions
 
     internal ManagerOptions Validated()
     {
+        var problems = new OptionProblems(nameof(ManagerOptions));
         if (!Enum.IsDefined(WriteConsistency))
         {
-            throw new ArgumentOutOfRangeException(nameof(WriteConsistency), WriteConsistency, "Not a SharedConsistency value.");
+            problems.Add(nameof(WriteConsistency), $"{nameof(WriteConsistency)} has no value {(int)WriteConsistency}.");
         }
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReplicationTimeout, TimeSpan.Zero, nameof(ReplicationTimeout));
+        if (ReplicationTimeout <= TimeSpan.Zero)
+        {
+            problems.Add(nameof(ReplicationTimeout), $"{nameof(ReplicationTimeout)} must be positive (was {ReplicationTimeout}).");
+        }
+        problems.ThrowIfAny();
         return (ManagerOptions)MemberwiseClone();
     }
 }

@@ -86,36 +86,36 @@ public sealed class ParallelRuntimeOptions
 
     internal ParallelRuntimeOptions Validated()
     {
-        var problems = new List<string>();
+        var problems = new OptionProblems(nameof(ParallelRuntimeOptions));
         if (string.IsNullOrWhiteSpace(SystemName) || !SystemName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
         {
-            problems.Add($"{nameof(SystemName)} must be non-empty ASCII letters, digits, '-' or '_' (was '{SystemName}').");
+            problems.Add(nameof(SystemName), $"{nameof(SystemName)} must be non-empty ASCII letters, digits, '-' or '_' (was '{SystemName}').");
         }
         if (!Enum.IsDefined(WorkerStart))
         {
-            problems.Add($"{nameof(WorkerStart)} has no value {(int)WorkerStart}.");
+            problems.Add(nameof(WorkerStart), $"{nameof(WorkerStart)} has no value {(int)WorkerStart}.");
         }
         if (!Enum.IsDefined(WorkerLink))
         {
-            problems.Add($"{nameof(WorkerLink)} has no value {(int)WorkerLink}.");
+            problems.Add(nameof(WorkerLink), $"{nameof(WorkerLink)} has no value {(int)WorkerLink}.");
         }
         if (WorkerStartTimeout <= TimeSpan.Zero)
         {
-            problems.Add($"{nameof(WorkerStartTimeout)} must be positive (was {WorkerStartTimeout}).");
+            problems.Add(nameof(WorkerStartTimeout), $"{nameof(WorkerStartTimeout)} must be positive (was {WorkerStartTimeout}).");
         }
         if (TerminateGracePeriod < TimeSpan.Zero)
         {
-            problems.Add($"{nameof(TerminateGracePeriod)} must not be negative (was {TerminateGracePeriod}).");
+            problems.Add(nameof(TerminateGracePeriod), $"{nameof(TerminateGracePeriod)} must not be negative (was {TerminateGracePeriod}).");
         }
         if (MaxConcurrentLaunches < 1)
         {
-            problems.Add($"{nameof(MaxConcurrentLaunches)} must be at least 1 (was {MaxConcurrentLaunches}).");
+            problems.Add(nameof(MaxConcurrentLaunches), $"{nameof(MaxConcurrentLaunches)} must be at least 1 (was {MaxConcurrentLaunches}).");
         }
-        problems.AddRange(Transport.Problems(SettingNames.Options));
-        if (problems.Count > 0)
+        foreach (var (setting, problem) in Transport.Problems(SettingNames.Options))
         {
-            throw new ArgumentException("Invalid ParallelRuntimeOptions: " + string.Join(" ", problems));
+            problems.Add(setting, problem);
         }
+        problems.ThrowIfAny();
         return (ParallelRuntimeOptions)MemberwiseClone();
     }
 }

@@ -29,6 +29,7 @@ public sealed class Pool : IAsyncDisposable
 
     /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
     /// <param name="processes">The number of worker processes; <see cref="Environment.ProcessorCount"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="processes"/> is less than 1 (its <see cref="ArgumentException.ParamName"/> is <c>Processes</c>).</exception>
     public Pool(int? processes = null)
         : this(new PoolOptions { Processes = processes ?? Environment.ProcessorCount })
     {
@@ -36,6 +37,8 @@ public sealed class Pool : IAsyncDisposable
 
     /// <summary>Starts a pool on <see cref="ParallelRuntime.Default"/>.</summary>
     /// <param name="options">The pool's options; copied.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is invalid: every problem in one message, <see cref="ArgumentException.ParamName"/> the option at fault (<c>PoolOptions</c> when several are).</exception>
     public Pool(PoolOptions options)
         : this(DefaultRuntimeFor(options), options)
     {

@@ -1,3 +1,4 @@
+using ActorParallel.Configuration;
 
 namespace ActorParallel;
 
@@ -67,39 +68,36 @@ public sealed class PoolOptions
 
     internal PoolOptions Validated()
     {
-        var problems = new List<string>();
+        var problems = new OptionProblems(nameof(PoolOptions));
         if (Processes < (HostNodeRole is null ? 1 : 0))
         {
-            problems.Add($"{nameof(Processes)} must be at least 1, or 0 with a {nameof(HostNodeRole)} (was {Processes}).");
+            problems.Add(nameof(Processes), $"{nameof(Processes)} must be at least 1, or 0 with a {nameof(HostNodeRole)} (was {Processes}).");
         }
         if (HostNodeRole is not null && string.IsNullOrWhiteSpace(HostNodeRole))
         {
-            problems.Add($"{nameof(HostNodeRole)} must be a role name, or null for local workers only.");
+            problems.Add(nameof(HostNodeRole), $"{nameof(HostNodeRole)} must be a role name, or null for local workers only.");
         }
         if (ProcessesPerHostNode is < 1)
         {
-            problems.Add($"{nameof(ProcessesPerHostNode)} must be at least 1, or null for what each node offers (was {ProcessesPerHostNode}).");
+            problems.Add(nameof(ProcessesPerHostNode), $"{nameof(ProcessesPerHostNode)} must be at least 1, or null for what each node offers (was {ProcessesPerHostNode}).");
         }
         if (MaxTasksPerChild is < 1)
         {
-            problems.Add($"{nameof(MaxTasksPerChild)} must be at least 1, or null for no limit (was {MaxTasksPerChild}).");
+            problems.Add(nameof(MaxTasksPerChild), $"{nameof(MaxTasksPerChild)} must be at least 1, or null for no limit (was {MaxTasksPerChild}).");
         }
         if (MaxChunkLosses < 1)
         {
-            problems.Add($"{nameof(MaxChunkLosses)} must be at least 1 (was {MaxChunkLosses}).");
+            problems.Add(nameof(MaxChunkLosses), $"{nameof(MaxChunkLosses)} must be at least 1 (was {MaxChunkLosses}).");
         }
         if (string.IsNullOrWhiteSpace(Name))
         {
-            problems.Add($"{nameof(Name)} must not be empty.");
+            problems.Add(nameof(Name), $"{nameof(Name)} must not be empty.");
         }
         if (InitializerArgs is null)
         {
-            problems.Add($"{nameof(InitializerArgs)} must not be null.");
+            problems.Add(nameof(InitializerArgs), $"{nameof(InitializerArgs)} must not be null.");
         }
-        if (problems.Count > 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(PoolOptions), "Invalid PoolOptions: " + string.Join(" ", problems));
-        }
+        problems.ThrowIfAny();
         var copy = (PoolOptions)MemberwiseClone();
         copy.InitializerArgs = [.. InitializerArgs ?? []];
         return copy;

@@ -128,7 +128,7 @@ internal sealed record HostNodeOptions(
         }
         var password = Environment.GetEnvironmentVariable(PasswordVariable);
         var transport = new NodeTransport(hostname, publicHostname, port, certificate, string.IsNullOrEmpty(password) ? null : password);
-        if (transport.Problems(new SettingNames("--hostname", "--port", "--certificate", "ActorParallel.Host --create-certificate PATH")).FirstOrDefault() is { } problem)
+        if (transport.Problems(new SettingNames("--hostname", "--port", "--certificate", "ActorParallel.Host --create-certificate PATH")).Select(found => found.Problem).FirstOrDefault() is { } problem)
         {
             return (null, problem, false);
         }

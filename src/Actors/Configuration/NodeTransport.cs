@@ -35,26 +35,26 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     public static bool IsLoopback(string hostname) =>
         hostname == "localhost" || (IPAddress.TryParse(hostname, out var address) && IPAddress.IsLoopback(address));
 
-    /// <summary>What is wrong with these settings, in words that name the setting; empty when nothing is.</summary>
+    /// <summary>What is wrong with these settings: the setting at fault and the problem, in words that name it; empty when nothing is.</summary>
     /// <param name="names">How the caller calls its settings (option names or command-line flags).</param>
-    public IEnumerable<string> Problems(SettingNames names)
+    public IEnumerable<(string Setting, string Problem)> Problems(SettingNames names)
     {
         if (string.IsNullOrWhiteSpace(Hostname))
         {
-            yield return $"{names.Hostname} must not be empty.";
+            yield return (names.Hostname, $"{names.Hostname} must not be empty.");
             yield break;
         }
         if (Port is < 0 or > 65535)
         {
-            yield return $"{names.Port} must be 0-65535 (was {Port}).";
+            yield return (names.Port, $"{names.Port} must be 0-65535 (was {Port}).");
         }
         if (CertificatePath is null)
         {
             if (!IsLoopback(Hostname) || (PublicHostname is { } publicHostname && !IsLoopback(publicHostname)))
             {
-                yield return $"{names.Hostname} {Hostname} is reachable beyond this machine, which needs {names.Certificate}: " +
+                yield return (names.Certificate, $"{names.Hostname} {Hostname} is reachable beyond this machine, which needs {names.Certificate}: " +
                     "every connection is then mutual TLS with that certificate, and a peer without it is refused. " +
-                    $"Create one with {names.CreateCertificate}, or bind 127.0.0.1.";
+                    $"Create one with {names.CreateCertificate}, or bind 127.0.0.1.");
             }
             yield break;
         }
@@ -73,7 +73,7 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
         }
         if (loadError is not null)
         {
-            yield return loadError;
+            yield return (names.Certificate, loadError);
         }
     }
 

@@ -24,8 +24,8 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
         await cancelled.CancelAsync();
         var cases = new (string Name, Type Expected, Func<Task> Act)[]
         {
-            ("a pool of 0 processes", typeof(ArgumentOutOfRangeException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { Processes = 0 }))),
-            ("a pool of -3 processes", typeof(ArgumentOutOfRangeException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { Processes = -3 }))),
+            ("a pool of 0 processes", typeof(ArgumentException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { Processes = 0 }))),
+            ("a pool of -3 processes", typeof(ArgumentException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { Processes = -3 }))),
             ("a chunk size of 0", typeof(ArgumentOutOfRangeException), () => pool.MapAsync(PoolTargets.Square, [1, 2], chunkSize: 0)),
             ("a null function", typeof(ArgumentNullException), () => pool.MapAsync<int, int>(null!, [1, 2])),
             ("null items", typeof(ArgumentNullException), () => pool.MapAsync(PoolTargets.Square, (IEnumerable<int>)null!)),

@@ -82,9 +82,9 @@ public sealed class HostingTests
     {
         var services = new ServiceCollection();
 
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+        var error = Assert.Throws<ArgumentException>(() =>
             services.AddAkka("invalid", builder => builder.WithActorParallel(options => options.Pool = new PoolOptions { Processes = 0 })).BuildServiceProvider().GetRequiredService<ActorSystem>());
 
-        Assert.Contains("Processes", error.Message);
+        Assert.Equal("Processes", error.ParamName);
     }
 }

@@ -151,12 +151,14 @@ public sealed class PoolLifecycleTests : RuntimeFixture
     [InlineData(-2, null, 3)]
     [InlineData(2, 0, 3)]
     [InlineData(2, null, 0)]
-    public void Create_InvalidOptions_ThrowsArgumentOutOfRangeNamingTheProblem(int processes, int? maxTasksPerChild, int maxChunkLosses)
+    public void Create_InvalidOptions_ThrowsArgumentExceptionNamingTheOption(int processes, int? maxTasksPerChild, int maxChunkLosses)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+        // One style for every options class: one ArgumentException listing every problem, ParamName the option at fault.
+        var error = Assert.Throws<ArgumentException>(() =>
             Runtime.CreatePool(new PoolOptions { Processes = processes, MaxTasksPerChild = maxTasksPerChild, MaxChunkLosses = maxChunkLosses }));
 
         Assert.Contains("must be at least 1", error.Message);
+        Assert.Equal(processes < 1 ? "Processes" : maxTasksPerChild is not null ? "MaxTasksPerChild" : "MaxChunkLosses", error.ParamName);
     }
 
     [Fact]
