@@ -66,6 +66,7 @@ public sealed class Manager : IAsyncDisposable
         var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
         var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
         AkkaSharedChannel.Get(system).RegisterHost(hostPath, host);
+        SharedStateNode.RegisterManager(hostPath, node);
         return new Manager(system, node, host, hostPath);
     }
 

@@ -72,7 +72,7 @@ public sealed class SharedArray<T> : ISharedObject
     }
 
     internal static object ReadHandle(WireReader reader, string host, string name) =>
-        new SharedArray<T>(SharedStateNode.ForThisProcess(), host, name, reader.ReadInt32());
+        new SharedArray<T>(SharedStateNode.For(host), host, name, reader.ReadInt32());
 
     private int Check(int index)
     {

@@ -91,7 +91,7 @@ public sealed class SharedDict<TKey, TValue> : ISharedObject
     void ISharedObject.WriteHandle(WireWriter writer) =>
         SharedObjects.WriteHeader(writer, SharedObjects.DictKind, _host, Name, typeof(KeyValuePair<TKey, TValue>));
 
-    internal static object ReadHandle(WireReader reader, string host, string name) => new SharedDict<TKey, TValue>(SharedStateNode.ForThisProcess(), host, name);
+    internal static object ReadHandle(WireReader reader, string host, string name) => new SharedDict<TKey, TValue>(SharedStateNode.For(host), host, name);
 
     private byte[] EncodeKey(TKey key)
     {

@@ -203,7 +203,7 @@ public sealed class SharedList<T> : ISharedObject, IAsyncEnumerable<T>
 
     void ISharedObject.WriteHandle(WireWriter writer) => SharedObjects.WriteHeader(writer, SharedObjects.ListKind, _host, Name, typeof(T));
 
-    internal static object ReadHandle(WireReader reader, string host, string name) => new SharedList<T>(SharedStateNode.ForThisProcess(), host, name);
+    internal static object ReadHandle(WireReader reader, string host, string name) => new SharedList<T>(SharedStateNode.For(host), host, name);
 
     private static T Decode(byte[] bytes) => (T)ValueCodec.Decode(bytes)!;
 

@@ -52,7 +52,7 @@ public sealed class SharedLock : ISharedObject
 
     void ISharedObject.WriteHandle(WireWriter writer) => SharedObjects.WriteHeader(writer, SharedObjects.LockKind, _host, Name, typeof(object));
 
-    internal static object ReadHandle(WireReader reader, string host, string name) => new SharedLock(SharedStateNode.ForThisProcess(), host, name);
+    internal static object ReadHandle(WireReader reader, string host, string name) => new SharedLock(SharedStateNode.For(host), host, name);
 
     private Task ReleaseAsync(long requestId) =>
         _node.RequestAsync<LockReleased>(_host, new ReleaseLock(Name, _node.WriterId, requestId), CancellationToken.None);

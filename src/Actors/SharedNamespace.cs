@@ -109,5 +109,5 @@ public sealed class SharedNamespace : ISharedObject
     void ISharedObject.WriteHandle(WireWriter writer) =>
         SharedObjects.WriteHeader(writer, SharedObjects.NamespaceKind, _host, Name, typeof(object));
 
-    internal static object ReadHandle(WireReader reader, string host, string name) => new SharedNamespace(SharedStateNode.ForThisProcess(), host, name);
+    internal static object ReadHandle(WireReader reader, string host, string name) => new SharedNamespace(SharedStateNode.For(host), host, name);
 }

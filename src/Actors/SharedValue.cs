@@ -132,5 +132,5 @@ public sealed class SharedValue<T> : ISharedObject
     }
 
     internal static object ReadHandle(WireReader reader, string host, string name) =>
-        new SharedValue<T>(SharedStateNode.ForThisProcess(), host, name, Floating ? T.CreateChecked(reader.ReadDouble()) : T.CreateChecked(reader.ReadInt64()));
+        new SharedValue<T>(SharedStateNode.For(host), host, name, Floating ? T.CreateChecked(reader.ReadDouble()) : T.CreateChecked(reader.ReadInt64()));
 }

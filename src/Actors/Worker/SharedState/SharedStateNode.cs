@@ -45,7 +45,26 @@ internal sealed class SharedStateNode
     /// <summary>The node of a process that reaches hosts through <paramref name="system"/>.</summary>
     public static SharedStateNode Get(ActorSystem system) => AkkaSharedChannel.Get(system).Node;
 
-    /// <summary>The node that shared handles decoded in this process bind to.</summary>
+    /// <summary>
+    /// The Managers started in this process, by their server's path, with the node of the runtime each
+    /// runs on: a handle of one of them decoded here binds to that manager's node, whichever Manager
+    /// started last. Process-wide by nature (a handle arrives as bytes, with only its server's path).
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, SharedStateNode> ManagersHere = new();
+
+    /// <summary>Records that the Manager whose server is at <paramref name="hostPath"/> runs in this process on <paramref name="node"/>.</summary>
+    public static void RegisterManager(string hostPath, SharedStateNode node) => ManagersHere[hostPath] = node;
+
+    /// <summary>
+    /// The node a shared handle of the server at <paramref name="hostPath"/> binds to when it is decoded
+    /// in this process: its own Manager's node if that Manager runs here (the driver), otherwise this
+    /// process's node (a worker's).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Neither: no ActorParallel runtime in this process to bind it to.</exception>
+    public static SharedStateNode For(string hostPath) =>
+        ManagersHere.TryGetValue(hostPath, out var node) ? node : ForThisProcess();
+
+    /// <summary>The node that shared handles of Managers in other processes bind to when decoded here.</summary>
     public static SharedStateNode ForThisProcess() =>
         (s_forThisProcess ?? throw new InvalidOperationException(
             "No ActorParallel runtime in this process to bind the shared object to: start a Manager first.")).Value;
