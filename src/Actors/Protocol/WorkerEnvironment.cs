@@ -1,12 +1,10 @@
-using ActorParallel.Workers;
-
 namespace ActorParallel.Protocol;
 
 /// <summary>
 /// The contract between a driver and the worker processes it launches, carried in environment
 /// variables so that the user's own command line stays untouched when their program is re-entered.
 /// The driver's own address is not among them: it is written to the worker's stdin when the driver
-/// adopts the process (see <see cref="WorkerNode"/>), so that a worker can be launched, and start
+/// adopts the process (see <c>Worker/Processes/WorkerNode</c>), so that a worker can be launched, and start
 /// its ActorSystem, before the driver's ActorSystem exists or before anyone needs the worker.
 /// </summary>
 /// <param name="SystemName">The driver's ActorSystem name, used for the worker's system too.</param>

@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using ActorParallel.Workers;
 
 namespace ActorParallel.Serialization;
 
 /// <summary>
 /// What every shared handle is: a small reference (kind, host, name, element type) that travels to
-/// other processes by value and works there through that process's <see cref="SharedStateNode"/>.
+/// other processes by value and works there through that process's shared-state client (<c>Worker/SharedState/SharedStateNode</c>).
 /// </summary>
 internal interface ISharedObject
 {

@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using ActorParallel.Configuration;
-using ActorParallel.Driver;
 using ActorParallel.Protocol;
 using Akka.Actor;
 
 namespace ActorParallel.Workers;
 
 /// <summary>
-/// How a process's shared handles reach the driver's <see cref="SharedStateHost"/>: over Akka.Remote
+/// How a process's shared handles reach the driver's <c>SharedStateHost</c> (the Manager's server): over Akka.Remote
 /// from a process with an ActorSystem (<see cref="AkkaSharedChannel"/>), or over the worker's direct
 /// link to its driver (<see cref="DirectSharedChannel"/>), which needs no ActorSystem in the worker.
 /// </summary>
