@@ -7,13 +7,19 @@ namespace ActorParallel.Protocol;
 /// The process supervisor's protocol on the wire, so that a supervisor in another process (a Host
 /// node's) can be driven with the same messages as a local one.
 /// </summary>
-internal sealed partial class WireSerializer
+internal sealed class ProcessProtocolCodec : ProtocolCodec
 {
     private const byte StartProcessTag = 31, ProcessStartedTag = 32, ProcessStartFailedTag = 33, JoinProcessTag = 34,
         TerminateProcessTag = 35, KillProcessTag = 36, ProcessExitedTag = 37, ProcessNotFoundTag = 38,
         ListProcessesTag = 39, RunningProcessesTag = 40, WorkerReadyTag = 41;
 
-    private bool TryWriteProcessMessage(WireWriter writer, object message)
+    public override IReadOnlyCollection<byte> Tags { get; } =
+    [
+        StartProcessTag, ProcessStartedTag, ProcessStartFailedTag, JoinProcessTag, TerminateProcessTag, KillProcessTag,
+        ProcessExitedTag, ProcessNotFoundTag, ListProcessesTag, RunningProcessesTag, WorkerReadyTag,
+    ];
+
+    public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
     {
         switch (message)
         {
@@ -75,7 +81,7 @@ internal sealed partial class WireSerializer
         }
     }
 
-    private object ReadProcessMessage(byte tag, WireReader reader) => tag switch
+    public override object Read(byte tag, WireReader reader, WireSerializer wire) => tag switch
     {
         StartProcessTag => new StartProcess(new ProcessSpec(reader.ReadInt64(), reader.ReadRequiredString(), ImmutableCollectionsMarshal.AsImmutableArray(reader.ReadBytes()))),
         ProcessStartedTag => new ProcessStarted(reader.ReadInt64(), reader.ReadInt32()),
@@ -87,8 +93,8 @@ internal sealed partial class WireSerializer
         ProcessExitedTag => new ProcessExited(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBool() ? RemoteError.ReadFrom(reader) : null),
         ListProcessesTag => ListProcesses.Instance,
         RunningProcessesTag => new RunningProcesses([.. Enumerable.Range(0, reader.ReadCount()).Select(_ => reader.ReadInt64())]),
-        WorkerReadyTag => new WorkerReady(reader.ReadInt64(), reader.ReadInt32(), system.Provider.ResolveActorRef(reader.ReadRequiredString())),
-        _ => throw new WireFormatException($"Unknown ActorParallel message tag {tag}."),
+        WorkerReadyTag => new WorkerReady(reader.ReadInt64(), reader.ReadInt32(), wire.ResolveActorRef(reader.ReadRequiredString())),
+        _ => throw Unknown(tag),
     };
 
     private static void WriteId(WireWriter writer, byte tag, long processId)

@@ -1,0 +1,107 @@
+using System.Collections.Immutable;
+using ActorParallel.Serialization;
+
+namespace ActorParallel.Protocol;
+
+/// <summary>The chunk protocol on the wire: a pool's chunks and their results, failures, abandoned maps, the initializer, the warm-up and CPU binding.</summary>
+internal sealed class ChunkProtocolCodec : ProtocolCodec
+{
+    private const byte RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9,
+        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44;
+
+    public override IReadOnlyCollection<byte> Tags { get; } =
+    [
+        RunChunksTag, ChunkResultsTag, ChunkFailedTag, AbandonMapTag, RunInitializerTag,
+        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag,
+    ];
+
+    public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
+    {
+        switch (message)
+        {
+            case RunChunks run:
+                writer.WriteByte(RunChunksTag);
+                writer.WriteInt64(run.MapId);
+                writer.WriteBytes(run.Function ?? []);
+                WriteChunks(writer, run.Chunks);
+                return true;
+            case ChunkResults results:
+                writer.WriteByte(ChunkResultsTag);
+                writer.WriteInt64(results.MapId);
+                writer.WriteInt64(results.ComputeMicros);
+                WriteChunks(writer, results.Results);
+                return true;
+            case ChunkFailed failed:
+                writer.WriteByte(ChunkFailedTag);
+                writer.WriteInt64(failed.MapId);
+                writer.WriteInt32(failed.Seq);
+                writer.WriteInt32(failed.ItemIndex);
+                failed.Error.WriteTo(writer);
+                return true;
+            case AbandonMap abandon:
+                writer.WriteByte(AbandonMapTag);
+                writer.WriteInt64(abandon.MapId);
+                return true;
+            case RunInitializer initializer:
+                writer.WriteByte(RunInitializerTag);
+                writer.WriteBytes(initializer.Call);
+                return true;
+            case InitializerFailed initializerFailed:
+                writer.WriteByte(InitializerFailedTag);
+                initializerFailed.Error.WriteTo(writer);
+                return true;
+            case PrepareToServe:
+                writer.WriteByte(PrepareToServeTag);
+                return true;
+            case PinComputeThread pin:
+                writer.WriteByte(PinComputeThreadTag);
+                writer.WriteInt32(pin.Cpu);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public override object Read(byte tag, WireReader reader, WireSerializer wire) => tag switch
+    {
+        RunChunksTag => ReadRunChunks(reader),
+        ChunkResultsTag => new ChunkResults(reader.ReadInt64(), ComputeMicros: reader.ReadInt64(), Results: ReadChunks(reader)),
+        ChunkFailedTag => new ChunkFailed(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), RemoteError.ReadFrom(reader)),
+        AbandonMapTag => new AbandonMap(reader.ReadInt64()),
+        RunInitializerTag => new RunInitializer(reader.ReadBytes()),
+        InitializerFailedTag => new InitializerFailed(RemoteError.ReadFrom(reader)),
+        PrepareToServeTag => PrepareToServe.Instance,
+        PinComputeThreadTag => new PinComputeThread(reader.ReadInt32()),
+        _ => throw Unknown(tag),
+    };
+
+    private static RunChunks ReadRunChunks(WireReader reader)
+    {
+        var mapId = reader.ReadInt64();
+        var function = reader.ReadBytes();
+        return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader));
+    }
+
+    private static void WriteChunks(WireWriter writer, ImmutableArray<ChunkPayload> chunks)
+    {
+        writer.WriteCount(chunks.Length);
+        foreach (var chunk in chunks)
+        {
+            writer.WriteInt32(chunk.Seq);
+            writer.WriteInt32(chunk.ItemOffset);
+            writer.WriteInt32(chunk.ItemCount);
+            writer.WriteBytes(chunk.Items);
+        }
+    }
+
+    private static ImmutableArray<ChunkPayload> ReadChunks(WireReader reader)
+    {
+        var count = reader.ReadCount();
+        var chunks = ImmutableArray.CreateBuilder<ChunkPayload>(count);
+        for (var index = 0; index < count; index++)
+        {
+            chunks.Add(new ChunkPayload(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBytes()));
+        }
+        return chunks.MoveToImmutable();
+    }
+}
