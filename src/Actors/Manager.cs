@@ -86,7 +86,7 @@ public sealed class Manager : IAsyncDisposable
     public SharedList<T> List<T>(string? name = null)
     {
         ThrowIfDisposed();
-        ValueCodec.CheckShippableType(typeof(T), "the element type of a SharedList");
+        ShippableTypes.CheckShippableType(typeof(T), "the element type of a SharedList");
         var list = new SharedList<T>(_node, _hostPath, name ?? NewName("list"));
         _deletes.Add(() => list.DeleteAsync());
         return list;
@@ -120,8 +120,8 @@ public sealed class Manager : IAsyncDisposable
         where TKey : notnull
     {
         ThrowIfDisposed();
-        ValueCodec.CheckShippableType(typeof(TKey), "the key type of a SharedDict");
-        ValueCodec.CheckShippableType(typeof(TValue), "the value type of a SharedDict");
+        ShippableTypes.CheckShippableType(typeof(TKey), "the key type of a SharedDict");
+        ShippableTypes.CheckShippableType(typeof(TValue), "the value type of a SharedDict");
         var dict = new SharedDict<TKey, TValue>(_node, _hostPath, name ?? NewName("dict"));
         _deletes.Add(() => dict.DeleteAsync());
         return dict;
@@ -137,7 +137,7 @@ public sealed class Manager : IAsyncDisposable
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        ValueCodec.CheckShippableType(typeof(T), "the element type of a SharedArray");
+        ShippableTypes.CheckShippableType(typeof(T), "the element type of a SharedArray");
         var array = new SharedArray<T>(_node, _hostPath, name ?? NewName("array"), length);
         _deletes.Add(() => array.DeleteAsync());
         return array;

@@ -129,10 +129,10 @@ internal static class ValueCodec
         }
 
         var type = value.GetType();
-        RefuseProcessLocal(type, what);
+        ShippableTypes.RefuseProcessLocal(type, what);
         if (type.IsArray)
         {
-            RefuseProcessLocal(type.GetElementType()!, $"the elements of {what}");
+            ShippableTypes.RefuseProcessLocal(type.GetElementType()!, $"the elements of {what}");
         }
         if (IsCompilerGenerated(type))
         {
@@ -245,34 +245,6 @@ internal static class ValueCodec
         return array;
     }
 
-    /// <summary>Refuses, before any value exists, an element type whose values could never travel.</summary>
-    public static void CheckShippableType(Type type, string what) => RefuseProcessLocal(type, what);
-
-    private static void RefuseProcessLocal(Type type, string what)
-    {
-        if (ProcessLocalReason(type) is { } reason)
-        {
-            throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to another process: {reason}.", type);
-        }
-    }
-
-    /// <summary>Why values of <paramref name="type"/> can never leave this process, or <see langword="null"/>.</summary>
-    private static string? ProcessLocalReason(Type type)
-    {
-        return type switch
-        {
-            _ when type.IsPointer || type == typeof(IntPtr) || type == typeof(UIntPtr) => "it is a raw pointer into this process's memory",
-            _ when typeof(MarshalByRefObject).IsAssignableFrom(type) => "it is bound to this process (MarshalByRefObject: streams, handles)",
-            _ when typeof(Task).IsAssignableFrom(type) => "a Task runs in this process only; await it and ship its result",
-            _ when typeof(Thread).IsAssignableFrom(type) => "a Thread exists in this process only",
-            _ when typeof(MemberInfo).IsAssignableFrom(type) || typeof(Assembly).IsAssignableFrom(type) => "reflection objects are process-local; ship a delegate instead",
-            _ when typeof(Akka.Actor.IActorRef).IsAssignableFrom(type) => "actor references travel inside Akka messages, not as call arguments",
-            _ when typeof(IDisposable).IsAssignableFrom(type) || typeof(IAsyncDisposable).IsAssignableFrom(type) => "it owns a resource of this process (it is IDisposable)",
-            _ => null,
-        };
-    }
-
     private static bool IsCompilerGenerated(Type type) =>
         type.Name.Contains('<') && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
 
@@ -288,7 +260,7 @@ internal static class ValueCodec
         {
             if (field.GetValue(value) is { } captured && captured is not Delegate && !IsCompilerGenerated(captured.GetType()))
             {
-                RefuseProcessLocal(captured.GetType(), DescribeCapture(field.Name, what));
+                ShippableTypes.RefuseProcessLocal(captured.GetType(), DescribeCapture(field.Name, what));
             }
         }
         writer.WriteByte(Closure);
@@ -333,112 +305,10 @@ internal static class ValueCodec
         _ => $"captured variable '{fieldName}' of {what}",
     };
 
-    private static readonly ConcurrentDictionary<Type, string?> HiddenState = new();
-
-    /// <summary>
-    /// MessagePack's contractless format carries public fields and properties only. A user type that
-    /// keeps state in a private field would arrive without it: refuse it here, naming the field.
-    /// Types of the runtime itself (collections and the like) have formatters of their own.
-    /// </summary>
-    private static void RefuseHiddenState(Type type, string what)
-    {
-        var field = HiddenState.GetOrAdd(type, static t =>
-        {
-            if (t.IsPrimitive || t.IsEnum || t.Assembly == typeof(object).Assembly || typeof(System.Collections.IEnumerable).IsAssignableFrom(t)
-                || (t.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false))
-            {
-                return null;
-            }
-            var publicProperties = t.GetProperties(BindingFlags.Instance | BindingFlags.Public).Select(p => p.Name).ToHashSet();
-            for (var current = t; current is not null && current != typeof(object); current = current.BaseType)
-            {
-                foreach (var f in current.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-                {
-                    var backingOf = f.Name.StartsWith('<') ? f.Name[1..f.Name.IndexOf('>')] : null;
-                    if (backingOf is null || !publicProperties.Contains(backingOf))
-                    {
-                        return f.Name;
-                    }
-                }
-            }
-            return null;
-        });
-        if (field is not null)
-        {
-            throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName}: it keeps state in the non-public field '{field}', which would not travel. " +
-                "Expose that state as public properties (a record does), or ship the data instead of the object.", type);
-        }
-    }
-
-    private static readonly ConcurrentDictionary<Type, string?> ProcessLocalMembers = new();
-
-    /// <summary>
-    /// Refuses a type whose public properties or fields (what MessagePack would write), at any depth
-    /// of the declared types, include one bound to this process (a stream, a handle, a task), naming
-    /// the member, its type and why; MessagePack's own error would name neither.
-    /// </summary>
-    private static void RefuseProcessLocalMembers(Type type, string what)
-    {
-        var found = ProcessLocalMembers.GetOrAdd(type, static t => FindProcessLocalMember(t, [], 0));
-        if (found is not null)
-        {
-            throw new NotShippableException($"Cannot ship {what} of type {type.FullName}: {found}.", type);
-        }
-    }
-
-    private static string? FindProcessLocalMember(Type type, HashSet<Type> seen, int depth)
-    {
-        if (depth > 8 || type.IsPrimitive || type.IsEnum || type == typeof(string) || !seen.Add(type))
-        {
-            return null;
-        }
-        if (type.IsArray)
-        {
-            return FindProcessLocalMember(type.GetElementType()!, seen, depth + 1) is { } inElements ? $"its elements: {inElements}" : null;
-        }
-        if (type.IsGenericType && (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false))
-        {
-            // A collection or tuple of the runtime: what it holds is its type arguments.
-            foreach (var argument in type.GetGenericArguments())
-            {
-                if (ProcessLocalReason(argument) is { } reason)
-                {
-                    return $"it holds {argument.FullName}, which cannot travel: {reason}";
-                }
-                if (FindProcessLocalMember(argument, seen, depth + 1) is { } inside)
-                {
-                    return $"its {argument.Name}: {inside}";
-                }
-            }
-            return null;
-        }
-        if (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false)
-        {
-            return null;
-        }
-        var members = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
-            .Where(p => p.GetIndexParameters().Length == 0)
-            .Select(p => (Kind: "property", p.Name, Type: p.PropertyType))
-            .Concat(type.GetFields(BindingFlags.Instance | BindingFlags.Public).Select(f => (Kind: "field", f.Name, Type: f.FieldType)));
-        foreach (var (kind, name, memberType) in members)
-        {
-            if (ProcessLocalReason(memberType) is { } reason)
-            {
-                return $"its {kind} '{name}' is of type {memberType.FullName}, which cannot travel: {reason}";
-            }
-            if (FindProcessLocalMember(memberType, seen, depth + 1) is { } inside)
-            {
-                return $"its {kind} '{name}' ({memberType.Name}): {inside}";
-            }
-        }
-        return null;
-    }
-
     private static void WritePacked(WireWriter writer, object value, Type type, string what)
     {
-        RefuseHiddenState(type, what);
-        RefuseProcessLocalMembers(type, what);
+        ShippableTypes.RefuseHiddenState(type, what);
+        ShippableTypes.RefuseProcessLocalMembers(type, what);
         byte[] packed;
         try
         {
