@@ -1,51 +1,45 @@
 using ActorParallel.Driver;
 using ActorParallel.Protocol;
-using Akka.Actor;
 using Akka.DistributedData;
-using Akka.TestKit.Xunit2;
 using Akka.TestKit;
-using UniqueAddress = Akka.Cluster.UniqueAddress;
 
 namespace ActorParallel.Tests.Driver.SharedState;
 
 /// <summary>Acknowledgements under each write consistency, without a cluster: the replicator is a probe that answers by hand.</summary>
-public sealed class ConfirmedWritesTests : TestKit
+public sealed class ConfirmedWritesTests : ReplicatorProbeTests
 {
-    private static readonly UniqueAddress Self = new(new Address("akka.tcp", "test", "localhost", 1), 1);
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(100);
-    private readonly TestProbe _replicator;
     private readonly TestProbe _writer;
 
     public ConfirmedWritesTests()
     {
-        _replicator = CreateTestProbe();
         _writer = CreateTestProbe();
     }
 
     [Fact]
     public async Task Acknowledge_WriteLocal_RepliesAtOnceAndWritesLocally()
     {
-        var writes = new ConfirmedWrites(_replicator.Ref, WriteLocal.Instance);
+        var writes = new ConfirmedWrites(Replicator.Ref, WriteLocal.Instance);
 
         writes.Begin(_writer.Ref);
         Increment(writes, "v");
         writes.Acknowledge("done");
 
         await _writer.ExpectMsgAsync("done");
-        Assert.IsType<WriteLocal>((await _replicator.ExpectMsgAsync<Update>()).Consistency);
+        Assert.IsType<WriteLocal>((await Replicator.ExpectMsgAsync<Update>()).Consistency);
     }
 
     [Fact]
     public async Task Acknowledge_Majority_RepliesOnlyAfterEveryUpdateConfirmed()
     {
-        var writes = new ConfirmedWrites(_replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
+        var writes = new ConfirmedWrites(Replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
 
         writes.Begin(_writer.Ref);
         Increment(writes, "a");
         Increment(writes, "b");
         writes.Acknowledge("done");
-        var first = await _replicator.ExpectMsgAsync<Update>();
-        var second = await _replicator.ExpectMsgAsync<Update>();
+        var first = await Replicator.ExpectMsgAsync<Update>();
+        var second = await Replicator.ExpectMsgAsync<Update>();
 
         Assert.True(writes.Handle(new UpdateSuccess(first.Key, first.Request)));
         await _writer.ExpectNoMsgAsync(Quiet);
@@ -56,7 +50,7 @@ public sealed class ConfirmedWritesTests : TestKit
     [Fact]
     public async Task Acknowledge_MajorityWithoutUpdates_RepliesAtOnce()
     {
-        var writes = new ConfirmedWrites(_replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
+        var writes = new ConfirmedWrites(Replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
 
         writes.Begin(_writer.Ref, ("v", "w1"));
         writes.Acknowledge("nothing new");
@@ -67,15 +61,15 @@ public sealed class ConfirmedWritesTests : TestKit
     [Fact]
     public async Task Handle_UpdateTimeout_PushesSameKeyAgainAndWaits()
     {
-        var writes = new ConfirmedWrites(_replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
+        var writes = new ConfirmedWrites(Replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
         writes.Begin(_writer.Ref);
         Increment(writes, "v");
         writes.Acknowledge("done");
-        var update = await _replicator.ExpectMsgAsync<Update>();
+        var update = await Replicator.ExpectMsgAsync<Update>();
 
         Assert.True(writes.Handle(new UpdateTimeout(update.Key, update.Request)));
 
-        var again = await _replicator.ExpectMsgAsync<Update>();
+        var again = await Replicator.ExpectMsgAsync<Update>();
         Assert.Equal(update.Key, again.Key);
         Assert.Equal(update.Request, again.Request);
         await _writer.ExpectNoMsgAsync(Quiet);
@@ -86,12 +80,12 @@ public sealed class ConfirmedWritesTests : TestKit
     [Fact]
     public async Task Acknowledge_ResendWhileOriginalUnconfirmed_AnsweredWhenOriginalIs()
     {
-        var writes = new ConfirmedWrites(_replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
+        var writes = new ConfirmedWrites(Replicator.Ref, new WriteMajority(TimeSpan.FromSeconds(1)));
         var resender = CreateTestProbe();
         writes.Begin(_writer.Ref, ("v", "w1"));
         Increment(writes, "v");
         writes.Acknowledge("original");
-        var update = await _replicator.ExpectMsgAsync<Update>();
+        var update = await Replicator.ExpectMsgAsync<Update>();
 
         // The writer's resend changes nothing (its operation applied already), so it has no updates of its own.
         writes.Begin(resender.Ref, ("v", "w1"));
@@ -106,7 +100,7 @@ public sealed class ConfirmedWritesTests : TestKit
     [Fact]
     public void Handle_OtherMessage_ReturnsFalse()
     {
-        var writes = new ConfirmedWrites(_replicator.Ref, WriteLocal.Instance);
+        var writes = new ConfirmedWrites(Replicator.Ref, WriteLocal.Instance);
 
         Assert.False(writes.Handle("not an update response"));
     }

@@ -1,24 +1,17 @@
 using ActorParallel.Driver;
 using ActorParallel.Protocol;
-using Akka.Actor;
 using Akka.DistributedData;
-using Akka.TestKit.Xunit2;
-using Akka.TestKit;
-using UniqueAddress = Akka.Cluster.UniqueAddress;
 
 namespace ActorParallel.Tests.Driver.SharedState;
 
 /// <summary>The shared-state server's dicts, without a cluster: the replicator is a probe.</summary>
-public sealed class DictStoreTests : TestKit
+public sealed class DictStoreTests : ReplicatorProbeTests
 {
-    private static readonly UniqueAddress Self = new(new Address("akka.tcp", "test", "localhost", 1), 1);
-    private readonly TestProbe _replicator;
     private readonly DictStore _dicts;
 
     public DictStoreTests()
     {
-        _replicator = CreateTestProbe();
-        _dicts = new DictStore(_replicator.Ref, new ConfirmedWrites(_replicator.Ref, WriteLocal.Instance), Self, maxPayloadBytes: 10);
+        _dicts = new DictStore(Replicator.Ref, new ConfirmedWrites(Replicator.Ref, WriteLocal.Instance), Self, maxPayloadBytes: 10);
     }
 
     [Fact]
@@ -29,9 +22,9 @@ public sealed class DictStoreTests : TestKit
 
         Assert.Equal(new DictWritten("d", false), first);
         Assert.Equal(new DictWritten("d", true), second);
-        var update = await _replicator.ExpectMsgAsync<Update>();
+        var update = await Replicator.ExpectMsgAsync<Update>();
         Assert.StartsWith("ap:dict:d:", update.Key.Id);
-        await _replicator.ExpectMsgAsync<Update>();
+        await Replicator.ExpectMsgAsync<Update>();
         var page = _dicts.Read(new ReadDict("d", 0, [1]));
         Assert.Equal([11], page.Values.Single());
     }
@@ -45,8 +38,8 @@ public sealed class DictStoreTests : TestKit
 
         Assert.True(removed.Existed);
         Assert.Equal(0, _dicts.Read(new ReadDict("d", 0, null)).Total);
-        await _replicator.ExpectMsgAsync<Update>();
-        await _replicator.ExpectMsgAsync<Update>();
+        await Replicator.ExpectMsgAsync<Update>();
+        await Replicator.ExpectMsgAsync<Update>();
     }
 
     [Fact]
@@ -55,7 +48,7 @@ public sealed class DictStoreTests : TestKit
         var removed = _dicts.Write(new WriteDict("d", [1], null));
 
         Assert.False(removed.Existed);
-        _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
@@ -89,14 +82,14 @@ public sealed class DictStoreTests : TestKit
     public async Task Delete_KnownDict_DeletesEveryShardAndForgetsEntries()
     {
         _dicts.Write(new WriteDict("d", [1], [10]));
-        await _replicator.ExpectMsgAsync<Update>();
+        await Replicator.ExpectMsgAsync<Update>();
 
         _dicts.Delete("d");
 
         var deleted = new List<string>();
         for (var shard = 0; shard < 16; shard++)
         {
-            deleted.Add((await _replicator.ExpectMsgAsync<Delete>()).Key.Id);
+            deleted.Add((await Replicator.ExpectMsgAsync<Delete>()).Key.Id);
         }
         Assert.Equal(Enumerable.Range(0, 16).Select(shard => DictStore.ShardKey("d", shard).Id), deleted);
         Assert.Equal(0, _dicts.Read(new ReadDict("d", 0, null)).Total);
@@ -107,6 +100,6 @@ public sealed class DictStoreTests : TestKit
     {
         _dicts.Delete("never");
 
-        _replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Replicator.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 }

@@ -1,24 +1,17 @@
 using ActorParallel.Driver;
 using ActorParallel.Protocol;
-using Akka.Actor;
 using Akka.DistributedData;
-using Akka.TestKit.Xunit2;
-using Akka.TestKit;
-using UniqueAddress = Akka.Cluster.UniqueAddress;
 
 namespace ActorParallel.Tests.Driver.SharedState;
 
 /// <summary>The shared-state server's lists, without a cluster: the replicator is a probe.</summary>
-public sealed class ListStoreTests : TestKit
+public sealed class ListStoreTests : ReplicatorProbeTests
 {
-    private static readonly UniqueAddress Self = new(new Address("akka.tcp", "test", "localhost", 1), 1);
-    private readonly TestProbe _replicator;
     private readonly ListStore _lists;
 
     public ListStoreTests()
     {
-        _replicator = CreateTestProbe();
-        _lists = new ListStore(_replicator.Ref, new ConfirmedWrites(_replicator.Ref, WriteLocal.Instance), Self, maxPayloadBytes: 10);
+        _lists = new ListStore(Replicator.Ref, new ConfirmedWrites(Replicator.Ref, WriteLocal.Instance), Self, maxPayloadBytes: 10);
     }
 
     [Fact]
@@ -26,8 +19,8 @@ public sealed class ListStoreTests : TestKit
     {
         _lists.Append("l", Enumerable.Range(0, SharedKeys.SegmentSize + 2).Select(i => new byte[] { (byte)i }).ToArray());
 
-        var first = await _replicator.ExpectMsgAsync<Update>();
-        var second = await _replicator.ExpectMsgAsync<Update>();
+        var first = await Replicator.ExpectMsgAsync<Update>();
+        var second = await Replicator.ExpectMsgAsync<Update>();
         Assert.Equal(SharedKeys.ListSegment("l", 0).Id, first.Key.Id);
         Assert.Equal(SharedKeys.ListSegment("l", 1).Id, second.Key.Id);
         Assert.Equal(SharedKeys.SegmentSize + 2, _lists.Read(new ReadList("l", 0)).Total);
@@ -112,14 +105,14 @@ public sealed class ListStoreTests : TestKit
     public async Task Delete_KnownList_DeletesEachSegmentItUsed()
     {
         _lists.Append("l", Enumerable.Range(0, SharedKeys.SegmentSize + 1).Select(_ => new byte[] { 1 }).ToArray());
-        await _replicator.ExpectMsgAsync<Update>();
-        await _replicator.ExpectMsgAsync<Update>();
+        await Replicator.ExpectMsgAsync<Update>();
+        await Replicator.ExpectMsgAsync<Update>();
 
         _lists.Delete("l");
 
-        Assert.Equal(SharedKeys.ListSegment("l", 0).Id, (await _replicator.ExpectMsgAsync<Delete>()).Key.Id);
-        Assert.Equal(SharedKeys.ListSegment("l", 1).Id, (await _replicator.ExpectMsgAsync<Delete>()).Key.Id);
-        await _replicator.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(SharedKeys.ListSegment("l", 0).Id, (await Replicator.ExpectMsgAsync<Delete>()).Key.Id);
+        Assert.Equal(SharedKeys.ListSegment("l", 1).Id, (await Replicator.ExpectMsgAsync<Delete>()).Key.Id);
+        await Replicator.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
         Assert.Equal(0, _lists.Read(new ReadList("l", 0)).Total);
     }
 }
