@@ -165,12 +165,21 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <param name="seeds">Cluster members to join through (the driver's address, from <see cref="AcceptHostNodesAsync"/>).</param>
     /// <param name="options">Binding, certificate, worker executable; <see cref="ParallelRuntimeOptions.SystemName"/> must be the driver's.</param>
     /// <param name="roles">Extra cluster roles, for pools to select nodes by (<see cref="PoolOptions.HostNodeRole"/>).</param>
-    /// <param name="joinTimeout">How long to try to join; 60 seconds when <see langword="null"/>.</param>
+    /// <param name="joinTimeout">How long to try to join; <see cref="DefaultHostNodeJoinTimeout"/> (60 seconds) when <see langword="null"/>.</param>
     /// <param name="workers">
     /// How many worker processes this node runs for each pool that selects it (unless the pool says
     /// otherwise with <see cref="PoolOptions.ProcessesPerHostNode"/>); this machine's processor count when <see langword="null"/>.
     /// </param>
     /// <returns>The node's runtime; dispose it (or terminate its system) to stop the node and its workers.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="seeds"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is less than 1, or <paramref name="joinTimeout"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="seeds"/> is empty or holds an empty address; or <paramref name="options"/> are invalid
+    /// (a host name beyond loopback without a certificate, a certificate that cannot be read, ...): the
+    /// message lists every problem, and <see cref="ArgumentException.ParamName"/> is the name of the
+    /// <see cref="ParallelRuntimeOptions"/> property at fault (<c>"Hostname"</c>, <c>"Port"</c>,
+    /// <c>"CertificatePath"</c>, <c>"SystemName"</c>, ...), or <c>"ParallelRuntimeOptions"</c> when several are.
+    /// </exception>
     public static ParallelRuntime CreateHostNode(IReadOnlyList<string> seeds, ParallelRuntimeOptions? options = null, IReadOnlyList<string>? roles = null, TimeSpan? joinTimeout = null, int? workers = null)
     {
         var offered = workers ?? Environment.ProcessorCount;
@@ -190,6 +199,13 @@ public sealed class ParallelRuntime : IAsyncDisposable
         var system = validated.Transport.CreateSystem(validated.SystemName, membership.WithFallback(AkkaConfig.Node));
         return new ParallelRuntime(system, ownsSystem: true, validated, new PrelaunchedWorkers(validated.SystemName, validated), HostNodeSupervisorName);
     }
+
+    /// <summary>
+    /// How long <see cref="CreateHostNode"/> tries to join its cluster when it is given no join timeout
+    /// (and <c>ActorParallel.Host</c> without <c>--join-timeout</c>) before its system terminates.
+    /// </summary>
+    /// <value>60 seconds.</value>
+    public static TimeSpan DefaultHostNodeJoinTimeout => Timeouts.HostNodeJoin;
 
     /// <summary>The Akka configuration of an ActorParallel.Host worker node, under what its command line sets.</summary>
     public static Akka.Configuration.Config HostNodeConfiguration => AkkaConfig.Node;

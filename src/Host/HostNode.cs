@@ -10,21 +10,44 @@ namespace ActorParallel.Host;
 /// </summary>
 internal static class HostNode
 {
+    /// <summary>Exit code: left the cluster on SIGTERM or Ctrl-C (or did what was asked and stopped).</summary>
+    public const int Left = 0;
+
+    /// <summary>Exit code: the cluster could not be joined within the join timeout.</summary>
+    public const int CouldNotJoin = 1;
+
+    /// <summary>Exit code: the command line is wrong.</summary>
+    public const int BadCommandLine = 2;
+
+    /// <summary>Exit code: removed from the cluster (its driver is gone or cut it off).</summary>
+    public const int Removed = 3;
+
     public static async Task<int> RunAsync(HostNodeOptions options)
     {
         // The node itself never runs user code (it passes encoded calls along), so the --assembly
         // files are loaded by its workers, from their folders, not here.
-        var runtime = ParallelRuntime.CreateHostNode(options.Seeds, new ParallelRuntimeOptions
+        ParallelRuntime runtime;
+        try
         {
-            SystemName = options.SystemName,
-            WorkerStart = WorkerStart.Host,
-            AssemblyDirectories = [.. options.Assemblies.Select(Path.GetDirectoryName).OfType<string>().Distinct()],
-            Hostname = options.Hostname,
-            PublicHostname = options.PublicHostname,
-            Port = options.Port,
-            CertificatePath = options.CertificatePath,
-            CertificatePassword = options.CertificatePassword,
-        }, options.Roles, options.JoinTimeout, options.Workers);
+            runtime = ParallelRuntime.CreateHostNode(options.Seeds, new ParallelRuntimeOptions
+            {
+                SystemName = options.SystemName,
+                WorkerStart = WorkerStart.Host,
+                AssemblyDirectories = [.. options.Assemblies.Select(Path.GetDirectoryName).OfType<string>().Distinct()],
+                Hostname = options.Hostname,
+                PublicHostname = options.PublicHostname,
+                Port = options.Port,
+                CertificatePath = options.CertificatePath,
+                CertificatePassword = options.CertificatePassword,
+            }, options.Roles, options.JoinTimeout, options.Workers);
+        }
+        catch (ArgumentException refused)
+        {
+            // The library validates the options before it starts anything; its error names the option, ours the flag.
+            await Console.Error.WriteLineAsync($"ActorParallel.Host: {options.Refusal(refused)}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("Run ActorParallel.Host --help for the options.").ConfigureAwait(false);
+            return BadCommandLine;
+        }
         var system = runtime.System;
         var cluster = Cluster.Get(system);
         var joined = false;
@@ -40,14 +63,14 @@ internal static class HostNode
         if (!joined)
         {
             Console.Error.WriteLine($"ActorParallel.Host: could not join the cluster through {string.Join(", ", options.Seeds)}.");
-            return 1;
+            return CouldNotJoin;
         }
         if (!Volatile.Read(ref leaving))
         {
             Console.Error.WriteLine("ActorParallel.Host: removed from the cluster (its driver is gone or cannot reach it); its workers are stopped.");
-            return 3;
+            return Removed;
         }
-        return 0;
+        return Left;
 
         void Leave(PosixSignalContext context)
         {

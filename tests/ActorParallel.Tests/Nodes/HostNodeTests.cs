@@ -14,7 +14,11 @@ public sealed class HostNodeTests : RuntimeFixture
 
         Assert.Equal(0, await node.WaitForExit(Bound));
         Assert.Contains(node.Lines, line => line.Contains("--seed ADDRESS"));
-        Assert.Contains(node.Lines, line => line.Contains("--public-hostname"));
+        Assert.Contains(node.Lines, line => line.Contains("--seed <ADDRESS>"));
+        Assert.Contains(node.Lines, line => line.Contains("--public-hostname <HOST>"));
+        Assert.Contains(node.Lines, line => line.Contains("--join-timeout <SECONDS>") && line.Contains("[default: 60]"));
+        Assert.Contains(node.Lines, line => line.Contains("Exit codes: 0 left on SIGTERM"));
+        Assert.DoesNotContain(node.Lines, line => line.StartsWith("stderr: ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -35,7 +39,11 @@ public sealed class HostNodeTests : RuntimeFixture
     [InlineData("--seed 'nowhere'", new[] { "--seed", "nowhere" })]
     [InlineData("--hostname 192.0.2.7 is reachable beyond this machine, which needs --certificate", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--hostname", "192.0.2.7" })]
     [InlineData("--certificate '/nonexistent/cluster.pfx' does not exist", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--certificate", "/nonexistent/cluster.pfx" })]
-    [InlineData("Unknown option --colour", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--colour", "blue" })]
+    [InlineData("stderr: ActorParallel.Host: Unrecognized command or argument '--colour'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--colour", "blue" })]
+    [InlineData("--public-hostname 192.0.2.7) is reachable beyond this machine, which needs --certificate", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--public-hostname", "192.0.2.7" })]
+    [InlineData("--system-name 'a.b' must be ASCII letters", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--system-name", "a.b" })]
+    [InlineData("--port '70000' is not a port number", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--port", "70000" })]
+    [InlineData("--create-certificate takes no other option (was given --seed)", new[] { "--create-certificate", "/nonexistent/cluster.pfx", "--seed", "akka.tcp://actorparallel@127.0.0.1:4053" })]
     [InlineData("--workers '0' is not a whole number", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--workers", "0" })]
     [InlineData("--join-timeout '0'", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--join-timeout", "0" })]
     [InlineData("--assembly '/nonexistent/user-code.dll' does not exist", new[] { "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--assembly", "/nonexistent/user-code.dll" })]
@@ -45,6 +53,18 @@ public sealed class HostNodeTests : RuntimeFixture
 
         Assert.Equal(2, await node.WaitForExit(Bound));
         Assert.Contains(node.Lines, line => line.Contains(expected));
+    }
+
+    [Fact]
+    public async Task BadCommandLine_CertificateThatIsNotOne_ExitsTwoNamingTheFlagAndTheFile()
+    {
+        var path = ScratchFile("not-a-certificate.pfx");
+        File.WriteAllText(path, "hello");
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", "akka.tcp://actorparallel@127.0.0.1:4053", "--certificate", path);
+
+        Assert.Equal(2, await node.WaitForExit(Bound));
+        Assert.Contains(node.Lines, line => line.StartsWith($"stderr: ActorParallel.Host: --certificate '{path}' is not a cluster certificate this node can use", StringComparison.Ordinal)
+            && line.Contains("cannot be read as a PKCS#12 certificate"));
     }
 
     [Fact]
