@@ -31,6 +31,19 @@ public sealed class PoolOptions
     /// <value>The default value is 3.</value>
     public int MaxChunkLosses { get; set; } = 3;
 
+    /// <summary>
+    /// How long a worker may go on running a chunk of a map that was cancelled (its token, or the
+    /// caller leaving an <c>IMap</c> enumeration) before the pool kills that worker and starts a
+    /// replacement. .NET cannot abort a thread, so a function that never returns would otherwise keep
+    /// its worker for the pool's life; a chunk that ends within the period costs nothing. Chunks of
+    /// other maps that the killed worker held run again elsewhere, and are not counted against them
+    /// (<see cref="MaxChunkLosses"/>). <see cref="Timeout.InfiniteTimeSpan"/> never kills: the worker
+    /// takes no work until the chunk ends. (Python's <c>multiprocessing</c> has no counterpart;
+    /// <c>pebble</c>'s futures are cancelled by ending their process in the same way.)
+    /// </summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan CancellationGracePeriod { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>A name for the pool's worker processes.</summary>
     /// <value>The default value is <c>"pool"</c>.</value>
     public string Name { get; set; } = "pool";
@@ -84,6 +97,10 @@ public sealed class PoolOptions
         if (MaxTasksPerChild is < 1)
         {
             problems.Add(nameof(MaxTasksPerChild), $"{nameof(MaxTasksPerChild)} must be at least 1, or null for no limit (was {MaxTasksPerChild}).");
+        }
+        if (CancellationGracePeriod < TimeSpan.Zero && CancellationGracePeriod != Timeout.InfiniteTimeSpan)
+        {
+            problems.Add(nameof(CancellationGracePeriod), $"{nameof(CancellationGracePeriod)} must not be negative, or Timeout.InfiniteTimeSpan to never kill (was {CancellationGracePeriod}).");
         }
         if (MaxChunkLosses < 1)
         {

@@ -69,7 +69,8 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
     [Fact]
     public async Task MapAsync_AfterCancellingAMapWhoseItemNeverEnds_CompletesOnTheWorkerThatIsFree()
     {
-        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        // Never killed: what is checked here is that the busy worker is not given work meanwhile.
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, CancellationGracePeriod = Timeout.InfiniteTimeSpan });
         var pids = await pool.WaitForWorkersAsync().WaitAsync(Bound);
         var marker = ScratchFile("blocking");
         using var cancel = new CancellationTokenSource();
@@ -84,6 +85,47 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
         Assert.Equal(new[] { 0, 2, 4, 6 }, doubled.Select(r => r.Item1));
         Assert.DoesNotContain(busy, doubled.Select(r => r.Item2));
         Assert.Equal(pids.Order(), LiveWorkers.Order());
+    }
+
+    [Fact]
+    public async Task MapAsync_CancelledWhileItsItemNeverEnds_WorkerKilledAfterTheGracePeriodAndReplaced()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, CancellationGracePeriod = TimeSpan.FromMilliseconds(300) });
+        await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        var marker = ScratchFile("endless");
+        using var cancel = new CancellationTokenSource();
+        var stuck = pool.MapAsync(_ => PoolTargets.MarkThenBlock(marker), new[] { 0 }, 1, cancellationToken: cancel.Token);
+        await WaitForFile(marker);
+        var busy = int.Parse(await File.ReadAllTextAsync(marker + ".pid"));
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.WaitAsync(Bound));
+        var pids = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 4), 1).WaitAsync(Bound);
+
+        Assert.True(await OsProcesses.AllGoneWithin([busy], ExitBound), $"the worker running the cancelled item ({busy}) is still alive");
+        Assert.DoesNotContain(busy, pids);
+        var replacement = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        Assert.Equal(replacement.Order(), LiveWorkers.Order());
+        Assert.Single(replacement);
+    }
+
+    [Fact]
+    public async Task MapAsync_AnotherMapCancelledAndItsWorkerKilled_LosesNothingOfThisOne()
+    {
+        // MaxChunkLosses 1: a chunk of this map queued on the killed worker would fail it if the kill were held against it.
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxChunkLosses = 1, CancellationGracePeriod = TimeSpan.FromMilliseconds(300) });
+        await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        var marker = ScratchFile("endless");
+        using var cancel = new CancellationTokenSource();
+        var stuck = pool.MapAsync(_ => PoolTargets.MarkThenBlock(marker), new[] { 0 }, 1, cancellationToken: cancel.Token);
+        await WaitForFile(marker);
+        var other = pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 400), 1);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.WaitAsync(Bound));
+
+        Assert.Equal(Enumerable.Range(0, 400).Select(PoolTargets.Square), await other.WaitAsync(Bound));
+        Assert.Equal(2, (await pool.WaitForWorkersAsync().WaitAsync(Bound)).Count);
     }
 
     [Fact]

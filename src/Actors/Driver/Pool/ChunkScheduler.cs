@@ -178,6 +178,12 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
                 continue;
             }
             job.InFlight--;
+            if (slot.KilledByPool)
+            {
+                // The pool ended it for another map's cancelled chunk: nothing here is to blame.
+                job.Retry.Enqueue(chunk);
+                continue;
+            }
             chunk.Suspect = true;
             if (alone && ++chunk.Losses >= settings.MaxChunkLosses)
             {

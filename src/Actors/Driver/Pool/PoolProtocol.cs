@@ -56,3 +56,6 @@ internal sealed record PoolStatus(ImmutableArray<int> ReadyPids, int ProcessesSt
     /// <summary>Each worker slot and map as the router sees them, for diagnosing a stalled map.</summary>
     public string Detail { get; init; } = string.Empty;
 }
+
+/// <summary>Router → itself: a worker's grace period to finish a chunk of a cancelled map has passed.</summary>
+internal sealed record CancelledChunkOverdue(long ProcessId, long MapId);

@@ -111,6 +111,10 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
                 break;
             case CancelMap cancel:
                 _scheduler.Cancel(cancel.MapId);
+                KillIfStillRunningAfterGrace(cancel.MapId);
+                break;
+            case CancelledChunkOverdue overdue:
+                HandleOverdue(overdue);
                 break;
             case ChunkResults results when _slots.TryGetByActor(Sender, out var slot):
                 _startFailuresInARow = 0;
@@ -250,6 +254,34 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             return;
         }
         _slots.Replenish(slot.Supervisor);
+    }
+
+    /// <summary>
+    /// Workers still running a chunk of the cancelled map get the grace period to finish it; one that
+    /// has not by then is killed (see <see cref="PoolOptions.CancellationGracePeriod"/>).
+    /// </summary>
+    private void KillIfStillRunningAfterGrace(long mapId)
+    {
+        if (_settings.CancellationGracePeriod == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+        foreach (var slot in _slots.All.Where(slot => slot.Abandoning.Contains(mapId)))
+        {
+            Timers.StartSingleTimer(("overdue", slot.ProcessId, mapId), new CancelledChunkOverdue(slot.ProcessId, mapId), _settings.CancellationGracePeriod);
+        }
+    }
+
+    private void HandleOverdue(CancelledChunkOverdue overdue)
+    {
+        if (!_slots.TryGet(overdue.ProcessId, out var slot) || !slot.Abandoning.Contains(overdue.MapId) || slot.KilledByPool)
+        {
+            return;
+        }
+        Context.GetLogger().Info("ActorParallel pool {0}: worker {1} still runs a chunk of cancelled map {2} after {3}; it is killed and replaced.",
+            _settings.Name, slot.Pid, overdue.MapId, _settings.CancellationGracePeriod);
+        slot.KilledByPool = true;
+        slot.Supervisor.Tell(new KillProcess(slot.ProcessId));
     }
 
     private void HandleWorkerExit(ProcessExited exited)

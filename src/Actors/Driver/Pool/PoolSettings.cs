@@ -7,6 +7,7 @@ internal sealed record PoolSettings(
     byte[]? Initializer,
     int? MaxTasksPerChild,
     int MaxChunkLosses,
+    TimeSpan CancellationGracePeriod,
     int MaxPayloadBytes,
     string? HostNodeRole,
     int? ProcessesPerHostNode,

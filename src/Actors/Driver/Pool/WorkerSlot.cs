@@ -25,6 +25,12 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     /// </summary>
     public HashSet<long> Abandoning { get; } = [];
 
+    /// <summary>
+    /// Killed by the pool (it kept running a cancelled map's chunk past the grace period): its death
+    /// says nothing about the other chunks it held, which run again without blame.
+    /// </summary>
+    public bool KilledByPool { get; set; }
+
     /// <summary>Maps whose function this worker has already been sent.</summary>
     public HashSet<long> KnownMaps { get; } = [];
 
