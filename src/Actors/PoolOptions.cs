@@ -25,8 +25,10 @@ public sealed class PoolOptions
     public int? MaxTasksPerChild { get; set; }
 
     /// <summary>
-    /// How many times a chunk may be running on a worker process that dies before the map fails with
-    /// <see cref="WorkerLostException"/>; until then it is dispatched again to another worker.
+    /// How many times a chunk may be running alone on a worker process that dies before the map fails
+    /// with <see cref="WorkerLostException"/>; until then it is dispatched again to another worker. A
+    /// chunk that was among others on the dying worker is not counted: it runs again alone first, so
+    /// that the death can be blamed on it for certain.
     /// </summary>
     /// <value>The default value is 3.</value>
     public int MaxChunkLosses { get; set; } = 3;
