@@ -72,11 +72,8 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
         // Never killed: what is checked here is that the busy worker is not given work meanwhile.
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, CancellationGracePeriod = Timeout.InfiniteTimeSpan });
         var pids = await pool.WaitForWorkersAsync().WaitAsync(Bound);
-        var marker = ScratchFile("blocking");
         using var cancel = new CancellationTokenSource();
-        var stuck = pool.MapAsync(_ => PoolTargets.MarkThenBlock(marker), new[] { 0 }, 1, cancellationToken: cancel.Token);
-        await WaitForFile(marker);
-        var busy = int.Parse(await File.ReadAllTextAsync(marker + ".pid"));
+        var (stuck, busy) = await StartEndlessItem(pool, cancel.Token);
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.WaitAsync(Bound));
@@ -92,11 +89,8 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
     {
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, CancellationGracePeriod = TimeSpan.FromMilliseconds(300) });
         await pool.WaitForWorkersAsync().WaitAsync(Bound);
-        var marker = ScratchFile("endless");
         using var cancel = new CancellationTokenSource();
-        var stuck = pool.MapAsync(_ => PoolTargets.MarkThenBlock(marker), new[] { 0 }, 1, cancellationToken: cancel.Token);
-        await WaitForFile(marker);
-        var busy = int.Parse(await File.ReadAllTextAsync(marker + ".pid"));
+        var (stuck, busy) = await StartEndlessItem(pool, cancel.Token);
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.WaitAsync(Bound));
@@ -115,10 +109,8 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
         // MaxChunkLosses 1: a chunk of this map queued on the killed worker would fail it if the kill were held against it.
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxChunkLosses = 1, CancellationGracePeriod = TimeSpan.FromMilliseconds(300) });
         await pool.WaitForWorkersAsync().WaitAsync(Bound);
-        var marker = ScratchFile("endless");
         using var cancel = new CancellationTokenSource();
-        var stuck = pool.MapAsync(_ => PoolTargets.MarkThenBlock(marker), new[] { 0 }, 1, cancellationToken: cancel.Token);
-        await WaitForFile(marker);
+        var (stuck, _) = await StartEndlessItem(pool, cancel.Token);
         var other = pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 400), 1);
 
         await cancel.CancelAsync();
@@ -188,6 +180,15 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
 
         Assert.True(await OsProcesses.AllGoneWithin(pids, ExitBound), "the stopped router's workers are still running");
         Assert.Empty(LiveWorkers);
+    }
+
+    /// <summary>Starts a map of one item that never returns, and waits until it runs: the map and the pid of the worker running it.</summary>
+    private async Task<(Task Map, int Busy)> StartEndlessItem(ActorParallel.Pool pool, CancellationToken cancellationToken)
+    {
+        var marker = ScratchFile($"endless-{Guid.NewGuid():N}");
+        var map = pool.MapAsync(_ => PoolTargets.MarkThenBlock(marker), new[] { 0 }, 1, cancellationToken: cancellationToken);
+        await WaitForFile(marker);
+        return (map, int.Parse(await File.ReadAllTextAsync(marker + ".pid")));
     }
 
     /// <summary>Once retired workers have exited, the OS shows exactly the pool's ready workers, <paramref name="processes"/> of them.</summary>

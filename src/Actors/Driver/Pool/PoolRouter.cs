@@ -262,13 +262,10 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
     /// </summary>
     private void KillIfStillRunningAfterGrace(long mapId)
     {
-        if (_settings.CancellationGracePeriod == Timeout.InfiniteTimeSpan)
+        var grace = _settings.CancellationGracePeriod;
+        foreach (var slot in _slots.All.Where(slot => slot.Abandoning.Contains(mapId) && grace != Timeout.InfiniteTimeSpan))
         {
-            return;
-        }
-        foreach (var slot in _slots.All.Where(slot => slot.Abandoning.Contains(mapId)))
-        {
-            Timers.StartSingleTimer(("overdue", slot.ProcessId, mapId), new CancelledChunkOverdue(slot.ProcessId, mapId), _settings.CancellationGracePeriod);
+            Timers.StartSingleTimer(("overdue", slot.ProcessId, mapId), new CancelledChunkOverdue(slot.ProcessId, mapId), grace);
         }
     }
 
