@@ -7,12 +7,12 @@ namespace ActorParallel.Protocol;
 internal sealed class ChunkProtocolCodec : ProtocolCodec
 {
     private const byte RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9,
-        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44;
+        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44, ItemOverdueTag = 48;
 
     public override IReadOnlyCollection<byte> Tags { get; } =
     [
         RunChunksTag, ChunkResultsTag, ChunkFailedTag, AbandonMapTag, RunInitializerTag,
-        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag,
+        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag, ItemOverdueTag,
     ];
 
     public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
@@ -23,7 +23,15 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteByte(RunChunksTag);
                 writer.WriteInt64(run.MapId);
                 writer.WriteBytes(run.Function ?? []);
+                writer.WriteInt64(run.ItemTimeout?.Ticks ?? 0);
                 WriteChunks(writer, run.Chunks);
+                return true;
+            case ItemOverdue overdue:
+                writer.WriteByte(ItemOverdueTag);
+                writer.WriteInt64(overdue.MapId);
+                writer.WriteInt32(overdue.Seq);
+                writer.WriteInt32(overdue.ItemIndex);
+                writer.WriteInt64(overdue.ElapsedMicros);
                 return true;
             case ChunkResults results:
                 writer.WriteByte(ChunkResultsTag);
@@ -72,6 +80,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         InitializerFailedTag => new InitializerFailed(RemoteError.ReadFrom(reader)),
         PrepareToServeTag => PrepareToServe.Instance,
         PinComputeThreadTag => new PinComputeThread(reader.ReadInt32()),
+        ItemOverdueTag => new ItemOverdue(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt64()),
         _ => throw Unknown(tag),
     };
 
@@ -79,7 +88,8 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
     {
         var mapId = reader.ReadInt64();
         var function = reader.ReadBytes();
-        return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader));
+        var timeoutTicks = reader.ReadInt64();
+        return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader), timeoutTicks == 0 ? null : TimeSpan.FromTicks(timeoutTicks));
     }
 
     private static void WriteChunks(WireWriter writer, ImmutableArray<ChunkPayload> chunks)

@@ -138,18 +138,53 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
                 : job.DescribeChunk(failed.Seq);
             var itemIndex = chunk is not null && failed.ItemIndex >= 0 ? chunk.Offset + failed.ItemIndex : (int?)null;
             var error = new RemoteException(failed.Error, context) { ItemIndex = itemIndex }.Rebuild();
-            if (job.Ordered && chunk is not null)
-            {
-                FailAt(job, chunk, error);
-            }
-            else
-            {
-                job.Fail(error);
-                RemoveJob(job);
-            }
+            FailChunk(job, chunk, error);
         }
         slots.RetireIfDone(slot);
         Dispatch();
+    }
+
+    /// <summary>
+    /// The worker's watchdog saw an item run past its map's deadline: the item's chunk fails with
+    /// <see cref="ItemTimeoutException"/>. <see langword="false"/> when the chunk is no longer the
+    /// worker's (it finished meanwhile, or its map was given up): then nobody waits on it.
+    /// </summary>
+    public bool TakeOverdue(WorkerSlot slot, ItemOverdue overdue)
+    {
+        if (!slot.InFlight.Remove((overdue.MapId, overdue.Seq), out var chunk))
+        {
+            return false;
+        }
+        if (slot.Isolated == chunk)
+        {
+            slot.Isolated = null;
+        }
+        if (_jobsById.TryGetValue(overdue.MapId, out var job))
+        {
+            job.InFlight--;
+            var index = chunk.Offset + overdue.ItemIndex;
+            var elapsed = TimeSpan.FromMicroseconds(overdue.ElapsedMicros);
+            var timeout = job.ItemTimeout ?? TimeSpan.Zero;
+            FailChunk(job, chunk, new ItemTimeoutException(
+                $"{job.DescribeItem(index)} ran for {elapsed.TotalSeconds:0.000} s, past its deadline of {timeout.TotalSeconds:0.###} s; " +
+                $"its worker process (pid {slot.Pid}) was killed and replaced.",
+                job.IsApply ? null : index, timeout, elapsed, slot.Pid));
+        }
+        return true;
+    }
+
+    /// <summary>A chunk failed: an unordered map fails at once, an ordered one where the chunk stands.</summary>
+    private void FailChunk(MapJob job, PendingChunk? chunk, Exception error)
+    {
+        if (job.Ordered && chunk is not null)
+        {
+            FailAt(job, chunk, error);
+        }
+        else
+        {
+            job.Fail(error);
+            RemoveJob(job);
+        }
     }
 
     /// <summary>The worker has let a given-up map go: nothing of it runs there any more.</summary>
@@ -258,7 +293,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)
     {
         var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
-        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch));
+        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout));
     }
 
     /// <summary>How many more chunks of <paramref name="job"/> the worker may hold: its window, and no more tasks than its life has left.</summary>

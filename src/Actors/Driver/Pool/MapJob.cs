@@ -80,6 +80,9 @@ internal sealed class MapJob
     /// <summary>A single call (<c>ApplyAsync</c>), not a map: its errors speak of the call, not of items and chunks.</summary>
     public bool IsApply { get; init; }
 
+    /// <summary>How long one item may run in its worker before the worker is killed; <see langword="null"/> for no limit.</summary>
+    public TimeSpan? ItemTimeout { get; init; }
+
     /// <summary>Where a failure of the function on an item (its index in the input) happened, for the caller's error.</summary>
     public string DescribeItem(int index) => IsApply ? "The apply call" : $"Item {index} of the map";
 

@@ -123,6 +123,9 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case ChunkFailed failed when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.TakeFailure(slot, failed);
                 break;
+            case ItemOverdue overdue when _slots.TryGetByActor(Sender, out var slot):
+                HandleItemOverdue(slot, overdue);
+                break;
             case AbandonMap abandoned when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.Abandoned(slot, abandoned.MapId);
                 break;
@@ -175,7 +178,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case Terminated terminated:
                 HandleHostNodeLost(terminated.ActorRef);
                 break;
-            case ChunkResults or ChunkFailed or AbandonMap or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
+            case ChunkResults or ChunkFailed or AbandonMap or ItemOverdue or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
                 break;
             default:
                 Unhandled(message);
@@ -277,8 +280,32 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         }
         Context.GetLogger().Info("ActorParallel pool {0}: worker {1} still runs a chunk of cancelled map {2} after {3}; it is killed and replaced.",
             _settings.Name, slot.Pid, overdue.MapId, _settings.CancellationGracePeriod);
+        Kill(slot);
+    }
+
+    /// <summary>An item ran past its deadline: it fails (or is retried), and its worker, stuck inside it, is killed and replaced.</summary>
+    private void HandleItemOverdue(WorkerSlot slot, ItemOverdue overdue)
+    {
+        if (slot.KilledByPool || !_scheduler.TakeOverdue(slot, overdue))
+        {
+            return;
+        }
+        Context.GetLogger().Info("ActorParallel pool {0}: item {1} of chunk {2} of map {3} ran {4} ms, past its deadline, on worker {5}, which is killed and replaced.",
+            _settings.Name, overdue.ItemIndex, overdue.Seq, overdue.MapId, overdue.ElapsedMicros / 1000, slot.Pid);
+        Kill(slot);
+        _scheduler.Dispatch();
+    }
+
+    /// <summary>
+    /// Kills a worker that is stuck in work nobody wants any more. Its replacement starts at once; the
+    /// other chunks it held run again elsewhere when its exit is seen, without blame.
+    /// </summary>
+    private void Kill(WorkerSlot slot)
+    {
         slot.KilledByPool = true;
+        slot.Retiring = true;
         slot.Supervisor.Tell(new KillProcess(slot.ProcessId));
+        _slots.Replenish(slot.Supervisor);
     }
 
     private void HandleWorkerExit(ProcessExited exited)

@@ -11,4 +11,5 @@ internal sealed record PoolSettings(
     int MaxPayloadBytes,
     string? HostNodeRole,
     int? ProcessesPerHostNode,
-    IReadOnlyList<int>? WorkerCpus);
+    IReadOnlyList<int>? WorkerCpus,
+    ItemSettings Items);
