@@ -173,9 +173,22 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         return true;
     }
 
-    /// <summary>A chunk failed: an unordered map fails at once, an ordered one where the chunk stands.</summary>
-    private void FailChunk(MapJob job, PendingChunk? chunk, Exception error)
+    /// <summary>
+    /// A chunk failed: in a map whose chunks fail alone, the failure is that chunk's outcome (to retry
+    /// if <paramref name="retryable"/> and the caller's policy says so) and the map goes on; otherwise
+    /// an unordered map fails at once, an ordered one where the chunk stands.
+    /// </summary>
+    private void FailChunk(MapJob job, PendingChunk? chunk, Exception error, bool retryable = true)
     {
+        if (job.ChunksFailAlone && chunk is not null)
+        {
+            if (job.Finished.Add(chunk.Seq))
+            {
+                job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [], error) { Retryable = retryable ? chunk : null });
+            }
+            CompleteIfDone(job);
+            return;
+        }
         if (job.Ordered && chunk is not null)
         {
             FailAt(job, chunk, error);
@@ -222,10 +235,9 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             chunk.Suspect = true;
             if (alone && ++chunk.Losses >= settings.MaxChunkLosses)
             {
-                job.Fail(new WorkerLostException(
+                FailChunk(job, chunk, new WorkerLostException(
                     $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running alone on its worker process when it died, " +
-                    $"{chunk.Losses} times (last exit code {exitCode}); it is not dispatched again.", chunk.Offset, chunk.Count));
-                RemoveJob(job);
+                    $"{chunk.Losses} times (last exit code {exitCode}); it is not dispatched again.", chunk.Offset, chunk.Count), retryable: false);
                 continue;
             }
             job.Retry.Enqueue(chunk);

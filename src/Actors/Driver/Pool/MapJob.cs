@@ -38,7 +38,15 @@ internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
 /// A finished chunk, handed from the router to the map's consumer; for an ordered map, a chunk that
 /// failed carries its <paramref name="Error"/>, which the consumer throws when it reaches that place.
 /// </summary>
-internal sealed record ChunkDone(int Seq, int Offset, int Count, ImmutableArray<ChunkPayload> Segments, Exception? Error = null);
+internal sealed record ChunkDone(int Seq, int Offset, int Count, ImmutableArray<ChunkPayload> Segments, Exception? Error = null)
+{
+    /// <summary>
+    /// For a failure of the function (or its deadline) in a map whose chunks fail alone
+    /// (<see cref="MapJob.ChunksFailAlone"/>): the chunk, with its encoded items, for the caller to run
+    /// again if its retry policy says so. <see langword="null"/> for a failure that is final (its worker died too often).
+    /// </summary>
+    public PendingChunk? Retryable { get; init; }
+}
 
 /// <summary>
 /// One map in flight. The caller's feeder writes encoded chunks into <see cref="Input"/> (bounded, so
@@ -79,6 +87,13 @@ internal sealed class MapJob
 
     /// <summary>A single call (<c>ApplyAsync</c>), not a map: its errors speak of the call, not of items and chunks.</summary>
     public bool IsApply { get; init; }
+
+    /// <summary>
+    /// A failed chunk does not end the map: its failure goes to the caller as that chunk's outcome (the
+    /// caller retries it, or fails one call of many), and the other chunks go on. Set for calls with a
+    /// retry policy and for the pool's stream of <c>ApplyAsync</c> calls.
+    /// </summary>
+    public bool ChunksFailAlone { get; init; }
 
     /// <summary>How long one item may run in its worker before the worker is killed; <see langword="null"/> for no limit.</summary>
     public TimeSpan? ItemTimeout { get; init; }
