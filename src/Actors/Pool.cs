@@ -29,6 +29,7 @@ public sealed class Pool : IAsyncDisposable
     internal IActorRef Router => _router;
     private readonly int _maxPayloadBytes;
     private readonly ItemSettings _items;
+    private ApplyStream? _applyStream;
     private int _state;
 
     /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
@@ -203,7 +204,27 @@ public sealed class Pool : IAsyncDisposable
     public Task<TOut> ApplyAsync<TOut>(Func<TOut> function, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
+        if (itemOptions is null && _items.Retry is null)
+        {
+            // The common case: one of the pool's stream of calls, dispatched in batches with the others.
+            ThrowIfDisposed();
+            cancellationToken.ThrowIfCancellationRequested();
+            return ApplyCalls().Submit(function, cancellationToken);
+        }
         return ApplyOnceAsync<TOut>(new Func<int, TOut>(_ => function()), itemOptions, cancellationToken);
+    }
+
+    /// <summary>The pool's stream of individually submitted calls, started with the first.</summary>
+    private ApplyStream ApplyCalls()
+    {
+        if (Volatile.Read(ref _applyStream) is { } stream)
+        {
+            return stream;
+        }
+        lock (_router)
+        {
+            return _applyStream ??= new ApplyStream(_router, _items.Timeout);
+        }
     }
 
     /// <summary>
@@ -326,6 +347,11 @@ public sealed class Pool : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
         {
+            // The calls submitted so far finish, as the maps running do.
+            lock (_router)
+            {
+                _applyStream?.Complete();
+            }
             _stopped = _router.Ask<PoolStopped>(ClosePool.Instance);
         }
         return Task.CompletedTask;

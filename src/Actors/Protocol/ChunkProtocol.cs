@@ -38,6 +38,13 @@ internal sealed record ChunkFailed(long MapId, int Seq, int ItemIndex, RemoteErr
 internal sealed record AbandonMap(long MapId) : IWireMessage;
 
 /// <summary>
+/// Router → pool worker: one chunk of a map that goes on is no longer wanted (an <c>ApplyAsync</c> call
+/// was cancelled): if it has not started, it is skipped. The worker answers with the same message
+/// when it skips it; a chunk that already ran or is running answers with its result as usual.
+/// </summary>
+internal sealed record AbandonChunk(long MapId, int Seq) : IWireMessage;
+
+/// <summary>
 /// Driver → a worker that will serve a pool: start the compute thread and run a tiny chunk through
 /// it (decode, call, encode, serialize), so that the code every map needs is compiled before the
 /// first real chunk arrives rather than on its clock.

@@ -7,12 +7,12 @@ namespace ActorParallel.Protocol;
 internal sealed class ChunkProtocolCodec : ProtocolCodec
 {
     private const byte RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9,
-        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44, ItemOverdueTag = 48;
+        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44, ItemOverdueTag = 48, AbandonChunkTag = 49;
 
     public override IReadOnlyCollection<byte> Tags { get; } =
     [
         RunChunksTag, ChunkResultsTag, ChunkFailedTag, AbandonMapTag, RunInitializerTag,
-        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag, ItemOverdueTag,
+        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag, ItemOverdueTag, AbandonChunkTag,
     ];
 
     public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
@@ -25,6 +25,11 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteBytes(run.Function ?? []);
                 writer.WriteInt64(run.ItemTimeout?.Ticks ?? 0);
                 WriteChunks(writer, run.Chunks);
+                return true;
+            case AbandonChunk abandonChunk:
+                writer.WriteByte(AbandonChunkTag);
+                writer.WriteInt64(abandonChunk.MapId);
+                writer.WriteInt32(abandonChunk.Seq);
                 return true;
             case ItemOverdue overdue:
                 writer.WriteByte(ItemOverdueTag);
@@ -80,6 +85,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         InitializerFailedTag => new InitializerFailed(RemoteError.ReadFrom(reader)),
         PrepareToServeTag => PrepareToServe.Instance,
         PinComputeThreadTag => new PinComputeThread(reader.ReadInt32()),
+        AbandonChunkTag => new AbandonChunk(reader.ReadInt64(), reader.ReadInt32()),
         ItemOverdueTag => new ItemOverdue(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt64()),
         _ => throw Unknown(tag),
     };

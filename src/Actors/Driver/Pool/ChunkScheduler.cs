@@ -46,6 +46,19 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         }
     }
 
+    /// <summary>
+    /// The caller gave up on one chunk of a map that goes on: it is not dispatched any more. Returns the
+    /// worker running it, if one is, which gets the grace period to finish it before it is killed.
+    /// </summary>
+    public WorkerSlot? CancelChunk(long mapId, int seq)
+    {
+        if (!_jobsById.TryGetValue(mapId, out var job) || job.Finished.Contains(seq) || !job.Cancelled.Add(seq))
+        {
+            return null;
+        }
+        return slots.All.FirstOrDefault(slot => slot.InFlight.ContainsKey((mapId, seq)));
+    }
+
     /// <summary>Ends every map with an error (the pool is terminating or broken).</summary>
     public void FailAll(Func<Exception> error)
     {
@@ -108,6 +121,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
                 job.InFlight--;
                 if (job.Finished.Add(chunk.Seq))
                 {
+                    job.Cancelled.Remove(chunk.Seq);
                     job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [.. chunk.Segments]));
                 }
             }
@@ -200,6 +214,23 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         }
     }
 
+    /// <summary>The worker skipped a cancelled chunk before it started: it holds it no more.</summary>
+    public void AbandonedChunk(WorkerSlot slot, AbandonChunk abandoned)
+    {
+        if (!slot.InFlight.Remove((abandoned.MapId, abandoned.Seq)))
+        {
+            return;
+        }
+        if (_jobsById.TryGetValue(abandoned.MapId, out var job))
+        {
+            job.InFlight--;
+            job.Cancelled.Remove(abandoned.Seq);
+            CompleteIfDone(job);
+        }
+        slots.RetireIfDone(slot);
+        Dispatch();
+    }
+
     /// <summary>The worker has let a given-up map go: nothing of it runs there any more.</summary>
     public void Abandoned(WorkerSlot slot, long mapId)
     {
@@ -263,7 +294,12 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         var bytes = 0;
         while (Credit(slot, job) > 0 && bytes < settings.MaxPayloadBytes)
         {
-            if (job.Retry.TryPeek(out var next) && next.Suspect)
+            if (job.Retry.TryPeek(out var next) && next.Suspect && job.Cancelled.Remove(next.Seq))
+            {
+                job.Retry.Dequeue();
+                continue;
+            }
+            if (job.Retry.TryPeek(out next) && next.Suspect)
             {
                 // A suspect runs alone: only on an idle worker, and nothing joins it.
                 if (batch.Count == 0 && slot.InFlight.Count == 0)
@@ -333,13 +369,23 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             }
             return false;
         }
-        if (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
+        while (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
         {
-            return true;
+            if (job.Cancelled.Count == 0 || !job.Cancelled.Remove(chunk.Seq))
+            {
+                return true;
+            }
         }
         // Mark first, then look again: a chunk written in between is either seen here or wakes us.
         job.MarkStarved();
-        return job.Input.Reader.TryRead(out chunk!);
+        while (job.Input.Reader.TryRead(out chunk!))
+        {
+            if (job.Cancelled.Count == 0 || !job.Cancelled.Remove(chunk.Seq))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void CompleteIfDone(MapJob job)

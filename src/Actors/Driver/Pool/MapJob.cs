@@ -59,17 +59,20 @@ internal sealed class MapJob
     private static long s_lastId;
     private int _starved;
 
-    public MapJob(long id, byte[] function, int chunkSize, int inputCapacity, bool ordered)
+    /// <param name="id">The map's id, unique in this process.</param>
+    /// <param name="function">The encoded function.</param>
+    /// <param name="chunkSize">Items per chunk, which bounds the window.</param>
+    /// <param name="inputCapacity">How many chunks the input holds before the feeder waits; <see langword="null"/> for no bound (many writers).</param>
+    /// <param name="ordered">Whether results are consumed in input order.</param>
+    public MapJob(long id, byte[] function, int chunkSize, int? inputCapacity, bool ordered)
     {
         Id = id;
         Ordered = ordered;
         Function = function;
         MaxWindow = MaxWindowFor(chunkSize);
-        Input = Channel.CreateBounded<PendingChunk>(new BoundedChannelOptions(inputCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-        });
+        Input = inputCapacity is { } capacity
+            ? Channel.CreateBounded<PendingChunk>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true })
+            : Channel.CreateUnbounded<PendingChunk>(new UnboundedChannelOptions { SingleReader = true });
         Output = Channel.CreateUnbounded<ChunkDone>(new UnboundedChannelOptions { SingleReader = true });
     }
 
@@ -124,6 +127,9 @@ internal sealed class MapJob
 
     /// <summary>Router only: chunks dispatched and not yet finished.</summary>
     public int InFlight { get; set; }
+
+    /// <summary>Router only: chunks whose caller gave up on them alone (an <c>ApplyAsync</c> call cancelled); they are not dispatched.</summary>
+    public HashSet<int> Cancelled { get; } = [];
 
     /// <summary>Router only: sequence numbers already finished (a retried chunk may finish twice).</summary>
     public HashSet<int> Finished { get; } = [];

@@ -113,6 +113,9 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
                 _scheduler.Cancel(cancel.MapId);
                 KillIfStillRunningAfterGrace(cancel.MapId);
                 break;
+            case CancelChunk cancel:
+                KillIfStillRunningAfterGrace(cancel);
+                break;
             case CancelledChunkOverdue overdue:
                 HandleOverdue(overdue);
                 break;
@@ -122,6 +125,9 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
                 break;
             case ChunkFailed failed when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.TakeFailure(slot, failed);
+                break;
+            case AbandonChunk abandoned when _slots.TryGetByActor(Sender, out var slot):
+                _scheduler.AbandonedChunk(slot, abandoned);
                 break;
             case ItemOverdue overdue when _slots.TryGetByActor(Sender, out var slot):
                 HandleItemOverdue(slot, overdue);
@@ -178,7 +184,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case Terminated terminated:
                 HandleHostNodeLost(terminated.ActorRef);
                 break;
-            case ChunkResults or ChunkFailed or AbandonMap or ItemOverdue or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
+            case ChunkResults or ChunkFailed or AbandonMap or AbandonChunk or ItemOverdue or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
                 break;
             default:
                 Unhandled(message);
@@ -272,9 +278,30 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         }
     }
 
+    /// <summary>One cancelled chunk of a map that goes on: a worker running it gets the grace period to finish it.</summary>
+    private void KillIfStillRunningAfterGrace(CancelChunk cancel)
+    {
+        var grace = _settings.CancellationGracePeriod;
+        if (_scheduler.CancelChunk(cancel.MapId, cancel.Seq) is not { Actor: { } worker } slot)
+        {
+            return;
+        }
+        // Skipped if it has not started; if it has, it gets the grace period.
+        worker.Tell(new AbandonChunk(cancel.MapId, cancel.Seq), Self);
+        if (grace != Timeout.InfiniteTimeSpan)
+        {
+            Timers.StartSingleTimer(("overdue", slot.ProcessId, cancel.MapId, cancel.Seq), new CancelledChunkOverdue(slot.ProcessId, cancel.MapId, cancel.Seq), grace);
+        }
+    }
+
     private void HandleOverdue(CancelledChunkOverdue overdue)
     {
-        if (!_slots.TryGet(overdue.ProcessId, out var slot) || !slot.Abandoning.Contains(overdue.MapId) || slot.KilledByPool)
+        if (!_slots.TryGet(overdue.ProcessId, out var slot) || slot.KilledByPool)
+        {
+            return;
+        }
+        var stillRunning = overdue.Seq is { } seq ? slot.InFlight.ContainsKey((overdue.MapId, seq)) : slot.Abandoning.Contains(overdue.MapId);
+        if (!stillRunning)
         {
             return;
         }

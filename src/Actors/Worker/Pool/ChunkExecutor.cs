@@ -22,6 +22,9 @@ internal sealed class ChunkExecutor : IDisposable
 
     private readonly BlockingCollection<(object Message, IActorRef Router)> _queue = new();
     private readonly ConcurrentDictionary<long, byte> _abandoned = new();
+
+    /// <summary>Single chunks given up (cancelled <c>ApplyAsync</c> calls) that are skipped if they have not started.</summary>
+    private readonly ConcurrentDictionary<(long MapId, int Seq), byte> _abandonedChunks = new();
     private readonly Dictionary<long, ChunkRunner> _runners = [];
 
     /// <summary>The tokens of maps whose function takes one, cancelled the moment their map is given up.</summary>
@@ -60,6 +63,9 @@ internal sealed class ChunkExecutor : IDisposable
                 return true;
             case AbandonMap abandon:
                 Abandon(abandon.MapId, router);
+                return true;
+            case AbandonChunk abandonChunk:
+                _abandonedChunks[(abandonChunk.MapId, abandonChunk.Seq)] = 0;
                 return true;
             case PrepareToServe:
                 WarmUp();
@@ -262,6 +268,11 @@ internal sealed class ChunkExecutor : IDisposable
             if (_abandoned.ContainsKey(batch.MapId))
             {
                 return;
+            }
+            if (!_abandonedChunks.IsEmpty && _abandonedChunks.TryRemove((batch.MapId, chunk.Seq), out _))
+            {
+                Reply(new AbandonChunk(batch.MapId, chunk.Seq), router);
+                continue;
             }
             try
             {
