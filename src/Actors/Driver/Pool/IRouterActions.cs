@@ -4,7 +4,7 @@ using Akka.Actor;
 namespace ActorParallel.Driver;
 
 /// <summary>
-/// What <see cref="WorkerSlots"/> and <see cref="ChunkScheduler"/> ask of the router actor: the pool's
+/// What <see cref="WorkerSlots"/>, <see cref="ChunkScheduler"/> and <see cref="StuckWorkers"/> ask of the router actor: the pool's
 /// lifecycle as the actor knows it, and the only ways their decisions leave them (messages sent with
 /// the router as sender). Tests put a recorder in its place.
 /// </summary>
@@ -21,4 +21,7 @@ internal interface IRouterActions
 
     /// <summary>Sends <paramref name="message"/> to <paramref name="recipient"/>, from the router.</summary>
     void Tell(IActorRef recipient, object message);
+
+    /// <summary>Sends <paramref name="message"/> to the router itself after <paramref name="delay"/>; a later call with the same <paramref name="key"/> replaces it.</summary>
+    void Schedule(object key, object message, TimeSpan delay);
 }

@@ -26,6 +26,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
     private readonly PoolSettings _settings;
     private readonly WorkerSlots _slots;
     private readonly ChunkScheduler _scheduler;
+    private readonly StuckWorkers _stuck;
     private readonly List<IActorRef> _stopWaiters = [];
     private readonly List<(int Count, IActorRef Waiter)> _readyWaiters = [];
     private readonly HashSet<Address> _nodes = [];
@@ -40,6 +41,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         _settings = settings;
         _slots = new WorkerSlots(settings, this);
         _scheduler = new ChunkScheduler(settings, _slots, this);
+        _stuck = new StuckWorkers(settings, _slots, _scheduler, this, Context.GetLogger());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -58,6 +60,8 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
     }
 
     void IRouterActions.Tell(IActorRef recipient, object message) => recipient.Tell(message, Self);
+
+    void IRouterActions.Schedule(object key, object message, TimeSpan delay) => Timers.StartSingleTimer(key, message, delay);
 
     protected override void PreStart()
     {
@@ -111,13 +115,13 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
                 break;
             case CancelMap cancel:
                 _scheduler.Cancel(cancel.MapId);
-                KillIfStillRunningAfterGrace(cancel.MapId);
+                _stuck.MapCancelled(cancel.MapId);
                 break;
             case CancelChunk cancel:
-                KillIfStillRunningAfterGrace(cancel);
+                _stuck.ChunkCancelled(cancel);
                 break;
             case CancelledChunkOverdue overdue:
-                HandleOverdue(overdue);
+                _stuck.GraceOver(overdue);
                 break;
             case ChunkResults results when _slots.TryGetByActor(Sender, out var slot):
                 _startFailuresInARow = 0;
@@ -130,7 +134,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
                 _scheduler.AbandonedChunk(slot, abandoned);
                 break;
             case ItemOverdue overdue when _slots.TryGetByActor(Sender, out var slot):
-                HandleItemOverdue(slot, overdue);
+                _stuck.ItemOverdue(slot, overdue);
                 break;
             case AbandonMap abandoned when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.Abandoned(slot, abandoned.MapId);
@@ -262,76 +266,6 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             Break(new InvalidOperationException($"The pool cannot start worker processes: {failed.Reason}"));
             return;
         }
-        _slots.Replenish(slot.Supervisor);
-    }
-
-    /// <summary>
-    /// Workers still running a chunk of the cancelled map get the grace period to finish it; one that
-    /// has not by then is killed (see <see cref="PoolOptions.CancellationGracePeriod"/>).
-    /// </summary>
-    private void KillIfStillRunningAfterGrace(long mapId)
-    {
-        var grace = _settings.CancellationGracePeriod;
-        foreach (var slot in _slots.All.Where(slot => slot.Abandoning.Contains(mapId) && grace != Timeout.InfiniteTimeSpan))
-        {
-            Timers.StartSingleTimer(("overdue", slot.ProcessId, mapId), new CancelledChunkOverdue(slot.ProcessId, mapId), grace);
-        }
-    }
-
-    /// <summary>One cancelled chunk of a map that goes on: a worker running it gets the grace period to finish it.</summary>
-    private void KillIfStillRunningAfterGrace(CancelChunk cancel)
-    {
-        var grace = _settings.CancellationGracePeriod;
-        if (_scheduler.CancelChunk(cancel.MapId, cancel.Seq) is not { Actor: { } worker } slot)
-        {
-            return;
-        }
-        // Skipped if it has not started; if it has, it gets the grace period.
-        worker.Tell(new AbandonChunk(cancel.MapId, cancel.Seq), Self);
-        if (grace != Timeout.InfiniteTimeSpan)
-        {
-            Timers.StartSingleTimer(("overdue", slot.ProcessId, cancel.MapId, cancel.Seq), new CancelledChunkOverdue(slot.ProcessId, cancel.MapId, cancel.Seq), grace);
-        }
-    }
-
-    private void HandleOverdue(CancelledChunkOverdue overdue)
-    {
-        if (!_slots.TryGet(overdue.ProcessId, out var slot) || slot.KilledByPool)
-        {
-            return;
-        }
-        var stillRunning = overdue.Seq is { } seq ? slot.InFlight.ContainsKey((overdue.MapId, seq)) : slot.Abandoning.Contains(overdue.MapId);
-        if (!stillRunning)
-        {
-            return;
-        }
-        Context.GetLogger().Info("ActorParallel pool {0}: worker {1} still runs a chunk of cancelled map {2} after {3}; it is killed and replaced.",
-            _settings.Name, slot.Pid, overdue.MapId, _settings.CancellationGracePeriod);
-        Kill(slot);
-    }
-
-    /// <summary>An item ran past its deadline: it fails (or is retried), and its worker, stuck inside it, is killed and replaced.</summary>
-    private void HandleItemOverdue(WorkerSlot slot, ItemOverdue overdue)
-    {
-        if (slot.KilledByPool || !_scheduler.TakeOverdue(slot, overdue))
-        {
-            return;
-        }
-        Context.GetLogger().Info("ActorParallel pool {0}: item {1} of chunk {2} of map {3} ran {4} ms, past its deadline, on worker {5}, which is killed and replaced.",
-            _settings.Name, overdue.ItemIndex, overdue.Seq, overdue.MapId, overdue.ElapsedMicros / 1000, slot.Pid);
-        Kill(slot);
-        _scheduler.Dispatch();
-    }
-
-    /// <summary>
-    /// Kills a worker that is stuck in work nobody wants any more. Its replacement starts at once; the
-    /// other chunks it held run again elsewhere when its exit is seen, without blame.
-    /// </summary>
-    private void Kill(WorkerSlot slot)
-    {
-        slot.KilledByPool = true;
-        slot.Retiring = true;
-        slot.Supervisor.Tell(new KillProcess(slot.ProcessId));
         _slots.Replenish(slot.Supervisor);
     }
 

@@ -17,7 +17,11 @@ internal sealed class RecordingRouter : IRouterActions
 
     public void StartWorker(IActorRef supervisor, ProcessSpec spec) => Started.Add((supervisor, spec));
 
+    public List<(object Key, object Message, TimeSpan Delay)> Scheduled { get; } = [];
+
     public void Tell(IActorRef recipient, object message) => Told.Add((recipient, message));
+
+    public void Schedule(object key, object message, TimeSpan delay) => Scheduled.Add((key, message, delay));
 
     /// <summary>The messages of type <typeparamref name="T"/> sent to <paramref name="recipient"/>, in order.</summary>
     public List<T> ToldTo<T>(IActorRef recipient) =>
