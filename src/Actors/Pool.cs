@@ -99,7 +99,7 @@ public sealed class Pool : IAsyncDisposable
     /// <param name="chunkSize">Items per task; at least 1.</param>
     /// <param name="progress">Told of items done as chunks finish.</param>
     /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
-    /// <param name="cancellationToken">Stops dispatch and abandons chunks in flight; a worker still running one after
+    /// <param name="cancellationToken">Stops dispatch, abandons chunks in flight and cancels pending retries; a worker still running a chunk after
     /// <see cref="PoolOptions.CancellationGracePeriod"/> is killed and replaced. The pool stays usable.</param>
     /// <returns>The results, in input order.</returns>
     /// <exception cref="Exception">The function threw an exception whose type can be rebuilt here (see <see cref="RemoteException"/>'s remarks):

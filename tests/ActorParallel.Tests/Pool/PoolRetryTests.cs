@@ -248,6 +248,32 @@ public sealed class PoolRetryTests() : RuntimeFixture($"retry-{Guid.NewGuid():N}
     }
 
     [Fact]
+    public async Task MapAsync_RetryComesDueAfterClose_FailsWithoutRunningItAndThePoolStillJoins()
+    {
+        var tries = TriesFolder();
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var retry = new RetryStrategyOptions
+        {
+            Delay = TimeSpan.FromMilliseconds(300),
+            OnRetry = _ =>
+            {
+                waiting.TrySetResult();
+                return default;
+            },
+        };
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, ItemRetry = retry });
+        var map = pool.MapAsync(FailingFirst(tries, 1, 1), Enumerable.Range(0, 3), 1);
+        await waiting.Task.WaitAsync(Bound);
+
+        await pool.CloseAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => map.WaitAsync(Bound));
+        Assert.Contains("closed", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, PoolTargets.Tries(tries, 1));
+        await pool.JoinAsync().WaitAsync(Bound);
+    }
+
+    [Fact]
     public void PoolOptions_InvalidRetryStrategy_NamesTheOption()
     {
         var error = Assert.Throws<ArgumentException>(() =>
