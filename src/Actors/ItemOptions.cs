@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using ActorParallel.Configuration;
+using Polly;
 using Polly.Retry;
 
 namespace ActorParallel;
@@ -23,11 +25,13 @@ public sealed class ItemOptions
     public TimeSpan? Timeout { get; set; }
 
     /// <summary>
-    /// Runs a chunk again when the function throws on one of its items (or its deadline passes), as
-    /// Polly's retry strategy decides: <see cref="RetryStrategyOptions{TResult}.MaxRetryAttempts"/>,
-    /// which exceptions (<see cref="RetryStrategyOptions{TResult}.ShouldHandle"/>), and the backoff between tries.
-    /// Every item has exactly one result. A retry runs the failed item's whole chunk again (with a chunk
-    /// size of 1, just the item), so side effects of the chunk's other items may happen twice.
+    /// Runs a chunk again when the function throws on one of its items (or an item's deadline passes),
+    /// as this Polly v8 retry strategy decides: <see cref="RetryStrategyOptions{TResult}.MaxRetryAttempts"/>,
+    /// which exceptions (<see cref="RetryStrategyOptions{TResult}.ShouldHandle"/>), and the backoff between
+    /// tries; Polly's defaults for what is not set (3 retries, 2 seconds apart, every exception but
+    /// <see cref="OperationCanceledException"/>). Every item has exactly one result. A retry runs the failed
+    /// item's whole chunk again (with a chunk size of 1, just the item), so side effects of the chunk's
+    /// other items may happen twice. See <see cref="PoolOptions.ItemRetry"/> for the rest.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: the pool's <see cref="PoolOptions.ItemRetry"/>.</value>
     public RetryStrategyOptions? Retry { get; set; }
@@ -41,6 +45,7 @@ public sealed class ItemOptions
         }
         var problems = new OptionProblems(nameof(ItemOptions));
         CheckTimeout(problems, nameof(Timeout), call.Timeout);
+        CheckRetry(problems, nameof(Retry), call.Retry);
         problems.ThrowIfAny();
         var timeout = call.Timeout is { } given ? (given == System.Threading.Timeout.InfiniteTimeSpan ? null : given) : pool.Timeout;
         return new ItemSettings(timeout, call.Retry ?? pool.Retry);
@@ -52,6 +57,23 @@ public sealed class ItemOptions
         if (timeout is { } value && value <= TimeSpan.Zero && value != System.Threading.Timeout.InfiniteTimeSpan)
         {
             problems.Add(option, $"{option} must be positive, Timeout.InfiniteTimeSpan or null (was {value}).");
+        }
+    }
+
+    /// <summary>A retry strategy is one Polly accepts (e.g. <see cref="RetryStrategyOptions{TResult}.MaxRetryAttempts"/> at least 1).</summary>
+    internal static void CheckRetry(OptionProblems problems, string option, RetryStrategyOptions? retry)
+    {
+        if (retry is null)
+        {
+            return;
+        }
+        try
+        {
+            new ResiliencePipelineBuilder().AddRetry(retry);
+        }
+        catch (ValidationException invalid)
+        {
+            problems.Add(option, $"{option} is not a valid retry strategy: {string.Join(" ", invalid.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
         }
     }
 }

@@ -88,7 +88,10 @@ public sealed class Pool : IAsyncDisposable
 
     /// <summary>
     /// Applies <paramref name="function"/> to every item in worker processes; results in input order.
-    /// The default chunk size is ceil(n / (4 × processes)), as CPython's.
+    /// The default chunk size is ceil(n / (4 × processes)), as CPython's. With a retry policy
+    /// (<see cref="ItemOptions.Retry"/>, <see cref="PoolOptions.ItemRetry"/>), a chunk that fails runs
+    /// again while the others go on, and the call fails only with an error that is not retried or
+    /// whose retries ran out.
     /// </summary>
     /// <typeparam name="TIn">The item type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
@@ -97,13 +100,14 @@ public sealed class Pool : IAsyncDisposable
     /// <param name="chunkSize">Items per task; at least 1.</param>
     /// <param name="progress">Told of items done as chunks finish.</param>
     /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
-    /// <param name="cancellationToken">Stops dispatch and abandons chunks in flight; a worker still running one after
+    /// <param name="cancellationToken">Stops dispatch, abandons chunks in flight and cancels pending retries; a worker still running a chunk after
     /// <see cref="PoolOptions.CancellationGracePeriod"/> is killed and replaced. The pool stays usable.</param>
     /// <returns>The results, in input order.</returns>
     /// <exception cref="Exception">The function threw an exception whose type can be rebuilt here (see <see cref="RemoteException"/>'s remarks):
-    /// that type, with the remote message, and a <see cref="RemoteException"/> (remote stack, <see cref="RemoteException.ItemIndex"/>) as its inner exception.</exception>
+    /// that type, with the remote message, and a <see cref="RemoteException"/> (remote stack, <see cref="RemoteException.ItemIndex"/>) as its inner exception.
+    /// With a retry policy: the last try's exception, once the policy does not handle it or its retries ran out.</exception>
     /// <exception cref="RemoteException">The function threw an exception whose type cannot be rebuilt here, or the worker failed around it (e.g. a result
-    /// could not be encoded); <see cref="RemoteException.ItemIndex"/> says on which item.</exception>
+    /// could not be encoded); <see cref="RemoteException.ItemIndex"/> says on which item (its index in <paramref name="items"/>, on a retry too).</exception>
     /// <exception cref="ItemTimeoutException">An item ran past its deadline (and was not retried, or every retry did too).</exception>
     /// <exception cref="WorkerLostException">A chunk's worker died too many times.</exception>
     /// <exception cref="NotShippableException">The function or an item cannot travel to a worker.</exception>
@@ -256,6 +260,9 @@ public sealed class Pool : IAsyncDisposable
     /// keeps memory flat. A failure - the function throwing on an item, or the input's enumerator
     /// throwing - is thrown where it stands in the sequence: every result of the chunks before it is
     /// yielded first, as Python's <c>imap</c> raises at the failing position (a chunk fails whole).
+    /// With a retry policy (<see cref="ItemOptions.Retry"/>, <see cref="PoolOptions.ItemRetry"/>), a chunk
+    /// that fails runs again while later chunks go on; the results after it wait for its outcome, and
+    /// only an error that is not retried, or whose retries ran out, is thrown at its position.
     /// </summary>
     /// <typeparam name="TIn">The item type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
@@ -263,9 +270,12 @@ public sealed class Pool : IAsyncDisposable
     /// <param name="items">The input, possibly endless.</param>
     /// <param name="chunkSize">Items per task; at least 1. Python's default is 1.</param>
     /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
-    /// <param name="cancellationToken">Stops the stream (as does leaving the enumeration); a worker still running
+    /// <param name="cancellationToken">Stops the stream (as does leaving the enumeration) and its pending retries; a worker still running
     /// its item after <see cref="PoolOptions.CancellationGracePeriod"/> is killed and replaced.</param>
     /// <returns>The results, in input order.</returns>
+    /// <exception cref="Exception">Thrown by the enumeration at the failing item's position: as <c>MapAsync</c>
+    /// (the function's exception, <see cref="RemoteException"/>, <see cref="ItemTimeoutException"/>, <see cref="WorkerLostException"/>),
+    /// or the input's own enumerator's exception.</exception>
     public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);

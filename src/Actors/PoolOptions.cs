@@ -58,11 +58,38 @@ public sealed class PoolOptions
     public TimeSpan? ItemTimeout { get; set; }
 
     /// <summary>
-    /// Runs a chunk again when the function throws on one of its items or its deadline passes, as this
-    /// Polly retry strategy decides (how many times, which exceptions, the backoff); each call may set
-    /// its own (<see cref="ItemOptions.Retry"/>). Every item gets exactly one result. Workers that die are
-    /// not retried here but by <see cref="MaxChunkLosses"/>.
+    /// Runs a chunk again when the function throws on one of its items or an item runs past its
+    /// deadline (<see cref="ItemTimeoutException"/>), as this Polly v8 retry strategy decides (how many
+    /// times, which exceptions, the backoff); each call may set its own (<see cref="ItemOptions.Retry"/>).
+    /// Polly's defaults apply to what is not set: <see cref="RetryStrategyOptions{TResult}.MaxRetryAttempts"/> 3,
+    /// <see cref="RetryStrategyOptions{TResult}.Delay"/> 2 seconds (constant, no jitter), and
+    /// <see cref="RetryStrategyOptions{TResult}.ShouldHandle"/> every exception except <see cref="OperationCanceledException"/>.
+    /// (Python's <c>multiprocessing.Pool</c> and <c>pebble</c> have no retry; Ray's <c>max_retries</c> and
+    /// <c>retry_exceptions</c> are the model.)
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// <see cref="RetryStrategyOptions{TResult}.ShouldHandle"/> sees the exception the caller would get (the
+    /// function's own type where it can be rebuilt, else <see cref="RemoteException"/>), and
+    /// <see cref="RetryStrategyOptions{TResult}.OnRetry"/> runs in the caller's process before each retry, as
+    /// usual. The strategy runs in a pipeline the pool builds for each call, so telemetry attached to
+    /// a pipeline builder (Polly.Extensions' <c>ConfigureTelemetry</c>) does not reach it: count or log
+    /// retries in <c>OnRetry</c>.
+    /// </para>
+    /// <para>
+    /// A retry runs the failed item's whole chunk again (with a chunk size of 1, just the item), in any
+    /// worker, with the function and items as first encoded, while the rest of the call goes on. Its
+    /// results take the chunk's place: every item has exactly one result, and progress counts it once;
+    /// side effects of the chunk's other items may happen twice. When the retries run out, or the
+    /// strategy does not handle the error, the last error fails the call: <c>MapAsync</c> at once,
+    /// <c>IMap</c> at the item's position, after every result before it. Its
+    /// <see cref="RemoteException.ItemIndex"/> or <see cref="ItemTimeoutException.ItemIndex"/> is the
+    /// item's index in the call's input, as on the first try. Cancelling the call (its token, leaving an
+    /// <c>IMap</c> enumeration) cancels its pending retries too. Workers that die are not retried here
+    /// but by <see cref="MaxChunkLosses"/>. A retry that comes due after <c>CloseAsync</c> is not run:
+    /// the call fails with <see cref="InvalidOperationException"/>.
+    /// </para>
+    /// </remarks>
     /// <value>The default value is <see langword="null"/>: a failure fails the call.</value>
     public RetryStrategyOptions? ItemRetry { get; set; }
 
@@ -125,6 +152,7 @@ public sealed class PoolOptions
             problems.Add(nameof(CancellationGracePeriod), $"{nameof(CancellationGracePeriod)} must not be negative, or Timeout.InfiniteTimeSpan to never kill (was {CancellationGracePeriod}).");
         }
         ItemOptions.CheckTimeout(problems, nameof(ItemTimeout), ItemTimeout);
+        ItemOptions.CheckRetry(problems, nameof(ItemRetry), ItemRetry);
         if (MaxChunkLosses < 1)
         {
             problems.Add(nameof(MaxChunkLosses), $"{nameof(MaxChunkLosses)} must be at least 1 (was {MaxChunkLosses}).");

@@ -97,4 +97,57 @@ public static class PoolTargets
         token.ThrowIfCancellationRequested();
         return 0;
     }
+
+    /// <summary>
+    /// Counts one more try of item <paramref name="x"/> in <paramref name="folder"/> (a file per item,
+    /// so that tries in different worker processes add up) and returns how many there have been.
+    /// </summary>
+    public static int CountTry(string folder, int x)
+    {
+        var file = Path.Combine(folder, $"item-{x}");
+        File.AppendAllText(file, "try\n");
+        return File.ReadAllLines(file).Length;
+    }
+
+    /// <summary>How many times item <paramref name="x"/> was tried (<see cref="CountTry"/>); 0 if never.</summary>
+    public static int Tries(string folder, int x)
+    {
+        var file = Path.Combine(folder, $"item-{x}");
+        return File.Exists(file) ? File.ReadAllLines(file).Length : 0;
+    }
+
+    /// <summary>
+    /// Item <paramref name="failing"/> throws <see cref="InvalidOperationException"/> on its first
+    /// <paramref name="failures"/> tries, then returns its square; every item counts its tries.
+    /// </summary>
+    public static int SquareFailingFirst(string folder, int failing, int failures, int x)
+    {
+        var attempt = CountTry(folder, x);
+        return x == failing && attempt <= failures ? throw new InvalidOperationException($"item {x} failed on try {attempt}") : x * x;
+    }
+
+    /// <summary>Item <paramref name="failing"/> hangs on its first <paramref name="hangs"/> tries (past any deadline) and returns its square after.</summary>
+    public static int SquareHangingFirst(string folder, int failing, int hangs, int x)
+    {
+        var attempt = CountTry(folder, x);
+        return x == failing && attempt <= hangs ? Hang("sleep") : x * x;
+    }
+
+    /// <summary>Item <paramref name="failing"/> throws <see cref="ArgumentException"/> on every try.</summary>
+    public static int SquareRejecting(string folder, int failing, int x)
+    {
+        var attempt = CountTry(folder, x);
+        return x == failing ? throw new ArgumentException($"item {x} rejected on try {attempt}", nameof(x)) : x * x;
+    }
+
+    /// <summary>Item <paramref name="failing"/> throws on its first try and blocks on the next (<see cref="MarkThenBlock"/>).</summary>
+    public static int SquareFailingThenBlocking(string folder, string marker, int failing, int x)
+    {
+        var attempt = CountTry(folder, x);
+        if (x != failing)
+        {
+            return x * x;
+        }
+        return attempt == 1 ? throw new InvalidOperationException($"item {x} failed on try 1") : MarkThenBlock(marker);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Akka.Actor;
 
 namespace ActorParallel.Driver;
@@ -5,7 +6,9 @@ namespace ActorParallel.Driver;
 /// <summary>
 /// One map from the caller's side: submits the job, runs the feeder, and hands finished chunks to the
 /// caller in sequence order (or as they come). Chunks read from the input but not yet handed over
-/// are bounded by tickets, which keeps a stream's memory flat whatever the input's length.
+/// are bounded by tickets, which keeps a stream's memory flat whatever the input's length. With a
+/// retry policy, a chunk that failed runs again (<see cref="ChunkRetry"/>) while the rest of the map
+/// goes on, and its final outcome takes its place: the map is complete only when every retry is done.
 /// </summary>
 internal sealed class MapRun<TIn> : IAsyncDisposable
 {
@@ -18,6 +21,8 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Dictionary<int, ChunkDone> _waiting = [];
     private readonly Task _feeding;
+    private readonly ChannelReader<ChunkDone> _outcomes;
+    private readonly Task _retrying;
     private int _next;
     private long _done;
     private bool _finished;
@@ -37,7 +42,13 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         bool isApply = false)
     {
         var capacity = (processes * MapJob.MaxWindowFor(chunkSize)) + 2;
-        _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity, ordered) { IsApply = isApply, ItemTimeout = items.Timeout };
+        _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity, ordered)
+        {
+            IsApply = isApply,
+            ItemTimeout = items.Timeout,
+            ChunksFailAlone = items.Retry is not null,
+        };
+        var retry = items.Retry is { } options ? new ChunkRetry(router, _job, options) : null;
         _router = router;
         _ordered = ordered;
         _progress = progress;
@@ -46,12 +57,23 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         router.Tell(new SubmitMap(_job));
         _feeding = feed(new MapFeeder<TIn>(_job, router, chunkSize, maxPayloadBytes, _tickets), _stop.Token);
+        if (retry is null)
+        {
+            _outcomes = _job.Output.Reader;
+            _retrying = Task.CompletedTask;
+        }
+        else
+        {
+            var outcomes = Channel.CreateUnbounded<ChunkDone>(new UnboundedChannelOptions { SingleReader = true });
+            _outcomes = outcomes.Reader;
+            _retrying = RetryFailedAsync(retry, outcomes.Writer, _stop.Token);
+        }
     }
 
     /// <summary>The next finished chunk, or <see langword="null"/> when the map is complete; throws the map's error.</summary>
     public async ValueTask<ChunkDone?> NextAsync(CancellationToken cancellationToken)
     {
-        var reader = _job.Output.Reader;
+        var reader = _outcomes;
         while (true)
         {
             if (_ordered && _waiting.Remove(_next, out var ready))
@@ -91,6 +113,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         await _feeding.ConfigureAwait(false);
+        await _retrying.ConfigureAwait(false);
         _stop.Dispose();
         _tickets.Dispose();
     }
@@ -99,12 +122,55 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
     {
         if (chunk.Error is not null)
         {
-            _finished = true;
+            // A chunk that fails alone leaves the rest of its map running: disposing the run cancels it.
+            _finished = !_job.ChunksFailAlone;
             throw chunk.Error;
         }
         _done += chunk.Count;
         _progress?.Report(new MapProgress(_done, _total));
         _tickets.Release();
         return chunk;
+    }
+
+    /// <summary>
+    /// Passes the map's finished chunks on to <paramref name="outcomes"/>, except retryable failures,
+    /// which run again concurrently and pass on their final outcome instead. Completes
+    /// <paramref name="outcomes"/> as the map's output completed, once every retry is done. Never throws.
+    /// </summary>
+    private async Task RetryFailedAsync(ChunkRetry retry, ChannelWriter<ChunkDone> outcomes, CancellationToken cancellationToken)
+    {
+        var retries = new List<Task>();
+        Exception? end = null;
+        try
+        {
+            await foreach (var chunk in _job.Output.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (chunk.Retryable is null)
+                {
+                    outcomes.TryWrite(chunk);
+                    continue;
+                }
+                retries.RemoveAll(task => task.IsCompleted);
+                retries.Add(PassOnAsync(retry.RunAsync(chunk, cancellationToken), outcomes));
+            }
+        }
+        catch (Exception error)
+        {
+            end = error;
+        }
+        await Task.WhenAll(retries).ConfigureAwait(false);
+        outcomes.TryComplete(end);
+    }
+
+    private static async Task PassOnAsync(Task<ChunkDone> retrying, ChannelWriter<ChunkDone> outcomes)
+    {
+        try
+        {
+            outcomes.TryWrite(await retrying.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            // The call was given up: nobody waits for this chunk any more.
+        }
     }
 }

@@ -285,7 +285,9 @@ internal sealed class ChunkExecutor : IDisposable
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
                 var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
                 Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), router);
-                return;
+                // The batch's other chunks still run: a map whose chunks fail alone goes on, and one
+                // that ends with this failure is abandoned, which the check above sees.
+                continue;
             }
             foreach (var segment in segments)
             {
