@@ -238,18 +238,6 @@ internal sealed class ChunkExecutor : IDisposable
 
     private void RunBatch(RunChunks batch, IActorRef router)
     {
-        try
-        {
-            RunEachChunk(batch, router);
-        }
-        catch (ChunkFlushException failed)
-        {
-            Reply(new ChunkFailed(batch.MapId, failed.Seq, -1, RemoteError.From(failed.InnerException!)), router);
-        }
-    }
-
-    private void RunEachChunk(RunChunks batch, IActorRef router)
-    {
         if (_abandoned.ContainsKey(batch.MapId))
         {
             return;
@@ -279,9 +267,10 @@ internal sealed class ChunkExecutor : IDisposable
                 segments.Clear();
                 runner.Run(chunk, _maxPayloadBytes, segments, deadline);
             }
-            catch (Exception exception) when (exception is not ChunkFlushException)
+            catch (Exception exception)
             {
                 Flush(batch.MapId, results, ref lastFlush, router);
+                pendingBytes = 0;
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
                 var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
                 Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), router);
@@ -369,18 +358,20 @@ internal sealed class ChunkExecutor : IDisposable
             }
             catch (Exception exception)
             {
-                // Those results cannot be vouched for: their first chunk fails with the flush's error.
-                throw new ChunkFlushException(results[0].Seq, exception);
+                // Those results cannot be vouched for: each of their chunks fails with the flush's error
+                // (one by one: in a map whose chunks fail alone, each is waited for).
+                var error = RemoteError.From(exception);
+                foreach (var seq in results.Select(result => result.Seq).Distinct().ToList())
+                {
+                    Reply(new ChunkFailed(mapId, seq, -1, error), router);
+                }
+                results.Clear();
+                lastFlush = now;
+                return;
             }
             var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
             Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros), router);
         }
         lastFlush = now;
     }
-}
-
-/// <summary>Flushing the shared writes behind chunk <see cref="Seq"/>'s results failed.</summary>
-internal sealed class ChunkFlushException(int seq, Exception inner) : Exception("Flushing the shared writes of a chunk's results failed.", inner)
-{
-    public int Seq { get; } = seq;
 }
