@@ -208,7 +208,7 @@ public sealed class Pool : IAsyncDisposable
     public Task<TOut> ApplyAsync<TOut>(Func<TOut> function, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        if (itemOptions is null && _items.Retry is null)
+        if (itemOptions is null)
         {
             // The common case: one of the pool's stream of calls, dispatched in batches with the others.
             ThrowIfDisposed();
@@ -227,7 +227,7 @@ public sealed class Pool : IAsyncDisposable
         }
         lock (_router)
         {
-            return _applyStream ??= new ApplyStream(_router, _items.Timeout);
+            return _applyStream ??= new ApplyStream(_router, _items);
         }
     }
 

@@ -19,19 +19,23 @@ internal sealed class ApplyStream
 
     private readonly IActorRef _router;
     private readonly MapJob _job;
-    private readonly ConcurrentDictionary<int, Action<ChunkDone>> _calls = new();
+    private readonly ChunkRetry? _retry;
+    private readonly ConcurrentDictionary<int, (Action<ChunkDone> Complete, CancellationToken Token)> _calls = new();
     private int _lastSeq = -1;
     private Exception? _ended;
 
-    public ApplyStream(IActorRef router, TimeSpan? itemTimeout)
+    /// <param name="router">The pool's router.</param>
+    /// <param name="items">The pool's deadline and retry policy, which every call of the stream has.</param>
+    public ApplyStream(IActorRef router, ItemSettings items)
     {
         _router = router;
         _job = new MapJob(MapJob.NextId(), RunCalls, chunkSize: 1, inputCapacity: null, ordered: false)
         {
             IsApply = true,
             ChunksFailAlone = true,
-            ItemTimeout = itemTimeout,
+            ItemTimeout = items.Timeout,
         };
+        _retry = items.Retry is { } retry ? new ChunkRetry(router, _job, retry) : null;
         router.Tell(new SubmitMap(_job));
         _ = DeliverAsync();
     }
@@ -43,7 +47,7 @@ internal sealed class ApplyStream
         var call = ValueCodec.EncodeAsArrayOfOne(function, "the apply call's function");
         var seq = Interlocked.Increment(ref _lastSeq);
         var result = new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _calls[seq] = done => Complete(result, done);
+        _calls[seq] = (done => Complete(result, done), cancellationToken);
         if (!_job.Input.Writer.TryWrite(new PendingChunk(seq, 0, 1, call)))
         {
             _calls.TryRemove(seq, out _);
@@ -100,9 +104,14 @@ internal sealed class ApplyStream
             {
                 while (reader.TryRead(out var done))
                 {
-                    if (_calls.TryRemove(done.Seq, out var complete))
+                    if (done.Retryable is not null && _retry is not null && _calls.TryGetValue(done.Seq, out var retried))
                     {
-                        complete(done);
+                        // Still the call's while it runs again: cancelling it cancels the re-run.
+                        _ = RetryAsync(done, retried.Token);
+                    }
+                    else if (_calls.TryRemove(done.Seq, out var call))
+                    {
+                        call.Complete(done);
                     }
                 }
             }
@@ -114,11 +123,30 @@ internal sealed class ApplyStream
             _job.Input.Writer.TryComplete();
             foreach (var seq in _calls.Keys)
             {
-                if (_calls.TryRemove(seq, out var complete))
+                if (_calls.TryRemove(seq, out var call))
                 {
-                    complete(new ChunkDone(seq, 0, 1, [], error));
+                    call.Complete(new ChunkDone(seq, 0, 1, [], error));
                 }
             }
+        }
+    }
+
+    /// <summary>Runs a failed call again as the pool's retry policy decides, then settles it with the outcome.</summary>
+    private async Task RetryAsync(ChunkDone failed, CancellationToken cancellationToken)
+    {
+        ChunkDone outcome;
+        try
+        {
+            outcome = await _retry!.RunAsync(failed, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The call was cancelled meanwhile, and settled by that.
+            return;
+        }
+        if (_calls.TryRemove(failed.Seq, out var call))
+        {
+            call.Complete(outcome);
         }
     }
 }
