@@ -291,7 +291,8 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         {
             Break(new InvalidOperationException($"Pool worker processes exit before they are ready (last exit code {exited.ExitCode})."));
         }
-        _scheduler.WorkerLost(slot, exited.ExitCode);
+        WorkerExitReport.LogIfUnexpected(Context.GetLogger(), _settings.Name, slot, exited, _terminating);
+        _scheduler.WorkerLost(slot, exited.ExitCode, exited.Cause);
         _slots.Replenish(slot.Supervisor);
         _scheduler.Dispatch();
         ReplyIfStopped();
