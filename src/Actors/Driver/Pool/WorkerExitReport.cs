@@ -39,6 +39,6 @@ internal static class WorkerExitReport
         var named = slot.InFlight.OrderBy(entry => entry.Value.DispatchOrder).Take(ChunksNamed)
             .Select(entry => $"items {entry.Value.Offset}..{entry.Value.Offset + entry.Value.Count - 1} of map {entry.Key.MapId}");
         var more = slot.InFlight.Count > ChunksNamed ? $" and {slot.InFlight.Count - ChunksNamed} more chunk(s)" : string.Empty;
-        return $"it held {string.Join(", ", named)}{more}, which run again elsewhere unless they keep killing workers";
+        return $"it held {string.Join(", ", named)}{more}";
     }
 }
