@@ -62,7 +62,10 @@ public sealed class Pool : IAsyncDisposable
         _maxPayloadBytes = MessageLimits.MaxPayloadBytes(runtime.System);
         var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, validated.CancellationGracePeriod, _maxPayloadBytes,
-            validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated));
+            validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated))
+        {
+            MaxWorkerMemoryBytes = validated.MaxWorkerMemoryBytes,
+        };
         var nodeWorkers = validated.HostNodeRole is { } role ? runtime.HostNodeWorkersUp(role, validated.ProcessesPerHostNode) : 0;
         if (validated.Processes == 0 && nodeWorkers == 0)
         {

@@ -126,6 +126,10 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case AbandonMap abandoned when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.Abandoned(slot, abandoned.MapId);
                 break;
+            case MemoryOverBudget over when _slots.TryGetByActor(Sender, out var slot):
+                WorkerExitReport.LogRecycled(Context.GetLogger(), _settings.Name, slot, over);
+                _slots.Recycle(slot);
+                break;
             case InitializerFailed failed:
                 Break(new RemoteException(failed.Error, "The pool's initializer").Rebuild());
                 break;
@@ -175,7 +179,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case Terminated terminated:
                 HandleHostNodeLost(terminated.ActorRef);
                 break;
-            case ChunkResults or ChunkFailed or AbandonMap or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
+            case ChunkResults or ChunkFailed or AbandonMap or MemoryOverBudget or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
                 break;
             default:
                 Unhandled(message);
