@@ -13,7 +13,8 @@ namespace ActorParallel.Driver;
 /// Owns one worker OS process from launch (or adoption of one launched ahead) to exit: launches it, tells it
 /// where to say hello (a line on its stdin), remote-deploys a
 /// <see cref="WorkerActor"/> into it when it says hello, hands it the target, and learns of its exit
-/// from the OS (it is the OS parent), not from a failure detector.
+/// from the OS (it is the OS parent), not from a failure detector; it reports the exit with its cause
+/// (<see cref="LaunchedWorker.Diagnose"/>: the exit status, the worker's stderr, its own kill orders).
 /// </summary>
 internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
 {
