@@ -10,8 +10,11 @@ namespace ActorParallel;
 
 /// <summary>
 /// A pool of worker processes with Python's <c>multiprocessing.Pool</c> semantics: ordered
-/// <see cref="MapAsync{TIn,TOut}"/>, lazy streaming <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,CancellationToken)"/>,
-/// <see cref="ApplyAsync{TOut}"/>. A worker that dies mid-map costs only the chunks it held, which
+/// <see cref="MapAsync{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int?,IProgress{MapProgress}?,ItemOptions?,CancellationToken)"/>,
+/// lazy streaming <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,ItemOptions?,CancellationToken)"/>,
+/// <see cref="ApplyAsync{TOut}(Func{TOut},ItemOptions?,CancellationToken)"/>. Items may have deadlines that kill
+/// (<see cref="ItemOptions"/>), and functions that take a <see cref="CancellationToken"/> are asked to stop
+/// before their worker is killed. A worker that dies mid-map costs only the chunks it held, which
 /// run again elsewhere while a replacement starts. Dispose (<c>await using</c>) terminates it, as
 /// leaving Python's <c>with Pool()</c> does.
 /// </summary>
@@ -25,6 +28,8 @@ public sealed class Pool : IAsyncDisposable
     /// <summary>The router actor behind this pool (registered in Akka.Hosting's ActorRegistry by <c>WithActorParallel</c>).</summary>
     internal IActorRef Router => _router;
     private readonly int _maxPayloadBytes;
+    private readonly ItemSettings _items;
+    private ApplyStream? _applyStream;
     private int _state;
 
     /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
@@ -61,8 +66,9 @@ public sealed class Pool : IAsyncDisposable
         _runtime = runtime;
         _maxPayloadBytes = MessageLimits.MaxPayloadBytes(runtime.System);
         var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
+        _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.ItemRetry);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, validated.CancellationGracePeriod, _maxPayloadBytes,
-            validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated))
+            validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated), _items)
         {
             MaxWorkerMemoryBytes = validated.MaxWorkerMemoryBytes,
         };
@@ -93,27 +99,57 @@ public sealed class Pool : IAsyncDisposable
     /// <param name="items">The input; read once.</param>
     /// <param name="chunkSize">Items per task; at least 1.</param>
     /// <param name="progress">Told of items done as chunks finish.</param>
-    /// <param name="cancellationToken">Stops dispatch and abandons chunks in flight; the pool stays usable.</param>
+    /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
+    /// <param name="cancellationToken">Stops dispatch and abandons chunks in flight; a worker still running one after
+    /// <see cref="PoolOptions.CancellationGracePeriod"/> is killed and replaced. The pool stays usable.</param>
     /// <returns>The results, in input order.</returns>
     /// <exception cref="Exception">The function threw an exception whose type can be rebuilt here (see <see cref="RemoteException"/>'s remarks):
     /// that type, with the remote message, and a <see cref="RemoteException"/> (remote stack, <see cref="RemoteException.ItemIndex"/>) as its inner exception.</exception>
     /// <exception cref="RemoteException">The function threw an exception whose type cannot be rebuilt here, or the worker failed around it (e.g. a result
     /// could not be encoded); <see cref="RemoteException.ItemIndex"/> says on which item.</exception>
+    /// <exception cref="ItemTimeoutException">An item ran past its deadline (and was not retried, or every retry did too).</exception>
     /// <exception cref="WorkerLostException">A chunk's worker died too many times.</exception>
     /// <exception cref="NotShippableException">The function or an item cannot travel to a worker.</exception>
+    /// <exception cref="ArgumentException"><paramref name="itemOptions"/> is invalid (its <see cref="ArgumentException.ParamName"/> names the option).</exception>
     public Task<TOut[]> MapAsync<TIn, TOut>(
         Func<TIn, TOut> function,
         IEnumerable<TIn> items,
         int? chunkSize = null,
         IProgress<MapProgress>? progress = null,
+        ItemOptions? itemOptions = null,
         CancellationToken cancellationToken = default) =>
-        MapToArrayAsync(function, items, chunkSize, progress, isApply: false, cancellationToken);
+        MapToArrayAsync<TIn, TOut>(function, items, chunkSize, progress, itemOptions, isApply: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="MapAsync{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int?,IProgress{MapProgress}?,ItemOptions?,CancellationToken)"/>,
+    /// for a function that stops when asked: its token is cancelled in the worker as soon as the call is
+    /// cancelled, and its worker is killed only if it has not returned after <see cref="PoolOptions.CancellationGracePeriod"/>.
+    /// </summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A function of an item and a token that is cancelled when the call is.</param>
+    /// <param name="items">The input; read once.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="progress">Told of items done as chunks finish.</param>
+    /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
+    /// <param name="cancellationToken">Cancels the function's token in the worker, then stops the map.</param>
+    /// <returns>The results, in input order.</returns>
+    /// <exception cref="Exception">As the other overload.</exception>
+    public Task<TOut[]> MapAsync<TIn, TOut>(
+        Func<TIn, CancellationToken, TOut> function,
+        IEnumerable<TIn> items,
+        int? chunkSize = null,
+        IProgress<MapProgress>? progress = null,
+        ItemOptions? itemOptions = null,
+        CancellationToken cancellationToken = default) =>
+        MapToArrayAsync<TIn, TOut>(function, items, chunkSize, progress, itemOptions, isApply: false, cancellationToken);
 
     private async Task<TOut[]> MapToArrayAsync<TIn, TOut>(
-        Func<TIn, TOut> function,
+        Delegate function,
         IEnumerable<TIn> items,
         int? chunkSize,
         IProgress<MapProgress>? progress,
+        ItemOptions? itemOptions,
         bool isApply,
         CancellationToken cancellationToken)
     {
@@ -121,7 +157,7 @@ public sealed class Pool : IAsyncDisposable
         var list = items as IReadOnlyList<TIn> ?? items.ToArray();
         var size = chunkSize ?? DefaultChunkSize(list.Count);
         var results = new TOut[list.Count];
-        await using var run = Start(function, size, ordered: false, progress, list.Count, (feeder, token) => feeder.RunAsync(list, token), cancellationToken, isApply);
+        await using var run = Start<TIn>(function, size, ordered: false, progress, list.Count, itemOptions, (feeder, token) => feeder.RunAsync(list, token), cancellationToken, isApply);
         while (await run.NextAsync(cancellationToken).ConfigureAwait(false) is { } done)
         {
             foreach (var segment in done.Segments)
@@ -132,40 +168,88 @@ public sealed class Pool : IAsyncDisposable
         return results;
     }
 
-    /// <summary>Like <see cref="MapAsync{TIn,TOut}"/>, with each item unpacked into the function's two arguments (Python's <c>starmap</c>).</summary>
+    /// <summary>Like <see cref="MapAsync{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int?,IProgress{MapProgress}?,ItemOptions?,CancellationToken)"/>, with each item unpacked into the function's two arguments (Python's <c>starmap</c>).</summary>
     /// <typeparam name="T1">The first argument's type.</typeparam>
     /// <typeparam name="T2">The second argument's type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
     /// <param name="function">The function of two arguments.</param>
     /// <param name="items">Argument pairs.</param>
     /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
     /// <param name="cancellationToken">Stops the map.</param>
     /// <returns>The results, in input order.</returns>
+    /// <exception cref="Exception">As <c>MapAsync</c>.</exception>
     public Task<TOut[]> StarMapAsync<T1, T2, TOut>(
         Func<T1, T2, TOut> function,
         IEnumerable<(T1, T2)> items,
         int? chunkSize = null,
+        ItemOptions? itemOptions = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return MapAsync<(T1, T2), TOut>(pair => function(pair.Item1, pair.Item2), items, chunkSize, null, cancellationToken);
+        return MapAsync<(T1, T2), TOut>(pair => function(pair.Item1, pair.Item2), items, chunkSize, null, itemOptions, cancellationToken);
     }
 
     /// <summary>Runs <paramref name="function"/> once in a worker process (Python's <c>apply_async</c>).</summary>
     /// <typeparam name="TOut">The result type.</typeparam>
     /// <param name="function">A static method, lambda or closure over shippable values.</param>
-    /// <param name="cancellationToken">Abandons the call.</param>
+    /// <param name="itemOptions">This call's deadline and retry policy; <see langword="null"/> for the pool's.</param>
+    /// <param name="cancellationToken">Abandons the call; a worker still running it after
+    /// <see cref="PoolOptions.CancellationGracePeriod"/> is killed and replaced.</param>
     /// <returns>The function's result.</returns>
     /// <exception cref="Exception">The function threw an exception whose type can be rebuilt here (see <see cref="RemoteException"/>'s remarks):
     /// that type, with the remote message, and a <see cref="RemoteException"/> (remote stack) as its inner exception.</exception>
     /// <exception cref="RemoteException">The function threw an exception whose type cannot be rebuilt here, or the worker failed around it
     /// (e.g. the result could not be encoded).</exception>
+    /// <exception cref="ItemTimeoutException">The call ran past its deadline (and was not retried, or every retry did too).</exception>
     /// <exception cref="WorkerLostException">The call's worker died too many times.</exception>
     /// <exception cref="NotShippableException">The function cannot travel to a worker.</exception>
-    public async Task<TOut> ApplyAsync<TOut>(Func<TOut> function, CancellationToken cancellationToken = default)
+    public Task<TOut> ApplyAsync<TOut>(Func<TOut> function, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var results = await MapToArrayAsync<int, TOut>(_ => function(), [0], 1, null, isApply: true, cancellationToken).ConfigureAwait(false);
+        if (itemOptions is null && _items.Retry is null)
+        {
+            // The common case: one of the pool's stream of calls, dispatched in batches with the others.
+            ThrowIfDisposed();
+            cancellationToken.ThrowIfCancellationRequested();
+            return ApplyCalls().Submit(function, cancellationToken);
+        }
+        return ApplyOnceAsync<TOut>(new Func<int, TOut>(_ => function()), itemOptions, cancellationToken);
+    }
+
+    /// <summary>The pool's stream of individually submitted calls, started with the first.</summary>
+    private ApplyStream ApplyCalls()
+    {
+        if (Volatile.Read(ref _applyStream) is { } stream)
+        {
+            return stream;
+        }
+        lock (_router)
+        {
+            return _applyStream ??= new ApplyStream(_router, _items.Timeout);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="ApplyAsync{TOut}(Func{TOut},ItemOptions?,CancellationToken)"/>, for a function that stops when
+    /// asked: its token is cancelled in the worker as soon as the call is, and its worker is killed only
+    /// if it has not returned after <see cref="PoolOptions.CancellationGracePeriod"/>.
+    /// </summary>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A function of a token that is cancelled when the call is.</param>
+    /// <param name="itemOptions">This call's deadline and retry policy; <see langword="null"/> for the pool's.</param>
+    /// <param name="cancellationToken">Cancels the function's token in the worker, then abandons the call.</param>
+    /// <returns>The function's result.</returns>
+    /// <exception cref="Exception">As the other overload.</exception>
+    public Task<TOut> ApplyAsync<TOut>(Func<CancellationToken, TOut> function, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return ApplyOnceAsync<TOut>(new Func<int, CancellationToken, TOut>((_, token) => function(token)), itemOptions, cancellationToken);
+    }
+
+    private async Task<TOut> ApplyOnceAsync<TOut>(Delegate function, ItemOptions? itemOptions, CancellationToken cancellationToken)
+    {
+        var results = await MapToArrayAsync<int, TOut>(function, [0], 1, null, itemOptions, isApply: true, cancellationToken).ConfigureAwait(false);
         return results[0];
     }
 
@@ -181,26 +265,44 @@ public sealed class Pool : IAsyncDisposable
     /// <param name="function">A static method, lambda or closure over shippable values.</param>
     /// <param name="items">The input, possibly endless.</param>
     /// <param name="chunkSize">Items per task; at least 1. Python's default is 1.</param>
-    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
+    /// <param name="cancellationToken">Stops the stream (as does leaving the enumeration); a worker still running
+    /// its item after <see cref="PoolOptions.CancellationGracePeriod"/> is killed and replaced.</param>
     /// <returns>The results, in input order.</returns>
-    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        return Stream(function, chunkSize, ordered: true, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+        return Stream<TIn, TOut>(function, chunkSize, ordered: true, itemOptions, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
     }
 
-    /// <summary>As <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,CancellationToken)"/>, over an asynchronous input.</summary>
+    /// <summary>As <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,ItemOptions?,CancellationToken)"/>, for a function whose token is cancelled in the worker when the stream stops.</summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="function">A function of an item and a token that is cancelled when the stream stops.</param>
+    /// <param name="items">The input, possibly endless.</param>
+    /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
+    /// <param name="cancellationToken">Stops the stream.</param>
+    /// <returns>The results, in input order.</returns>
+    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, CancellationToken, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Stream<TIn, TOut>(function, chunkSize, ordered: true, itemOptions, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+    }
+
+    /// <summary>As <see cref="IMap{TIn,TOut}(Func{TIn,TOut},IEnumerable{TIn},int,ItemOptions?,CancellationToken)"/>, over an asynchronous input.</summary>
     /// <typeparam name="TIn">The item type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
     /// <param name="function">The function.</param>
     /// <param name="items">The input, possibly endless.</param>
     /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
     /// <param name="cancellationToken">Stops the stream.</param>
     /// <returns>The results, in input order.</returns>
-    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IAsyncEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<TOut> IMap<TIn, TOut>(Func<TIn, TOut> function, IAsyncEnumerable<TIn> items, int chunkSize = 1, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        return Stream(function, chunkSize, ordered: true, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+        return Stream<TIn, TOut>(function, chunkSize, ordered: true, itemOptions, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
     }
 
     /// <summary>Streams results in the order they finish (Python's <c>imap_unordered</c>); lazy and bounded as <c>IMap</c>.</summary>
@@ -209,12 +311,13 @@ public sealed class Pool : IAsyncDisposable
     /// <param name="function">The function.</param>
     /// <param name="items">The input, possibly endless.</param>
     /// <param name="chunkSize">Items per task; at least 1.</param>
+    /// <param name="itemOptions">This call's deadline per item and retry policy; <see langword="null"/> for the pool's.</param>
     /// <param name="cancellationToken">Stops the stream.</param>
     /// <returns>The results, in completion order.</returns>
-    public IAsyncEnumerable<TOut> IMapUnordered<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<TOut> IMapUnordered<TIn, TOut>(Func<TIn, TOut> function, IEnumerable<TIn> items, int chunkSize = 1, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        return Stream(function, chunkSize, ordered: false, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
+        return Stream<TIn, TOut>(function, chunkSize, ordered: false, itemOptions, (feeder, token) => feeder.RunAsync(items, token), cancellationToken);
     }
 
     /// <summary>The pids of the pool's serving worker processes: ready (started and connected), busy or idle, and not retiring.</summary>
@@ -247,6 +350,11 @@ public sealed class Pool : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
         {
+            // The calls submitted so far finish, as the maps running do.
+            lock (_router)
+            {
+                _applyStream?.Complete();
+            }
             _stopped = _router.Ask<PoolStopped>(ClosePool.Instance);
         }
         return Task.CompletedTask;
@@ -307,13 +415,14 @@ public sealed class Pool : IAsyncDisposable
     private int DefaultChunkSize(int count) => Math.Max(1, (int)Math.Ceiling(count / (4.0 * Processes)));
 
     private async IAsyncEnumerable<TOut> Stream<TIn, TOut>(
-        Func<TIn, TOut> function,
+        Delegate function,
         int chunkSize,
         bool ordered,
+        ItemOptions? itemOptions,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var run = Start(function, chunkSize, ordered, null, null, feed, cancellationToken);
+        await using var run = Start(function, chunkSize, ordered, null, null, itemOptions, feed, cancellationToken);
         while (await run.NextAsync(cancellationToken).ConfigureAwait(false) is { } done)
         {
             foreach (var segment in done.Segments)
@@ -326,12 +435,13 @@ public sealed class Pool : IAsyncDisposable
         }
     }
 
-    private MapRun<TIn> Start<TIn, TOut>(
-        Func<TIn, TOut> function,
+    private MapRun<TIn> Start<TIn>(
+        Delegate function,
         int chunkSize,
         bool ordered,
         IProgress<MapProgress>? progress,
         long? total,
+        ItemOptions? itemOptions,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
         CancellationToken cancellationToken,
         bool isApply = false)
@@ -340,8 +450,9 @@ public sealed class Pool : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
+        var items = ItemOptions.Resolve(itemOptions, _items);
         var encoded = ValueCodec.Encode(function, "the map function");
-        return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, feed, cancellationToken, isApply);
+        return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, items, feed, cancellationToken, isApply);
     }
 
     private void ThrowIfDisposed()

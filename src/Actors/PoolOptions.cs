@@ -1,4 +1,5 @@
 using ActorParallel.Configuration;
+using Polly.Retry;
 
 namespace ActorParallel;
 
@@ -45,6 +46,25 @@ public sealed class PoolOptions
     /// </summary>
     /// <value>The default value is 1 second.</value>
     public TimeSpan CancellationGracePeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long one item may run in its worker before the worker is killed and replaced and the item
+    /// fails with <see cref="ItemTimeoutException"/> (or runs again, per <see cref="ItemRetry"/>); each
+    /// call may set its own (<see cref="ItemOptions.Timeout"/>). The clock starts when the worker starts
+    /// the item. Other items the killed worker held run again elsewhere, without blame.
+    /// (<c>pebble</c>'s <c>ProcessPool.schedule(..., timeout=)</c> does the same; Python's <c>multiprocessing</c> has none.)
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no deadline.</value>
+    public TimeSpan? ItemTimeout { get; set; }
+
+    /// <summary>
+    /// Runs a chunk again when the function throws on one of its items or its deadline passes, as this
+    /// Polly retry strategy decides (how many times, which exceptions, the backoff); each call may set
+    /// its own (<see cref="ItemOptions.Retry"/>). Every item gets exactly one result. Workers that die are
+    /// not retried here but by <see cref="MaxChunkLosses"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: a failure fails the call.</value>
+    public RetryStrategyOptions? ItemRetry { get; set; }
 
     /// <summary>
     /// A memory budget per worker process, in bytes of resident memory (RSS: what the worker holds in
@@ -120,6 +140,7 @@ public sealed class PoolOptions
         {
             problems.Add(nameof(CancellationGracePeriod), $"{nameof(CancellationGracePeriod)} must not be negative, or Timeout.InfiniteTimeSpan to never kill (was {CancellationGracePeriod}).");
         }
+        ItemOptions.CheckTimeout(problems, nameof(ItemTimeout), ItemTimeout);
         if (MaxWorkerMemoryBytes is <= 0)
         {
             problems.Add(nameof(MaxWorkerMemoryBytes), $"{nameof(MaxWorkerMemoryBytes)} must be a positive number of bytes, or null for no budget (was {MaxWorkerMemoryBytes}).");

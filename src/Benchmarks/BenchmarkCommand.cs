@@ -72,6 +72,14 @@ internal static class BenchmarkCommand
                 comparisons.Add((oursIdle, theirsIdle));
                 continue;
             }
+            if (name == DeadlineKill.Name)
+            {
+                // No CPython counterpart: its Pool has no deadline.
+                var oursDeadline = await DeadlineKill.MeasureAsync(processes);
+                Console.WriteLine(oursDeadline.ToJson());
+                comparisons.Add((oursDeadline, null));
+                continue;
+            }
             if (name == NodesCpuSpeedup.Name)
             {
                 // No CPython counterpart: compared with a local pool in the same run.
@@ -100,8 +108,8 @@ internal static class BenchmarkCommand
         return 0;
     }
 
-    /// <summary>mp_bench.py's workloads, then the idle worker's memory (ours, measured beside CPython's spawn workers), then cpu_speedup over Host nodes.</summary>
-    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, IdleWorkerMemory.Name, NodesCpuSpeedup.Name];
+    /// <summary>mp_bench.py's workloads, then the idle worker's memory (ours, measured beside CPython's spawn workers), how soon a worker past its deadline is gone (ours only), then cpu_speedup over Host nodes.</summary>
+    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, IdleWorkerMemory.Name, DeadlineKill.Name, NodesCpuSpeedup.Name];
 
     private static Row? RunPython(string script, string name, int processes, double scale)
     {

@@ -9,6 +9,7 @@ internal static class Targets
         ["pool_map"] = 2,
         ["pool_map_chunksize1"] = 3,
         ["pool_imap_stream"] = 2,
+        ["apply_async"] = 3,
         ["process_lifecycle"] = 1,
         ["manager_list_parent"] = 10,
         ["manager_list_workers"] = 3,

@@ -10,7 +10,7 @@ internal static class Workloads
 {
     public static readonly string[] Names =
         ["pool_startup", "pool_map", "pool_map_chunksize1", "pool_imap_stream", "cpu_speedup",
-         "process_lifecycle", "manager_list_parent", "manager_list_workers", "shared_value_increments"];
+         "apply_async", "process_lifecycle", "manager_list_parent", "manager_list_workers", "shared_value_increments"];
 
     /// <summary>Whether a workload has used the default runtime yet (the first one pays for its ActorSystem).</summary>
     private static bool s_runtimeStarted;
@@ -34,6 +34,7 @@ internal static class Workloads
         "pool_map_chunksize1" => await PoolMapChunkSize1(processes, (int)(100_000 * scale)),
         "pool_imap_stream" => await PoolImapStream(processes, (int)(1_000_000 * scale)),
         "cpu_speedup" => await CpuSpeedup(processes, 8, (int)(120_000 * scale)),
+        "apply_async" => await ApplyAsyncMany(processes, (int)(20_000 * scale)),
         "process_lifecycle" => await SharedWorkloads.ProcessLifecycle(5),
         "manager_list_parent" => await SharedWorkloads.ManagerListParent((int)(10_000 * scale)),
         "manager_list_workers" => await SharedWorkloads.ManagerListWorkers(5, (int)(2_000 * scale)),
@@ -111,6 +112,28 @@ internal static class Workloads
         var elapsed = watch.Elapsed;
         Check(result.Length == n && result[^1] == (long)(n - 1) * (n - 1), "pool_map results");
         return Row.Of("pool_map", n, elapsed, ("processes", processes), ("chunksize", "default"));
+    }
+
+    /// <summary>Individually submitted calls, as mp_bench.py's apply_async: n calls of square(i), then every result.</summary>
+    private static async Task<Row> ApplyAsyncMany(int processes, int n)
+    {
+        await using var pool = new Pool(processes);
+        await pool.MapAsync(Square, Enumerable.Range(0, 1000));
+        var watch = Stopwatch.StartNew();
+        var pending = new Task<long>[n];
+        for (var i = 0; i < n; i++)
+        {
+            var item = i;
+            pending[i] = pool.ApplyAsync(() => SquareLong(item));
+        }
+        var total = 0L;
+        foreach (var result in pending)
+        {
+            total += await result;
+        }
+        var elapsed = watch.Elapsed;
+        Check(total == Enumerable.Range(0, n).Sum(i => (long)i * i), "apply_async results");
+        return Row.Of("apply_async", n, elapsed, ("processes", processes));
     }
 
     private static async Task<Row> PoolMapChunkSize1(int processes, int n)

@@ -12,8 +12,17 @@ internal sealed record ChunkPayload(int Seq, int ItemOffset, int ItemCount, byte
 /// <summary>
 /// Router → pool worker: run these chunks of map <paramref name="MapId"/>. <paramref name="Function"/>
 /// is the encoded function, sent only with the first batch of a map that this worker sees.
+/// <paramref name="ItemTimeout"/> is the map's deadline per item: the worker tells the router
+/// (<see cref="ItemOverdue"/>) the moment an item has run past it.
 /// </summary>
-internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<ChunkPayload> Chunks) : IWireMessage;
+internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<ChunkPayload> Chunks, TimeSpan? ItemTimeout = null) : IWireMessage;
+
+/// <summary>
+/// Pool worker → router: item <paramref name="ItemIndex"/> of chunk <paramref name="Seq"/> has run for
+/// <paramref name="ElapsedMicros"/>, past its map's deadline. Sent by the worker's watchdog thread while
+/// the compute thread is still inside the item; the router kills the worker.
+/// </summary>
+internal sealed record ItemOverdue(long MapId, int Seq, int ItemIndex, long ElapsedMicros) : IWireMessage;
 
 /// <summary>Pool worker → router: results of some chunks, and the compute time they took in microseconds.</summary>
 internal sealed record ChunkResults(long MapId, ImmutableArray<ChunkPayload> Results, long ComputeMicros) : IWireMessage;
@@ -27,6 +36,13 @@ internal sealed record ChunkFailed(long MapId, int Seq, int ItemIndex, RemoteErr
 /// running when it arrived has ended), so the router knows when the worker is free again.
 /// </summary>
 internal sealed record AbandonMap(long MapId) : IWireMessage;
+
+/// <summary>
+/// Router → pool worker: one chunk of a map that goes on is no longer wanted (an <c>ApplyAsync</c> call
+/// was cancelled): if it has not started, it is skipped. The worker answers with the same message
+/// when it skips it; a chunk that already ran or is running answers with its result as usual.
+/// </summary>
+internal sealed record AbandonChunk(long MapId, int Seq) : IWireMessage;
 
 /// <summary>
 /// Driver → a worker that will serve a pool: start the compute thread and run a tiny chunk through

@@ -7,12 +7,13 @@ namespace ActorParallel.Protocol;
 internal sealed class ChunkProtocolCodec : ProtocolCodec
 {
     private const byte RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9,
-        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44, SetMemoryBudgetTag = 60, MemoryOverBudgetTag = 61;
+        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44, ItemOverdueTag = 48, AbandonChunkTag = 49,
+        SetMemoryBudgetTag = 60, MemoryOverBudgetTag = 61;
 
     public override IReadOnlyCollection<byte> Tags { get; } =
     [
         RunChunksTag, ChunkResultsTag, ChunkFailedTag, AbandonMapTag, RunInitializerTag,
-        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag, SetMemoryBudgetTag, MemoryOverBudgetTag,
+        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag, ItemOverdueTag, AbandonChunkTag, SetMemoryBudgetTag, MemoryOverBudgetTag,
     ];
 
     public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
@@ -23,7 +24,20 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteByte(RunChunksTag);
                 writer.WriteInt64(run.MapId);
                 writer.WriteBytes(run.Function ?? []);
+                writer.WriteInt64(run.ItemTimeout?.Ticks ?? 0);
                 WriteChunks(writer, run.Chunks);
+                return true;
+            case AbandonChunk abandonChunk:
+                writer.WriteByte(AbandonChunkTag);
+                writer.WriteInt64(abandonChunk.MapId);
+                writer.WriteInt32(abandonChunk.Seq);
+                return true;
+            case ItemOverdue overdue:
+                writer.WriteByte(ItemOverdueTag);
+                writer.WriteInt64(overdue.MapId);
+                writer.WriteInt32(overdue.Seq);
+                writer.WriteInt32(overdue.ItemIndex);
+                writer.WriteInt64(overdue.ElapsedMicros);
                 return true;
             case ChunkResults results:
                 writer.WriteByte(ChunkResultsTag);
@@ -81,6 +95,8 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         InitializerFailedTag => new InitializerFailed(RemoteError.ReadFrom(reader)),
         PrepareToServeTag => PrepareToServe.Instance,
         PinComputeThreadTag => new PinComputeThread(reader.ReadInt32()),
+        AbandonChunkTag => new AbandonChunk(reader.ReadInt64(), reader.ReadInt32()),
+        ItemOverdueTag => new ItemOverdue(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt64()),
         SetMemoryBudgetTag => new SetMemoryBudget(reader.ReadInt64()),
         MemoryOverBudgetTag => new MemoryOverBudget(reader.ReadInt64(), reader.ReadInt64()),
         _ => throw Unknown(tag),
@@ -90,7 +106,8 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
     {
         var mapId = reader.ReadInt64();
         var function = reader.ReadBytes();
-        return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader));
+        var timeoutTicks = reader.ReadInt64();
+        return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader), timeoutTicks == 0 ? null : TimeSpan.FromTicks(timeoutTicks));
     }
 
     private static void WriteChunks(WireWriter writer, ImmutableArray<ChunkPayload> chunks)

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace ActorParallel.Serialization;
 
@@ -11,12 +13,30 @@ namespace ActorParallel.Serialization;
 /// </summary>
 internal static class FunctionReference
 {
+    /// <summary>The encoded reference to each delegate type and method shipped from this process: everything but the target.</summary>
+    private static readonly ConcurrentDictionary<(Type Delegate, MethodInfo Method), byte[]> Headers = new();
+
+    /// <summary>Methods resolved from (module, token) in this process, for non-generic methods (a stream of calls repeats them).</summary>
+    private static readonly ConcurrentDictionary<(Guid Module, int Token), MethodInfo> Methods = new();
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(WireWriter writer, Delegate function, string what)
     {
-        if (function.GetInvocationList().Length != 1)
+        if (!function.HasSingleTarget)
         {
             throw new NotShippableException($"Cannot ship {what}: a multicast delegate ({function.GetInvocationList().Length} targets) has no single result.", function.GetType());
         }
+        var key = (function.GetType(), function.Method);
+        if (!Headers.TryGetValue(key, out var header))
+        {
+            header = Headers.GetOrAdd(key, Header(function, what));
+        }
+        writer.WriteRaw(header);
+        ValueCodec.Write(writer, function.Target, function.Target is null ? what : $"'this' ({function.Method.DeclaringType?.Name}) that {what} is bound to");
+    }
+
+    private static byte[] Header(Delegate function, string what)
+    {
         var method = function.Method;
         var declaring = method.DeclaringType;
         if (method is not { Module: { } module } || declaring is null || method.GetType().Name.Contains("Dynamic", StringComparison.Ordinal))
@@ -27,14 +47,14 @@ internal static class FunctionReference
         {
             throw new NotShippableException($"Cannot ship {what}: its assembly {module.Assembly.GetName().Name} has no file the worker can load.", function.GetType());
         }
-
+        var writer = new WireWriter();
         TypeNames.Write(writer, function.GetType());
         writer.WriteString(module.Assembly.FullName);
         writer.WriteGuid(module.ModuleVersionId);
         writer.WriteInt32(method.MetadataToken);
         WriteTypes(writer, declaring.IsGenericType ? declaring.GenericTypeArguments : Type.EmptyTypes);
         WriteTypes(writer, method.IsGenericMethod ? method.GetGenericArguments() : Type.EmptyTypes);
-        ValueCodec.Write(writer, function.Target, $"'this' ({declaring.Name}) that {what} is bound to");
+        return writer.ToArray();
     }
 
     public static Delegate Read(WireReader reader)
@@ -47,11 +67,19 @@ internal static class FunctionReference
         var methodArguments = ReadTypes(reader);
         var target = ValueCodec.Read(reader);
 
-        var assembly = TypeNames.LoadAssembly(assemblyName);
-        var module = Array.Find(assembly.GetModules(), m => m.ModuleVersionId == moduleId)
-            ?? throw new WireFormatException($"Assembly {assemblyName} in this process is a different build from the caller's (module version ids differ): rebuild and deploy both sides together.");
-        var method = module.ResolveMethod(token) as MethodInfo
-            ?? throw new WireFormatException($"Token {token:X8} of {assemblyName} is not a method.");
+        var generic = typeArguments.Length > 0 || methodArguments.Length > 0;
+        if (generic || !Methods.TryGetValue((moduleId, token), out var method))
+        {
+            var assembly = TypeNames.LoadAssembly(assemblyName);
+            var module = Array.Find(assembly.GetModules(), m => m.ModuleVersionId == moduleId)
+                ?? throw new WireFormatException($"Assembly {assemblyName} in this process is a different build from the caller's (module version ids differ): rebuild and deploy both sides together.");
+            method = module.ResolveMethod(token) as MethodInfo
+                ?? throw new WireFormatException($"Token {token:X8} of {assemblyName} is not a method.");
+            if (!generic)
+            {
+                Methods[(moduleId, token)] = method;
+            }
+        }
         if (typeArguments.Length > 0)
         {
             var closedType = method.DeclaringType!.MakeGenericType(typeArguments);

@@ -23,7 +23,13 @@ internal static class ShippableTypes
     }
 
     /// <summary>Why values of <paramref name="type"/> can never leave this process, or <see langword="null"/>.</summary>
-    public static string? ProcessLocalReason(Type type)
+    public static string? ProcessLocalReason(Type type) =>
+        type.IsPrimitive || type == typeof(string) ? null : ProcessLocalReasons.GetOrAdd(type, FindProcessLocalReason);
+
+    /// <summary>Each type's answer to <see cref="ProcessLocalReason"/>, found once (a stream of calls asks it per value).</summary>
+    private static readonly ConcurrentDictionary<Type, string?> ProcessLocalReasons = new();
+
+    private static string? FindProcessLocalReason(Type type)
     {
         return type switch
         {

@@ -25,6 +25,7 @@ internal static class ValueCodec
     /// </summary>
     private static MessagePackSerializerOptions PackOptions => Pack.Options;
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
+    private static readonly ConcurrentDictionary<Type, ClosureShape> ClosureShapes = new();
 
     public static byte[] Encode(object? value, string what)
     {
@@ -35,8 +36,23 @@ internal static class ValueCodec
 
     public static object? Decode(byte[] bytes) => Read(new WireReader(bytes));
 
+    /// <summary>
+    /// One value as an array of one object, as <c>ChunkCodec.EncodeItems</c> writes a chunk of a single
+    /// item of a type that travels by reference: <paramref name="what"/> names the value itself in errors.
+    /// </summary>
+    /// <exception cref="NotShippableException">The value cannot travel.</exception>
+    public static byte[] EncodeAsArrayOfOne(object? value, string what)
+    {
+        var writer = new WireWriter();
+        writer.WriteByte(ObjectArray);
+        writer.WriteCount(1);
+        Write(writer, value, what);
+        return writer.ToArray();
+    }
+
     /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
     /// <exception cref="NotShippableException">The value cannot travel, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(WireWriter writer, object? value, string what)
     {
         if (!WireDepth.TryEnter())
@@ -53,6 +69,7 @@ internal static class ValueCodec
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteValue(WireWriter writer, object? value, string what)
     {
         switch (value)
@@ -246,8 +263,12 @@ internal static class ValueCodec
     }
 
     private static bool IsCompilerGenerated(Type type) =>
-        type.Name.Contains('<') && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
+        !type.IsPrimitive && type != typeof(string) && CompilerGenerated.GetOrAdd(type, static t => t.Name.Contains('<') && t.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false));
 
+    /// <summary>Whether each type is compiler-generated (a closure), found once: a stream of calls asks it per value.</summary>
+    private static readonly ConcurrentDictionary<Type, bool> CompilerGenerated = new();
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteClosure(WireWriter writer, object value, Type type, string what)
     {
         if (type.IsValueType || type.ContainsGenericParameters)
@@ -263,12 +284,12 @@ internal static class ValueCodec
                 ShippableTypes.RefuseProcessLocal(captured.GetType(), DescribeCapture(field.Name, what));
             }
         }
-        writer.WriteByte(Closure);
-        TypeNames.Write(writer, type);
-        writer.WriteCount(fields.Length);
-        foreach (var field in fields)
+        var shape = ClosureShapes.GetOrAdd(type, static (t, f) => new ClosureShape(t, f), fields);
+        writer.WriteRaw(shape.Header);
+        for (var index = 0; index < fields.Length; index++)
         {
-            writer.WriteString(field.Name);
+            var field = fields[index];
+            writer.WriteRaw(shape.Names[index]);
             // A lambda made in a loop over this closure's variables is cached by the compiler in a field
             // of the closure ("<>9__N"): a delegate whose target is this closure, so the closure would
             // contain itself. It is only a cache (the code makes the delegate again when the field is
@@ -291,11 +312,38 @@ internal static class ValueCodec
         {
             var name = reader.ReadRequiredString();
             var value = Read(reader);
-            var field = Array.Find(fields, f => f.Name == name)
+            // The sender's fields come in the order of this build's: look by position first.
+            var field = index < fields.Length && fields[index].Name == name ? fields[index] : Array.Find(fields, f => f.Name == name)
                 ?? throw new WireFormatException($"Closure {type.FullName} has no field '{name}': the worker runs a different build.");
             field.SetValue(instance, value);
         }
         return instance;
+    }
+
+    /// <summary>
+    /// What every instance of a closure type writes the same: its tag, type and field count, and each
+    /// field's name, encoded once (a stream of calls ships the same closure type many times).
+    /// </summary>
+    private sealed class ClosureShape
+    {
+        public ClosureShape(Type type, FieldInfo[] fields)
+        {
+            var header = new WireWriter();
+            header.WriteByte(Closure);
+            TypeNames.Write(header, type);
+            header.WriteCount(fields.Length);
+            Header = header.ToArray();
+            Names = Array.ConvertAll(fields, field =>
+            {
+                var name = new WireWriter();
+                name.WriteString(field.Name);
+                return name.ToArray();
+            });
+        }
+
+        public byte[] Header { get; }
+
+        public byte[][] Names { get; }
     }
 
     private static string DescribeCapture(string fieldName, string what) => fieldName switch

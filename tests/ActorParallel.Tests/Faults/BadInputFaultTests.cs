@@ -27,7 +27,7 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
             ("a pool of 0 processes", typeof(ArgumentException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { Processes = 0 }))),
             ("a pool of -3 processes", typeof(ArgumentException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { Processes = -3 }))),
             ("a chunk size of 0", typeof(ArgumentOutOfRangeException), () => pool.MapAsync(PoolTargets.Square, [1, 2], chunkSize: 0)),
-            ("a null function", typeof(ArgumentNullException), () => pool.MapAsync<int, int>(null!, [1, 2])),
+            ("a null function", typeof(ArgumentNullException), () => pool.MapAsync<int, int>((Func<int, int>)null!, [1, 2])),
             ("null items", typeof(ArgumentNullException), () => pool.MapAsync(PoolTargets.Square, (IEnumerable<int>)null!)),
             ("a token cancelled before the map starts", typeof(OperationCanceledException), () => pool.MapAsync(PoolTargets.Square, [1, 2], cancellationToken: cancelled.Token)),
             ("a function capturing a stream", typeof(NotShippableException), () => pool.MapAsync((int x) => x + (int)stream.Length, [1, 2])),

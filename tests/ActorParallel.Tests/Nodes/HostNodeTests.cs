@@ -197,6 +197,28 @@ public sealed class HostNodeTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task Pool_OnAHostNode_ItemPastItsDeadline_KillsThatWorkerOnTheNodeAndTheNodeStartsAnother()
+    {
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", seed, "--workers", "1", "--role", "deadlines");
+        await Runtime.WaitForHostNodesAsync(1, Bound);
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 0, HostNodeRole = "deadlines", ItemTimeout = TimeSpan.FromMilliseconds(500) });
+        var before = Assert.Single(await pool.WaitForWorkersAsync().WaitAsync(Bound));
+        node.Track(before);
+
+        var error = await Assert.ThrowsAsync<ItemTimeoutException>(() => pool.MapAsync(x => x == 2 ? PoolTargets.Hang("loop") : x, Enumerable.Range(0, 4), 1).WaitAsync(Bound));
+
+        Assert.Equal(2, error.ItemIndex);
+        Assert.Equal(before, error.WorkerPid);
+        Assert.True(await OsProcesses.AllGoneWithin([before], TimeSpan.FromSeconds(20)), $"the node's worker stuck past its deadline ({before}) is still alive");
+        var after = Assert.Single(await pool.WaitForWorkersAsync().WaitAsync(Bound));
+        node.Track(after);
+        Assert.NotEqual(before, after);
+        Assert.Equal(node.Pid, OsProcesses.ParentOf(after));
+        Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 3)).WaitAsync(Bound));
+    }
+
+    [Fact]
     public async Task Pool_SpreadOverTheDriverAndANode_NodeSigkilledMidMap_MapCompletesExactly()
     {
         var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);

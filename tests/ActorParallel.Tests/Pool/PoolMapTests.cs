@@ -168,7 +168,7 @@ public sealed class PoolMapTests(SharedPoolFixture fixture) : IClassFixture<Shar
         });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            _pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 2_000), chunkSize: 1, progress, cancel.Token).WaitAsync(Bound));
+            _pool.MapAsync(PoolTargets.SlowSquare, Enumerable.Range(0, 2_000), chunkSize: 1, progress, cancellationToken: cancel.Token).WaitAsync(Bound));
 
         Assert.Equal(new[] { 0, 1, 4 }, await _pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
     }

@@ -59,4 +59,42 @@ public static class PoolTargets
         }
         return ThrowOnSeven(x);
     }
+
+    /// <summary>Never returns, in the way <paramref name="kind"/> names: a busy loop, a blocked thread, or a spin that never yields.</summary>
+    public static int Hang(string kind)
+    {
+        switch (kind)
+        {
+            case "loop":
+                var turns = 0L;
+                while (turns >= 0)
+                {
+                    turns = (turns + 1) & long.MaxValue;
+                }
+                return (int)turns;
+            case "sleep":
+                Thread.Sleep(Timeout.Infinite);
+                return 0;
+            case "spin":
+                while (true)
+                {
+                    Thread.SpinWait(1_000_000);
+                }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "loop, sleep or spin");
+        }
+    }
+
+    /// <summary>
+    /// Writes its pid to <paramref name="marker"/>.pid, creates <paramref name="marker"/>, then waits for
+    /// <paramref name="token"/>: work that stops when asked, by throwing <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public static int MarkThenWaitForToken(string marker, CancellationToken token)
+    {
+        File.WriteAllText(marker + ".pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.Create(marker).Dispose();
+        token.WaitHandle.WaitOne();
+        token.ThrowIfCancellationRequested();
+        return 0;
+    }
 }

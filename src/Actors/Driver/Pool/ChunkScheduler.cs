@@ -46,6 +46,19 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         }
     }
 
+    /// <summary>
+    /// The caller gave up on one chunk of a map that goes on: it is not dispatched any more. Returns the
+    /// worker running it, if one is, which gets the grace period to finish it before it is killed.
+    /// </summary>
+    public WorkerSlot? CancelChunk(long mapId, int seq)
+    {
+        if (!_jobsById.TryGetValue(mapId, out var job) || job.Finished.Contains(seq) || !job.Cancelled.Add(seq))
+        {
+            return null;
+        }
+        return slots.All.FirstOrDefault(slot => slot.InFlight.ContainsKey((mapId, seq)));
+    }
+
     /// <summary>Ends every map with an error (the pool is terminating or broken).</summary>
     public void FailAll(Func<Exception> error)
     {
@@ -108,6 +121,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
                 job.InFlight--;
                 if (job.Finished.Add(chunk.Seq))
                 {
+                    job.Cancelled.Remove(chunk.Seq);
                     job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [.. chunk.Segments]));
                 }
             }
@@ -138,15 +152,80 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
                 : job.DescribeChunk(failed.Seq);
             var itemIndex = chunk is not null && failed.ItemIndex >= 0 ? chunk.Offset + failed.ItemIndex : (int?)null;
             var error = new RemoteException(failed.Error, context) { ItemIndex = itemIndex }.Rebuild();
-            if (job.Ordered && chunk is not null)
+            FailChunk(job, chunk, error);
+        }
+        slots.RetireIfDone(slot);
+        Dispatch();
+    }
+
+    /// <summary>
+    /// The worker's watchdog saw an item run past its map's deadline: the item's chunk fails with
+    /// <see cref="ItemTimeoutException"/>. <see langword="false"/> when the chunk is no longer the
+    /// worker's (it finished meanwhile, or its map was given up): then nobody waits on it.
+    /// </summary>
+    public bool TakeOverdue(WorkerSlot slot, ItemOverdue overdue)
+    {
+        if (!slot.InFlight.Remove((overdue.MapId, overdue.Seq), out var chunk))
+        {
+            return false;
+        }
+        if (slot.Isolated == chunk)
+        {
+            slot.Isolated = null;
+        }
+        if (_jobsById.TryGetValue(overdue.MapId, out var job))
+        {
+            job.InFlight--;
+            var index = chunk.Offset + overdue.ItemIndex;
+            var elapsed = TimeSpan.FromMicroseconds(overdue.ElapsedMicros);
+            var timeout = job.ItemTimeout ?? TimeSpan.Zero;
+            FailChunk(job, chunk, new ItemTimeoutException(
+                $"{job.DescribeItem(index)} ran for {elapsed.TotalSeconds:0.000} s, past its deadline of {timeout.TotalSeconds:0.###} s; " +
+                $"its worker process (pid {slot.Pid}) was killed and replaced.",
+                job.IsApply ? null : index, timeout, elapsed, slot.Pid));
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// A chunk failed: in a map whose chunks fail alone, the failure is that chunk's outcome (to retry
+    /// if <paramref name="retryable"/> and the caller's policy says so) and the map goes on; otherwise
+    /// an unordered map fails at once, an ordered one where the chunk stands.
+    /// </summary>
+    private void FailChunk(MapJob job, PendingChunk? chunk, Exception error, bool retryable = true)
+    {
+        if (job.ChunksFailAlone && chunk is not null)
+        {
+            if (job.Finished.Add(chunk.Seq))
             {
-                FailAt(job, chunk, error);
+                job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [], error) { Retryable = retryable ? chunk : null });
             }
-            else
-            {
-                job.Fail(error);
-                RemoveJob(job);
-            }
+            CompleteIfDone(job);
+            return;
+        }
+        if (job.Ordered && chunk is not null)
+        {
+            FailAt(job, chunk, error);
+        }
+        else
+        {
+            job.Fail(error);
+            RemoveJob(job);
+        }
+    }
+
+    /// <summary>The worker skipped a cancelled chunk before it started: it holds it no more.</summary>
+    public void AbandonedChunk(WorkerSlot slot, AbandonChunk abandoned)
+    {
+        if (!slot.InFlight.Remove((abandoned.MapId, abandoned.Seq)))
+        {
+            return;
+        }
+        if (_jobsById.TryGetValue(abandoned.MapId, out var job))
+        {
+            job.InFlight--;
+            job.Cancelled.Remove(abandoned.Seq);
+            CompleteIfDone(job);
         }
         slots.RetireIfDone(slot);
         Dispatch();
@@ -180,17 +259,16 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             job.InFlight--;
             if (slot.KilledByPool)
             {
-                // The pool ended it for another map's cancelled chunk: nothing here is to blame.
+                // The pool ended it itself (another chunk past its grace period or deadline, a memory budget): nothing here is to blame.
                 job.Retry.Enqueue(chunk);
                 continue;
             }
             chunk.Suspect = true;
             if (alone && ++chunk.Losses >= settings.MaxChunkLosses)
             {
-                job.Fail(new WorkerLostException(
+                FailChunk(job, chunk, new WorkerLostException(
                     $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running alone on its worker process when it died, " +
-                    $"{chunk.Losses} times (last: {cause?.Message ?? $"exit code {exitCode}"}); it is not dispatched again.", chunk.Offset, chunk.Count, cause));
-                RemoveJob(job);
+                    $"{chunk.Losses} times (last: {cause?.Message ?? $"exit code {exitCode}"}); it is not dispatched again.", chunk.Offset, chunk.Count, cause), retryable: false);
                 continue;
             }
             job.Retry.Enqueue(chunk);
@@ -216,7 +294,12 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         var bytes = 0;
         while (Credit(slot, job) > 0 && bytes < settings.MaxPayloadBytes)
         {
-            if (job.Retry.TryPeek(out var next) && next.Suspect)
+            if (job.Retry.TryPeek(out var next) && next.Suspect && job.Cancelled.Remove(next.Seq))
+            {
+                job.Retry.Dequeue();
+                continue;
+            }
+            if (job.Retry.TryPeek(out next) && next.Suspect)
             {
                 // A suspect runs alone: only on an idle worker, and nothing joins it.
                 if (batch.Count == 0 && slot.InFlight.Count == 0)
@@ -258,7 +341,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)
     {
         var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
-        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch));
+        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout));
     }
 
     /// <summary>How many more chunks of <paramref name="job"/> the worker may hold: its window, and no more tasks than its life has left.</summary>
@@ -286,13 +369,23 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             }
             return false;
         }
-        if (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
+        while (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
         {
-            return true;
+            if (job.Cancelled.Count == 0 || !job.Cancelled.Remove(chunk.Seq))
+            {
+                return true;
+            }
         }
         // Mark first, then look again: a chunk written in between is either seen here or wakes us.
         job.MarkStarved();
-        return job.Input.Reader.TryRead(out chunk!);
+        while (job.Input.Reader.TryRead(out chunk!))
+        {
+            if (job.Cancelled.Count == 0 || !job.Cancelled.Remove(chunk.Seq))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void CompleteIfDone(MapJob job)

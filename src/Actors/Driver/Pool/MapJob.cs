@@ -38,7 +38,15 @@ internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
 /// A finished chunk, handed from the router to the map's consumer; for an ordered map, a chunk that
 /// failed carries its <paramref name="Error"/>, which the consumer throws when it reaches that place.
 /// </summary>
-internal sealed record ChunkDone(int Seq, int Offset, int Count, ImmutableArray<ChunkPayload> Segments, Exception? Error = null);
+internal sealed record ChunkDone(int Seq, int Offset, int Count, ImmutableArray<ChunkPayload> Segments, Exception? Error = null)
+{
+    /// <summary>
+    /// For a failure of the function (or its deadline) in a map whose chunks fail alone
+    /// (<see cref="MapJob.ChunksFailAlone"/>): the chunk, with its encoded items, for the caller to run
+    /// again if its retry policy says so. <see langword="null"/> for a failure that is final (its worker died too often).
+    /// </summary>
+    public PendingChunk? Retryable { get; init; }
+}
 
 /// <summary>
 /// One map in flight. The caller's feeder writes encoded chunks into <see cref="Input"/> (bounded, so
@@ -51,17 +59,20 @@ internal sealed class MapJob
     private static long s_lastId;
     private int _starved;
 
-    public MapJob(long id, byte[] function, int chunkSize, int inputCapacity, bool ordered)
+    /// <param name="id">The map's id, unique in this process.</param>
+    /// <param name="function">The encoded function.</param>
+    /// <param name="chunkSize">Items per chunk, which bounds the window.</param>
+    /// <param name="inputCapacity">How many chunks the input holds before the feeder waits; <see langword="null"/> for no bound (many writers).</param>
+    /// <param name="ordered">Whether results are consumed in input order.</param>
+    public MapJob(long id, byte[] function, int chunkSize, int? inputCapacity, bool ordered)
     {
         Id = id;
         Ordered = ordered;
         Function = function;
         MaxWindow = MaxWindowFor(chunkSize);
-        Input = Channel.CreateBounded<PendingChunk>(new BoundedChannelOptions(inputCapacity)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-        });
+        Input = inputCapacity is { } capacity
+            ? Channel.CreateBounded<PendingChunk>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true })
+            : Channel.CreateUnbounded<PendingChunk>(new UnboundedChannelOptions { SingleReader = true });
         Output = Channel.CreateUnbounded<ChunkDone>(new UnboundedChannelOptions { SingleReader = true });
     }
 
@@ -79,6 +90,16 @@ internal sealed class MapJob
 
     /// <summary>A single call (<c>ApplyAsync</c>), not a map: its errors speak of the call, not of items and chunks.</summary>
     public bool IsApply { get; init; }
+
+    /// <summary>
+    /// A failed chunk does not end the map: its failure goes to the caller as that chunk's outcome (the
+    /// caller retries it, or fails one call of many), and the other chunks go on. Set for calls with a
+    /// retry policy and for the pool's stream of <c>ApplyAsync</c> calls.
+    /// </summary>
+    public bool ChunksFailAlone { get; init; }
+
+    /// <summary>How long one item may run in its worker before the worker is killed; <see langword="null"/> for no limit.</summary>
+    public TimeSpan? ItemTimeout { get; init; }
 
     /// <summary>Where a failure of the function on an item (its index in the input) happened, for the caller's error.</summary>
     public string DescribeItem(int index) => IsApply ? "The apply call" : $"Item {index} of the map";
@@ -106,6 +127,9 @@ internal sealed class MapJob
 
     /// <summary>Router only: chunks dispatched and not yet finished.</summary>
     public int InFlight { get; set; }
+
+    /// <summary>Router only: chunks whose caller gave up on them alone (an <c>ApplyAsync</c> call cancelled); they are not dispatched.</summary>
+    public HashSet<int> Cancelled { get; } = [];
 
     /// <summary>Router only: sequence numbers already finished (a retried chunk may finish twice).</summary>
     public HashSet<int> Finished { get; } = [];

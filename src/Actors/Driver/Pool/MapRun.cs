@@ -31,12 +31,13 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         bool ordered,
         IProgress<MapProgress>? progress,
         long? total,
+        ItemSettings items,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
         CancellationToken cancellationToken,
         bool isApply = false)
     {
         var capacity = (processes * MapJob.MaxWindowFor(chunkSize)) + 2;
-        _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity, ordered) { IsApply = isApply };
+        _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity, ordered) { IsApply = isApply, ItemTimeout = items.Timeout };
         _router = router;
         _ordered = ordered;
         _progress = progress;

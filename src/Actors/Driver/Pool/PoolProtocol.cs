@@ -57,5 +57,11 @@ internal sealed record PoolStatus(ImmutableArray<int> ReadyPids, int ProcessesSt
     public string Detail { get; init; } = string.Empty;
 }
 
-/// <summary>Router → itself: a worker's grace period to finish a chunk of a cancelled map has passed.</summary>
-internal sealed record CancelledChunkOverdue(long ProcessId, long MapId);
+/// <summary>
+/// Router → itself: a worker's grace period to finish a chunk of a cancelled map (or, with a
+/// <paramref name="Seq"/>, one cancelled chunk of a map that goes on) has passed.
+/// </summary>
+internal sealed record CancelledChunkOverdue(long ProcessId, long MapId, int? Seq = null);
+
+/// <summary>Caller → router: one chunk of a map that goes on is no longer wanted (its <c>ApplyAsync</c> call was cancelled).</summary>
+internal sealed record CancelChunk(long MapId, int Seq);

@@ -113,6 +113,9 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
                 _scheduler.Cancel(cancel.MapId);
                 KillIfStillRunningAfterGrace(cancel.MapId);
                 break;
+            case CancelChunk cancel:
+                KillIfStillRunningAfterGrace(cancel);
+                break;
             case CancelledChunkOverdue overdue:
                 HandleOverdue(overdue);
                 break;
@@ -122,6 +125,12 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
                 break;
             case ChunkFailed failed when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.TakeFailure(slot, failed);
+                break;
+            case AbandonChunk abandoned when _slots.TryGetByActor(Sender, out var slot):
+                _scheduler.AbandonedChunk(slot, abandoned);
+                break;
+            case ItemOverdue overdue when _slots.TryGetByActor(Sender, out var slot):
+                HandleItemOverdue(slot, overdue);
                 break;
             case AbandonMap abandoned when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.Abandoned(slot, abandoned.MapId);
@@ -179,7 +188,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case Terminated terminated:
                 HandleHostNodeLost(terminated.ActorRef);
                 break;
-            case ChunkResults or ChunkFailed or AbandonMap or MemoryOverBudget or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
+            case ChunkResults or ChunkFailed or AbandonMap or AbandonChunk or ItemOverdue or MemoryOverBudget or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
                 break;
             default:
                 Unhandled(message);
@@ -273,16 +282,61 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         }
     }
 
+    /// <summary>One cancelled chunk of a map that goes on: a worker running it gets the grace period to finish it.</summary>
+    private void KillIfStillRunningAfterGrace(CancelChunk cancel)
+    {
+        var grace = _settings.CancellationGracePeriod;
+        if (_scheduler.CancelChunk(cancel.MapId, cancel.Seq) is not { Actor: { } worker } slot)
+        {
+            return;
+        }
+        // Skipped if it has not started; if it has, it gets the grace period.
+        worker.Tell(new AbandonChunk(cancel.MapId, cancel.Seq), Self);
+        if (grace != Timeout.InfiniteTimeSpan)
+        {
+            Timers.StartSingleTimer(("overdue", slot.ProcessId, cancel.MapId, cancel.Seq), new CancelledChunkOverdue(slot.ProcessId, cancel.MapId, cancel.Seq), grace);
+        }
+    }
+
     private void HandleOverdue(CancelledChunkOverdue overdue)
     {
-        if (!_slots.TryGet(overdue.ProcessId, out var slot) || !slot.Abandoning.Contains(overdue.MapId) || slot.KilledByPool)
+        if (!_slots.TryGet(overdue.ProcessId, out var slot) || slot.KilledByPool)
+        {
+            return;
+        }
+        var stillRunning = overdue.Seq is { } seq ? slot.InFlight.ContainsKey((overdue.MapId, seq)) : slot.Abandoning.Contains(overdue.MapId);
+        if (!stillRunning)
         {
             return;
         }
         Context.GetLogger().Info("ActorParallel pool {0}: worker {1} still runs a chunk of cancelled map {2} after {3}; it is killed and replaced.",
             _settings.Name, slot.Pid, overdue.MapId, _settings.CancellationGracePeriod);
+        Kill(slot);
+    }
+
+    /// <summary>An item ran past its deadline: it fails (or is retried), and its worker, stuck inside it, is killed and replaced.</summary>
+    private void HandleItemOverdue(WorkerSlot slot, ItemOverdue overdue)
+    {
+        if (slot.KilledByPool || !_scheduler.TakeOverdue(slot, overdue))
+        {
+            return;
+        }
+        Context.GetLogger().Info("ActorParallel pool {0}: item {1} of chunk {2} of map {3} ran {4} ms, past its deadline, on worker {5}, which is killed and replaced.",
+            _settings.Name, overdue.ItemIndex, overdue.Seq, overdue.MapId, overdue.ElapsedMicros / 1000, slot.Pid);
+        Kill(slot);
+        _scheduler.Dispatch();
+    }
+
+    /// <summary>
+    /// Kills a worker that is stuck in work nobody wants any more. Its replacement starts at once; the
+    /// other chunks it held run again elsewhere when its exit is seen, without blame.
+    /// </summary>
+    private void Kill(WorkerSlot slot)
+    {
         slot.KilledByPool = true;
+        slot.Retiring = true;
         slot.Supervisor.Tell(new KillProcess(slot.ProcessId));
+        _slots.Replenish(slot.Supervisor);
     }
 
     private void HandleWorkerExit(ProcessExited exited)

@@ -11,7 +11,8 @@ internal sealed record PoolSettings(
     int MaxPayloadBytes,
     string? HostNodeRole,
     int? ProcessesPerHostNode,
-    IReadOnlyList<int>? WorkerCpus)
+    IReadOnlyList<int>? WorkerCpus,
+    ItemSettings Items)
 {
     /// <summary>The resident memory above which a worker is recycled after a chunk (<see cref="PoolOptions.MaxWorkerMemoryBytes"/>).</summary>
     public long? MaxWorkerMemoryBytes { get; init; }

@@ -22,11 +22,23 @@ internal sealed class ChunkExecutor : IDisposable
 
     private readonly BlockingCollection<(object Message, IActorRef Router)> _queue = new();
     private readonly ConcurrentDictionary<long, byte> _abandoned = new();
+
+    /// <summary>Single chunks given up (cancelled <c>ApplyAsync</c> calls) that are skipped if they have not started.</summary>
+    private readonly ConcurrentDictionary<(long MapId, int Seq), byte> _abandonedChunks = new();
     private readonly Dictionary<long, ChunkRunner> _runners = [];
+
+    /// <summary>The tokens of maps whose function takes one, cancelled the moment their map is given up.</summary>
+    private readonly ConcurrentDictionary<long, CancellationTokenSource> _cancellations = new();
     private readonly Action<object, IActorRef> _send;
     private readonly Thread _thread;
 
     private readonly int _maxPayloadBytes;
+
+    /// <summary>Started with the first map that has a deadline per item.</summary>
+    private ItemWatchdog? _watchdog;
+
+    /// <summary>The router of the batch whose items the watchdog watches.</summary>
+    private volatile IActorRef _watchedRouter = ActorRefs.Nobody;
 
     /// <summary>Set on the compute thread while the warm-up runs: its replies go nowhere.</summary>
     private bool _warmingUp;
@@ -58,6 +70,9 @@ internal sealed class ChunkExecutor : IDisposable
             case AbandonMap abandon:
                 Abandon(abandon.MapId, router);
                 return true;
+            case AbandonChunk abandonChunk:
+                _abandonedChunks[(abandonChunk.MapId, abandonChunk.Seq)] = 0;
+                return true;
             case PrepareToServe:
                 WarmUp();
                 return true;
@@ -77,13 +92,30 @@ internal sealed class ChunkExecutor : IDisposable
     private void Abandon(long mapId, IActorRef router)
     {
         _abandoned[mapId] = 0;
+        if (_cancellations.TryGetValue(mapId, out var cancellation))
+        {
+            // A function that takes a token is asked to stop now, while it runs; the others end their item.
+            try
+            {
+                cancellation.Cancel();
+            }
+            catch (Exception exception)
+            {
+                // A callback registered by the user's function threw: the map is given up all the same.
+                Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: a cancellation callback of map {mapId} threw: {exception.Message}");
+            }
+        }
         _queue.Add((new AbandonMap(mapId), router));
     }
 
     /// <summary>Runs a tiny chunk through the whole path on the compute thread, ahead of real work (see <see cref="PrepareToServe"/>).</summary>
     private void WarmUp() => _queue.Add((PrepareToServe.Instance, ActorRefs.Nobody));
 
-    public void Dispose() => _queue.CompleteAdding();
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        _watchdog?.Dispose();
+    }
 
     private void Loop()
     {
@@ -127,6 +159,10 @@ internal sealed class ChunkExecutor : IDisposable
                 break;
             case AbandonMap abandon:
                 _runners.Remove(abandon.MapId);
+                if (_cancellations.TryRemove(abandon.MapId, out var cancellation))
+                {
+                    cancellation.Dispose();
+                }
                 Reply(abandon, router);
                 break;
             case PinComputeThread pin:
@@ -231,6 +267,7 @@ internal sealed class ChunkExecutor : IDisposable
         {
             return;
         }
+        var deadline = DeadlineOf(batch, router);
         var results = ImmutableArray.CreateBuilder<ChunkPayload>(batch.Chunks.Length);
         var segments = new List<ChunkPayload>(1);
         var pendingBytes = 0L;
@@ -241,10 +278,15 @@ internal sealed class ChunkExecutor : IDisposable
             {
                 return;
             }
+            if (!_abandonedChunks.IsEmpty && _abandonedChunks.TryRemove((batch.MapId, chunk.Seq), out _))
+            {
+                Reply(new AbandonChunk(batch.MapId, chunk.Seq), router);
+                continue;
+            }
             try
             {
                 segments.Clear();
-                runner.Run(chunk, _maxPayloadBytes, segments);
+                runner.Run(chunk, _maxPayloadBytes, segments, deadline);
             }
             catch (Exception exception) when (exception is not ChunkFlushException)
             {
@@ -312,7 +354,18 @@ internal sealed class ChunkExecutor : IDisposable
             }
             var function = ValueCodec.Decode(batch.Function) as Delegate
                 ?? throw new WireFormatException("A map's function must be a delegate.");
-            runner = ChunkRunner.Create(function);
+            var cancellation = CancellationToken.None;
+            if (ChunkRunner.TakesToken(function))
+            {
+                var source = new CancellationTokenSource();
+                _cancellations[batch.MapId] = source;
+                cancellation = source.Token;
+                if (_abandoned.ContainsKey(batch.MapId))
+                {
+                    source.Cancel();
+                }
+            }
+            runner = ChunkRunner.Create(function, cancellation);
             _runners[batch.MapId] = runner;
             return true;
         }
@@ -321,6 +374,18 @@ internal sealed class ChunkExecutor : IDisposable
             Reply(new ChunkFailed(batch.MapId, batch.Chunks[0].Seq, -1, RemoteError.From(exception)), router);
             return false;
         }
+    }
+
+    /// <summary>The watchdog for a batch whose map has a deadline per item (started with the first such map); <see langword="null"/> for none.</summary>
+    private ItemDeadline? DeadlineOf(RunChunks batch, IActorRef router)
+    {
+        if (batch.ItemTimeout is not { } timeout || _warmingUp)
+        {
+            return null;
+        }
+        _watchedRouter = router;
+        _watchdog ??= new ItemWatchdog(overdue => _send(overdue, _watchedRouter));
+        return new ItemDeadline(_watchdog, batch.MapId, timeout);
     }
 
     private void Flush(long mapId, ImmutableArray<ChunkPayload>.Builder results, ref long lastFlush, IActorRef router)

@@ -8,24 +8,45 @@ namespace ActorParallel.Workers;
 /// </summary>
 internal abstract class ChunkRunner
 {
-    public static ChunkRunner Create(Delegate function)
+    /// <summary>
+    /// A runner for a <c>Func&lt;TIn, TOut&gt;</c>, or for a <c>Func&lt;TIn, CancellationToken, TOut&gt;</c>
+    /// that is given <paramref name="cancellation"/> (cancelled when its map is given up).
+    /// </summary>
+    /// <exception cref="WireFormatException">The delegate is of neither shape.</exception>
+    public static ChunkRunner Create(Delegate function, CancellationToken cancellation)
     {
         var type = function.GetType();
-        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(Func<,>))
+        var definition = type.IsGenericType ? type.GetGenericTypeDefinition() : null;
+        if (definition == typeof(Func<,>))
         {
-            throw new WireFormatException($"A map function must be a Func<TIn, TOut>, not {type.Name}.");
+            return (ChunkRunner)Activator.CreateInstance(typeof(ChunkRunner<,>).MakeGenericType(type.GetGenericArguments()), function)!;
         }
-        var runner = typeof(ChunkRunner<,>).MakeGenericType(type.GetGenericArguments());
-        return (ChunkRunner)Activator.CreateInstance(runner, function)!;
+        if (TakesToken(function))
+        {
+            var arguments = type.GetGenericArguments();
+            return (ChunkRunner)Activator.CreateInstance(typeof(ChunkRunner<,>).MakeGenericType(arguments[0], arguments[2]), function, cancellation)!;
+        }
+        throw new WireFormatException($"A map function must be a Func<TIn, TOut> or a Func<TIn, CancellationToken, TOut>, not {type.Name}.");
+    }
+
+    /// <summary>Whether <paramref name="function"/> is a <c>Func&lt;TIn, CancellationToken, TOut&gt;</c>.</summary>
+    public static bool TakesToken(Delegate function)
+    {
+        var type = function.GetType();
+        return type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Func<,,>) && type.GetGenericArguments()[1] == typeof(CancellationToken);
     }
 
     /// <summary>
     /// Decodes the items, runs the function on each and encodes the results in as many segments as it
     /// takes for each to stay under <paramref name="maxBytes"/>, appending them to <paramref name="output"/>.
+    /// With a <paramref name="deadline"/>, the watchdog is told when each item starts and ends.
     /// </summary>
     /// <exception cref="ChunkItemException">The function threw on an item, or one result alone is too large.</exception>
-    public abstract void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output);
+    public abstract void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output, ItemDeadline? deadline = null);
 }
+
+/// <summary>The watchdog to tell of each item's start and end, the map it belongs to and its deadline.</summary>
+internal sealed record ItemDeadline(ItemWatchdog Watchdog, long MapId, TimeSpan Timeout);
 
 internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
 {
@@ -33,16 +54,37 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
 
     public ChunkRunner(Func<TIn, TOut> function) => _function = function;
 
-    public override void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output)
+    public ChunkRunner(Func<TIn, CancellationToken, TOut> function, CancellationToken cancellation) =>
+        _function = item => function(item, cancellation);
+
+    public override void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output, ItemDeadline? deadline = null)
     {
         var inputs = ChunkCodec.DecodeItems<TIn>(chunk.Items);
         var results = new TOut[inputs.Length];
         var index = 0;
         try
         {
-            for (; index < inputs.Length; index++)
+            if (deadline is null)
             {
-                results[index] = _function(inputs[index]);
+                for (; index < inputs.Length; index++)
+                {
+                    results[index] = _function(inputs[index]);
+                }
+            }
+            else
+            {
+                for (; index < inputs.Length; index++)
+                {
+                    deadline.Watchdog.Begin(deadline.MapId, chunk.Seq, index, deadline.Timeout);
+                    try
+                    {
+                        results[index] = _function(inputs[index]);
+                    }
+                    finally
+                    {
+                        deadline.Watchdog.End();
+                    }
+                }
             }
         }
         catch (Exception exception)

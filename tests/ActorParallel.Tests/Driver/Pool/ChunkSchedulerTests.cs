@@ -180,7 +180,7 @@ public sealed class ChunkSchedulerTests : TestKit
 
     private void Create(int processes, int? maxTasksPerChild = null, int maxChunkLosses = 3, int maxPayloadBytes = 1 << 20)
     {
-        var settings = new PoolSettings(processes, "test", null, maxTasksPerChild, maxChunkLosses, Timeout.InfiniteTimeSpan, maxPayloadBytes, null, null, null);
+        var settings = new PoolSettings(processes, "test", null, maxTasksPerChild, maxChunkLosses, Timeout.InfiniteTimeSpan, maxPayloadBytes, null, null, null, ItemSettings.None);
         _slots = new WorkerSlots(settings, _router);
         _scheduler = new ChunkScheduler(settings, _slots, _router);
         _slots.Want(TestActor, processes);

@@ -127,7 +127,7 @@ public sealed class WorkerSlotsTests : TestKit
     [Fact]
     public void TakeIntoService_WorkerCpus_PinsEachToTheLeastHeldCpu()
     {
-        var settings = new PoolSettings(3, "test", null, null, 3, Timeout.InfiniteTimeSpan, 1 << 20, null, null, [4, 5]);
+        var settings = new PoolSettings(3, "test", null, null, 3, Timeout.InfiniteTimeSpan, 1 << 20, null, null, [4, 5], ItemSettings.None);
         var slots = new WorkerSlots(settings, _router);
         slots.Want(TestActor, 3);
         var workers = new List<IActorRef>();
@@ -163,5 +163,5 @@ public sealed class WorkerSlotsTests : TestKit
 
     private WorkerSlots Create(int? maxTasksPerChild) => new(Settings(maxTasksPerChild), _router);
 
-    private static PoolSettings Settings(int? maxTasksPerChild) => new(2, "test", null, maxTasksPerChild, 3, Timeout.InfiniteTimeSpan, 1 << 20, null, null, null);
+    private static PoolSettings Settings(int? maxTasksPerChild) => new(2, "test", null, maxTasksPerChild, 3, Timeout.InfiniteTimeSpan, 1 << 20, null, null, null, ItemSettings.None);
 }

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using ActorParallel.Protocol;
+using ActorParallel.Serialization;
+using ActorParallel.Workers;
+using Akka.Actor;
+
+namespace ActorParallel.Driver;
+
+/// <summary>
+/// A pool's individually submitted <c>ApplyAsync</c> calls as one long-lived map whose chunks fail
+/// alone: each call is a chunk of one item (its encoded function), so many concurrent calls share the
+/// router's dispatch - batched per worker, windowed, results flushed together - instead of each being
+/// a map of its own. Started with the pool's first such call; its input ends when the pool is closed,
+/// and the map with the last call.
+/// </summary>
+internal sealed class ApplyStream
+{
+    private static readonly byte[] RunCalls = ValueCodec.Encode(new Func<Delegate, object?>(ApplyCalls.Run), "the apply stream's function");
+
+    private readonly IActorRef _router;
+    private readonly MapJob _job;
+    private readonly ConcurrentDictionary<int, Action<ChunkDone>> _calls = new();
+    private int _lastSeq = -1;
+    private Exception? _ended;
+
+    public ApplyStream(IActorRef router, TimeSpan? itemTimeout)
+    {
+        _router = router;
+        _job = new MapJob(MapJob.NextId(), RunCalls, chunkSize: 1, inputCapacity: null, ordered: false)
+        {
+            IsApply = true,
+            ChunksFailAlone = true,
+            ItemTimeout = itemTimeout,
+        };
+        router.Tell(new SubmitMap(_job));
+        _ = DeliverAsync();
+    }
+
+    /// <summary>Submits one call; its task completes with the function's result or error.</summary>
+    /// <exception cref="ObjectDisposedException">The pool was closed meanwhile.</exception>
+    public Task<TOut> Submit<TOut>(Func<TOut> function, CancellationToken cancellationToken)
+    {
+        var call = ValueCodec.EncodeAsArrayOfOne(function, "the apply call's function");
+        var seq = Interlocked.Increment(ref _lastSeq);
+        var result = new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _calls[seq] = done => Complete(result, done);
+        if (!_job.Input.Writer.TryWrite(new PendingChunk(seq, 0, 1, call)))
+        {
+            _calls.TryRemove(seq, out _);
+            throw Volatile.Read(ref _ended) ?? new ObjectDisposedException(nameof(Pool), "The pool is closed: it takes no new work.");
+        }
+        _job.WakeRouterIfStarved(_router);
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() => Cancel(seq, result, cancellationToken));
+            result.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        return result.Task;
+    }
+
+    /// <summary>No more calls: the stream's map ends once the calls submitted have.</summary>
+    public void Complete()
+    {
+        _job.Input.Writer.TryComplete();
+        _router.Tell(new MapInputReady(_job.Id));
+    }
+
+    private void Cancel<TOut>(int seq, TaskCompletionSource<TOut> result, CancellationToken cancellationToken)
+    {
+        if (_calls.TryRemove(seq, out _))
+        {
+            result.TrySetCanceled(cancellationToken);
+            _router.Tell(new CancelChunk(_job.Id, seq));
+        }
+    }
+
+    private static void Complete<TOut>(TaskCompletionSource<TOut> result, ChunkDone done)
+    {
+        if (done.Error is not null)
+        {
+            result.TrySetException(done.Error);
+            return;
+        }
+        try
+        {
+            result.TrySetResult((TOut)ChunkCodec.DecodeItems<object?>(done.Segments[0].Items)[0]!);
+        }
+        catch (Exception exception)
+        {
+            result.TrySetException(exception);
+        }
+    }
+
+    private async Task DeliverAsync()
+    {
+        var reader = _job.Output.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var done))
+                {
+                    if (_calls.TryRemove(done.Seq, out var complete))
+                    {
+                        complete(done);
+                    }
+                }
+            }
+        }
+        catch (Exception error)
+        {
+            // The pool was terminated or broke: every call still waiting, and every later one, gets its reason.
+            Volatile.Write(ref _ended, error);
+            _job.Input.Writer.TryComplete();
+            foreach (var seq in _calls.Keys)
+            {
+                if (_calls.TryRemove(seq, out var complete))
+                {
+                    complete(new ChunkDone(seq, 0, 1, [], error));
+                }
+            }
+        }
+    }
+}

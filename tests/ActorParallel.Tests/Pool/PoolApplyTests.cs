@@ -1,0 +1,134 @@
+using ActorParallel.Tests.Support;
+
+namespace ActorParallel.Tests.Pool;
+
+/// <summary>
+/// Individually submitted <c>ApplyAsync</c> calls share one dispatch stream per pool: each call gets
+/// its own result or error, whatever its neighbours do (throw, time out, kill their worker, are
+/// cancelled), and closing or terminating the pool settles every call.
+/// </summary>
+public sealed class PoolApplyTests() : RuntimeFixture($"apply-{Guid.NewGuid():N}")
+{
+    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.System.Name);
+
+    [Fact]
+    public async Task ApplyAsync_ManyConcurrentCallsOfDifferentResultTypes_EachGetsItsOwnResult()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        var squares = Enumerable.Range(0, 2_000).Select(i => pool.ApplyAsync(() => (long)i * i)).ToList();
+        var texts = Enumerable.Range(0, 50).Select(i => pool.ApplyAsync(() => $"call {i}")).ToList();
+        var pairs = Enumerable.Range(0, 50).Select(i => pool.ApplyAsync(() => (i, i % 2 == 0))).ToList();
+        var nothing = pool.ApplyAsync<string?>(() => null);
+
+        Assert.Equal(Enumerable.Range(0, 2_000).Select(i => (long)i * i), await Task.WhenAll(squares).WaitAsync(Bound));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"call {i}"), await Task.WhenAll(texts).WaitAsync(Bound));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => (i, i % 2 == 0)), await Task.WhenAll(pairs).WaitAsync(Bound));
+        Assert.Null(await nothing.WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_OneCallOfManyThrows_OnlyThatCallFailsWithItsType()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        var calls = Enumerable.Range(0, 200).Select(i => pool.ApplyAsync(() => PoolTargets.ThrowOnSeven(i))).ToList();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => calls[7].WaitAsync(Bound));
+        Assert.Equal("seven is not allowed (7)", error.Message);
+        Assert.StartsWith("The apply call", Assert.IsType<RemoteException>(error.InnerException).Message, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, 200).Where(i => i != 7), await Task.WhenAll(calls.Where((_, i) => i != 7)).WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ACallKillsItsWorker_OnlyThatCallFailsAndThePoolIsBackToFullStrength()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxChunkLosses = 1 });
+        await pool.WaitForWorkersAsync().WaitAsync(Bound);
+
+        var calls = Enumerable.Range(0, 100).Select(i => pool.ApplyAsync(() => PoolTargets.DieOnFive(i))).ToList();
+
+        await Assert.ThrowsAsync<WorkerLostException>(() => calls[5].WaitAsync(Bound));
+        Assert.Equal(Enumerable.Range(0, 100).Where(i => i != 5), await Task.WhenAll(calls.Where((_, i) => i != 5)).WaitAsync(Bound));
+        var ready = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        Assert.Equal(2, ready.Count);
+        Assert.True(await OsProcesses.AllGoneWithin(LiveWorkers.Except(ready).ToList(), TimeSpan.FromSeconds(20)));
+        Assert.Equal(ready.Order(), LiveWorkers.Order());
+    }
+
+    [Fact]
+    public async Task ApplyAsync_PoolDeadline_TheHangingCallTimesOutAndTheOthersFinish()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, ItemTimeout = TimeSpan.FromMilliseconds(500) });
+
+        var hanging = pool.ApplyAsync(() => PoolTargets.Hang("loop"));
+        var others = Enumerable.Range(0, 300).Select(i => pool.ApplyAsync(() => i + 1)).ToList();
+
+        var error = await Assert.ThrowsAsync<ItemTimeoutException>(() => hanging.WaitAsync(Bound));
+        Assert.Null(error.ItemIndex);
+        Assert.Equal(Enumerable.Range(1, 300), await Task.WhenAll(others).WaitAsync(Bound));
+        Assert.True(await OsProcesses.AllGoneWithin([error.WorkerPid], TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_CallCancelledBeforeItRuns_IsCancelledAndNeverRuns()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, CancellationGracePeriod = Timeout.InfiniteTimeSpan });
+        var marker = ScratchFile($"block-{Guid.NewGuid():N}");
+        var ran = ScratchFile($"ran-{Guid.NewGuid():N}");
+        using var blocker = new CancellationTokenSource();
+        var blocking = pool.ApplyAsync(token => PoolTargets.MarkThenWaitForToken(marker, token), cancellationToken: blocker.Token);
+        await WaitForFile(marker);
+        using var cancel = new CancellationTokenSource();
+        var queued = pool.ApplyAsync(Touch(ran), cancellationToken: cancel.Token);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.WaitAsync(Bound));
+        await blocker.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocking.WaitAsync(Bound));
+
+        Assert.Equal(2, await pool.ApplyAsync(() => 2).WaitAsync(Bound));
+        Assert.False(File.Exists(ran), "the cancelled call ran");
+
+        // Made apart from the test's other locals, which the compiler would otherwise capture with it.
+        static Func<int> Touch(string path) => () =>
+        {
+            File.Create(path).Dispose();
+            return 1;
+        };
+    }
+
+    [Fact]
+    public async Task CloseAsync_WithCallsInFlight_TheyFinishThenLaterCallsAreRefused()
+    {
+        var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var calls = Enumerable.Range(0, 100).Select(i => pool.ApplyAsync(() => PoolTargets.SlowSquare(i))).ToList();
+
+        await pool.CloseAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.ApplyAsync(() => 1));
+        await pool.JoinAsync().WaitAsync(Bound);
+        Assert.Equal(Enumerable.Range(0, 100).Select(PoolTargets.Square), await Task.WhenAll(calls).WaitAsync(Bound));
+        Assert.Empty(LiveWorkers);
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task TerminateAsync_WithCallsWaiting_EveryCallEndsAndNoWorkerIsLeft()
+    {
+        var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var calls = Enumerable.Range(0, 500).Select(i => pool.ApplyAsync(() => PoolTargets.SlowSquare(i))).ToList();
+
+        await pool.TerminateAsync().WaitAsync(Bound);
+
+        // Finished before the end, or ended by it: none is left waiting.
+        await Task.WhenAll(calls.Select(call => call.ContinueWith(_ => { }, TaskScheduler.Default))).WaitAsync(Bound);
+        foreach (var call in calls)
+        {
+            Assert.True(call.IsCompletedSuccessfully || call.Exception?.InnerException is OperationCanceledException, $"{call.Exception}");
+        }
+        Assert.Contains(calls, call => !call.IsCompletedSuccessfully);
+        Assert.Empty(LiveWorkers);
+        await pool.DisposeAsync();
+    }
+}
