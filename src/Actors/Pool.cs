@@ -68,7 +68,10 @@ public sealed class Pool : IAsyncDisposable
         var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
         _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.ItemRetry);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, validated.CancellationGracePeriod, _maxPayloadBytes,
-            validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated), _items);
+            validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated), _items)
+        {
+            MaxWorkerMemoryBytes = validated.MaxWorkerMemoryBytes,
+        };
         var nodeWorkers = validated.HostNodeRole is { } role ? runtime.HostNodeWorkersUp(role, validated.ProcessesPerHostNode) : 0;
         if (validated.Processes == 0 && nodeWorkers == 0)
         {

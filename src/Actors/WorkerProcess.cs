@@ -102,6 +102,16 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Why the process ended, once it has (<see langword="null"/> while it runs or before it starts):
+    /// <see cref="WorkerExitCause.Kind"/> says whether it exited by itself, was ended by this driver
+    /// (<see cref="Kill"/>, <see cref="TerminateAsync"/>), by a signal from elsewhere, by the kernel's OOM
+    /// killer, by a stack overflow, <see cref="Environment.FailFast(string)"/> or an unhandled exception
+    /// on a thread of its own, with the last lines of its stderr. Python's <c>Process</c> has only
+    /// <c>exitcode</c> (<see cref="ExitCode"/> here); <see cref="Exception"/> stays the target's own exception.
+    /// </summary>
+    public WorkerExitCause? ExitCause => Exited?.Cause;
+
     private ProcessExited? Exited => _exit is { IsCompletedSuccessfully: true } exit ? exit.Result as ProcessExited : null;
 
     /// <summary>Starts the OS process and returns once it runs (its target starts moments later).</summary>

@@ -6,7 +6,8 @@ using ActorParallel;
 // "pool", starts a pool of that many workers on the default runtime and keeps a long map running;
 // with "nodes", the same with one more worker on a Host node the test starts; with "map" or
 // "map-handled", a program that maps on a pool of that many workers until it is done, as a user's
-// would, for tests that send it Ctrl-C or SIGTERM - "map-handled" has a Ctrl-C handler of its own).
+// would, for tests that send it Ctrl-C or SIGTERM - "map-handled" has a Ctrl-C handler of its own;
+// with "stderr", one process that writes that many lines to its stderr and fails fast).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
@@ -59,6 +60,17 @@ if (mode == "pool")
     await Task.Delay(Timeout.Infinite);
 }
 
+if (mode == "stderr")
+{
+    // A worker that writes lines to its stderr and fails fast: its lines must reach this program's
+    // stderr (as a Python child's do), and its exit cause is printed.
+    var writer = new WorkerProcess(WriteToStderrThenFailFast, count);
+    await writer.StartAsync();
+    await writer.JoinAsync();
+    Console.WriteLine($"cause {writer.ExitCause?.Kind}: {writer.ExitCause?.Detail}");
+    return;
+}
+
 var runtime = ParallelRuntime.Default;
 for (var i = 0; i < count; i++)
 {
@@ -75,6 +87,15 @@ if (mode == "terminate-system")
 await Task.Delay(Timeout.Infinite);
 
 static void SleepForever() => Thread.Sleep(Timeout.Infinite);
+
+static void WriteToStderrThenFailFast(int lines)
+{
+    for (var i = 0; i < lines; i++)
+    {
+        Console.Error.WriteLine($"worker line {i}");
+    }
+    Environment.FailFast("after its lines");
+}
 
 // Runs in a worker, whose console is the driver's: the test sees each item start.
 static int PrintedSlowIdentity(int x)

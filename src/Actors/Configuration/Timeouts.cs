@@ -31,6 +31,12 @@ internal static class Timeouts
     /// <summary>A process the OS was told to kill being reaped: 2 s.</summary>
     public static readonly TimeSpan KilledProcessReaped = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A dead worker's stderr reaching end-of-file, before its exit is reported with what was read by
+    /// then (a grandchild it started may hold the pipe open for ever): 500 ms.
+    /// </summary>
+    public static readonly TimeSpan StderrDrain = TimeSpan.FromMilliseconds(500);
+
     /// <summary>A worker told to exit finishing its last replies before it exits regardless: 2 s (150 ms after SIGTERM).</summary>
     public static readonly TimeSpan WorkerExitGrace = TimeSpan.FromSeconds(2);
 

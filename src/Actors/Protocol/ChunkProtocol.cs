@@ -71,3 +71,17 @@ internal sealed record RunInitializer(byte[] Call) : IWireMessage;
 
 /// <summary>Pool worker → router: the initializer threw; the pool cannot serve.</summary>
 internal sealed record InitializerFailed(RemoteError Error) : IWireMessage;
+
+/// <summary>
+/// Router → pool worker: after each chunk whose results it sends, compare its resident memory with
+/// <paramref name="Bytes"/> (<see cref="PoolOptions.MaxWorkerMemoryBytes"/>); above it, run nothing
+/// more and say so with <see cref="MemoryOverBudget"/>.
+/// </summary>
+internal sealed record SetMemoryBudget(long Bytes) : IWireMessage;
+
+/// <summary>
+/// Pool worker → router: after sending every result it has, its resident memory is
+/// <paramref name="ResidentBytes"/>, above the budget even after a full collection; it runs none of the
+/// chunks it still holds, so they can run elsewhere, and waits to be told to exit.
+/// </summary>
+internal sealed record MemoryOverBudget(long ResidentBytes, long BudgetBytes) : IWireMessage;

@@ -3,16 +3,17 @@ using ActorParallel.Serialization;
 
 namespace ActorParallel.Protocol;
 
-/// <summary>The chunk protocol on the wire: a pool's chunks and their results, failures, abandoned maps, the initializer, the warm-up and CPU binding.</summary>
+/// <summary>The chunk protocol on the wire: a pool's chunks and their results, failures, abandoned maps, the initializer, the warm-up, CPU binding and the memory budget.</summary>
 internal sealed class ChunkProtocolCodec : ProtocolCodec
 {
     private const byte RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9,
-        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44, ItemOverdueTag = 48, AbandonChunkTag = 49;
+        InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44, ItemOverdueTag = 48, AbandonChunkTag = 49,
+        SetMemoryBudgetTag = 60, MemoryOverBudgetTag = 61;
 
     public override IReadOnlyCollection<byte> Tags { get; } =
     [
         RunChunksTag, ChunkResultsTag, ChunkFailedTag, AbandonMapTag, RunInitializerTag,
-        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag, ItemOverdueTag, AbandonChunkTag,
+        InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag, ItemOverdueTag, AbandonChunkTag, SetMemoryBudgetTag, MemoryOverBudgetTag,
     ];
 
     public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
@@ -70,6 +71,15 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteByte(PinComputeThreadTag);
                 writer.WriteInt32(pin.Cpu);
                 return true;
+            case SetMemoryBudget budget:
+                writer.WriteByte(SetMemoryBudgetTag);
+                writer.WriteInt64(budget.Bytes);
+                return true;
+            case MemoryOverBudget over:
+                writer.WriteByte(MemoryOverBudgetTag);
+                writer.WriteInt64(over.ResidentBytes);
+                writer.WriteInt64(over.BudgetBytes);
+                return true;
             default:
                 return false;
         }
@@ -87,6 +97,8 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         PinComputeThreadTag => new PinComputeThread(reader.ReadInt32()),
         AbandonChunkTag => new AbandonChunk(reader.ReadInt64(), reader.ReadInt32()),
         ItemOverdueTag => new ItemOverdue(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt64()),
+        SetMemoryBudgetTag => new SetMemoryBudget(reader.ReadInt64()),
+        MemoryOverBudgetTag => new MemoryOverBudget(reader.ReadInt64(), reader.ReadInt64()),
         _ => throw Unknown(tag),
     };
 

@@ -106,7 +106,16 @@ public interface IProcessExitResponse
 /// target passed to <see cref="Environment.Exit(int)"/>.
 /// </param>
 /// <param name="Error">The exception the target threw, if it threw.</param>
-public sealed record ProcessExited(long ProcessId, int Pid, int ExitCode, RemoteError? Error) : IProcessExitResponse, IWireMessage;
+public sealed record ProcessExited(long ProcessId, int Pid, int ExitCode, RemoteError? Error) : IProcessExitResponse, IWireMessage
+{
+    /// <summary>
+    /// Why the process ended (a stack overflow, <see cref="Environment.FailFast(string)"/>, out of memory,
+    /// a signal, a kill by this driver, a plain exit), with the last lines of its stderr; diagnosed by
+    /// the supervisor that was its OS parent (a Host node's, for a worker there). <see langword="null"/>
+    /// when no supervisor saw the exit (a worker lost with its Host node).
+    /// </summary>
+    public WorkerExitCause? Cause { get; init; }
+}
 
 /// <summary>No process with that id was ever started by this supervisor.</summary>
 /// <param name="ProcessId">The id asked for.</param>

@@ -58,6 +58,7 @@ internal sealed class ProcessProtocolCodec : ProtocolCodec
                 writer.WriteInt32(exited.ExitCode);
                 writer.WriteBool(exited.Error is not null);
                 exited.Error?.WriteTo(writer);
+                WriteCause(writer, exited.Cause);
                 return true;
             case ListProcesses:
                 writer.WriteByte(ListProcessesTag);
@@ -90,12 +91,49 @@ internal sealed class ProcessProtocolCodec : ProtocolCodec
         TerminateProcessTag => new TerminateProcess(reader.ReadInt64()),
         KillProcessTag => new KillProcess(reader.ReadInt64()),
         ProcessNotFoundTag => new ProcessNotFound(reader.ReadInt64()),
-        ProcessExitedTag => new ProcessExited(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBool() ? RemoteError.ReadFrom(reader) : null),
+        ProcessExitedTag => new ProcessExited(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBool() ? RemoteError.ReadFrom(reader) : null) { Cause = ReadCause(reader) },
         ListProcessesTag => ListProcesses.Instance,
         RunningProcessesTag => new RunningProcesses([.. Enumerable.Range(0, reader.ReadCount()).Select(_ => reader.ReadInt64())]),
         WorkerReadyTag => new WorkerReady(reader.ReadInt64(), reader.ReadInt32(), wire.ResolveActorRef(reader.ReadRequiredString())),
         _ => throw Unknown(tag),
     };
+
+    /// <summary>A Host node's worker dies there: its cause, stderr lines included, travels to the driver with its exit.</summary>
+    private static void WriteCause(WireWriter writer, WorkerExitCause? cause)
+    {
+        writer.WriteBool(cause is not null);
+        if (cause is null)
+        {
+            return;
+        }
+        writer.WriteByte((byte)cause.Kind);
+        writer.WriteInt32(cause.ExitCode);
+        writer.WriteString(cause.Message);
+        writer.WriteString(cause.Detail);
+        writer.WriteCount(cause.StderrTail.Length);
+        foreach (var line in cause.StderrTail)
+        {
+            writer.WriteString(line);
+        }
+    }
+
+    private static WorkerExitCause? ReadCause(WireReader reader)
+    {
+        if (!reader.ReadBool())
+        {
+            return null;
+        }
+        var kind = reader.ReadByte();
+        if (!Enum.IsDefined((WorkerExitKind)kind))
+        {
+            throw new WireFormatException($"Unknown worker exit kind {kind}: the other side runs a different build.");
+        }
+        return new WorkerExitCause((WorkerExitKind)kind, reader.ReadInt32(), reader.ReadRequiredString())
+        {
+            Detail = reader.ReadString(),
+            StderrTail = [.. Enumerable.Range(0, reader.ReadCount()).Select(_ => reader.ReadRequiredString())],
+        };
+    }
 
     private static void WriteId(WireWriter writer, byte tag, long processId)
     {

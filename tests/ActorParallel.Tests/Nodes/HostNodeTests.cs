@@ -140,12 +140,20 @@ public sealed class HostNodeTests : RuntimeFixture
         node.Track(sleeping.Pid);
         var parent = OsProcesses.ParentOf(sleeping.Pid);
         var killed = await supervisor.Ask<IProcessExitResponse>(new KillProcess(sleeps.Id), Bound);
+        // Its exit cause is diagnosed on the node, stderr lines and all, and travels with its exit.
+        var failing = ProcessSpec.Create(DeathTargets.FailFast, ["failed on a node"]);
+        await supervisor.Ask<IStartProcessResponse>(new StartProcess(failing), Bound);
+        var failed = Assert.IsType<ProcessExited>(await supervisor.Ask<IProcessExitResponse>(new JoinProcess(failing.Id), Bound));
 
         Assert.IsType<ProcessStarted>(written);
         Assert.Equal(0, Assert.IsType<ProcessExited>(writtenExit).ExitCode);
         Assert.Equal("written by a worker of the node", File.ReadAllText(path));
         Assert.Equal(node.Pid, parent);
         Assert.Equal(-9, Assert.IsType<ProcessExited>(killed).ExitCode);
+        Assert.Equal(WorkerExitKind.KilledByDriver, ((ProcessExited)killed).Cause?.Kind);
+        Assert.Equal((WorkerExitKind.FailFast, "failed on a node"), (failed.Cause?.Kind, failed.Cause?.Detail));
+        Assert.Contains("Process terminated.", failed.Cause!.StderrTail);
+        Assert.Contains(node.Lines, line => line == "stderr: failed on a node");
     }
 
     [Fact]

@@ -39,6 +39,10 @@ public sealed class WireSerializerTests : TestKit
         new ProcessNotFound(8),
         new ProcessExited(5, 4321, -9, null),
         new ProcessExited(5, 4321, 1, new RemoteError("System.InvalidOperationException", "bad", "at T()", null)),
+        new ProcessExited(5, 4321, -6, null) { Cause = new WorkerExitCause(WorkerExitKind.FailFast, -6, "Environment.FailFast: boom ✗") { Detail = "boom ✗", StderrTail = ["Process terminated.", "boom ✗", "   at Program.Main()"] } },
+        new ProcessExited(5, 4321, -9, null) { Cause = new WorkerExitCause(WorkerExitKind.OutOfMemory, -9, "out of memory") },
+        new ActorParallel.Protocol.SetMemoryBudget(500_000_000),
+        new ActorParallel.Protocol.MemoryOverBudget(812_000_000, 500_000_000),
         ListProcesses.Instance,
     ];
 

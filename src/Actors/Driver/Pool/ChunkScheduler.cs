@@ -245,7 +245,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     /// The worker of <paramref name="slot"/> died (its slot is gone already): the chunks it held run
     /// again, or fail their map if they keep killing workers on their own.
     /// </summary>
-    public void WorkerLost(WorkerSlot slot, int exitCode)
+    public void WorkerLost(WorkerSlot slot, int exitCode, WorkerExitCause? cause = null)
     {
         // Alone on the worker, a chunk is to blame for its death; among others it is only a suspect
         // (a finished neighbour's result may have died with the process), to run again alone.
@@ -259,7 +259,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             job.InFlight--;
             if (slot.KilledByPool)
             {
-                // The pool ended it for another map's cancelled chunk: nothing here is to blame.
+                // The pool ended it itself (another chunk past its grace period or deadline, a memory budget): nothing here is to blame.
                 job.Retry.Enqueue(chunk);
                 continue;
             }
@@ -268,7 +268,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             {
                 FailChunk(job, chunk, new WorkerLostException(
                     $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1}) was running alone on its worker process when it died, " +
-                    $"{chunk.Losses} times (last exit code {exitCode}); it is not dispatched again.", chunk.Offset, chunk.Count), retryable: false);
+                    $"{chunk.Losses} times (last: {cause?.Message ?? $"exit code {exitCode}"}); it is not dispatched again.", chunk.Offset, chunk.Count, cause), retryable: false);
                 continue;
             }
             job.Retry.Enqueue(chunk);

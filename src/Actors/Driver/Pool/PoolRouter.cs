@@ -139,6 +139,10 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case AbandonMap abandoned when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.Abandoned(slot, abandoned.MapId);
                 break;
+            case MemoryOverBudget over when _slots.TryGetByActor(Sender, out var slot):
+                WorkerExitReport.LogRecycled(Context.GetLogger(), _settings.Name, slot, over);
+                _slots.Recycle(slot);
+                break;
             case InitializerFailed failed:
                 Break(new RemoteException(failed.Error, "The pool's initializer").Rebuild());
                 break;
@@ -188,7 +192,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case Terminated terminated:
                 HandleHostNodeLost(terminated.ActorRef);
                 break;
-            case ChunkResults or ChunkFailed or AbandonMap or AbandonChunk or ItemOverdue or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
+            case ChunkResults or ChunkFailed or AbandonMap or AbandonChunk or ItemOverdue or MemoryOverBudget or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
                 break;
             default:
                 Unhandled(message);
@@ -279,7 +283,8 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         {
             Break(new InvalidOperationException($"Pool worker processes exit before they are ready (last exit code {exited.ExitCode})."));
         }
-        _scheduler.WorkerLost(slot, exited.ExitCode);
+        WorkerExitReport.LogIfUnexpected(Context.GetLogger(), _settings.Name, slot, exited, _terminating);
+        _scheduler.WorkerLost(slot, exited.ExitCode, exited.Cause);
         _slots.Replenish(slot.Supervisor);
         _scheduler.Dispatch();
         ReplyIfStopped();

@@ -12,4 +12,8 @@ internal sealed record PoolSettings(
     string? HostNodeRole,
     int? ProcessesPerHostNode,
     IReadOnlyList<int>? WorkerCpus,
-    ItemSettings Items);
+    ItemSettings Items)
+{
+    /// <summary>The resident memory above which a worker is recycled after a chunk (<see cref="PoolOptions.MaxWorkerMemoryBytes"/>).</summary>
+    public long? MaxWorkerMemoryBytes { get; init; }
+}

@@ -68,6 +68,10 @@ internal sealed class WorkerSlots(PoolSettings settings, IRouterActions router)
         slot.WasReady = true;
         _slotsByActor[worker] = slot;
         PinIfPlanned(slot, worker);
+        if (settings.MaxWorkerMemoryBytes is { } budget)
+        {
+            router.Tell(worker, new SetMemoryBudget(budget));
+        }
         if (settings.Initializer is { } initializer)
         {
             router.Tell(worker, new RunInitializer(initializer));
@@ -107,6 +111,24 @@ internal sealed class WorkerSlots(PoolSettings settings, IRouterActions router)
             Replenish(slot.Supervisor);
         }
         if (slot.Retiring && slot.InFlight.Count == 0 && slot.Actor is { } actor)
+        {
+            router.Tell(actor, new ExitWorker(ExitCodes.Success));
+            slot.Actor = null;
+            _slotsByActor.Remove(actor);
+        }
+    }
+
+    /// <summary>
+    /// The worker went above its memory budget and runs nothing more: a fresh process replaces it now,
+    /// and it is told to exit. The chunks it held run elsewhere once it has, without blame (it was the
+    /// pool's decision to end it, not theirs).
+    /// </summary>
+    public void Recycle(WorkerSlot slot)
+    {
+        slot.KilledByPool = true;
+        slot.Retiring = true;
+        Replenish(slot.Supervisor);
+        if (slot.Actor is { } actor)
         {
             router.Tell(actor, new ExitWorker(ExitCodes.Success));
             slot.Actor = null;

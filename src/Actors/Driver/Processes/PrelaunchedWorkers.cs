@@ -1,7 +1,5 @@
 using ActorParallel.Configuration;
 
-using OsProcess = System.Diagnostics.Process;
-
 namespace ActorParallel.Driver;
 
 /// <summary>
@@ -12,7 +10,7 @@ namespace ActorParallel.Driver;
 /// </summary>
 internal sealed class PrelaunchedWorkers : IDisposable
 {
-    private readonly Queue<OsProcess> _launched = new();
+    private readonly Queue<LaunchedWorker> _launched = new();
     private readonly string _systemName;
     private readonly ParallelRuntimeOptions _options;
 
@@ -39,7 +37,7 @@ internal sealed class PrelaunchedWorkers : IDisposable
     }
 
     /// <summary>A live prelaunched worker, or <see langword="null"/> when there is none.</summary>
-    public OsProcess? Take()
+    public LaunchedWorker? Take()
     {
         DropExited();
         return _launched.TryDequeue(out var worker) ? worker : null;
@@ -52,10 +50,10 @@ internal sealed class PrelaunchedWorkers : IDisposable
         {
             try
             {
-                worker.StandardInput.Close();
-                if (!worker.WaitForExit(Timeouts.PrelaunchedExit))
+                worker.Process.StandardInput.Close();
+                if (!worker.Process.WaitForExit(Timeouts.PrelaunchedExit))
                 {
-                    worker.Kill();
+                    worker.Process.Kill();
                 }
             }
             catch (Exception exception) when (exception is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
@@ -71,7 +69,7 @@ internal sealed class PrelaunchedWorkers : IDisposable
         for (var i = _launched.Count; i > 0; i--)
         {
             var worker = _launched.Dequeue();
-            if (worker.HasExited)
+            if (worker.Process.HasExited)
             {
                 worker.Dispose();
             }

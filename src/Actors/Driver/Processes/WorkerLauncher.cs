@@ -10,11 +10,13 @@ internal static class WorkerLauncher
     private const string HostName = "ActorParallel.Host";
 
     /// <summary>
-    /// Starts a worker. Its stdout and stderr are this process's (as with Python children); its stdin
-    /// is a pipe that only this process writes to: the adopting actor writes its path there, and the
-    /// worker sees end-of-file the moment this process dies, however it dies.
+    /// Starts a worker. Its stdout is this process's (as with Python children); its stderr is a pipe
+    /// this process reads and passes on to its own stderr line by line, keeping the last lines to tell
+    /// why the worker died (<see cref="WorkerStderr"/>); its stdin is a pipe that only this process
+    /// writes to: the adopting actor writes its path there, and the worker sees end-of-file the moment
+    /// this process dies, however it dies.
     /// </summary>
-    public static Process Start(string systemName, ParallelRuntimeOptions options)
+    public static LaunchedWorker Start(string systemName, ParallelRuntimeOptions options)
     {
         var environment = new WorkerEnvironment(systemName, [AppContext.BaseDirectory, .. options.AssemblyDirectories], options.Transport.ForWorkers());
         var (fileName, arguments) = ResolveCommand(options);
@@ -23,14 +25,14 @@ internal static class WorkerLauncher
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = false,
-            RedirectStandardError = false,
+            RedirectStandardError = true,
         };
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
         environment.ApplyTo(startInfo);
-        return Process.Start(startInfo) ?? throw new InvalidOperationException($"The OS did not start '{fileName}'.");
+        return new LaunchedWorker(Process.Start(startInfo) ?? throw new InvalidOperationException($"The OS did not start '{fileName}'."));
     }
 
     /// <summary>The executable and leading arguments of a worker process, per <see cref="ParallelRuntimeOptions.WorkerStart"/>.</summary>

@@ -13,7 +13,8 @@ namespace ActorParallel.Driver;
 /// Owns one worker OS process from launch (or adoption of one launched ahead) to exit: launches it, tells it
 /// where to say hello (a line on its stdin), remote-deploys a
 /// <see cref="WorkerActor"/> into it when it says hello, hands it the target, and learns of its exit
-/// from the OS (it is the OS parent), not from a failure detector.
+/// from the OS (it is the OS parent), not from a failure detector; it reports the exit with its cause
+/// (<see cref="LaunchedWorker.Diagnose"/>: the exit status, the worker's stderr, its own kill orders).
 /// </summary>
 internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
 {
@@ -21,8 +22,9 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     private readonly IActorRef _starter;
     private readonly ParallelRuntimeOptions _options;
     private readonly List<IActorRef> _waiters = [];
+    private LaunchedWorker? _launched;
     private OsProcess? _process;
-    private OsProcess? _prelaunched;
+    private LaunchedWorker? _prelaunched;
     private readonly bool _launchNow;
     private int _pid;
     private IActorRef? _worker;
@@ -31,7 +33,13 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     private bool _exitRequested;
     private CancellationTokenSource? _accepting;
 
-    public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched, bool launchNow)
+    /// <summary>Why this driver killed or terminated the process, once it has: part of its exit cause.</summary>
+    private string? _endedBy;
+
+    /// <summary>The process has exited and its stderr is being read to its end (or for <see cref="Timeouts.StderrDrain"/>) before its exit is reported.</summary>
+    private bool _draining;
+
+    public WorkerProcessActor(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, LaunchedWorker? prelaunched, bool launchNow)
     {
         _launchNow = launchNow;
         _spec = spec;
@@ -47,7 +55,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     /// <param name="options">The runtime's options.</param>
     /// <param name="prelaunched">An already launched worker to adopt, or <see langword="null"/> to launch one.</param>
     /// <param name="launchNow">Whether to launch at once; otherwise the actor waits for <see cref="LaunchSlot.Granted"/>.</param>
-    public static Props Props(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, OsProcess? prelaunched, bool launchNow) =>
+    public static Props Props(ProcessSpec spec, IActorRef starter, ParallelRuntimeOptions options, LaunchedWorker? prelaunched, bool launchNow) =>
         Akka.Actor.Props.Create(() => new WorkerProcessActor(spec, starter, options, prelaunched, launchNow));
 
     protected override void PreStart()
@@ -62,7 +70,8 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     {
         try
         {
-            _process = _prelaunched ?? WorkerLauncher.Start(Context.System.Name, _options);
+            _launched = _prelaunched ?? WorkerLauncher.Start(Context.System.Name, _options);
+            _process = _launched.Process;
             _prelaunched = null;
         }
         catch (Exception exception)
@@ -149,13 +158,16 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
                 break;
             case DirectLinkFailed failed:
                 _error ??= new RemoteError(typeof(IOException).FullName!, $"The worker's direct link failed: {failed.Cause?.Message ?? "cancelled"}", string.Empty, null);
-                KillOsProcess();
+                KillOsProcess($"its direct link failed ({failed.Cause?.Message ?? "cancelled"})");
                 break;
             case TargetFinished finished:
                 HandleTargetFinished(finished);
                 break;
             case OsExited:
-                HandleExited();
+                HandleExited(waitForStderr: true);
+                break;
+            case StderrDrained:
+                HandleExited(waitForStderr: false);
                 break;
             case JoinProcess:
                 Await(Sender);
@@ -168,14 +180,16 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
                 break;
             case KillProcess:
                 Await(Sender);
-                KillOsProcess();
+                KillOsProcess("a KillProcess request (WorkerProcess.Kill, or its pool replacing it)");
                 break;
             case ForceKill:
-                KillOsProcess();
+                KillOsProcess(_exitRequested
+                    ? $"it had not exited {_options.TerminateGracePeriod.TotalSeconds:0.###} s after it was told to"
+                    : "its worker was lost (silent past the heartbeat limit, or its link closed) while the process ran on");
                 break;
             case HelloTimeout:
                 _error ??= new RemoteError(typeof(TimeoutException).FullName!, $"The worker did not connect back within {_options.WorkerStartTimeout}.", string.Empty, null);
-                KillOsProcess();
+                KillOsProcess($"it did not connect back within {_options.WorkerStartTimeout.TotalSeconds:0.###} s");
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_worker) && !_exitRequested:
                 // The worker actor is gone. If its process does not follow on its own, it can no longer be reached: end it.
@@ -200,19 +214,20 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         if (_exited is null)
         {
             // The driver is going away with this process still running: it must not outlive us.
-            KillOsProcess();
+            KillOsProcess("the driver's supervisor stopped");
             _process.WaitForExit(Timeouts.KilledProcessReaped);
             if (_process.HasExited)
             {
-                Report(new ProcessExited(_spec.Id, _pid, ExitCodes.FromOs(_process.ExitCode), _error));
+                Report(Exited());
             }
         }
-        _process.Dispose();
+        _launched!.Dispose();
     }
 
     private void HandleHello(WorkerHello hello)
     {
         Timers.Cancel(HelloTimeout.Instance);
+        _launched?.RefreshOomBaseline();
         var deploy = new Deploy(new RemoteScope(Address.Parse(hello.Address)));
         _worker = Context.ActorOf(Akka.Actor.Props.Create<WorkerActor>().WithDeploy(deploy), "worker");
         Context.Watch(_worker);
@@ -239,6 +254,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             socket.Dispose();
             return;
         }
+        _launched?.RefreshOomBaseline();
         _worker = Context.ActorOf(DirectWorkerLink.Props(socket, _pid), "worker");
         Context.Watch(_worker);
         HandOver(_worker);
@@ -249,7 +265,8 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     {
         Await(Sender);
         _starter.Tell(new ProcessStartFailed(_spec.Id, $"Process '{_spec.Name}' was ended before it was launched."));
-        Report(new ProcessExited(_spec.Id, 0, exitCode, null));
+        var cause = new WorkerExitCause(WorkerExitKind.KilledByDriver, exitCode, "ended by this driver before it was launched") { Detail = "ended before it was launched" };
+        Report(new ProcessExited(_spec.Id, 0, exitCode, null) { Cause = cause });
         Context.Stop(Self);
     }
 
@@ -268,23 +285,44 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             return;
         }
         _exitRequested = true;
+        _endedBy ??= "a TerminateProcess request (WorkerProcess.TerminateAsync, or its pool or runtime shutting down)";
         if (!Signals.Terminate(_pid))
         {
-            KillOsProcess();
+            KillOsProcess(_endedBy);
             return;
         }
         Timers.StartSingleTimer(ForceKill.Instance, ForceKill.Instance, _options.TerminateGracePeriod);
     }
 
-    private void HandleExited()
+    /// <summary>
+    /// The process has exited. Its exit is reported once its stderr has been read to the end (the
+    /// runtime's crash report is the last thing it wrote), or after <see cref="Timeouts.StderrDrain"/>
+    /// if something else (a grandchild it started) still holds the pipe open.
+    /// </summary>
+    private void HandleExited(bool waitForStderr)
     {
-        if (_exited is not null || _process is null)
+        if (_exited is not null || _process is null || (waitForStderr && _draining))
         {
             return;
         }
         _process.WaitForExit();
-        Report(new ProcessExited(_spec.Id, _pid, ExitCodes.FromOs(_process.ExitCode), _error));
+        var stderr = _launched!.Stderr.Completion;
+        if (waitForStderr && !stderr.IsCompleted)
+        {
+            _draining = true;
+            var self = Self;
+            stderr.ContinueWith(_ => self.Tell(StderrDrained.Instance), TaskScheduler.Default);
+            Timers.StartSingleTimer(StderrDrained.Instance, StderrDrained.Instance, Timeouts.StderrDrain);
+            return;
+        }
+        Report(Exited());
         Context.Stop(Self);
+    }
+
+    private ProcessExited Exited()
+    {
+        var exitCode = ExitCodes.FromOs(_process!.ExitCode);
+        return new ProcessExited(_spec.Id, _pid, exitCode, _error) { Cause = _launched!.Diagnose(exitCode, _endedBy) };
     }
 
     private void Report(ProcessExited exited)
@@ -310,12 +348,13 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         _waiters.Add(waiter);
     }
 
-    private void KillOsProcess()
+    private void KillOsProcess(string reason)
     {
         try
         {
             if (_process is { HasExited: false })
             {
+                _endedBy ??= reason;
                 _process.Kill();
             }
         }
@@ -342,5 +381,10 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     private sealed class ForceKill
     {
         public static readonly ForceKill Instance = new();
+    }
+
+    private sealed class StderrDrained
+    {
+        public static readonly StderrDrained Instance = new();
     }
 }

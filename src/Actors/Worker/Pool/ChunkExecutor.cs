@@ -43,6 +43,12 @@ internal sealed class ChunkExecutor : IDisposable
     /// <summary>Set on the compute thread while the warm-up runs: its replies go nowhere.</summary>
     private bool _warmingUp;
 
+    /// <summary>The pool's memory budget for this worker, if it has one (<see cref="SetMemoryBudget"/>).</summary>
+    private volatile MemoryBudget? _memoryBudget;
+
+    /// <summary>Above its memory budget: it has said so, and runs no more chunks (the router sends them elsewhere).</summary>
+    private volatile bool _overBudget;
+
     /// <param name="send">Sends a reply to the router that sent the work (over remoting, or the direct link).</param>
     /// <param name="maxPayloadBytes">The most bytes of results one reply may carry.</param>
     public ChunkExecutor(Action<object, IActorRef> send, int maxPayloadBytes)
@@ -69,6 +75,9 @@ internal sealed class ChunkExecutor : IDisposable
                 return true;
             case PrepareToServe:
                 WarmUp();
+                return true;
+            case SetMemoryBudget budget:
+                _memoryBudget = MemoryBudget.OfThisProcess(budget.Bytes);
                 return true;
             default:
                 return false;
@@ -253,7 +262,7 @@ internal sealed class ChunkExecutor : IDisposable
         var lastFlush = Stopwatch.GetTimestamp();
         foreach (var chunk in batch.Chunks)
         {
-            if (_abandoned.ContainsKey(batch.MapId))
+            if (_overBudget || _abandoned.ContainsKey(batch.MapId))
             {
                 return;
             }
@@ -293,9 +302,33 @@ internal sealed class ChunkExecutor : IDisposable
             {
                 Flush(batch.MapId, results, ref lastFlush, router);
                 pendingBytes = 0;
+                if (OverMemoryBudget(router))
+                {
+                    return;
+                }
             }
         }
         Flush(batch.MapId, results, ref lastFlush, router);
+        OverMemoryBudget(router);
+    }
+
+    /// <summary>
+    /// Checked once every chunk run so far has its results sent (at most every half millisecond, and
+    /// at the end of a batch): a worker above its memory budget says so once and runs nothing more.
+    /// </summary>
+    private bool OverMemoryBudget(IActorRef router)
+    {
+        if (_overBudget)
+        {
+            return true;
+        }
+        if (_warmingUp || _memoryBudget is not { } budget || budget.Exceeded() is not { } resident)
+        {
+            return false;
+        }
+        _overBudget = true;
+        Reply(new MemoryOverBudget(resident, budget.Bytes), router);
+        return true;
     }
 
     private bool TryGetRunner(RunChunks batch, IActorRef router, out ChunkRunner runner)

@@ -30,7 +30,8 @@ public sealed class ProcessSupervisorTests : TestKit
             var exited = await ExpectMsgAsync<ProcessExited>(Bound);
 
             Assert.Equal(spec.Id, started.ProcessId);
-            Assert.Equal(new ProcessExited(spec.Id, started.Pid, 0, null), exited);
+            Assert.Equal(new ProcessExited(spec.Id, started.Pid, 0, null), exited with { Cause = null });
+            Assert.Equal(new WorkerExitCause(WorkerExitKind.Exited, 0, "exited with code 0 (it finished)"), exited.Cause);
             Assert.Equal("from an actor", File.ReadAllText(path));
         }
         finally
@@ -164,7 +165,9 @@ public sealed class ProcessSupervisorTests : TestKit
 
         Assert.Equal(first.Id, started.ProcessId);
         Assert.Contains(new ProcessStartFailed(second.Id, $"Process '{second.Name}' was ended before it was launched."), replies);
-        Assert.Contains(new ProcessExited(second.Id, 0, -9, null), replies);
+        var never = Assert.Single(replies.OfType<ProcessExited>());
+        Assert.Equal(new ProcessExited(second.Id, 0, -9, null), never with { Cause = null });
+        Assert.Equal(WorkerExitKind.KilledByDriver, never.Cause?.Kind);
         Assert.Contains(replies, r => r is ProcessStarted s && s.ProcessId == third.Id);
         supervisor.Tell(new KillProcess(first.Id), TestActor);
         await ExpectMsgAsync<ProcessExited>(Bound);

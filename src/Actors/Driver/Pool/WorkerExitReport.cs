@@ -1,0 +1,55 @@
+using ActorParallel.Protocol;
+using Akka.Event;
+
+namespace ActorParallel.Driver;
+
+/// <summary>The pool's log lines about its workers' ends: why one died, which items it was running, why one was recycled.</summary>
+internal static class WorkerExitReport
+{
+    /// <summary>The most chunks a log line names; more are counted.</summary>
+    private const int ChunksNamed = 4;
+
+    /// <summary>
+    /// Logs a worker's end with its cause and the items it held, unless the pool meant it: a worker it
+    /// retired, recycled or killed itself (those are logged where the pool decides), or one ended
+    /// while the pool terminates.
+    /// </summary>
+    public static void LogIfUnexpected(ILoggingAdapter log, string pool, WorkerSlot slot, ProcessExited exited, bool terminating)
+    {
+        if (!terminating && !slot.KilledByPool && !(slot.Retiring && exited.ExitCode == ExitCodes.Success))
+        {
+            log.Warning("ActorParallel pool {0}: {1}.", pool, Died(slot, exited));
+        }
+    }
+
+    /// <summary>Logs that a worker above its memory budget is recycled.</summary>
+    public static void LogRecycled(ILoggingAdapter log, string pool, WorkerSlot slot, MemoryOverBudget over) =>
+        log.Warning("ActorParallel pool {0}: {1}.", pool, Recycled(slot, over));
+
+    /// <summary>E.g. <c>worker 1234 died: stack overflow (at Work.Recurse(Int32), repeated 87000 times); it was running items 7..7 of map 3</c>.</summary>
+    public static string Died(WorkerSlot slot, ProcessExited exited)
+    {
+        var cause = exited.Cause?.Message ?? $"exit code {exited.ExitCode}";
+        var what = slot.WasReady ? "died" : "ended before it was ready";
+        return $"worker {exited.Pid} {what}: {cause}; {Running(slot)}";
+    }
+
+    /// <summary>E.g. <c>worker 1234 recycled: memory 812 MB above the 500 MB budget</c>.</summary>
+    public static string Recycled(WorkerSlot slot, MemoryOverBudget over) =>
+        $"worker {slot.Pid} recycled: memory {Megabytes(over.ResidentBytes)} above the {Megabytes(over.BudgetBytes)} budget; a fresh process replaces it" +
+        (slot.InFlight.Count > 0 ? $", and the {slot.InFlight.Count} chunk(s) it still held run elsewhere" : string.Empty);
+
+    private static string Running(WorkerSlot slot)
+    {
+        if (slot.InFlight.Count == 0)
+        {
+            return "it held no chunk";
+        }
+        var named = slot.InFlight.OrderBy(entry => entry.Value.DispatchOrder).Take(ChunksNamed)
+            .Select(entry => $"items {entry.Value.Offset}..{entry.Value.Offset + entry.Value.Count - 1} of map {entry.Key.MapId}");
+        var more = slot.InFlight.Count > ChunksNamed ? $" and {slot.InFlight.Count - ChunksNamed} more chunk(s)" : string.Empty;
+        return $"it held {string.Join(", ", named)}{more}";
+    }
+
+    private static string Megabytes(long bytes) => $"{bytes / 1_000_000.0:0} MB";
+}

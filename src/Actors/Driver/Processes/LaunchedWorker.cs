@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace ActorParallel.Driver;
+
+/// <summary>
+/// A worker OS process as its driver holds it from launch: the process, the reader of its stderr
+/// (started at once, so the pipe never fills), and the OOM-kill counter where it runs, to tell
+/// later whether the kernel's OOM killer ended it.
+/// </summary>
+internal sealed class LaunchedWorker : IDisposable
+{
+    public LaunchedWorker(Process process)
+    {
+        Process = process;
+        Stderr = WorkerStderr.Start(process.StandardError.BaseStream);
+        OomBaseline = OomKills.Read(process.Id);
+    }
+
+    public Process Process { get; }
+
+    public WorkerStderr Stderr { get; }
+
+    /// <summary>The OOM-kill counter that covers the worker, as it was when last read.</summary>
+    public OomKillCount? OomBaseline { get; private set; }
+
+    /// <summary>
+    /// Reads the counter again where the worker runs now. Called once it has connected back: a
+    /// wrapper that moved it to a cgroup of its own (<c>systemd-run</c>, a script) has done so by then,
+    /// and the narrower the window, the less an unrelated OOM kill in a shared cgroup can be taken for its.
+    /// </summary>
+    public void RefreshOomBaseline() => OomBaseline = OomKills.Read(Process.Id) ?? OomBaseline;
+
+    /// <summary>Why the process ended, from everything known now (call once it has exited).</summary>
+    /// <param name="exitCode">Its exit code, in Python's convention.</param>
+    /// <param name="endedByDriver">Why this driver ended it, or <see langword="null"/>.</param>
+    public WorkerExitCause Diagnose(int exitCode, string? endedByDriver) =>
+        ExitDiagnosis.Diagnose(exitCode, endedByDriver, Stderr.Snapshot(), OomKills.RoseSince(OomBaseline));
+
+    public void Dispose() => Process.Dispose();
+}
