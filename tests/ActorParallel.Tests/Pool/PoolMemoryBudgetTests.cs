@@ -17,13 +17,13 @@ public sealed class PoolMemoryBudgetTests() : RuntimeFixture($"budget-{Guid.NewG
     [Fact]
     public async Task MapAsync_FunctionLeaks_WorkersRecycledAboveTheBudgetResultsExactPoolBackToFull()
     {
-        using var warnings = new WarningLog(Runtime.System);
+        using var infos = new LogLines(Runtime.System, typeof(Akka.Event.Info));
         // MaxChunkLosses 1: a chunk held by a recycled worker would fail the map if it were blamed.
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxWorkerMemoryBytes = Budget, MaxChunkLosses = 1 });
         var first = await pool.WaitForWorkersAsync().WaitAsync(Bound);
 
         var results = await pool.MapAsync(x => DeathTargets.LeakThenSquare(x, LeakPerItemMegabytes), Enumerable.Range(0, 24), chunkSize: 1).WaitAsync(Bound);
-        var recycled = await warnings.WaitFor(line => line.Contains("recycled: memory"), Bound);
+        var recycled = await infos.WaitFor(line => line.Contains("recycled: memory"), Bound);
 
         Assert.Equal(Enumerable.Range(0, 24).Select(x => x * x), results.Select(r => r.Square));
         // 24 items × 60 MB leaked: at most 3 fit in a worker under 250 MB, so more than two processes ran them.
@@ -31,8 +31,10 @@ public sealed class PoolMemoryBudgetTests() : RuntimeFixture($"budget-{Guid.NewG
         Assert.Matches(@"recycled: memory \d+ MB above the 250 MB budget", recycled);
         var now = await pool.WaitForWorkersAsync().WaitAsync(Bound);
         Assert.Equal(2, now.Count);
-        Assert.Empty(first.Intersect(now));
-        Assert.True(await OsProcesses.AllGoneWithin(first, Bound), "a recycled worker is still running");
+        // Each first worker leaks past the budget unless the other took nearly all the items (a busy machine): at least one was recycled.
+        var replaced = first.Except(now).ToList();
+        Assert.NotEmpty(replaced);
+        Assert.True(await OsProcesses.AllGoneWithin(replaced, Bound), "a recycled worker is still running");
         Assert.True(await OsProcesses.AllGoneWithin(LiveWorkers.Except(now), Bound), "a recycled worker is still running");
         Assert.Equal(now.Order(), LiveWorkers.Order());
         Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));

@@ -48,7 +48,7 @@ internal sealed class ApplyStream
         var seq = Interlocked.Increment(ref _lastSeq);
         var result = new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously);
         _calls[seq] = (done => Complete(result, done), cancellationToken);
-        if (!_job.Input.Writer.TryWrite(new PendingChunk(seq, 0, 1, call)))
+        if (!_job.Input.Writer.TryWrite(new PendingChunk(seq, 0, 1, call) { IsApplyCall = true }))
         {
             _calls.TryRemove(seq, out _);
             throw Volatile.Read(ref _ended) ?? new ObjectDisposedException(nameof(Pool), "The pool is closed: it takes no new work.");

@@ -64,7 +64,7 @@ internal sealed class ChunkRetry
             ItemTimeout = _call.ItemTimeout,
             ChunksFailAlone = true,
         };
-        job.Input.Writer.TryWrite(new PendingChunk(chunk.Seq, chunk.Offset, chunk.Count, chunk.Items));
+        job.Input.Writer.TryWrite(new PendingChunk(chunk.Seq, chunk.Offset, chunk.Count, chunk.Items) { IsApplyCall = chunk.IsApplyCall });
         job.Input.Writer.TryComplete();
         _router.Tell(new SubmitMap(job));
         ChunkDone? done = null;

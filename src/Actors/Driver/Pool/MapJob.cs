@@ -16,6 +16,12 @@ internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
 
     public byte[] Items { get; } = items;
 
+    /// <summary>One call of the pool's stream of <c>ApplyAsync</c> calls (see <see cref="ApplyStream"/>), not items of a map.</summary>
+    public bool IsApplyCall { get; init; }
+
+    /// <summary>What the chunk holds, for log lines: <c>items 5..9</c>, or <c>ApplyAsync call 12</c>.</summary>
+    public string Describe() => IsApplyCall ? $"ApplyAsync call {Seq}" : $"items {Offset}..{Offset + Count - 1}";
+
     /// <summary>When it was last sent to a worker, in the router's dispatch order.</summary>
     public long DispatchOrder { get; set; }
 

@@ -22,9 +22,9 @@ internal static class WorkerExitReport
         }
     }
 
-    /// <summary>Logs that a worker above its memory budget is recycled.</summary>
+    /// <summary>Logs that a worker above its memory budget is recycled: what the budget is for, so information, not a warning.</summary>
     public static void LogRecycled(ILoggingAdapter log, string pool, WorkerSlot slot, MemoryOverBudget over) =>
-        log.Warning("ActorParallel pool {0}: {1}.", pool, Recycled(slot, over));
+        log.Info("ActorParallel pool {0}: {1}.", pool, Recycled(slot, over));
 
     /// <summary>E.g. <c>worker 1234 died: stack overflow (at Work.Recurse(Int32), repeated 87000 times); it was running items 7..7 of map 3</c>.</summary>
     public static string Died(WorkerSlot slot, ProcessExited exited)
@@ -46,7 +46,7 @@ internal static class WorkerExitReport
             return "it held no chunk";
         }
         var named = slot.InFlight.OrderBy(entry => entry.Value.DispatchOrder).Take(ChunksNamed)
-            .Select(entry => $"items {entry.Value.Offset}..{entry.Value.Offset + entry.Value.Count - 1} of map {entry.Key.MapId}");
+            .Select(entry => $"{entry.Value.Describe()} of map {entry.Key.MapId}");
         var more = slot.InFlight.Count > ChunksNamed ? $" and {slot.InFlight.Count - ChunksNamed} more chunk(s)" : string.Empty;
         return $"it held {string.Join(", ", named)}{more}";
     }
