@@ -18,6 +18,20 @@ public sealed class PoolSamplesTests
     }
 
     [Fact]
+    public async Task Deadlines_PrintsEachItemsOutcomeInOrder_TwoWorkersAlive_EndsWithin15Seconds()
+    {
+        using var sample = new ChildProgram("ActorParallel.Samples", "deadlines");
+
+        Assert.Equal(0, await sample.WaitForExit(TimeSpan.FromSeconds(15)));
+        string[] expected =
+        [
+            "0 -> 0", "1 -> 1", "2 -> 4", "3 -> timed out after 1.0 s", "4 -> 16",
+            "5 -> 25", "6 -> 36", "7 -> worker died: stack overflow", "8 -> 64", "9 -> 81", "workers alive: 2",
+        ];
+        Assert.Equal(expected, sample.Lines.Where(line => expected.Contains(line) || line.Contains(" -> ", StringComparison.Ordinal) || line.StartsWith("workers alive", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Batch_WorkerSigkilledWhileRunning_StillPrintsTheRightSum()
     {
         const int items = 300;
