@@ -54,7 +54,8 @@ public sealed class Manager : IAsyncDisposable
     public static async Task<Manager> StartAsync(ParallelRuntime? runtime, ManagerOptions? options, CancellationToken cancellationToken = default)
     {
         var validated = (options ?? new ManagerOptions()).Validated();
-        runtime ??= ParallelRuntime.Default;
+        // A Manager is DistributedData in the cluster system: a default runtime it creates needs no other.
+        runtime ??= ParallelRuntime.GetDefault(prestart: 0, clusterNow: true);
         var system = (ExtendedActorSystem)runtime.System;
         if (system.Provider is not Akka.Cluster.ClusterActorRefProvider)
         {
@@ -65,7 +66,7 @@ public sealed class Manager : IAsyncDisposable
         var replicator = await SharedStateHost.StartReplicatorAsync(system, runtime.HostNodesUp, cancellationToken).ConfigureAwait(false);
         var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
         var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
-        AkkaSharedChannel.Get(system).RegisterHost(hostPath, host);
+        AkkaSharedChannel.RegisterHost(hostPath, host);
         SharedStateNode.RegisterManager(hostPath, node);
         return new Manager(system, node, host, hostPath);
     }

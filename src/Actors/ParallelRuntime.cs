@@ -10,6 +10,10 @@ namespace ActorParallel;
 /// The driver: an ActorSystem with remoting on loopback and the supervisor of worker processes.
 /// <see cref="Default"/> is created on first use and ends its workers when this process exits; create
 /// your own to choose options, or <see cref="Attach"/> to an ActorSystem you already run.
+/// A runtime that starts its own systems runs its supervisor, local pools and their workers in a
+/// local ActorSystem (its workers are linked directly, without Akka.Remote), and starts its remoting
+/// and cluster system (<see cref="System"/>) only when something needs it: a <see cref="Manager"/>,
+/// Host nodes, a pool on them, or a use of <see cref="System"/>.
 /// </summary>
 public sealed class ParallelRuntime : IAsyncDisposable
 {
@@ -19,16 +23,24 @@ public sealed class ParallelRuntime : IAsyncDisposable
     private static int s_supervisorCount;
 
     private readonly bool _ownsSystem;
+    private readonly ActorSystem _localSystem;
+    // The remoting and cluster system, started on first need; null when one system serves everything
+    // (a Host node, an attached system, a runtime that needed the cluster from its start).
+    private readonly Lazy<ActorSystem>? _clusterSystem;
     private readonly Lazy<HostNodes> _hostNodes;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, WorkerProcess> _children = new();
     private int _disposed;
 
-    private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, string? supervisorName = null)
+    private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, string? supervisorName = null, Func<ActorSystem>? startClusterSystem = null)
     {
-        System = system;
+        _localSystem = system;
         Options = options;
         _ownsSystem = ownsSystem;
-        _hostNodes = new Lazy<HostNodes>(() => new HostNodes(system));
+        if (startClusterSystem is not null)
+        {
+            _clusterSystem = new Lazy<ActorSystem>(() => StartClusterSystem(startClusterSystem));
+        }
+        _hostNodes = new Lazy<HostNodes>(() => new HostNodes(System));
         var hostNode = supervisorName == HostNodeSupervisorName;
         Supervisor = system.ActorOf(ProcessSupervisor.Props(options, prelaunched, driverOnly: hostNode), supervisorName ?? $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
         if (hostNode && ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider)
@@ -40,7 +52,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
     }
 
     /// <summary>The runtime that <c>new WorkerProcess(...)</c> and <c>new Pool(...)</c> use, created on first use with default options.</summary>
-    public static ParallelRuntime Default => GetDefault(prestart: 0);
+    public static ParallelRuntime Default => GetDefault(prestart: 0, clusterNow: false);
 
     /// <summary><see cref="Default"/> if something has created it, else <see langword="null"/> (nothing is started).</summary>
     internal static ParallelRuntime? DefaultIfCreated
@@ -60,8 +72,18 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// </summary>
     public static Akka.Configuration.Config AkkaConfiguration => AkkaConfig.Driver;
 
-    /// <summary>The driver's ActorSystem.</summary>
-    public ActorSystem System { get; }
+    /// <summary>
+    /// The driver's ActorSystem, with remoting on loopback and the cluster provider. For a runtime that
+    /// started its own systems (<see cref="Create(ParallelRuntimeOptions?)"/>, <see cref="Default"/>) it is
+    /// started on first need - this property, a <see cref="Manager"/>, <see cref="AcceptHostNodesAsync"/> -
+    /// and lives and ends together with the local system that runs the supervisor and the local pools
+    /// (terminating either ends both, and the workers with them).
+    /// </summary>
+    public ActorSystem System =>
+        _clusterSystem is { } cluster && (cluster.IsValueCreated || Volatile.Read(ref _disposed) == 0) ? cluster.Value : _localSystem;
+
+    /// <summary>The system of the supervisor, the local pools and their workers' links: <see cref="System"/> itself unless this runtime started a local one.</summary>
+    internal ActorSystem LocalSystem => _localSystem;
 
     /// <summary>
     /// The process supervisor. Send it <see cref="StartProcess"/>, <see cref="JoinProcess"/>,
@@ -75,7 +97,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <summary>Starts a driver ActorSystem of its own.</summary>
     /// <param name="options">Options; defaults when <see langword="null"/>.</param>
     /// <returns>The runtime; dispose it to end its workers and its ActorSystem.</returns>
-    public static ParallelRuntime Create(ParallelRuntimeOptions? options = null) => Create(options, prestart: 0);
+    public static ParallelRuntime Create(ParallelRuntimeOptions? options = null) => Create(options, prestart: 0, clusterNow: false);
 
     /// <summary>
     /// Runs the supervisor in an ActorSystem you own. It must use the remote (or cluster) provider and
@@ -118,25 +140,31 @@ public sealed class ParallelRuntime : IAsyncDisposable
 
     /// <summary>
     /// The default runtime; when this call creates it, <paramref name="prestart"/> workers (the pool
-    /// that asks) are launched first, so that they start while the driver's ActorSystem does.
+    /// that asks) are launched first, so that they start while the driver's ActorSystem does, and
+    /// <paramref name="clusterNow"/> (a Manager that asks) makes its one system the cluster system.
     /// </summary>
-    internal static ParallelRuntime GetDefault(int prestart)
+    internal static ParallelRuntime GetDefault(int prestart, bool clusterNow)
     {
         lock (DefaultLock)
         {
             if (s_default is null)
             {
-                var runtime = Create(s_defaultOptions, prestart);
-                // Stopping the system stops the supervisor, whose process actors kill what still runs.
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.System.Terminate().Wait(Timeouts.SystemStopAtExit);
+                var runtime = Create(s_defaultOptions, prestart, clusterNow);
+                // Stopping the systems stops the supervisor, whose process actors kill what still runs.
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.StopAtExit();
                 s_default = runtime;
             }
             return s_default;
         }
     }
 
-    /// <summary>Starts a driver ActorSystem of its own, launching <paramref name="prestart"/> workers first so that they start while it does.</summary>
-    internal static ParallelRuntime Create(ParallelRuntimeOptions? options, int prestart)
+    /// <summary>
+    /// Starts a driver ActorSystem of its own, launching <paramref name="prestart"/> workers first so that
+    /// they start while it does. Its workers linked directly need no remoting: the system is a local one,
+    /// and the cluster system starts when first needed - unless <paramref name="clusterNow"/> or workers
+    /// linked over remoting (<see cref="WorkerLink.Remoting"/>) need it from the start, and it is the only one.
+    /// </summary>
+    internal static ParallelRuntime Create(ParallelRuntimeOptions? options, int prestart, bool clusterNow = false)
     {
         var validated = (options ?? new ParallelRuntimeOptions()).Validated();
         // Worker processes need no driver address to start (they are told it on stdin when adopted):
@@ -145,7 +173,13 @@ public sealed class ParallelRuntime : IAsyncDisposable
         prelaunched.Launch(prestart);
         try
         {
-            return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver), ownsSystem: true, validated, prelaunched);
+            if (clusterNow || validated.WorkerLink == WorkerLink.Remoting)
+            {
+                return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver), ownsSystem: true, validated, prelaunched);
+            }
+            var local = NodeTransport.CreateLocalSystem(validated.SystemName, AkkaConfig.OwnLocal);
+            return new ParallelRuntime(local, ownsSystem: true, validated, prelaunched,
+                startClusterSystem: () => validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver));
         }
         catch
         {
@@ -250,6 +284,41 @@ public sealed class ParallelRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the cluster system of a runtime whose supervisor runs in a local one, tying their lifetimes together.</summary>
+    private ActorSystem StartClusterSystem(Func<ActorSystem> start)
+    {
+        var cluster = start();
+        var local = _localSystem;
+        cluster.RegisterOnTermination(() => local.Terminate());
+        local.RegisterOnTermination(() => cluster.Terminate());
+        return cluster;
+    }
+
+    /// <summary>
+    /// At process exit: the supervisor's end kills what still runs (its workers also see their link
+    /// close); the systems are terminated, and waited for only when Host nodes are in the cluster (they
+    /// are told the driver leaves): a one-member cluster's leave took ~0.8 s that only delayed the exit.
+    /// </summary>
+    private void StopAtExit()
+    {
+        try
+        {
+            var stopped = Supervisor.GracefulStop(Timeouts.SystemStopAtExit);
+            var terminated = TerminateOwnSystems();
+            (HostNodesUp > 0 ? Task.WhenAll(stopped, terminated) : stopped).Wait(Timeouts.SystemStopAtExit);
+        }
+        catch (AggregateException)
+        {
+            // Not stopped in time: the workers end when their link to this process closes.
+        }
+    }
+
+    /// <summary>Terminates the systems this runtime started (the cluster system only if it was).</summary>
+    private Task TerminateOwnSystems() =>
+        _clusterSystem is { IsValueCreated: true } cluster
+            ? Task.WhenAll(_localSystem.Terminate(), cluster.Value.Terminate())
+            : _localSystem.Terminate();
+
     /// <summary>How long <see cref="GetHostNodeSupervisorAsync"/> waits for a node's supervisor to answer.</summary>
     private static readonly TimeSpan HostNodeLookupTimeout = Timeouts.ActorLookup;
 
@@ -348,7 +417,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
         await Supervisor.GracefulStop(bound).ConfigureAwait(false);
         if (_ownsSystem)
         {
-            await System.Terminate().ConfigureAwait(false);
+            await TerminateOwnSystems().ConfigureAwait(false);
         }
     }
 }

@@ -28,6 +28,7 @@ public sealed class Pool : IAsyncDisposable
     /// <summary>The router actor behind this pool (registered in Akka.Hosting's ActorRegistry by <c>WithActorParallel</c>).</summary>
     internal IActorRef Router => _router;
     private readonly int _maxPayloadBytes;
+    private readonly ActorSystem _system;
     private readonly ItemSettings _items;
     private ApplyStream? _applyStream;
     private int _state;
@@ -56,7 +57,7 @@ public sealed class Pool : IAsyncDisposable
     private static ParallelRuntime DefaultRuntimeFor(PoolOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return ParallelRuntime.GetDefault(prestart: Math.Min(options.Validated().Processes, ParallelRuntimeOptions.MaxPrestart));
+        return ParallelRuntime.GetDefault(prestart: Math.Min(options.Validated().Processes, ParallelRuntimeOptions.MaxPrestart), clusterNow: false);
     }
 
     internal Pool(ParallelRuntime runtime, PoolOptions options)
@@ -64,7 +65,9 @@ public sealed class Pool : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var validated = options.Validated();
         _runtime = runtime;
-        _maxPayloadBytes = MessageLimits.MaxPayloadBytes(runtime.System);
+        // Workers on Host nodes reply over remoting: such a pool's router runs in the cluster system.
+        _system = validated.HostNodeRole is null ? runtime.LocalSystem : runtime.System;
+        _maxPayloadBytes = MessageLimits.MaxPayloadBytes(_system);
         var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
         _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.ItemRetry);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, validated.CancellationGracePeriod, _maxPayloadBytes,
@@ -80,7 +83,7 @@ public sealed class Pool : IAsyncDisposable
                 "wait for nodes with ParallelRuntime.WaitForHostNodesAsync, or give the pool local processes.");
         }
         Processes = validated.Processes + nodeWorkers;
-        _router = runtime.System.ActorOf(PoolRouter.Props(runtime.Supervisor, settings), $"pool-{Interlocked.Increment(ref s_lastPoolId)}");
+        _router = _system.ActorOf(PoolRouter.Props(runtime.Supervisor, settings), $"pool-{Interlocked.Increment(ref s_lastPoolId)}");
     }
 
     /// <summary>
@@ -381,7 +384,7 @@ public sealed class Pool : IAsyncDisposable
     /// <returns>A task that completes when every worker has exited.</returns>
     public Task TerminateAsync()
     {
-        if (_runtime.System.WhenTerminated.IsCompleted)
+        if (_system.WhenTerminated.IsCompleted)
         {
             // The system's end already ended the router and, through the supervisor, the workers.
             Interlocked.Exchange(ref _state, 2);
@@ -399,7 +402,7 @@ public sealed class Pool : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await TerminateAsync().ConfigureAwait(false);
-        if (_runtime.System.WhenTerminated.IsCompleted)
+        if (_system.WhenTerminated.IsCompleted)
         {
             return;
         }

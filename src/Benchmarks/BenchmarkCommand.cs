@@ -72,6 +72,17 @@ internal static class BenchmarkCommand
                 comparisons.Add((oursIdle, theirsIdle));
                 continue;
             }
+            if (WholePrograms.Names.Contains(name))
+            {
+                var (oursProgram, theirsProgram) = WholePrograms.Measure(name, compare);
+                Console.WriteLine(oursProgram.ToJson());
+                if (theirsProgram is not null)
+                {
+                    Console.WriteLine(theirsProgram.ToJson());
+                }
+                comparisons.Add((oursProgram, theirsProgram));
+                continue;
+            }
             if (name == DeadlineKill.Name)
             {
                 // No CPython counterpart: its Pool has no deadline.
@@ -108,8 +119,8 @@ internal static class BenchmarkCommand
         return 0;
     }
 
-    /// <summary>mp_bench.py's workloads, then the idle worker's memory (ours, measured beside CPython's spawn workers), how soon a worker past its deadline is gone (ours only), then cpu_speedup over Host nodes.</summary>
-    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, IdleWorkerMemory.Name, DeadlineKill.Name, NodesCpuSpeedup.Name];
+    /// <summary>mp_bench.py's workloads, then the seed examples as whole programs (ours beside CPython's), the idle worker's memory (ours, measured beside CPython's spawn workers), how soon a worker past its deadline is gone (ours only), then cpu_speedup over Host nodes.</summary>
+    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, .. WholePrograms.Names, IdleWorkerMemory.Name, DeadlineKill.Name, NodesCpuSpeedup.Name];
 
     private static Row? RunPython(string script, string name, int processes, double scale)
     {

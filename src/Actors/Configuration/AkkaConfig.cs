@@ -9,6 +9,7 @@ internal static class AkkaConfig
 {
     private static readonly Lazy<Config> DriverConfig = new(() => Load("actorparallel.conf"));
     private static readonly Lazy<Config> OwnDriverConfig = new(() => Load("actorparallel-driver.conf").WithFallback(DriverConfig.Value));
+    private static readonly Lazy<Config> OwnLocalConfig = new(() => Load("actorparallel-local.conf").WithFallback(OwnDriverConfig.Value));
     private static readonly Lazy<Config> WorkerConfig = new(() => Load("actorparallel-worker.conf").WithFallback(DriverConfig.Value));
     // A node's replica starts right after its system, which may already have joined: DistributedData's
     // serializer must be known from the start, or the driver's first gossip fails to deserialize (a warning).
@@ -19,6 +20,9 @@ internal static class AkkaConfig
 
     /// <summary>The configuration of a driver ActorSystem that ActorParallel starts itself (not one the user brings).</summary>
     public static Config OwnDriver => OwnDriverConfig.Value;
+
+    /// <summary>The configuration of the local ActorSystem that runs a driver's supervisor and local pools (no remoting).</summary>
+    public static Config OwnLocal => OwnLocalConfig.Value;
 
     /// <summary>A worker process's configuration.</summary>
     public static Config Worker => WorkerConfig.Value;

@@ -80,6 +80,13 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     /// <summary>How many ActorSystems ActorParallel has started in this process (a worker on a direct link starts none).</summary>
     public static int SystemsStarted => Volatile.Read(ref s_systemsStarted);
 
+    /// <summary>Creates an ActorSystem that does not listen at all (local provider), over <paramref name="config"/>.</summary>
+    public static ActorSystem CreateLocalSystem(string name, Config config)
+    {
+        Interlocked.Increment(ref s_systemsStarted);
+        return ActorSystem.Create(name, config);
+    }
+
     /// <summary>Creates an ActorSystem that listens as this transport says, over <paramref name="config"/>.</summary>
     public ActorSystem CreateSystem(string name, Config config)
     {

@@ -32,6 +32,13 @@ internal sealed class AkkaSharedChannel : ISharedChannel, IExtension
     private readonly ExtendedActorSystem _system;
     private readonly ConcurrentDictionary<string, Task<IActorRef>> _hosts = new();
 
+    /// <summary>
+    /// The hosts (Managers) that run in this process, whichever of its systems they run in: a driver's
+    /// directly linked workers reach them through its local system, which cannot look up a path of its
+    /// cluster system. Process-wide by nature (a host's path names its process).
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, Task<IActorRef>> HostsHere = new();
+
     public AkkaSharedChannel(ExtendedActorSystem system)
     {
         _system = system;
@@ -51,10 +58,10 @@ internal sealed class AkkaSharedChannel : ISharedChannel, IExtension
 
     /// <summary>The host at <paramref name="path"/>, found once.</summary>
     public Task<IActorRef> Host(string path) =>
-        _hosts.GetOrAdd(path, p => _system.ActorSelection(p).ResolveOne(Timeouts.ActorLookup));
+        HostsHere.TryGetValue(path, out var here) ? here : _hosts.GetOrAdd(path, p => _system.ActorSelection(p).ResolveOne(Timeouts.ActorLookup));
 
-    /// <summary>A host of this system: no lookup needed.</summary>
-    public void RegisterHost(string path, IActorRef host) => _hosts[path] = Task.FromResult(host);
+    /// <summary>A host of this process: no lookup needed, from any of its systems.</summary>
+    public static void RegisterHost(string path, IActorRef host) => HostsHere[path] = Task.FromResult(host);
 
     public void Ask(string hostPath, object request, TimeSpan timeout, Action<object?, Exception?> onReply) =>
         AskAsync(hostPath, request, timeout).ContinueWith(
