@@ -9,7 +9,7 @@ namespace ActorParallel.Tests.Pool;
 /// </summary>
 public sealed class PoolApplyTests() : RuntimeFixture($"apply-{Guid.NewGuid():N}")
 {
-    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.System.Name);
+    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.LocalSystem.Name);
 
     [Fact]
     public async Task ApplyAsync_ManyConcurrentCallsOfDifferentResultTypes_EachGetsItsOwnResult()

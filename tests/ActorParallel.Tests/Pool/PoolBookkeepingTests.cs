@@ -13,7 +13,7 @@ public sealed class PoolBookkeepingTests() : RuntimeFixture($"bookkeeping-{Guid.
 {
     private static readonly TimeSpan ExitBound = TimeSpan.FromSeconds(20);
 
-    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.System.Name);
+    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.LocalSystem.Name);
 
     [Fact]
     public async Task MapAsync_EmptyInputThenAMap_PoolKeepsExactlyItsWorkers()

@@ -11,7 +11,7 @@ public sealed class PoolDeadlineTests() : RuntimeFixture($"deadline-{Guid.NewGui
 {
     private static readonly TimeSpan ExitBound = TimeSpan.FromSeconds(20);
 
-    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.System.Name);
+    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.LocalSystem.Name);
 
     [Theory]
     [InlineData("loop")]

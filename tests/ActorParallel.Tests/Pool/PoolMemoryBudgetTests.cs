@@ -12,12 +12,12 @@ public sealed class PoolMemoryBudgetTests() : RuntimeFixture($"budget-{Guid.NewG
     private const long Budget = 250_000_000;
     private const int LeakPerItemMegabytes = 60;
 
-    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.System.Name);
+    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.LocalSystem.Name);
 
     [Fact]
     public async Task MapAsync_FunctionLeaks_WorkersRecycledAboveTheBudgetResultsExactPoolBackToFull()
     {
-        using var infos = new LogLines(Runtime.System, typeof(Akka.Event.Info));
+        using var infos = new LogLines(Runtime.LocalSystem, typeof(Akka.Event.Info));
         // MaxChunkLosses 1: a chunk held by a recycled worker would fail the map if it were blamed.
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxWorkerMemoryBytes = Budget, MaxChunkLosses = 1 });
         var first = await pool.WaitForWorkersAsync().WaitAsync(Bound);

@@ -10,7 +10,7 @@ namespace ActorParallel.Tests.Pool;
 /// </summary>
 public sealed class WorkerDeathTests() : RuntimeFixture($"deaths-{Guid.NewGuid():N}")
 {
-    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.System.Name);
+    private IReadOnlyList<int> LiveWorkers => OsProcesses.WorkersOfSystem(Runtime.LocalSystem.Name);
 
     [Fact]
     public async Task MapAsync_ItemOverflowsItsStack_WorkerLostExceptionSaysStackOverflowAndPoolRecovers()
@@ -46,7 +46,7 @@ public sealed class WorkerDeathTests() : RuntimeFixture($"deaths-{Guid.NewGuid()
     [Fact]
     public async Task MapAsync_WorkerSigkilledFromOutside_ExceptionAndLogNameSigkillAndTheItems()
     {
-        using var warnings = new LogLines(Runtime.System, typeof(Akka.Event.Warning));
+        using var warnings = new LogLines(Runtime.LocalSystem, typeof(Akka.Event.Warning));
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, MaxChunkLosses = 1 });
         var victim = Assert.Single(await pool.WaitForWorkersAsync().WaitAsync(Bound));
         var marker = ScratchFile("blocked");
