@@ -28,6 +28,24 @@ public sealed class PoolApplyTests() : RuntimeFixture($"apply-{Guid.NewGuid():N}
     }
 
     [Fact]
+    public async Task ApplyAsync_QuickCallAfterOneThatBlocks_RunsOnTheIdleWorkerAtOnce()
+    {
+        // Were the quick call queued behind the blocked one on the same worker, it would never finish.
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, CancellationGracePeriod = TimeSpan.FromMilliseconds(200) });
+        await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        var marker = ScratchFile($"blocked-{Guid.NewGuid():N}");
+        using var release = new CancellationTokenSource();
+        var blocked = pool.ApplyAsync(token => PoolTargets.MarkThenWaitForToken(marker, token), cancellationToken: release.Token);
+        await WaitForFile(marker);
+
+        Assert.Equal(42, await pool.ApplyAsync(() => 42).WaitAsync(Bound));
+        Assert.Equal(new[] { 1, 4 }, await pool.MapAsync(PoolTargets.Square, [1, 2], 1).WaitAsync(Bound));
+
+        await release.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(Bound));
+    }
+
+    [Fact]
     public async Task ApplyAsync_OneCallOfManyThrows_OnlyThatCallFailsWithItsType()
     {
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using ActorParallel.Protocol;
 
 namespace ActorParallel.Driver;
@@ -76,18 +77,16 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             return;
         }
         // Snapshots: a dispatch may complete a map (an empty or finished one) or start a worker.
-        foreach (var slot in slots.All.ToArray())
+        var open = slots.All.Where(slot => slot.CanTakeWork).ToArray();
+        if (open.Length == 0)
         {
-            foreach (var job in _jobs.ToArray())
+            return;
+        }
+        foreach (var job in _jobs.ToArray())
+        {
+            if (_jobsById.ContainsKey(job.Id))
             {
-                if (!slot.CanTakeWork || Credit(slot, job) <= 0)
-                {
-                    break;
-                }
-                if (_jobsById.ContainsKey(job.Id))
-                {
-                    SendBatch(slot, job);
-                }
+                DispatchJob(job, open);
             }
         }
     }
@@ -95,6 +94,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     /// <summary>The worker of <paramref name="slot"/> sent results: finished chunks go to their map's output.</summary>
     public void TakeResults(WorkerSlot slot, ChunkResults results)
     {
+        slot.LastProgress = Stopwatch.GetTimestamp();
         _jobsById.TryGetValue(results.MapId, out var job);
         var finished = 0;
         foreach (var segment in results.Results)
@@ -139,6 +139,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     /// <summary>The user's function threw on a chunk: an unordered map fails at once, an ordered one where the chunk stands.</summary>
     public void TakeFailure(WorkerSlot slot, ChunkFailed failed)
     {
+        slot.LastProgress = Stopwatch.GetTimestamp();
         slot.InFlight.Remove((failed.MapId, failed.Seq), out var chunk);
         if (slot.Isolated == chunk)
         {
@@ -288,54 +289,108 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     /// <summary>Each map as the router sees it, for diagnosing a stalled map.</summary>
     public IEnumerable<string> Describe() => _jobs.Select(j => $"map {j.Id}: {j}");
 
-    private void SendBatch(WorkerSlot slot, MapJob job)
+    /// <summary>
+    /// Deals the map's chunks out one at a time, each to the worker that holds the fewest chunks and
+    /// has credit, so no worker is given a second chunk while another that could take one has none (as
+    /// Python's workers each take one task at a time from a shared queue: a quick item never waits
+    /// behind a slow one while a worker idles). Each worker's chunks still travel in one message.
+    /// </summary>
+    private void DispatchJob(MapJob job, WorkerSlot[] open)
     {
-        var batch = ImmutableArray.CreateBuilder<ChunkPayload>();
-        var bytes = 0;
-        while (Credit(slot, job) > 0 && bytes < settings.MaxPayloadBytes)
+        var batches = new Dictionary<WorkerSlot, Batch>();
+        var full = new HashSet<WorkerSlot>();
+        var tried = false;
+        while (LeastLoaded(open, job, full) is { } slot)
         {
-            if (job.Retry.TryPeek(out var next) && next.Suspect && job.Cancelled.Remove(next.Seq))
+            tried = true;
+            if (job.Retry.TryPeek(out var next) && next.Suspect)
             {
-                job.Retry.Dequeue();
-                continue;
-            }
-            if (job.Retry.TryPeek(out next) && next.Suspect)
-            {
-                // A suspect runs alone: only on an idle worker, and nothing joins it.
-                if (batch.Count == 0 && slot.InFlight.Count == 0)
+                if (job.Cancelled.Remove(next.Seq))
                 {
                     job.Retry.Dequeue();
-                    slot.Isolated = next;
-                    Add(next);
+                    continue;
                 }
-                break;
+                // A suspect runs alone: only on an idle worker that gets nothing else now, and nothing joins it.
+                var idle = Array.Find(open, s => s.InFlight.Count == 0 && !batches.ContainsKey(s) && Credit(s, job) > 0);
+                if (idle is null)
+                {
+                    break;
+                }
+                job.Retry.Dequeue();
+                Add(idle, next);
+                idle.Isolated = next;
+                continue;
             }
             if (!TryTake(job, out var chunk))
             {
                 break;
             }
-            if (bytes > 0 && bytes + chunk.Items.Length > settings.MaxPayloadBytes)
+            if (batches.TryGetValue(slot, out var batch) && batch.Bytes > 0 && batch.Bytes + chunk.Items.Length > settings.MaxPayloadBytes)
             {
+                // One message must stay under the frame: this worker's batch is full.
                 job.Retry.Enqueue(chunk);
-                break;
+                full.Add(slot);
+                continue;
             }
-            Add(chunk);
+            Add(slot, chunk);
         }
-        if (batch.Count == 0)
+        if (batches.Count == 0)
         {
-            CompleteIfDone(job);
+            if (tried)
+            {
+                CompleteIfDone(job);
+            }
             return;
         }
-        SendTo(slot, job, batch.ToImmutable());
-
-        void Add(PendingChunk chunk)
+        foreach (var (slot, batch) in batches)
         {
-            batch.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
+            SendTo(slot, job, batch.Chunks.ToImmutable());
+        }
+
+        void Add(WorkerSlot slot, PendingChunk chunk)
+        {
+            if (!batches.TryGetValue(slot, out var batch))
+            {
+                batches[slot] = batch = new Batch();
+            }
+            if (slot.InFlight.Count == 0)
+            {
+                slot.LastProgress = Stopwatch.GetTimestamp();
+            }
+            batch.Chunks.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
+            batch.Bytes += chunk.Items.Length;
             chunk.DispatchOrder = ++_dispatchOrder;
             slot.InFlight[(job.Id, chunk.Seq)] = chunk;
             job.InFlight++;
-            bytes += chunk.Items.Length;
+            if (batch.Bytes >= settings.MaxPayloadBytes)
+            {
+                full.Add(slot);
+            }
         }
+    }
+
+    /// <summary>The open worker holding the fewest chunks that may take one more of <paramref name="job"/>; <see langword="null"/> for none.</summary>
+    private WorkerSlot? LeastLoaded(WorkerSlot[] open, MapJob job, HashSet<WorkerSlot> full)
+    {
+        WorkerSlot? least = null;
+        foreach (var slot in open)
+        {
+            var better = least is null || slot.InFlight.Count < least.InFlight.Count
+                || (slot.InFlight.Count == least.InFlight.Count && slot.LastProgress > least.LastProgress);
+            if (better && !full.Contains(slot) && Credit(slot, job) > 0)
+            {
+                least = slot;
+            }
+        }
+        return least;
+    }
+
+    /// <summary>The chunks one worker is sent in one dispatch, and their bytes.</summary>
+    private sealed class Batch
+    {
+        public ImmutableArray<ChunkPayload>.Builder Chunks { get; } = ImmutableArray.CreateBuilder<ChunkPayload>();
+
+        public int Bytes { get; set; }
     }
 
     private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)

@@ -35,6 +35,13 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     /// <summary>Maps whose function this worker has already been sent.</summary>
     public HashSet<long> KnownMaps { get; } = [];
 
+    /// <summary>
+    /// When the worker last showed progress (a chunk's outcome came back, or it was given work while it
+    /// held none), as a <see cref="System.Diagnostics.Stopwatch"/> timestamp: between workers holding
+    /// as many chunks, the next goes to the one that moved last, not to one that may be stuck in a long item.
+    /// </summary>
+    public long LastProgress { get; set; }
+
     /// <summary>Chunks finished, for <see cref="PoolOptions.MaxTasksPerChild"/>.</summary>
     public int TasksDone { get; set; }
 

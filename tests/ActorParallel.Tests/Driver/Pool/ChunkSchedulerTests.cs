@@ -80,26 +80,42 @@ public sealed class ChunkSchedulerTests : TestKit
         var survivor = Serve();
         var job = Job(chunks: 6);
         _scheduler.Submit(job);
-        Assert.Equal([[0, 1]], _router.Batches(dying));
-        Assert.Equal([[2, 3]], _router.Batches(survivor));
+        // Dealt one at a time: two each.
+        var lost = Assert.Single(_router.Batches(dying)).Order().ToArray();
+        var kept = Assert.Single(_router.Batches(survivor));
+        Assert.Equal([0, 1, 2, 3], lost.Concat(kept).Order());
 
         Lose(dying);
         _scheduler.Dispatch();
-        _scheduler.TakeResults(SlotOf(survivor), Results(job, [2]));
+        _scheduler.TakeResults(SlotOf(survivor), Results(job, [kept[0]]));
 
-        // Chunks 0 and 1 died together: suspects, each waits for an idle worker, and nothing passes them.
+        // The lost two died together: suspects, each waits for an idle worker, and nothing passes them.
         Assert.Single(_router.Batches(survivor));
-        _scheduler.TakeResults(SlotOf(survivor), Results(job, [3]));
-        Assert.Equal([0], _router.Batches(survivor)[^1]);
-        Assert.Equal(0, SlotOf(survivor).Isolated?.Seq);
-        Assert.Equal([1], job.Retry.Select(chunk => chunk.Seq));
+        _scheduler.TakeResults(SlotOf(survivor), Results(job, [kept[1]]));
+        Assert.Equal([lost[0]], _router.Batches(survivor)[^1]);
+        Assert.Equal(lost[0], SlotOf(survivor).Isolated?.Seq);
+        Assert.Equal([lost[1]], job.Retry.Select(chunk => chunk.Seq));
         _scheduler.Dispatch();
         Assert.Equal(2, _router.Batches(survivor).Count);
 
-        _scheduler.TakeResults(SlotOf(survivor), Results(job, [0]));
-        Assert.Equal([1], _router.Batches(survivor)[^1]);
-        _scheduler.TakeResults(SlotOf(survivor), Results(job, [1]));
+        _scheduler.TakeResults(SlotOf(survivor), Results(job, [lost[0]]));
+        Assert.Equal([lost[1]], _router.Batches(survivor)[^1]);
+        _scheduler.TakeResults(SlotOf(survivor), Results(job, [lost[1]]));
         Assert.Equal([4, 5], _router.Batches(survivor)[^1]);
+    }
+
+    [Fact]
+    public void Dispatch_TwoWorkersTwoChunks_OneChunkEach()
+    {
+        // Python's workers take one task at a time: a second chunk never waits on a busy worker while another idles.
+        Create(processes: 2);
+        var first = Serve();
+        var second = Serve();
+
+        _scheduler.Submit(Job(chunks: 2));
+
+        Assert.Equal([[0]], _router.Batches(first));
+        Assert.Equal([[1]], _router.Batches(second));
     }
 
     [Fact]
@@ -130,13 +146,12 @@ public sealed class ChunkSchedulerTests : TestKit
         var second = Serve();
         var job = Job(chunks: 4, ordered: true, completeInput: false);
         _scheduler.Submit(job);
-        Assert.Equal([[0, 1]], _router.Batches(first));
-        Assert.Equal([[2, 3]], _router.Batches(second));
+        var holderOf = new[] { 0, 1, 2 }.ToDictionary(seq => seq, seq => _router.Batches(first).Single().Contains(seq) ? first : second);
 
-        _scheduler.TakeFailure(SlotOf(first), new ChunkFailed(job.Id, 1, 0, new RemoteError("System.InvalidOperationException", "boom", "", null)));
+        _scheduler.TakeFailure(SlotOf(holderOf[1]), new ChunkFailed(job.Id, 1, 0, new RemoteError("System.InvalidOperationException", "boom", "", null)));
         Assert.False(job.Output.Reader.Completion.IsCompleted);
-        _scheduler.TakeResults(SlotOf(second), Results(job, [2]));
-        _scheduler.TakeResults(SlotOf(first), Results(job, [0]));
+        _scheduler.TakeResults(SlotOf(holderOf[2]), Results(job, [2]));
+        _scheduler.TakeResults(SlotOf(holderOf[0]), Results(job, [0]));
 
         // ReadAllAsync ends only when the map's output is completed.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -153,7 +168,7 @@ public sealed class ChunkSchedulerTests : TestKit
         Assert.Contains("boom", byPlace[1].Error!.Message);
         Assert.Equal(1, job.FailedSeq);
         Assert.Empty(_scheduler.Jobs);
-        Assert.Contains(_router.ToldTo<AbandonMap>(second), abandon => abandon.MapId == job.Id);
+        Assert.Contains(_router.ToldTo<AbandonMap>(first).Concat(_router.ToldTo<AbandonMap>(second)), abandon => abandon.MapId == job.Id);
     }
 
     [Fact]
