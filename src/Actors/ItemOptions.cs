@@ -45,10 +45,10 @@ public sealed class ItemOptions
         }
         var problems = new OptionProblems(nameof(ItemOptions));
         CheckTimeout(problems, nameof(Timeout), call.Timeout);
-        CheckRetry(problems, nameof(Retry), call.Retry);
+        var retry = BuildRetry(problems, nameof(Retry), call.Retry);
         problems.ThrowIfAny();
         var timeout = call.Timeout is { } given ? (given == System.Threading.Timeout.InfiniteTimeSpan ? null : given) : pool.Timeout;
-        return new ItemSettings(timeout, call.Retry ?? pool.Retry);
+        return new ItemSettings(timeout, retry ?? pool.Retry);
     }
 
     /// <summary>A deadline is positive, or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none.</summary>
@@ -60,28 +60,33 @@ public sealed class ItemOptions
         }
     }
 
-    /// <summary>A retry strategy is one Polly accepts (e.g. <see cref="RetryStrategyOptions{TResult}.MaxRetryAttempts"/> at least 1).</summary>
-    internal static void CheckRetry(OptionProblems problems, string option, RetryStrategyOptions? retry)
+    /// <summary>
+    /// The retry strategy as a pipeline, built now: later changes to the options object do not reach
+    /// calls already made (the pool's is built when the pool is). A strategy Polly refuses (e.g.
+    /// <see cref="RetryStrategyOptions{TResult}.MaxRetryAttempts"/> below 1) is a problem named after <paramref name="option"/>.
+    /// </summary>
+    internal static ResiliencePipeline? BuildRetry(OptionProblems problems, string option, RetryStrategyOptions? retry)
     {
         if (retry is null)
         {
-            return;
+            return null;
         }
         try
         {
-            new ResiliencePipelineBuilder().AddRetry(retry);
+            return new ResiliencePipelineBuilder().AddRetry(retry).Build();
         }
         catch (ValidationException invalid)
         {
             problems.Add(option, $"{option} is not a valid retry strategy: {string.Join(" ", invalid.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
+            return null;
         }
     }
 }
 
 /// <summary>What applies to a call's items once the pool's defaults and the call's options are combined.</summary>
 /// <param name="Timeout">The deadline per item; <see langword="null"/> for none.</param>
-/// <param name="Retry">The retry policy; <see langword="null"/> for none.</param>
-internal sealed record ItemSettings(TimeSpan? Timeout, RetryStrategyOptions? Retry)
+/// <param name="Retry">The retry policy, built; <see langword="null"/> for none.</param>
+internal sealed record ItemSettings(TimeSpan? Timeout, ResiliencePipeline? Retry)
 {
     public static readonly ItemSettings None = new(null, null);
 }

@@ -20,6 +20,9 @@ namespace ActorParallel;
 /// </summary>
 public sealed class Pool : IAsyncDisposable
 {
+    /// <summary>How many deadlines <c>ApplyAsync</c> calls batch by (each its own stream of calls); calls with others run as maps of their own.</summary>
+    private const int MaxApplyStreams = 8;
+
     private static int s_lastPoolId;
 
     private readonly ParallelRuntime _runtime;
@@ -30,7 +33,7 @@ public sealed class Pool : IAsyncDisposable
     private readonly int _maxPayloadBytes;
     private readonly ActorSystem _system;
     private readonly ItemSettings _items;
-    private ApplyStream? _applyStream;
+    private readonly Dictionary<ItemSettings, ApplyStream> _applyStreams = [];
     private int _state;
 
     /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
@@ -69,7 +72,7 @@ public sealed class Pool : IAsyncDisposable
         _system = validated.HostNodeRole is null ? runtime.LocalSystem : runtime.System;
         _maxPayloadBytes = MessageLimits.MaxPayloadBytes(_system);
         var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
-        _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.ItemRetry);
+        _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.RetryPipeline);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, validated.CancellationGracePeriod, _maxPayloadBytes,
             validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated), _items)
         {
@@ -214,26 +217,48 @@ public sealed class Pool : IAsyncDisposable
     public Task<TOut> ApplyAsync<TOut>(Func<TOut> function, ItemOptions? itemOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        if (itemOptions is null)
+        try
         {
-            // The common case: one of the pool's stream of calls, dispatched in batches with the others.
             ThrowIfDisposed();
             cancellationToken.ThrowIfCancellationRequested();
-            return ApplyCalls().Submit(function, cancellationToken);
+            var items = ItemOptions.Resolve(itemOptions, _items);
+            if (ApplyCalls(items) is { } stream)
+            {
+                // The common case: one of the pool's stream of calls, dispatched in batches with the others.
+                return stream.Submit(function, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TOut>(cancellationToken);
+        }
+        catch (Exception error)
+        {
+            // As every other call's: its errors are in its task.
+            return Task.FromException<TOut>(error);
         }
         return ApplyOnceAsync<TOut>(new Func<int, TOut>(_ => function()), itemOptions, cancellationToken);
     }
 
-    /// <summary>The pool's stream of individually submitted calls, started with the first.</summary>
-    private ApplyStream ApplyCalls()
+    /// <summary>
+    /// The pool's stream of individually submitted calls with these settings, started with the first:
+    /// one for the pool's own, and a few more for calls with a deadline of their own. A call with a
+    /// retry policy of its own (or beyond <see cref="MaxApplyStreams"/> deadlines) runs as a map of its
+    /// own instead: <see langword="null"/>.
+    /// </summary>
+    private ApplyStream? ApplyCalls(ItemSettings items)
     {
-        if (Volatile.Read(ref _applyStream) is { } stream)
+        if (!ReferenceEquals(items.Retry, _items.Retry))
         {
-            return stream;
+            return null;
         }
-        lock (_router)
+        lock (_applyStreams)
         {
-            return _applyStream ??= new ApplyStream(_router, _items);
+            if (!_applyStreams.TryGetValue(items, out var stream) && _applyStreams.Count < MaxApplyStreams)
+            {
+                _applyStreams[items] = stream = new ApplyStream(_router, items);
+            }
+            return stream;
         }
     }
 
@@ -364,9 +389,12 @@ public sealed class Pool : IAsyncDisposable
         if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
         {
             // The calls submitted so far finish, as the maps running do.
-            lock (_router)
+            lock (_applyStreams)
             {
-                _applyStream?.Complete();
+                foreach (var stream in _applyStreams.Values)
+                {
+                    stream.Complete();
+                }
             }
             _stopped = _router.Ask<PoolStopped>(ClosePool.Instance);
         }

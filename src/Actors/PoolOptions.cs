@@ -144,6 +144,9 @@ public sealed class PoolOptions
     /// </value>
     public bool? PinWorkersToCpus { get; set; }
 
+    /// <summary>Set on a validated copy: <see cref="ItemRetry"/> built once, so that later changes to the options object do not reach the pool.</summary>
+    internal Polly.ResiliencePipeline? RetryPipeline { get; private set; }
+
     internal PoolOptions Validated()
     {
         var problems = new OptionProblems(nameof(PoolOptions));
@@ -168,7 +171,7 @@ public sealed class PoolOptions
             problems.Add(nameof(CancellationGracePeriod), $"{nameof(CancellationGracePeriod)} must not be negative, or Timeout.InfiniteTimeSpan to never kill (was {CancellationGracePeriod}).");
         }
         ItemOptions.CheckTimeout(problems, nameof(ItemTimeout), ItemTimeout);
-        ItemOptions.CheckRetry(problems, nameof(ItemRetry), ItemRetry);
+        var retry = ItemOptions.BuildRetry(problems, nameof(ItemRetry), ItemRetry);
         if (MaxWorkerMemoryBytes is <= 0)
         {
             problems.Add(nameof(MaxWorkerMemoryBytes), $"{nameof(MaxWorkerMemoryBytes)} must be a positive number of bytes, or null for no budget (was {MaxWorkerMemoryBytes}).");
@@ -188,6 +191,7 @@ public sealed class PoolOptions
         problems.ThrowIfAny();
         var copy = (PoolOptions)MemberwiseClone();
         copy.InitializerArgs = [.. InitializerArgs ?? []];
+        copy.RetryPipeline = retry;
         return copy;
     }
 }

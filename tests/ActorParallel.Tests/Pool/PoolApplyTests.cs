@@ -66,7 +66,8 @@ public sealed class PoolApplyTests() : RuntimeFixture($"apply-{Guid.NewGuid():N}
 
         var calls = Enumerable.Range(0, 100).Select(i => pool.ApplyAsync(() => PoolTargets.DieOnFive(i))).ToList();
 
-        await Assert.ThrowsAsync<WorkerLostException>(() => calls[5].WaitAsync(Bound));
+        var lost = await Assert.ThrowsAsync<WorkerLostException>(() => calls[5].WaitAsync(Bound));
+        Assert.StartsWith("The apply call was running alone on its worker process when it died", lost.Message, StringComparison.Ordinal);
         Assert.Equal(Enumerable.Range(0, 100).Where(i => i != 5), await Task.WhenAll(calls.Where((_, i) => i != 5)).WaitAsync(Bound));
         var ready = await pool.WaitForWorkersAsync().WaitAsync(Bound);
         Assert.Equal(2, ready.Count);
@@ -114,6 +115,37 @@ public sealed class PoolApplyTests() : RuntimeFixture($"apply-{Guid.NewGuid():N}
             File.Create(path).Dispose();
             return 1;
         };
+    }
+
+    [Fact]
+    public async Task ApplyAsync_TokenAlreadyCancelledOrPoolClosed_ErrorsAreInTheTaskNotThrown()
+    {
+        var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var call = pool.ApplyAsync(() => 1, cancellationToken: cancelled.Token);
+        var badOptions = pool.ApplyAsync(() => 1, new ItemOptions { Timeout = TimeSpan.FromSeconds(-2) });
+        await pool.CloseAsync();
+        var afterClose = pool.ApplyAsync(() => 1);
+
+        Assert.True(call.IsCanceled);
+        Assert.Equal("Timeout", (await Assert.ThrowsAsync<ArgumentException>(() => badOptions)).ParamName);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => afterClose);
+        await pool.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ManyCallsWithTheirOwnDeadline_EachGetsItsResultAndTheHangingOneTimesOut()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var own = new ItemOptions { Timeout = TimeSpan.FromMilliseconds(400) };
+
+        var hanging = pool.ApplyAsync(() => PoolTargets.Hang("sleep"), own);
+        var calls = Enumerable.Range(0, 500).Select(i => pool.ApplyAsync(() => i * 3, own)).ToList();
+
+        Assert.Null((await Assert.ThrowsAsync<ItemTimeoutException>(() => hanging.WaitAsync(Bound))).ItemIndex);
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => i * 3), await Task.WhenAll(calls).WaitAsync(Bound));
     }
 
     [Fact]

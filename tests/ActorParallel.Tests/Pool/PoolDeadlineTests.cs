@@ -63,6 +63,18 @@ public sealed class PoolDeadlineTests() : RuntimeFixture($"deadline-{Guid.NewGui
     }
 
     [Fact]
+    public async Task MapAsync_DeadlinesOfMonthsAndTimeSpanMaxValue_ItemsFinishAndNoWorkerDies()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, ItemTimeout = TimeSpan.FromDays(30) });
+        var pids = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+
+        Assert.Equal(new[] { 2 }, await pool.MapAsync(x => { Thread.Sleep(300); return x + 1; }, [1]).WaitAsync(Bound));
+        Assert.Equal(new[] { 3 }, await pool.MapAsync(x => { Thread.Sleep(300); return x + 1; }, [2], itemOptions: new ItemOptions { Timeout = TimeSpan.MaxValue }).WaitAsync(Bound));
+
+        Assert.Equal(pids, await pool.GetWorkerPidsAsync().WaitAsync(Bound));
+    }
+
+    [Fact]
     public async Task MapAsync_AnotherMapsItemTimesOutOnAWorkerThatHeldThisMapsChunks_LosesNothing()
     {
         // MaxChunkLosses 1: a chunk of this map on the killed worker would fail it if the kill were held against it.

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Polly;
-using Polly.Retry;
 
 namespace ActorParallel.Driver;
 
@@ -19,12 +18,12 @@ internal sealed class ChunkRetry
 
     /// <param name="router">The pool's router, which runs the re-runs.</param>
     /// <param name="call">The call whose chunks fail alone (<see cref="MapJob.ChunksFailAlone"/>): its function, deadline and kind are the re-runs'.</param>
-    /// <param name="options">The call's retry strategy, validated (<see cref="ItemOptions.CheckRetry"/>).</param>
-    public ChunkRetry(IActorRef router, MapJob call, RetryStrategyOptions options)
+    /// <param name="pipeline">The call's retry strategy, built once from its options when they were validated (<see cref="ItemOptions.BuildRetry"/>).</param>
+    public ChunkRetry(IActorRef router, MapJob call, ResiliencePipeline pipeline)
     {
         _router = router;
         _call = call;
-        _pipeline = new ResiliencePipelineBuilder().AddRetry(options).Build();
+        _pipeline = pipeline;
     }
 
     /// <summary>

@@ -13,6 +13,8 @@ namespace ActorParallel.Workers;
 /// </summary>
 internal sealed class ItemWatchdog : IDisposable
 {
+    private static readonly TimeSpan MaxWait = TimeSpan.FromHours(1);
+
     private readonly object _gate = new();
     private readonly Action<ItemOverdue> _report;
     private readonly Thread _thread;
@@ -40,7 +42,9 @@ internal sealed class ItemWatchdog : IDisposable
         {
             var watcherWaits = !_running || _reported;
             (_mapId, _seq, _itemIndex, _startTicks) = (mapId, seq, itemIndex, now);
-            _deadlineTicks = now + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+            // Saturated: a deadline of years (or TimeSpan.MaxValue) must not wrap around into the past.
+            var ticks = timeout.TotalSeconds * Stopwatch.Frequency;
+            _deadlineTicks = ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
             _running = true;
             _reported = false;
             if (watcherWaits)
@@ -91,7 +95,9 @@ internal sealed class ItemWatchdog : IDisposable
                     var now = Stopwatch.GetTimestamp();
                     if (now < _deadlineTicks)
                     {
-                        Monitor.Wait(_gate, Stopwatch.GetElapsedTime(now, _deadlineTicks) + TimeSpan.FromTicks(1));
+                        // At most an hour at a time: Monitor.Wait takes no more than int.MaxValue milliseconds.
+                        var remaining = Stopwatch.GetElapsedTime(now, _deadlineTicks) + TimeSpan.FromTicks(1);
+                        Monitor.Wait(_gate, remaining < MaxWait ? remaining : MaxWait);
                         continue;
                     }
                     _reported = true;

@@ -110,7 +110,7 @@ public sealed class ChunkRetryTests : TestKit
         Assert.Equal(job.Id, (await ExpectMsgAsync<CancelMap>(Wait)).MapId);
     }
 
-    private ChunkRetry Retry(RetryStrategyOptions options) => new(TestActor, _call, options);
+    private ChunkRetry Retry(RetryStrategyOptions options) => new(TestActor, _call, new ResiliencePipelineBuilder().AddRetry(options).Build());
 
     private static ChunkDone Failed(Exception error) =>
         new(7, 14, 2, ImmutableArray<ChunkPayload>.Empty, error) { Retryable = new PendingChunk(7, 14, 2, Items) };
