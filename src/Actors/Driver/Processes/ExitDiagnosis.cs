@@ -40,9 +40,10 @@ internal static class ExitDiagnosis
 
     private static string Meaning(int exitCode) => exitCode switch
     {
-        ExitCodes.Success => " (it finished)",
-        ExitCodes.TargetFailed => " (its target threw)",
-        ExitCodes.Orphaned => " (it lost its driver)",
+        // What the worker itself means by the code; user code calling Environment.Exit may mean otherwise.
+        ExitCodes.Success => " (a worker's code when its target returned or it was told to exit, or Environment.Exit(0))",
+        ExitCodes.TargetFailed => " (a worker's code when its target threw, or Environment.Exit(1))",
+        ExitCodes.Orphaned => " (a worker's code when it lost its driver, or Environment.Exit(70))",
         _ => string.Empty,
     };
 }

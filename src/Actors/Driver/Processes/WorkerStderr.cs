@@ -94,7 +94,9 @@ internal sealed class WorkerStderr
         }
         if (pendingCount > 0)
         {
-            Take(pending.AsSpan(0, pendingCount));
+            // The last line had no end: it gets one, so that the next thing written there starts a line of its own.
+            pending[pendingCount] = (byte)'\n';
+            Take(pending.AsSpan(0, pendingCount + 1));
         }
     }
 

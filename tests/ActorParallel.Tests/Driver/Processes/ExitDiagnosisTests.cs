@@ -75,9 +75,9 @@ public sealed class ExitDiagnosisTests
     }
 
     [Theory]
-    [InlineData(0, "exited with code 0 (it finished)")]
-    [InlineData(1, "exited with code 1 (its target threw)")]
-    [InlineData(70, "exited with code 70 (it lost its driver)")]
+    [InlineData(0, "exited with code 0 (a worker's code when its target returned or it was told to exit, or Environment.Exit(0))")]
+    [InlineData(1, "exited with code 1 (a worker's code when its target threw, or Environment.Exit(1))")]
+    [InlineData(70, "exited with code 70 (a worker's code when it lost its driver, or Environment.Exit(70))")]
     [InlineData(3, "exited with code 3")]
     public void Diagnose_PlainExit_ExitedWithItsCode(int exitCode, string message)
     {

@@ -31,7 +31,7 @@ public sealed class ProcessSupervisorTests : TestKit
 
             Assert.Equal(spec.Id, started.ProcessId);
             Assert.Equal(new ProcessExited(spec.Id, started.Pid, 0, null), exited with { Cause = null });
-            Assert.Equal(new WorkerExitCause(WorkerExitKind.Exited, 0, "exited with code 0 (it finished)"), exited.Cause);
+            Assert.Equal(new WorkerExitCause(WorkerExitKind.Exited, 0, "exited with code 0 (a worker's code when its target returned or it was told to exit, or Environment.Exit(0))"), exited.Cause);
             Assert.Equal("from an actor", File.ReadAllText(path));
         }
         finally
