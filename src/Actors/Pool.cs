@@ -374,7 +374,8 @@ public sealed class Pool : IAsyncDisposable
     /// for code that wants the pool's start-up behind it, e.g. before timing or serving.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The pids of the ready workers, ascending (fewer than <see cref="Processes"/> only if the pool was closed, terminated or broken meanwhile).</returns>
+    /// <returns>The pids of the ready workers, ascending (fewer than <see cref="Processes"/> only if the pool was closed, terminated or broken during the wait).</returns>
+    /// <exception cref="ObjectDisposedException">The pool was closed or terminated before the call.</exception>
     public async Task<IReadOnlyList<int>> WaitForWorkersAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
