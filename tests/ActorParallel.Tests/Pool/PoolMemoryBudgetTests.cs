@@ -29,13 +29,14 @@ public sealed class PoolMemoryBudgetTests() : RuntimeFixture($"budget-{Guid.NewG
         // 24 items × 60 MB leaked: at most 3 fit in a worker under 250 MB, so more than two processes ran them.
         Assert.True(results.Select(r => r.Pid).Distinct().Count() > 2, $"ran on {string.Join(", ", results.Select(r => r.Pid).Distinct())}");
         Assert.Matches(@"recycled: memory \d+ MB above the 250 MB budget", recycled);
-        var now = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        // A worker may still be recycled for the map's last chunks (it measures itself after sending their
+        // results): the pool settles at two workers, and then the OS shows exactly those.
+        var now = await Settled(pool);
         Assert.Equal(2, now.Count);
         // Each first worker leaks past the budget unless the other took nearly all the items (a busy machine): at least one was recycled.
         var replaced = first.Except(now).ToList();
         Assert.NotEmpty(replaced);
         Assert.True(await OsProcesses.AllGoneWithin(replaced, Bound), "a recycled worker is still running");
-        Assert.True(await OsProcesses.AllGoneWithin(LiveWorkers.Except(now), Bound), "a recycled worker is still running");
         Assert.Equal(now.Order(), LiveWorkers.Order());
         Assert.Equal(new[] { 0, 1, 4 }, await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
     }
@@ -61,5 +62,20 @@ public sealed class PoolMemoryBudgetTests() : RuntimeFixture($"budget-{Guid.NewG
 
         Assert.Equal(nameof(PoolOptions.MaxWorkerMemoryBytes), error.ParamName);
         Assert.Contains($"(was {budget})", error.Message);
+    }
+
+    /// <summary>The pool's workers once the OS shows exactly them (recycled ones gone, replacements ready), within the bound.</summary>
+    private async Task<IReadOnlyList<int>> Settled(ActorParallel.Pool pool)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            var ready = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+            if (ready.Order().SequenceEqual(LiveWorkers.Order()) || DateTime.UtcNow > deadline)
+            {
+                return ready;
+            }
+            await OsProcesses.AllGoneWithin(LiveWorkers.Except(ready).ToList(), TimeSpan.FromSeconds(1));
+        }
     }
 }
