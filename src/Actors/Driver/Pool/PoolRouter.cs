@@ -349,6 +349,8 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         _nodes.Remove(nodeSupervisor.Path.Address);
         foreach (var slot in lost)
         {
+            // Its node's end, not the chunks': they run again elsewhere without blame.
+            slot.KilledByPool = true;
             HandleWorkerExit(new ProcessExited(slot.ProcessId, slot.Pid, -ExitCodes.SigKill, null));
         }
         LoseCapacity($"Host node {nodeSupervisor.Path.Address} was lost");

@@ -10,13 +10,17 @@ internal static class WorkerExitReport
     private const int ChunksNamed = 4;
 
     /// <summary>
-    /// Logs a worker's end with its cause and the items it held, unless the pool meant it: a worker it
-    /// retired, recycled or killed itself (those are logged where the pool decides), or one ended
-    /// while the pool terminates.
+    /// Logs a worker's end with its cause and the items it held, unless the driver meant it: a worker
+    /// the pool retired, recycled or killed itself (those are logged where the pool decides), one ended
+    /// while the pool terminates or by the driver's supervisor (its system shutting down), or one whose
+    /// Host node was lost.
     /// </summary>
     public static void LogIfUnexpected(ILoggingAdapter log, string pool, WorkerSlot slot, ProcessExited exited, bool terminating)
     {
-        if (!terminating && !slot.KilledByPool && !(slot.Retiring && exited.ExitCode == ExitCodes.Success))
+        // The driver's own ends are not news: its pool or supervisor ended the worker on purpose (terminate,
+        // dispose, the system shutting down), or the worker's Host node went away (the cluster says so).
+        if (!terminating && !slot.KilledByPool && !(slot.Retiring && exited.ExitCode == ExitCodes.Success)
+            && exited.Cause?.Kind != WorkerExitKind.KilledByDriver)
         {
             log.Warning("ActorParallel pool {0}: {1}.", pool, Died(slot, exited));
         }

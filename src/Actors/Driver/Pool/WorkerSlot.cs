@@ -26,9 +26,9 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     public HashSet<long> Abandoning { get; } = [];
 
     /// <summary>
-    /// Ended by the pool's own decision (it kept running a cancelled map's chunk past the grace period,
-    /// or went above its memory budget): its death says nothing about the other chunks it held, which
-    /// run again without blame.
+    /// Ended by the pool's own decision (it kept running a cancelled map's chunk past the grace period or
+    /// an item past its deadline, or went above its memory budget), or with its Host node: its death says
+    /// nothing about the other chunks it held, which run again without blame.
     /// </summary>
     public bool KilledByPool { get; set; }
 
