@@ -1,21 +1,20 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
 using ActorParallel.Protocol;
 
 namespace ActorParallel.Driver;
 
 /// <summary>
-/// The router's maps and which chunks go to which worker. A worker may hold up to a map's window of
-/// chunks (and never more tasks than its life has left); each dispatch sends as many as its credit
-/// allows in one message, retried chunks first. A chunk on a worker that died among others is a
-/// suspect and runs again alone; one that died alone too often fails its map. An ordered map fails
-/// where its failed chunk stands, after every chunk before it.
+/// The router's maps and what becomes of their chunks: dealt to workers (<see cref="ChunkDealer"/>),
+/// finished, failed, timed out, cancelled, lost with a worker. A chunk on a worker that died among
+/// others is a suspect and runs again alone; one that died alone too often fails its map. An ordered
+/// map fails where its failed chunk stands, after every chunk before it; a map whose chunks fail
+/// alone hands each failure to its caller and goes on.
 /// </summary>
 internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, IRouterActions router)
 {
     private readonly List<MapJob> _jobs = [];
     private readonly Dictionary<long, MapJob> _jobsById = [];
-    private long _dispatchOrder;
+    private readonly ChunkDealer _dealer = new(settings, router);
 
     /// <summary>Maps running: submitted and not yet complete, failed or cancelled.</summary>
     public IReadOnlyList<MapJob> Jobs => _jobs;
@@ -84,9 +83,9 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         }
         foreach (var job in _jobs.ToArray())
         {
-            if (_jobsById.ContainsKey(job.Id))
+            if (_jobsById.ContainsKey(job.Id) && _dealer.Deal(job, open) == DealOutcome.NothingLeft)
             {
-                DispatchJob(job, open);
+                CompleteIfDone(job);
             }
         }
     }
@@ -288,160 +287,6 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
 
     /// <summary>Each map as the router sees it, for diagnosing a stalled map.</summary>
     public IEnumerable<string> Describe() => _jobs.Select(j => $"map {j.Id}: {j}");
-
-    /// <summary>
-    /// Deals the map's chunks out one at a time, each to the worker that holds the fewest chunks and
-    /// has credit, so no worker is given a second chunk while another that could take one has none (as
-    /// Python's workers each take one task at a time from a shared queue: a quick item never waits
-    /// behind a slow one while a worker idles). Each worker's chunks still travel in one message.
-    /// </summary>
-    private void DispatchJob(MapJob job, WorkerSlot[] open)
-    {
-        var batches = new Dictionary<WorkerSlot, Batch>();
-        var full = new HashSet<WorkerSlot>();
-        var tried = false;
-        while (LeastLoaded(open, job, full) is { } slot)
-        {
-            tried = true;
-            if (job.Retry.TryPeek(out var next) && next.Suspect)
-            {
-                if (job.Cancelled.Remove(next.Seq))
-                {
-                    job.Retry.Dequeue();
-                    continue;
-                }
-                // A suspect runs alone: only on an idle worker that gets nothing else now, and nothing joins it.
-                var idle = Array.Find(open, s => s.InFlight.Count == 0 && !batches.ContainsKey(s) && Credit(s, job) > 0);
-                if (idle is null)
-                {
-                    break;
-                }
-                job.Retry.Dequeue();
-                Add(idle, next);
-                idle.Isolated = next;
-                continue;
-            }
-            if (!TryTake(job, out var chunk))
-            {
-                break;
-            }
-            if (batches.TryGetValue(slot, out var batch) && batch.Bytes > 0 && batch.Bytes + chunk.Items.Length > settings.MaxPayloadBytes)
-            {
-                // One message must stay under the frame: this worker's batch is full.
-                job.Retry.Enqueue(chunk);
-                full.Add(slot);
-                continue;
-            }
-            Add(slot, chunk);
-        }
-        if (batches.Count == 0)
-        {
-            if (tried)
-            {
-                CompleteIfDone(job);
-            }
-            return;
-        }
-        foreach (var (slot, batch) in batches)
-        {
-            SendTo(slot, job, batch.Chunks.ToImmutable());
-        }
-
-        void Add(WorkerSlot slot, PendingChunk chunk)
-        {
-            if (!batches.TryGetValue(slot, out var batch))
-            {
-                batches[slot] = batch = new Batch();
-            }
-            if (slot.InFlight.Count == 0)
-            {
-                slot.LastProgress = Stopwatch.GetTimestamp();
-            }
-            batch.Chunks.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
-            batch.Bytes += chunk.Items.Length;
-            chunk.DispatchOrder = ++_dispatchOrder;
-            slot.InFlight[(job.Id, chunk.Seq)] = chunk;
-            job.InFlight++;
-            if (batch.Bytes >= settings.MaxPayloadBytes)
-            {
-                full.Add(slot);
-            }
-        }
-    }
-
-    /// <summary>The open worker holding the fewest chunks that may take one more of <paramref name="job"/>; <see langword="null"/> for none.</summary>
-    private WorkerSlot? LeastLoaded(WorkerSlot[] open, MapJob job, HashSet<WorkerSlot> full)
-    {
-        WorkerSlot? least = null;
-        foreach (var slot in open)
-        {
-            var better = least is null || slot.InFlight.Count < least.InFlight.Count
-                || (slot.InFlight.Count == least.InFlight.Count && slot.LastProgress > least.LastProgress);
-            if (better && !full.Contains(slot) && Credit(slot, job) > 0)
-            {
-                least = slot;
-            }
-        }
-        return least;
-    }
-
-    /// <summary>The chunks one worker is sent in one dispatch, and their bytes.</summary>
-    private sealed class Batch
-    {
-        public ImmutableArray<ChunkPayload>.Builder Chunks { get; } = ImmutableArray.CreateBuilder<ChunkPayload>();
-
-        public int Bytes { get; set; }
-    }
-
-    private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)
-    {
-        var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
-        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout));
-    }
-
-    /// <summary>How many more chunks of <paramref name="job"/> the worker may hold: its window, and no more tasks than its life has left.</summary>
-    private int Credit(WorkerSlot slot, MapJob job)
-    {
-        if (slot.Isolated is not null)
-        {
-            return 0;
-        }
-        var credit = job.Window - slot.InFlight.Count;
-        return settings.MaxTasksPerChild is { } max ? Math.Min(credit, max - slot.TasksDone - slot.InFlight.Count) : credit;
-    }
-
-    private static bool TryTake(MapJob job, out PendingChunk chunk)
-    {
-        if (job.FailedSeq is { } failedSeq)
-        {
-            // Failed where it stands: only what comes before the failure still runs.
-            while (job.Retry.TryDequeue(out chunk!))
-            {
-                if (chunk.Seq < failedSeq)
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-        while (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
-        {
-            if (job.Cancelled.Count == 0 || !job.Cancelled.Remove(chunk.Seq))
-            {
-                return true;
-            }
-        }
-        // Mark first, then look again: a chunk written in between is either seen here or wakes us.
-        job.MarkStarved();
-        while (job.Input.Reader.TryRead(out chunk!))
-        {
-            if (job.Cancelled.Count == 0 || !job.Cancelled.Remove(chunk.Seq))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private void CompleteIfDone(MapJob job)
     {

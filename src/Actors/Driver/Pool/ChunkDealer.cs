@@ -1,0 +1,180 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ActorParallel.Protocol;
+
+namespace ActorParallel.Driver;
+
+/// <summary>What <see cref="ChunkDealer.Deal"/> did with a map.</summary>
+internal enum DealOutcome
+{
+    /// <summary>Chunks went to workers.</summary>
+    Sent,
+
+    /// <summary>A worker could take a chunk, but the map had none to give: it may be complete.</summary>
+    NothingLeft,
+
+    /// <summary>No worker could take a chunk of the map now.</summary>
+    NoWorkerFree,
+}
+
+/// <summary>
+/// Deals a map's chunks to the router's workers: each worker may hold up to the map's window of
+/// chunks (and never more tasks than its life has left); retried chunks go first; a suspect runs
+/// alone on an idle worker; each worker's chunks in one dispatch travel in one message under the frame.
+/// </summary>
+internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
+{
+    private long _dispatchOrder;
+
+    /// <summary>
+    /// Deals the map's chunks out one at a time, each to the worker that holds the fewest chunks and
+    /// has credit, so no worker is given a second chunk while another that could take one has none (as
+    /// Python's workers each take one task at a time from a shared queue: a quick item never waits
+    /// behind a slow one while a worker idles). Each worker's chunks still travel in one message.
+    /// </summary>
+    /// <returns>Whether chunks were sent, or the map had none left to send (so it may be complete), or no worker could take one.</returns>
+    public DealOutcome Deal(MapJob job, WorkerSlot[] open)
+    {
+        var batches = new Dictionary<WorkerSlot, Batch>();
+        var full = new HashSet<WorkerSlot>();
+        var tried = false;
+        while (LeastLoaded(open, job, full) is { } slot)
+        {
+            tried = true;
+            if (job.Retry.TryPeek(out var next) && next.Suspect)
+            {
+                if (job.Cancelled.Remove(next.Seq))
+                {
+                    job.Retry.Dequeue();
+                    continue;
+                }
+                // A suspect runs alone: only on an idle worker that gets nothing else now, and nothing joins it.
+                var idle = Array.Find(open, s => s.InFlight.Count == 0 && !batches.ContainsKey(s) && Credit(s, job) > 0);
+                if (idle is null)
+                {
+                    break;
+                }
+                job.Retry.Dequeue();
+                Add(idle, next);
+                idle.Isolated = next;
+                continue;
+            }
+            if (!TryTake(job, out var chunk))
+            {
+                break;
+            }
+            if (batches.TryGetValue(slot, out var batch) && batch.Bytes > 0 && batch.Bytes + chunk.Items.Length > settings.MaxPayloadBytes)
+            {
+                // One message must stay under the frame: this worker's batch is full.
+                job.Retry.Enqueue(chunk);
+                full.Add(slot);
+                continue;
+            }
+            Add(slot, chunk);
+        }
+        if (batches.Count == 0)
+        {
+            return tried ? DealOutcome.NothingLeft : DealOutcome.NoWorkerFree;
+        }
+        foreach (var (slot, batch) in batches)
+        {
+            SendTo(slot, job, batch.Chunks.ToImmutable());
+        }
+        return DealOutcome.Sent;
+
+        void Add(WorkerSlot slot, PendingChunk chunk)
+        {
+            if (!batches.TryGetValue(slot, out var batch))
+            {
+                batches[slot] = batch = new Batch();
+            }
+            if (slot.InFlight.Count == 0)
+            {
+                slot.LastProgress = Stopwatch.GetTimestamp();
+            }
+            batch.Chunks.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
+            batch.Bytes += chunk.Items.Length;
+            chunk.DispatchOrder = ++_dispatchOrder;
+            slot.InFlight[(job.Id, chunk.Seq)] = chunk;
+            job.InFlight++;
+            if (batch.Bytes >= settings.MaxPayloadBytes)
+            {
+                full.Add(slot);
+            }
+        }
+    }
+
+    /// <summary>The open worker holding the fewest chunks that may take one more of <paramref name="job"/>; <see langword="null"/> for none.</summary>
+    private WorkerSlot? LeastLoaded(WorkerSlot[] open, MapJob job, HashSet<WorkerSlot> full)
+    {
+        WorkerSlot? least = null;
+        foreach (var slot in open)
+        {
+            var better = least is null || slot.InFlight.Count < least.InFlight.Count
+                || (slot.InFlight.Count == least.InFlight.Count && slot.LastProgress > least.LastProgress);
+            if (better && !full.Contains(slot) && Credit(slot, job) > 0)
+            {
+                least = slot;
+            }
+        }
+        return least;
+    }
+
+    /// <summary>The chunks one worker is sent in one dispatch, and their bytes.</summary>
+    private sealed class Batch
+    {
+        public ImmutableArray<ChunkPayload>.Builder Chunks { get; } = ImmutableArray.CreateBuilder<ChunkPayload>();
+
+        public int Bytes { get; set; }
+    }
+
+    private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)
+    {
+        var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
+        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout));
+    }
+
+    /// <summary>How many more chunks of <paramref name="job"/> the worker may hold: its window, and no more tasks than its life has left.</summary>
+    private int Credit(WorkerSlot slot, MapJob job)
+    {
+        if (slot.Isolated is not null)
+        {
+            return 0;
+        }
+        var credit = job.Window - slot.InFlight.Count;
+        return settings.MaxTasksPerChild is { } max ? Math.Min(credit, max - slot.TasksDone - slot.InFlight.Count) : credit;
+    }
+
+    private static bool TryTake(MapJob job, out PendingChunk chunk)
+    {
+        if (job.FailedSeq is { } failedSeq)
+        {
+            // Failed where it stands: only what comes before the failure still runs.
+            while (job.Retry.TryDequeue(out chunk!))
+            {
+                if (chunk.Seq < failedSeq)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        while (job.Retry.TryDequeue(out chunk!) || job.Input.Reader.TryRead(out chunk!))
+        {
+            if (job.Cancelled.Count == 0 || !job.Cancelled.Remove(chunk.Seq))
+            {
+                return true;
+            }
+        }
+        // Mark first, then look again: a chunk written in between is either seen here or wakes us.
+        job.MarkStarved();
+        while (job.Input.Reader.TryRead(out chunk!))
+        {
+            if (job.Cancelled.Count == 0 || !job.Cancelled.Remove(chunk.Seq))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
