@@ -254,7 +254,13 @@ public sealed class Pool : IAsyncDisposable
         }
         lock (_applyStreams)
         {
-            if (!_applyStreams.TryGetValue(items, out var stream) && _applyStreams.Count < MaxApplyStreams)
+            if (_applyStreams.TryGetValue(items, out var stream) && stream.Worn)
+            {
+                stream.Complete();
+                _applyStreams.Remove(items);
+                stream = null;
+            }
+            if (stream is null && _applyStreams.Count < MaxApplyStreams)
             {
                 _applyStreams[items] = stream = new ApplyStream(_router, items);
             }

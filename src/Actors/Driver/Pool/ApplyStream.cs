@@ -32,6 +32,7 @@ internal sealed class ApplyStream
         _job = new MapJob(MapJob.NextId(), RunCalls, chunkSize: 1, inputCapacity: null, ordered: false)
         {
             IsApply = true,
+            IsStream = true,
             ChunksFailAlone = true,
             ItemTimeout = items.Timeout,
         };
@@ -61,6 +62,12 @@ internal sealed class ApplyStream
         }
         return result.Task;
     }
+
+    /// <summary>
+    /// Past half the sequence numbers a map has: the pool starts a fresh stream for later calls (at
+    /// 100k calls a second a stream lasts about three hours), and this one ends with its last call.
+    /// </summary>
+    public bool Worn => Volatile.Read(ref _lastSeq) > int.MaxValue / 2;
 
     /// <summary>No more calls: the stream's map ends once the calls submitted have.</summary>
     public void Complete()

@@ -52,7 +52,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     /// </summary>
     public WorkerSlot? CancelChunk(long mapId, int seq)
     {
-        if (!_jobsById.TryGetValue(mapId, out var job) || job.Finished.Contains(seq) || !job.Cancelled.Add(seq))
+        if (!_jobsById.TryGetValue(mapId, out var job) || job.HasFinished(seq) || !job.Cancelled.Add(seq))
         {
             return null;
         }
@@ -118,7 +118,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             if (job is not null)
             {
                 job.InFlight--;
-                if (job.Finished.Add(chunk.Seq))
+                if (job.MarkFinished(chunk.Seq))
                 {
                     job.Cancelled.Remove(chunk.Seq);
                     job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [.. chunk.Segments]));
@@ -196,7 +196,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     {
         if (job.ChunksFailAlone && chunk is not null)
         {
-            if (job.Finished.Add(chunk.Seq))
+            if (job.MarkFinished(chunk.Seq))
             {
                 job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [], error) { Retryable = retryable ? chunk : null });
             }

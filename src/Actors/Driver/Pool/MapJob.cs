@@ -140,6 +140,19 @@ internal sealed class MapJob
     /// <summary>Router only: sequence numbers already finished (a retried chunk may finish twice).</summary>
     public HashSet<int> Finished { get; } = [];
 
+    /// <summary>
+    /// A long-lived map that never ends by itself (the pool's stream of <c>ApplyAsync</c> calls): it keeps
+    /// no record of the chunks finished, which would grow with every call. A chunk finishes once anyway:
+    /// results are taken only from the worker that holds it.
+    /// </summary>
+    public bool IsStream { get; init; }
+
+    /// <summary>Router only: records that <paramref name="seq"/> finished; <see langword="false"/> if it had already.</summary>
+    public bool MarkFinished(int seq) => IsStream || Finished.Add(seq);
+
+    /// <summary>Router only: whether <paramref name="seq"/> is known to have finished.</summary>
+    public bool HasFinished(int seq) => !IsStream && Finished.Contains(seq);
+
     /// <summary>Router only: smoothed compute time of one chunk in microseconds; 0 until measured.</summary>
     public double MicrosPerChunk { get; set; }
 
