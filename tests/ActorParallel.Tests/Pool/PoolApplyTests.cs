@@ -46,6 +46,18 @@ public sealed class PoolApplyTests() : RuntimeFixture($"apply-{Guid.NewGuid():N}
     }
 
     [Fact]
+    public async Task MapAsync_OnAPoolJustCreated_TwoItemsThatNeedEachOtherRunSideBySide()
+    {
+        // The first worker ready must not take both: item 0 finishes only once item 1 has run elsewhere.
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var marker = ScratchFile($"beside-{Guid.NewGuid():N}");
+
+        var pids = await pool.MapAsync(item => PoolTargets.NeedEachOther(item, marker), [0, 1], chunkSize: 1).WaitAsync(Bound);
+
+        Assert.Equal(2, pids.Distinct().Count());
+    }
+
+    [Fact]
     public async Task ApplyAsync_OneCallOfManyThrows_OnlyThatCallFailsWithItsType()
     {
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });

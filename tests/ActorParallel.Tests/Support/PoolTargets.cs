@@ -150,4 +150,24 @@ public static class PoolTargets
         }
         return attempt == 1 ? throw new InvalidOperationException($"item {x} failed on try 1") : MarkThenBlock(marker);
     }
+
+    /// <summary>Item 1 creates <paramref name="marker"/>; item 0 waits for it (30 s at most): they finish only if they run at the same time.</summary>
+    public static int NeedEachOther(int item, string marker)
+    {
+        if (item == 1)
+        {
+            File.Create(marker).Dispose();
+            return Environment.ProcessId;
+        }
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!File.Exists(marker))
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"item 1 never ran beside item 0 (no {marker})");
+            }
+            Thread.Sleep(5);
+        }
+        return Environment.ProcessId;
+    }
 }

@@ -33,12 +33,19 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
     /// behind a slow one while a worker idles). Each worker's chunks still travel in one message.
     /// </summary>
     /// <returns>Whether chunks were sent, or the map had none left to send (so it may be complete), or no worker could take one.</returns>
-    public DealOutcome Deal(MapJob job, WorkerSlot[] open)
+    /// <param name="job">The map.</param>
+    /// <param name="open">The workers that take work now.</param>
+    /// <param name="starting">
+    /// Some of the pool's workers are still starting: while the map's chunks have not shown their
+    /// cost, each ready worker holds one, leaving the rest for those (a chunk may take seconds).
+    /// </param>
+    public DealOutcome Deal(MapJob job, WorkerSlot[] open, bool starting)
     {
+        var window = starting && job.MicrosPerChunk <= 0 ? 1 : job.Window;
         var batches = new Dictionary<WorkerSlot, Batch>();
         var full = new HashSet<WorkerSlot>();
         var tried = false;
-        while (LeastLoaded(open, job, full) is { } slot)
+        while (LeastLoaded(open, job, window, full) is { } slot)
         {
             tried = true;
             if (job.Retry.TryPeek(out var next) && next.Suspect)
@@ -49,7 +56,7 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
                     continue;
                 }
                 // A suspect runs alone: only on an idle worker that gets nothing else now, and nothing joins it.
-                var idle = Array.Find(open, s => s.InFlight.Count == 0 && !batches.ContainsKey(s) && Credit(s, job) > 0);
+                var idle = Array.Find(open, s => s.InFlight.Count == 0 && !batches.ContainsKey(s) && Credit(s, window) > 0);
                 if (idle is null)
                 {
                     break;
@@ -105,14 +112,14 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
     }
 
     /// <summary>The open worker holding the fewest chunks that may take one more of <paramref name="job"/>; <see langword="null"/> for none.</summary>
-    private WorkerSlot? LeastLoaded(WorkerSlot[] open, MapJob job, HashSet<WorkerSlot> full)
+    private WorkerSlot? LeastLoaded(WorkerSlot[] open, MapJob job, int window, HashSet<WorkerSlot> full)
     {
         WorkerSlot? least = null;
         foreach (var slot in open)
         {
             var better = least is null || slot.InFlight.Count < least.InFlight.Count
                 || (slot.InFlight.Count == least.InFlight.Count && slot.LastProgress > least.LastProgress);
-            if (better && !full.Contains(slot) && Credit(slot, job) > 0)
+            if (better && !full.Contains(slot) && Credit(slot, window) > 0)
             {
                 least = slot;
             }
@@ -134,14 +141,14 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
         router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout));
     }
 
-    /// <summary>How many more chunks of <paramref name="job"/> the worker may hold: its window, and no more tasks than its life has left.</summary>
-    private int Credit(WorkerSlot slot, MapJob job)
+    /// <summary>How many more chunks the worker may hold: the map's <paramref name="window"/>, and no more tasks than its life has left.</summary>
+    private int Credit(WorkerSlot slot, int window)
     {
         if (slot.Isolated is not null)
         {
             return 0;
         }
-        var credit = job.Window - slot.InFlight.Count;
+        var credit = window - slot.InFlight.Count;
         return settings.MaxTasksPerChild is { } max ? Math.Min(credit, max - slot.TasksDone - slot.InFlight.Count) : credit;
     }
 

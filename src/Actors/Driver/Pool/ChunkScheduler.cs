@@ -81,9 +81,11 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         {
             return;
         }
+        // Workers still starting get their share of a map whose chunks' cost is not known yet.
+        var starting = slots.All.Any(slot => !slot.WasReady && !slot.Retiring);
         foreach (var job in _jobs.ToArray())
         {
-            if (_jobsById.ContainsKey(job.Id) && _dealer.Deal(job, open) == DealOutcome.NothingLeft)
+            if (_jobsById.ContainsKey(job.Id) && _dealer.Deal(job, open, starting) == DealOutcome.NothingLeft)
             {
                 CompleteIfDone(job);
             }

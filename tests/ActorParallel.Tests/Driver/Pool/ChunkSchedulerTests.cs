@@ -105,6 +105,20 @@ public sealed class ChunkSchedulerTests : TestKit
     }
 
     [Fact]
+    public void Dispatch_AWorkerStillStarting_TheReadyOneTakesOneChunkOfANewMapAndLeavesTheOther()
+    {
+        Create(processes: 2);
+        var ready = Serve();
+        var job = Job(chunks: 2);
+
+        _scheduler.Submit(job);
+        Assert.Equal([[0]], _router.Batches(ready));
+        var late = Serve();
+
+        Assert.Equal([[1]], _router.Batches(late));
+    }
+
+    [Fact]
     public void Dispatch_TwoWorkersTwoChunks_OneChunkEach()
     {
         // Python's workers take one task at a time: a second chunk never waits on a busy worker while another idles.
