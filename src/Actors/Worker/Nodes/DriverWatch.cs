@@ -17,7 +17,8 @@ namespace ActorParallel.Workers;
 /// asks the driver's machine for a TCP connection: a refusal means nothing listens on the driver's
 /// port any more, so the driver is dead, not merely slow or cut off (those are left to the
 /// resolver), and the node downs itself. (A driver that is alive but unreachable for a moment sees
-/// the probe as a connection that closed before its TLS handshake, and logs it.)
+/// the probe as a connection that closed before its TLS handshake, and logs it; a driver leaving the
+/// cluster on purpose is not probed.)
 /// </summary>
 internal sealed class DriverWatch : UntypedActor
 {
@@ -28,12 +29,16 @@ internal sealed class DriverWatch : UntypedActor
     private Address? _driver;
     private bool _probing;
 
+    /// <summary>The driver is leaving the cluster on purpose: its connections close as it goes, and a probe would only be noise in its log.</summary>
+    private bool _driverLeaving;
+
     public static Props Props() => Akka.Actor.Props.Create(() => new DriverWatch());
 
     protected override void PreStart()
     {
         AkkaCluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.UnreachableMember));
+            typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberLeft), typeof(ClusterEvent.MemberExited),
+            typeof(ClusterEvent.MemberRemoved), typeof(ClusterEvent.UnreachableMember));
         // A connection to a killed process ends either way, closed or failed.
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         Context.System.EventStream.Subscribe(Self, typeof(AssociationErrorEvent));
@@ -53,6 +58,12 @@ internal sealed class DriverWatch : UntypedActor
                 // From the events themselves: the cluster's state view can lag behind them.
                 _members[up.Member.Address] = up.Member;
                 _driver = _members.Values.Aggregate((Member?)null, (oldest, m) => oldest is null || m.IsOlderThan(oldest) ? m : oldest)?.Address;
+                break;
+            case ClusterEvent.MemberLeft left when left.Member.Address.Equals(_driver):
+                _driverLeaving = true;
+                break;
+            case ClusterEvent.MemberExited exited when exited.Member.Address.Equals(_driver):
+                _driverLeaving = true;
                 break;
             case ClusterEvent.MemberRemoved removed:
                 _members.Remove(removed.Member.Address);
@@ -78,7 +89,7 @@ internal sealed class DriverWatch : UntypedActor
 
     private void Probe()
     {
-        if (_probing || _driver is not { Host: { } host, Port: { } port } driver)
+        if (_probing || _driverLeaving || _driver is not { Host: { } host, Port: { } port } driver)
         {
             return;
         }
