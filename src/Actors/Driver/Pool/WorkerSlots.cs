@@ -130,9 +130,9 @@ internal sealed class WorkerSlots(PoolSettings settings, IRouterActions router)
         Replenish(slot.Supervisor);
         if (slot.Actor is { } actor)
         {
+            // Still its results' sender until it exits: the worker says it is over budget just before
+            // sending the results of the chunks it ran last, and those count.
             router.Tell(actor, new ExitWorker(ExitCodes.Success));
-            slot.Actor = null;
-            _slotsByActor.Remove(actor);
         }
     }
 

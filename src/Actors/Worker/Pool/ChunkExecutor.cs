@@ -300,21 +300,24 @@ internal sealed class ChunkExecutor : IDisposable
             }
             if (Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
             {
+                var over = OverMemoryBudget(router);
                 Flush(batch.MapId, results, ref lastFlush, router);
                 pendingBytes = 0;
-                if (OverMemoryBudget(router))
+                if (over)
                 {
                     return;
                 }
             }
         }
-        Flush(batch.MapId, results, ref lastFlush, router);
         OverMemoryBudget(router);
+        Flush(batch.MapId, results, ref lastFlush, router);
     }
 
     /// <summary>
-    /// Checked once every chunk run so far has its results sent (at most every half millisecond, and
-    /// at the end of a batch): a worker above its memory budget says so once and runs nothing more.
+    /// Checked after chunks have run, just before their results are sent (at most every half
+    /// millisecond, and at the end of a batch): a worker above its memory budget says so once and runs
+    /// nothing more. Said before the results, the router has decided the recycle by the time the map
+    /// they finish returns to its caller.
     /// </summary>
     private bool OverMemoryBudget(IActorRef router)
     {
