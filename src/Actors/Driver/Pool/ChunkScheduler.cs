@@ -270,7 +270,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             {
                 FailChunk(job, chunk, new WorkerLostException(
                     $"{(job.IsApply ? "The apply call" : $"Chunk {chunk.Seq} (items {chunk.Offset}..{chunk.Offset + chunk.Count - 1})")} was running alone on its worker process when it died, " +
-                    $"{chunk.Losses} times (last: {cause?.Message ?? $"exit code {exitCode}"}); it is not dispatched again.", chunk.Offset, chunk.Count, cause), retryable: false);
+                    $"{(chunk.Losses == 1 ? "once" : $"{chunk.Losses} times")} (last: {cause?.Message ?? $"exit code {exitCode}"}); it is not dispatched again.", chunk.Offset, chunk.Count, cause), retryable: false);
                 continue;
             }
             job.Retry.Enqueue(chunk);
