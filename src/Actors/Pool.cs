@@ -20,9 +20,6 @@ namespace ActorParallel;
 /// </summary>
 public sealed class Pool : IAsyncDisposable
 {
-    /// <summary>How many deadlines <c>ApplyAsync</c> calls batch by (each its own stream of calls); calls with others run as maps of their own.</summary>
-    private const int MaxApplyStreams = 8;
-
     private static int s_lastPoolId;
 
     private readonly ParallelRuntime _runtime;
@@ -33,7 +30,7 @@ public sealed class Pool : IAsyncDisposable
     private readonly int _maxPayloadBytes;
     private readonly ActorSystem _system;
     private readonly ItemSettings _items;
-    private readonly Dictionary<ItemSettings, ApplyStream> _applyStreams = [];
+    private readonly ApplyStreams _applyStreams;
     private int _state;
 
     /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
@@ -87,6 +84,7 @@ public sealed class Pool : IAsyncDisposable
         }
         Processes = validated.Processes + nodeWorkers;
         _router = _system.ActorOf(PoolRouter.Props(runtime.Supervisor, settings), $"pool-{Interlocked.Increment(ref s_lastPoolId)}");
+        _applyStreams = new ApplyStreams(_router, _items);
     }
 
     /// <summary>
@@ -222,7 +220,7 @@ public sealed class Pool : IAsyncDisposable
             ThrowIfDisposed();
             cancellationToken.ThrowIfCancellationRequested();
             var items = ItemOptions.Resolve(itemOptions, _items);
-            if (ApplyCalls(items) is { } stream)
+            if (_applyStreams.For(items) is { } stream)
             {
                 // The common case: one of the pool's stream of calls, dispatched in batches with the others.
                 return stream.Submit(function, cancellationToken);
@@ -238,34 +236,6 @@ public sealed class Pool : IAsyncDisposable
             return Task.FromException<TOut>(error);
         }
         return ApplyOnceAsync<TOut>(new Func<int, TOut>(_ => function()), itemOptions, cancellationToken);
-    }
-
-    /// <summary>
-    /// The pool's stream of individually submitted calls with these settings, started with the first:
-    /// one for the pool's own, and a few more for calls with a deadline of their own. A call with a
-    /// retry policy of its own (or beyond <see cref="MaxApplyStreams"/> deadlines) runs as a map of its
-    /// own instead: <see langword="null"/>.
-    /// </summary>
-    private ApplyStream? ApplyCalls(ItemSettings items)
-    {
-        if (!ReferenceEquals(items.Retry, _items.Retry))
-        {
-            return null;
-        }
-        lock (_applyStreams)
-        {
-            if (_applyStreams.TryGetValue(items, out var stream) && stream.Worn)
-            {
-                stream.Complete();
-                _applyStreams.Remove(items);
-                stream = null;
-            }
-            if (stream is null && _applyStreams.Count < MaxApplyStreams)
-            {
-                _applyStreams[items] = stream = new ApplyStream(_router, items);
-            }
-            return stream;
-        }
     }
 
     /// <summary>
@@ -396,13 +366,7 @@ public sealed class Pool : IAsyncDisposable
         if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
         {
             // The calls submitted so far finish, as the maps running do.
-            lock (_applyStreams)
-            {
-                foreach (var stream in _applyStreams.Values)
-                {
-                    stream.Complete();
-                }
-            }
+            _applyStreams.CompleteAll();
             _stopped = _router.Ask<PoolStopped>(ClosePool.Instance);
         }
         return Task.CompletedTask;
