@@ -13,9 +13,11 @@ internal static class ChunkCodec
     /// <summary>The first byte of items in the typed form; no <see cref="ValueCodec"/> tag has it.</summary>
     private const byte TypedItems = 0xF0;
 
-    public static byte[] EncodeItems<T>(T[] items, string what)
+    /// <summary>The items, with their large arrays of primitives out of band (referenced, not copied).</summary>
+    /// <exception cref="NotShippableException">An item cannot travel.</exception>
+    public static Encoded EncodeItems<T>(T[] items, string what)
     {
-        var writer = new WireWriter(16 + items.Length * 5);
+        var writer = new WireWriter(16 + items.Length * 5, collectBlocks: true);
         var exact = OfTheStaticTypeOnly(items);
         if (Typed<T>.Write is { } write && exact)
         {
@@ -27,7 +29,7 @@ internal static class ChunkCodec
                 {
                     write(writer, item);
                 }
-                return writer.ToArray();
+                return writer.ToEncoded();
             }
             catch (TypedFormMismatchException mismatch)
             {
@@ -38,7 +40,7 @@ internal static class ChunkCodec
         // As one T[]; or item by item, each naming its type, when some item is of a type derived from T, or
         // when items travel by reference (delegates, shared handles), which only a single value's tag carries.
         ValueCodec.Write(writer, exact && !ByReference<T>.Value ? items : Array.ConvertAll(items, item => (object?)item), $"{what} (an array of {typeof(T).Name})");
-        return writer.ToArray();
+        return writer.ToEncoded();
     }
 
     private static class ByReference<T>
@@ -49,13 +51,14 @@ internal static class ChunkCodec
     private static bool OfTheStaticTypeOnly<T>(T[] items) =>
         typeof(T).IsValueType || typeof(T).IsSealed || Array.TrueForAll(items, item => item is null || item.GetType() == typeof(T));
 
-    public static T[] DecodeItems<T>(byte[] bytes)
+    public static T[] DecodeItems<T>(Encoded encoded)
     {
+        var bytes = encoded.Bytes;
         if (bytes.Length > 0 && bytes[0] == TypedItems)
         {
             var read = Typed<T>.Read
                 ?? throw new WireFormatException($"Chunk items arrived in the typed form, which {typeof(T).Name} has none of: the other side runs a different build.");
-            var reader = new WireReader(bytes, 1, bytes.Length - 1);
+            var reader = new WireReader(bytes, 1, bytes.Length - 1, encoded.Blocks);
             var items = new T[reader.ReadCount()];
             for (var index = 0; index < items.Length; index++)
             {
@@ -63,7 +66,7 @@ internal static class ChunkCodec
             }
             return items;
         }
-        var decoded = ValueCodec.Decode(bytes);
+        var decoded = ValueCodec.Read(new WireReader(encoded));
         return decoded switch
         {
             T[] typed => typed,

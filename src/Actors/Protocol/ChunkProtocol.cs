@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorParallel.Serialization;
 
 namespace ActorParallel.Protocol;
 
@@ -6,8 +7,8 @@ namespace ActorParallel.Protocol;
 /// <param name="Seq">The chunk's sequence number in its map.</param>
 /// <param name="ItemOffset">Where these items start inside the chunk (results may come in several segments).</param>
 /// <param name="ItemCount">How many items <paramref name="Items"/> holds.</param>
-/// <param name="Items">The encoded items or results.</param>
-internal sealed record ChunkPayload(int Seq, int ItemOffset, int ItemCount, byte[] Items);
+/// <param name="Items">The encoded items or results, with their large arrays out of band.</param>
+internal sealed record ChunkPayload(int Seq, int ItemOffset, int ItemCount, Encoded Items);
 
 /// <summary>
 /// Router → pool worker: run these chunks of map <paramref name="MapId"/>. <paramref name="Function"/>

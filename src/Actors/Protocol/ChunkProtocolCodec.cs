@@ -118,7 +118,12 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
             writer.WriteInt32(chunk.Seq);
             writer.WriteInt32(chunk.ItemOffset);
             writer.WriteInt32(chunk.ItemCount);
-            writer.WriteBytes(chunk.Items);
+            writer.WriteBytes(chunk.Items.Bytes);
+            writer.WriteCount(chunk.Items.Blocks.Length);
+            foreach (var block in chunk.Items.Blocks)
+            {
+                writer.WriteBlock(block);
+            }
         }
     }
 
@@ -128,7 +133,13 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         var chunks = ImmutableArray.CreateBuilder<ChunkPayload>(count);
         for (var index = 0; index < count; index++)
         {
-            chunks.Add(new ChunkPayload(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBytes()));
+            var (seq, offset, itemCount, bytes) = (reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBytes());
+            var blocks = new Array[reader.ReadCount()];
+            for (var block = 0; block < blocks.Length; block++)
+            {
+                blocks[block] = reader.ReadBlock();
+            }
+            chunks.Add(new ChunkPayload(seq, offset, itemCount, new Encoded(bytes, blocks)));
         }
         return chunks.MoveToImmutable();
     }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Buffers;
 using System.Net.Sockets;
 using ActorParallel.Configuration;
+using ActorParallel.Serialization;
 
 namespace ActorParallel.Protocol;
 
@@ -149,12 +150,63 @@ internal static class DirectLink
         }
     }
 
-    /// <summary>Writes one message (or a heartbeat, for <see langword="null"/>) as a frame. Callers serialize writes.</summary>
+    /// <summary>
+    /// Writes one message (or a heartbeat, for <see langword="null"/>) as a frame. Callers serialize writes.
+    /// Large arrays the message carries (<see cref="Encoded.Blocks"/>) go after its bytes straight from
+    /// where they are, no copy: the frame's length then has its top bit set, and a table of the arrays
+    /// (count, then each one's kind and element count) comes before the message's bytes.
+    /// </summary>
     public static void Write(Stream stream, object? message)
     {
-        var payload = message is null ? [] : Codec.ToBinary(message);
-        WriteRaw(stream, payload);
+        if (message is null)
+        {
+            WriteRaw(stream, []);
+            return;
+        }
+        var writer = Codec.Write(message, collectBlocks: true);
+        var blocks = writer.Blocks;
+        if (blocks.Count == 0)
+        {
+            WriteRaw(stream, writer.WrittenSpan);
+            return;
+        }
+        var inline = writer.WrittenSpan;
+        var headerLength = 8 + (blocks.Count * 5);
+        var head = ArrayPool<byte>.Shared.Rent(headerLength + inline.Length);
+        try
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(head, inline.Length | BlocksFollow);
+            BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(4), blocks.Count);
+            for (var index = 0; index < blocks.Count; index++)
+            {
+                head[8 + (index * 5)] = WireBlocks.KindOf(blocks[index]);
+                BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(9 + (index * 5)), blocks[index].Length);
+            }
+            inline.CopyTo(head.AsSpan(headerLength));
+            stream.Write(head, 0, headerLength + inline.Length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(head);
+        }
+        foreach (var block in blocks)
+        {
+            var total = WireBlocks.ByteLength(block);
+            for (long offset = 0; offset < total;)
+            {
+                var count = (int)Math.Min(total - offset, BlockWindowBytes);
+                stream.Write(WireBlocks.Window(block, offset, count));
+                offset += count;
+            }
+        }
+        stream.Flush();
     }
+
+    /// <summary>The top bit of a frame's length: out-of-band arrays follow the message's bytes.</summary>
+    private const int BlocksFollow = unchecked((int)0x80000000);
+
+    /// <summary>How much of an out-of-band array one read or write moves (a span holds at most 2 GiB).</summary>
+    private const int BlockWindowBytes = 1 << 30;
 
     /// <summary>
     /// Writes a frame. Up to <see cref="SingleWriteBytes"/> it goes in one write: written as header
@@ -190,8 +242,14 @@ internal static class DirectLink
     /// <summary>The largest payload copied to go out with its header in one write; larger ones take two (the copy would cost more than the second write).</summary>
     private const int SingleWriteBytes = 256 * 1024;
 
-    /// <summary>Reads the next frame's bytes; <see langword="null"/> at end of stream.</summary>
-    public static byte[]? ReadRaw(Stream stream)
+    /// <summary>
+    /// Reads the next frame: its bytes, and the out-of-band arrays that followed them, each read straight
+    /// into the array the message will hold; <see langword="null"/> at end of stream.
+    /// </summary>
+    /// <exception cref="WireFormatException">The frame's header is malformed.</exception>
+    /// <param name="stream">The link.</param>
+    /// <param name="progress">Called as each 16 MiB of a large frame arrives: the other side is alive, even if the whole frame takes seconds.</param>
+    public static Encoded? ReadFrame(Stream stream, Action? progress = null)
     {
         Span<byte> header = stackalloc byte[4];
         if (!ReadExactly(stream, header))
@@ -199,16 +257,58 @@ internal static class DirectLink
             return null;
         }
         var length = BinaryPrimitives.ReadInt32LittleEndian(header);
-        if (length < 0)
+        if (length >= 0)
         {
-            throw new WireFormatException($"A direct link frame claims a negative length ({length}).");
+            var payload = new byte[length];
+            return ReadExactly(stream, payload, progress) ? new Encoded(payload, []) : (Encoded?)null;
         }
-        var payload = new byte[length];
-        return ReadExactly(stream, payload) ? payload : null;
+        length &= ~BlocksFollow;
+        if (!ReadExactly(stream, header))
+        {
+            return null;
+        }
+        var blockCount = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (blockCount <= 0 || blockCount > MaxBlocksPerFrame)
+        {
+            throw new WireFormatException($"A direct link frame claims {blockCount} out-of-band arrays.");
+        }
+        var table = new byte[blockCount * 5];
+        var bytes = new byte[length];
+        if (!ReadExactly(stream, table) || !ReadExactly(stream, bytes, progress))
+        {
+            return null;
+        }
+        var blocks = new Array[blockCount];
+        for (var index = 0; index < blockCount; index++)
+        {
+            var elements = BinaryPrimitives.ReadInt32LittleEndian(table.AsSpan((index * 5) + 1));
+            if (elements < 0)
+            {
+                throw new WireFormatException($"A direct link frame claims an array of {elements} elements.");
+            }
+            blocks[index] = WireBlocks.Allocate(table[index * 5], elements);
+        }
+        foreach (var block in blocks)
+        {
+            var total = WireBlocks.ByteLength(block);
+            for (long offset = 0; offset < total;)
+            {
+                var count = (int)Math.Min(total - offset, BlockWindowBytes);
+                if (!ReadExactly(stream, WireBlocks.Window(block, offset, count), progress))
+                {
+                    return null;
+                }
+                offset += count;
+            }
+        }
+        return new Encoded(bytes, blocks);
     }
 
+    /// <summary>More arrays than any message carries: a header claiming more is corrupt.</summary>
+    private const int MaxBlocksPerFrame = 1 << 20;
+
     /// <summary>The message a frame carries, or <see langword="null"/> for a heartbeat.</summary>
-    public static object? Decode(byte[] frame) => frame.Length == 0 ? null : Codec.FromBinary(frame, null);
+    public static object? Decode(Encoded frame) => frame.Bytes.Length == 0 ? null : Codec.Read(frame.Bytes, frame.Blocks);
 
     /// <summary>A message serialized and read back, as it arrives over either link (the warm-up uses it).</summary>
     public static object RoundTrip(object message) => Codec.FromBinary(Codec.ToBinary(message), null);
@@ -216,9 +316,10 @@ internal static class DirectLink
     /// <summary>A stream over a connected socket that owns it.</summary>
     public static NetworkStream Open(Socket socket) => new(socket, ownsSocket: true);
 
-    private static bool ReadExactly(Stream stream, Span<byte> buffer)
+    private static bool ReadExactly(Stream stream, Span<byte> buffer, Action? progress = null)
     {
         var read = 0;
+        var reported = 0;
         while (read < buffer.Length)
         {
             var n = stream.Read(buffer[read..]);
@@ -227,7 +328,14 @@ internal static class DirectLink
                 return false;
             }
             read += n;
+            if (progress is not null && read - reported >= ProgressBytes)
+            {
+                progress();
+                reported = read;
+            }
         }
         return true;
     }
+
+    private const int ProgressBytes = 16 << 20;
 }

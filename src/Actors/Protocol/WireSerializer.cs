@@ -24,22 +24,31 @@ internal sealed class WireSerializer : Serializer
 
     public override bool IncludeManifest => false;
 
-    public override byte[] ToBinary(object obj)
+    public override byte[] ToBinary(object obj) => Write(obj, collectBlocks: false).ToArray();
+
+    /// <summary>
+    /// The message written; with <paramref name="collectBlocks"/>, the large arrays its values carry stay
+    /// out of band (<see cref="WireWriter.Blocks"/>) for a link that sends them from where they are.
+    /// </summary>
+    public WireWriter Write(object obj, bool collectBlocks)
     {
-        var writer = new WireWriter();
+        var writer = new WireWriter(collectBlocks: collectBlocks);
         foreach (var codec in Codecs)
         {
             if (codec.TryWrite(writer, obj, this))
             {
-                return writer.ToArray();
+                return writer;
             }
         }
         throw new ArgumentException($"{nameof(WireSerializer)} cannot serialize {obj.GetType().FullName}.", nameof(obj));
     }
 
-    public override object FromBinary(byte[] bytes, Type? type)
+    public override object FromBinary(byte[] bytes, Type? type) => Read(bytes, []);
+
+    /// <summary>The message in <paramref name="bytes"/>, whose out-of-band arrays arrived as <paramref name="blocks"/>.</summary>
+    public object Read(byte[] bytes, Array[] blocks)
     {
-        var reader = new WireReader(bytes);
+        var reader = new WireReader(bytes, 0, bytes.Length, blocks);
         var tag = reader.ReadByte();
         var codec = CodecByTag[tag] ?? throw new WireFormatException($"Unknown ActorParallel message tag {tag}.");
         return codec.Read(tag, reader, this);

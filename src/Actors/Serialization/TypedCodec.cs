@@ -56,7 +56,8 @@ internal static class TypedCodecs
         }
         if (type.IsArray)
         {
-            return Build(nameof(ArrayCodec), type.GetElementType()!);
+            var element = type.GetElementType()!;
+            return Build(Array.IndexOf(RawElements, element) >= 0 ? nameof(RawArrayCodec) : nameof(ArrayCodec), element);
         }
         if (IsCollection(type))
         {
@@ -110,6 +111,20 @@ internal static class TypedCodecs
 
     private static (Delegate Write, Delegate Read) Build(string method, params Type[] arguments) =>
         ((Delegate, Delegate))typeof(TypedCodecs).GetMethod(method, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(arguments).Invoke(null, null)!;
+
+    /// <summary>Element types whose arrays travel as raw memory (and out of band when large), not element by element.</summary>
+    private static readonly Type[] RawElements = [typeof(byte), typeof(short), typeof(char), typeof(int), typeof(long), typeof(float), typeof(double)];
+
+    private static (Delegate, Delegate) RawArrayCodec<TElement>()
+        where TElement : unmanaged => (
+        new Action<WireWriter, TElement[]?>((w, array) =>
+        {
+            if (Present(w, array))
+            {
+                w.WriteArray(array);
+            }
+        }),
+        new Func<WireReader, TElement[]?>(r => r.ReadBool() ? r.ReadArray<TElement>() : null));
 
     private static (Delegate, Delegate) ArrayCodec<TElement>() => (
         new Action<WireWriter, TElement[]?>((w, array) =>

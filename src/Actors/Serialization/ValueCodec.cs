@@ -41,13 +41,13 @@ internal static class ValueCodec
     /// item of a type that travels by reference: <paramref name="what"/> names the value itself in errors.
     /// </summary>
     /// <exception cref="NotShippableException">The value cannot travel.</exception>
-    public static byte[] EncodeAsArrayOfOne(object? value, string what)
+    public static Encoded EncodeAsArrayOfOne(object? value, string what)
     {
-        var writer = new WireWriter();
+        var writer = new WireWriter(collectBlocks: true);
         writer.WriteByte(ObjectArray);
         writer.WriteCount(1);
         Write(writer, value, what);
-        return writer.ToArray();
+        return writer.ToEncoded();
     }
 
     /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
@@ -102,22 +102,19 @@ internal static class ValueCodec
                 return;
             case byte[] bytes:
                 writer.WriteByte(Bytes);
-                writer.WriteBytes(bytes);
+                writer.WriteArray(bytes);
                 return;
             case int[] ints:
                 writer.WriteByte(Int32Array);
-                writer.WriteCount(ints.Length);
-                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(ints.AsSpan()));
+                writer.WriteArray(ints);
                 return;
             case long[] longs:
                 writer.WriteByte(Int64Array);
-                writer.WriteCount(longs.Length);
-                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(longs.AsSpan()));
+                writer.WriteArray(longs);
                 return;
             case double[] doubles:
                 writer.WriteByte(DoubleArray);
-                writer.WriteCount(doubles.Length);
-                writer.WriteRaw(System.Runtime.InteropServices.MemoryMarshal.AsBytes(doubles.AsSpan()));
+                writer.WriteArray(doubles);
                 return;
             case string[] strings:
                 writer.WriteByte(StringArray);
@@ -208,10 +205,10 @@ internal static class ValueCodec
             case Double: return reader.ReadDouble();
             case Single: return BitConverter.Int32BitsToSingle(reader.ReadInt32());
             case String: return reader.ReadString() ?? string.Empty;
-            case Bytes: return reader.ReadBytes();
-            case Int32Array: return ReadArray<int>(reader);
-            case Int64Array: return ReadArray<long>(reader);
-            case DoubleArray: return ReadArray<double>(reader);
+            case Bytes: return reader.ReadArray<byte>();
+            case Int32Array: return reader.ReadArray<int>();
+            case Int64Array: return reader.ReadArray<long>();
+            case DoubleArray: return reader.ReadArray<double>();
             case StringArray:
             {
                 var strings = new string?[reader.ReadCount()];
@@ -250,16 +247,6 @@ internal static class ValueCodec
             default:
                 throw new WireFormatException($"Unknown value tag {tag}.");
         }
-    }
-
-    private static T[] ReadArray<T>(WireReader reader)
-        where T : unmanaged
-    {
-        var count = reader.ReadCount();
-        var array = new T[count];
-        var bytes = reader.ReadRaw(checked(count * Unsafe.SizeOf<T>()));
-        bytes.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(array.AsSpan()));
-        return array;
     }
 
     private static bool IsCompilerGenerated(Type type) =>

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ActorParallel.Serialization;
@@ -8,6 +10,8 @@ internal sealed class WireReader
 {
     private readonly byte[] _buffer;
     private readonly int _end;
+    private readonly Array[] _blocks;
+    private int _nextBlock;
     private int _position;
 
     public WireReader(byte[] buffer)
@@ -15,11 +19,60 @@ internal sealed class WireReader
     {
     }
 
-    public WireReader(byte[] buffer, int offset, int count)
+    /// <param name="buffer">The bytes.</param>
+    /// <param name="offset">Where to start reading.</param>
+    /// <param name="count">How many bytes to read.</param>
+    /// <param name="blocks">The arrays that travelled out of band beside the bytes (<see cref="WireWriter.Blocks"/>).</param>
+    public WireReader(byte[] buffer, int offset, int count, Array[]? blocks = null)
     {
         _buffer = buffer;
         _position = offset;
         _end = offset + count;
+        _blocks = blocks ?? [];
+    }
+
+    /// <summary>A reader of encoded values with their out-of-band arrays.</summary>
+    public WireReader(Encoded encoded)
+        : this(encoded.Bytes, 0, encoded.Bytes.Length, encoded.Blocks)
+    {
+    }
+
+    /// <summary>Reads what <see cref="WireWriter.WriteArray{T}"/> wrote: inline, or the out-of-band array itself (no copy).</summary>
+    public T[] ReadArray<T>()
+        where T : unmanaged
+    {
+        if (ReadByte() != 0)
+        {
+            var index = ReadCount();
+            return index < _blocks.Length && _blocks[index] is T[] block
+                ? block
+                : throw new WireFormatException($"Out-of-band array {index} of {typeof(T).Name} is missing ({_blocks.Length} arrived).");
+        }
+        var count = ReadCount();
+        var array = GC.AllocateUninitializedArray<T>(count);
+        ReadRaw(checked(count * Unsafe.SizeOf<T>())).CopyTo(MemoryMarshal.AsBytes(array.AsSpan()));
+        return array;
+    }
+
+    /// <summary>Reads what <see cref="WireWriter.WriteBlock"/> wrote: the next out-of-band array of the message, or one written inline.</summary>
+    public Array ReadBlock()
+    {
+        if (ReadByte() != 0)
+        {
+            return _nextBlock < _blocks.Length
+                ? _blocks[_nextBlock++]
+                : throw new WireFormatException($"The message refers to more out-of-band arrays than the {_blocks.Length} that arrived.");
+        }
+        var kind = ReadByte();
+        var array = WireBlocks.Allocate(kind, ReadCount());
+        var total = WireBlocks.ByteLength(array);
+        for (long offset = 0; offset < total;)
+        {
+            var count = (int)Math.Min(total - offset, 1 << 30);
+            ReadRaw(count).CopyTo(WireBlocks.Window(array, offset, count));
+            offset += count;
+        }
+        return array;
     }
 
     public bool AtEnd => _position >= _end;

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ActorParallel.Serialization;
@@ -9,12 +11,76 @@ internal sealed class WireWriter : IBufferWriter<byte>
 {
     private byte[] _buffer;
     private int _length;
+    private readonly List<Array>? _blocks;
 
-    public WireWriter(int capacity = 256) => _buffer = new byte[capacity];
+    /// <param name="capacity">The initial buffer size in bytes.</param>
+    /// <param name="collectBlocks">
+    /// Whether large arrays go out of band (<see cref="Blocks"/>) rather than into the bytes: for what
+    /// travels as <see cref="Encoded"/> or over the direct link; not for what Akka serializes into one buffer.
+    /// </param>
+    public WireWriter(int capacity = 256, bool collectBlocks = false)
+    {
+        _buffer = new byte[capacity];
+        _blocks = collectBlocks ? [] : null;
+    }
 
     public int Length => _length;
 
+    /// <summary>The arrays written out of band, in the order of their indices; empty when the writer does not collect them.</summary>
+    public IReadOnlyList<Array> Blocks => (IReadOnlyList<Array>?)_blocks ?? [];
+
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+    /// <summary>What was written, with the out-of-band arrays.</summary>
+    public Encoded ToEncoded() => new(ToArray(), _blocks is { Count: > 0 } ? [.. _blocks] : []);
+
+    /// <summary>The bytes written so far, without a copy (valid until the next write).</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+
+    /// <summary>
+    /// Writes an array of unmanaged elements: a byte 0, the count and its raw memory; or, when the writer
+    /// collects blocks and the array has at least <see cref="WireBlocks.MinOutOfBandBytes"/>, a byte 1 and its
+    /// index among <see cref="Blocks"/> (the array itself is kept by reference, not copied).
+    /// </summary>
+    public void WriteArray<T>(T[] array)
+        where T : unmanaged
+    {
+        if (_blocks is not null && (long)array.Length * Unsafe.SizeOf<T>() >= WireBlocks.MinOutOfBandBytes)
+        {
+            WriteByte(1);
+            WriteCount(_blocks.Count);
+            _blocks.Add(array);
+            return;
+        }
+        WriteByte(0);
+        WriteCount(array.Length);
+        WriteRaw(MemoryMarshal.AsBytes(array.AsSpan()));
+    }
+
+    /// <summary>
+    /// Writes an out-of-band array of an <see cref="Encoded"/> value into a message: by index when this writer
+    /// collects blocks (the direct link), else inline as its kind, length and raw memory (Akka's one buffer).
+    /// </summary>
+    public void WriteBlock(Array array)
+    {
+        if (_blocks is not null)
+        {
+            WriteByte(1);
+            _blocks.Add(array);
+            return;
+        }
+        var kind = WireBlocks.KindOf(array);
+        WriteByte(0);
+        WriteByte(kind);
+        WriteCount(array.Length);
+        var total = WireBlocks.ByteLength(array);
+        for (long offset = 0; offset < total;)
+        {
+            var count = (int)Math.Min(total - offset, 1 << 30);
+            WriteRaw(WireBlocks.Window(array, offset, count));
+            offset += count;
+        }
+    }
 
     public void WriteByte(byte value)
     {
@@ -114,7 +180,13 @@ internal sealed class WireWriter : IBufferWriter<byte>
         {
             return;
         }
-        var size = Math.Max(_buffer.Length * 2, _length + extra);
+        var needed = (long)_length + extra;
+        if (needed > Array.MaxLength)
+        {
+            throw new NotShippableException(
+                $"The value encodes to more than {Array.MaxLength:N0} bytes in one buffer; only arrays of primitive elements (byte, short, char, int, long, float, double) may be larger, as they travel beside the buffer.");
+        }
+        var size = (int)Math.Min(Array.MaxLength, Math.Max((long)_buffer.Length * 2, needed));
         Array.Resize(ref _buffer, size);
     }
 }

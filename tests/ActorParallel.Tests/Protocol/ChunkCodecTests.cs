@@ -16,7 +16,7 @@ public sealed class ChunkCodecTests
 
         var bytes = ChunkCodec.EncodeItems(items, "items");
 
-        Assert.Equal(TypedForm, bytes[0]);
+        Assert.Equal(TypedForm, bytes.Bytes[0]);
         Assert.Equal(items, ChunkCodec.DecodeItems<(int, string?)>(bytes));
     }
 
@@ -93,7 +93,7 @@ public sealed class ChunkCodecTests
         var settingsBytes = ChunkCodec.EncodeItems(settings, "items");
         var readingBytes = ChunkCodec.EncodeItems(readings, "items");
 
-        Assert.Equal([TypedForm, TypedForm, TypedForm], new[] { shapeBytes[0], settingsBytes[0], readingBytes[0] });
+        Assert.Equal([TypedForm, TypedForm, TypedForm], new[] { shapeBytes.Bytes[0], settingsBytes.Bytes[0], readingBytes.Bytes[0] });
         var decoded = ChunkCodec.DecodeItems<Shape?>(shapeBytes);
         Assert.Equal(("tri", "n", 2, (1, 0.5)), (decoded[0]!.Name, decoded[0]!.Note, decoded[0]!.CornerCount, decoded[0]!.Weights[0]));
         Assert.Equal(shapes[0]!.Corners, decoded[0]!.Corners);
@@ -111,7 +111,7 @@ public sealed class ChunkCodecTests
         var bytes = ChunkCodec.EncodeItems(orders, "items");
         var decoded = ChunkCodec.DecodeItems<Order>(bytes);
 
-        Assert.Equal(TypedForm, bytes[0]);
+        Assert.Equal(TypedForm, bytes.Bytes[0]);
         Assert.Equal(orders.Select(o => (o.Id, o.Lines.ToArray(), o.Prices.OrderBy(p => p.Key).ToArray())), decoded.Select(o => (o.Id, o.Lines.ToArray(), o.Prices.OrderBy(p => p.Key).ToArray())));
     }
 
@@ -122,7 +122,7 @@ public sealed class ChunkCodecTests
 
         var bytes = ChunkCodec.EncodeItems(items, "items");
 
-        Assert.NotEqual(TypedForm, bytes[0]);
+        Assert.NotEqual(TypedForm, bytes.Bytes[0]);
         Assert.Equal(items, ChunkCodec.DecodeItems<Point>(bytes));
     }
 
@@ -133,8 +133,8 @@ public sealed class ChunkCodecTests
         // A record that contains itself has no bounded shape: MessagePack takes it.
         var links = ChunkCodec.EncodeItems(new[] { new Link(1, new Link(2, null)) }, "items");
 
-        Assert.NotEqual(TypedForm, ints[0]);
-        Assert.NotEqual(TypedForm, links[0]);
+        Assert.NotEqual(TypedForm, ints.Bytes[0]);
+        Assert.NotEqual(TypedForm, links.Bytes[0]);
         Assert.Equal([1, 2, 3], ChunkCodec.DecodeItems<int>(ints));
         Assert.Equal([new Link(1, new Link(2, null))], ChunkCodec.DecodeItems<Link>(links));
     }
@@ -144,7 +144,7 @@ public sealed class ChunkCodecTests
     {
         var bytes = ChunkCodec.EncodeItems(new[] { new Renamed { Name = 3 } }, "items");
 
-        Assert.NotEqual(TypedForm, bytes[0]);
+        Assert.NotEqual(TypedForm, bytes.Bytes[0]);
         Assert.Equal(3, Assert.Single(ChunkCodec.DecodeItems<Renamed>(bytes)).Name);
     }
 
@@ -153,7 +153,7 @@ public sealed class ChunkCodecTests
     {
         var bytes = ChunkCodec.EncodeItems(new[] { new Hidden(7) }, "items");
 
-        Assert.NotEqual(TypedForm, bytes[0]);
+        Assert.NotEqual(TypedForm, bytes.Bytes[0]);
         Assert.Equal(7, Assert.Single(ChunkCodec.DecodeItems<Hidden>(bytes)).Value);
     }
 

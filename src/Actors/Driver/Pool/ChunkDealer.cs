@@ -70,7 +70,7 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
             {
                 break;
             }
-            if (batches.TryGetValue(slot, out var batch) && batch.Bytes > 0 && batch.Bytes + chunk.Items.Length > settings.MaxPayloadBytes)
+            if (batches.TryGetValue(slot, out var batch) && batch.Bytes > 0 && batch.Bytes + chunk.Items.Size > settings.MaxPayloadBytes)
             {
                 // One message must stay under the frame: this worker's batch is full.
                 job.Retry.Enqueue(chunk);
@@ -100,7 +100,7 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
                 slot.LastProgress = Stopwatch.GetTimestamp();
             }
             batch.Chunks.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
-            batch.Bytes += chunk.Items.Length;
+            batch.Bytes += chunk.Items.Size;
             chunk.DispatchOrder = ++_dispatchOrder;
             slot.InFlight[(job.Id, chunk.Seq)] = chunk;
             job.InFlight++;
@@ -132,7 +132,7 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
     {
         public ImmutableArray<ChunkPayload>.Builder Chunks { get; } = ImmutableArray.CreateBuilder<ChunkPayload>();
 
-        public int Bytes { get; set; }
+        public long Bytes { get; set; }
     }
 
     private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)

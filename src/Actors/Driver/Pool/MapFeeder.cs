@@ -86,14 +86,9 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
     {
         var slice = start == 0 && count == items.Length ? items : items[start..(start + count)];
         var bytes = ChunkCodec.EncodeItems(slice, "items");
-        if (bytes.Length > maxPayloadBytes)
+        if (bytes.Size > maxPayloadBytes && count > 1)
         {
-            if (count == 1)
-            {
-                throw new MessageTooLargeException(
-                    $"Item {_offset} of the map encodes to {bytes.Length:N0} bytes; the largest message is {maxPayloadBytes:N0} bytes " +
-                    "(half of akka.remote.dot-netty.tcp.maximum-frame-size).");
-            }
+            // Batches stay under one message; an item larger on its own travels alone, in segments.
             var half = count / 2;
             await EmitAsync(items, start, half, cancellationToken).ConfigureAwait(false);
             await EmitAsync(items, start + half, count - half, cancellationToken).ConfigureAwait(false);

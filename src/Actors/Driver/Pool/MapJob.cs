@@ -1,3 +1,4 @@
+using ActorParallel.Serialization;
 using System.Collections.Immutable;
 using System.Threading.Channels;
 using ActorParallel.Protocol;
@@ -6,7 +7,7 @@ using Akka.Actor;
 namespace ActorParallel.Driver;
 
 /// <summary>A chunk of a map between the feeder and a result: its place in the input and its encoded items.</summary>
-internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
+internal sealed class PendingChunk(int seq, int offset, int count, Encoded items)
 {
     public int Seq { get; } = seq;
 
@@ -14,7 +15,7 @@ internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
 
     public int Count { get; } = count;
 
-    public byte[] Items { get; } = items;
+    public Encoded Items { get; } = items;
 
     /// <summary>One call of the pool's stream of <c>ApplyAsync</c> calls (see <see cref="ApplyStream"/>), not items of a map.</summary>
     public bool IsApplyCall { get; init; }

@@ -123,9 +123,10 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     {
         try
         {
-            while (DirectLink.ReadRaw(_stream) is { } frame)
+            void Heard() => Interlocked.Exchange(ref _lastHeardTicks, Environment.TickCount64);
+            while (DirectLink.ReadFrame(_stream, Heard) is { } frame)
             {
-                Interlocked.Exchange(ref _lastHeardTicks, Environment.TickCount64);
+                Heard();
                 switch (DirectLink.Decode(frame))
                 {
                     case SharedCall call:

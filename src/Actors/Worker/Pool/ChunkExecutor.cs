@@ -290,13 +290,13 @@ internal sealed class ChunkExecutor : IDisposable
             foreach (var segment in segments)
             {
                 // One message must stay under the frame: send what is pending before it would not.
-                if (pendingBytes + segment.Items.Length > _maxPayloadBytes)
+                if (pendingBytes + segment.Items.Size > _maxPayloadBytes)
                 {
                     Flush(batch.MapId, results, ref lastFlush, router);
                     pendingBytes = 0;
                 }
                 results.Add(segment);
-                pendingBytes += segment.Items.Length;
+                pendingBytes += segment.Items.Size;
             }
             if (Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
             {

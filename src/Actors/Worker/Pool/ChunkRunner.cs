@@ -97,16 +97,11 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
     private static void EncodeSegments(int seq, TOut[] results, int offset, int count, int maxBytes, ICollection<ChunkPayload> output)
     {
         var bytes = ChunkCodec.EncodeItems(offset == 0 && count == results.Length ? results : results[offset..(offset + count)], "the results travelling back to the driver");
-        if (bytes.Length <= maxBytes)
+        if (bytes.Size <= maxBytes || count == 1)
         {
+            // A result larger than a message on its own travels alone, in segments.
             output.Add(new ChunkPayload(seq, offset, count, bytes));
             return;
-        }
-        if (count == 1)
-        {
-            throw new ChunkItemException(offset, new MessageTooLargeException(
-                $"The result of this item encodes to {bytes.Length:N0} bytes; the largest message is {maxBytes:N0} bytes " +
-                "(half of akka.remote.dot-netty.tcp.maximum-frame-size)."));
         }
         var half = count / 2;
         EncodeSegments(seq, results, offset, half, maxBytes, output);

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using ActorParallel.Protocol;
+using ActorParallel.Serialization;
 using Akka.Actor;
 
 namespace ActorParallel.Workers;
@@ -83,12 +84,12 @@ internal sealed class DirectWorker
     {
         while (true)
         {
-            byte[]? frame;
+            Encoded? frame;
             try
             {
-                frame = DirectLink.ReadRaw(_stream);
+                frame = DirectLink.ReadFrame(_stream);
             }
-            catch (IOException)
+            catch (Exception exception) when (exception is IOException or WireFormatException)
             {
                 frame = null;
             }
@@ -97,7 +98,7 @@ internal sealed class DirectWorker
                 // The driver closed the link: it gave this worker up, or it is gone.
                 return ExitCodes.Orphaned;
             }
-            var message = DirectLink.Decode(frame);
+            var message = DirectLink.Decode(frame.Value);
             switch (message)
             {
                 case ExitWorker exit:

@@ -29,7 +29,7 @@ public sealed class ChunkRetryTests : TestKit
         var job = await NextReRun();
         Assert.True(job.Input.Reader.TryRead(out var chunk));
         Assert.True(job.Input.Reader.Completion.IsCompleted);
-        var results = new ChunkPayload(7, 0, 2, [9, 9]);
+        var results = new ChunkPayload(7, 0, 2, new byte[] { 9, 9 });
         job.Output.Writer.TryWrite(new ChunkDone(7, 14, 2, [results]));
 
         var done = await outcome.WaitAsync(Wait);
@@ -37,7 +37,7 @@ public sealed class ChunkRetryTests : TestKit
         Assert.Equal(_call.ItemTimeout, job.ItemTimeout);
         Assert.True(job.ChunksFailAlone);
         Assert.Equal((7, 14, 2), (chunk.Seq, chunk.Offset, chunk.Count));
-        Assert.Same(Items, chunk.Items);
+        Assert.Same(Items, chunk.Items.Bytes);
         Assert.Null(done.Error);
         Assert.Equal((7, 14, 2), (done.Seq, done.Offset, done.Count));
         Assert.Same(results, Assert.Single(done.Segments));

@@ -250,5 +250,5 @@ public sealed class ChunkSchedulerTests : TestKit
     }
 
     private static ChunkResults Results(MapJob job, int[] seqs, long computeMicros = 1_000) =>
-        new(job.Id, [.. seqs.Select(seq => new ChunkPayload(seq, 0, 1, [0]))], computeMicros);
+        new(job.Id, [.. seqs.Select(seq => new ChunkPayload(seq, 0, 1, new byte[] { 0 }))], computeMicros);
 }

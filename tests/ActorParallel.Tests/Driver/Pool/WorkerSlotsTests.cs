@@ -34,11 +34,11 @@ public sealed class WorkerSlotsTests : TestKit
         var job = new MapJob(MapJob.NextId(), [1], chunkSize: 1, inputCapacity: 8, ordered: false);
         for (var seq = 0; seq < 8; seq++)
         {
-            job.Input.Writer.TryWrite(new PendingChunk(seq, seq, 1, [0]));
+            job.Input.Writer.TryWrite(new PendingChunk(seq, seq, 1, new byte[] { 0 }));
         }
         scheduler.Submit(job);
 
-        scheduler.TakeResults(slot, new ChunkResults(job.Id, [new ChunkPayload(0, 0, 1, [0]), new ChunkPayload(1, 0, 1, [0])], 100));
+        scheduler.TakeResults(slot, new ChunkResults(job.Id, [new ChunkPayload(0, 0, 1, new byte[] { 0 }), new ChunkPayload(1, 0, 1, new byte[] { 0 })], 100));
         slots.RetireIfDone(slot);
         slots.Replenish(TestActor);
 
@@ -152,7 +152,7 @@ public sealed class WorkerSlotsTests : TestKit
         var all = slots.All.ToList();
         slots.TakeIntoService(all[0], idle);
         slots.TakeIntoService(all[1], busy);
-        all[1].InFlight[(1, 0)] = new PendingChunk(0, 0, 1, [0]);
+        all[1].InFlight[(1, 0)] = new PendingChunk(0, 0, 1, new byte[] { 0 });
 
         slots.RetireAll();
 
