@@ -36,6 +36,11 @@ public sealed class ParallelRuntime : IAsyncDisposable
         _localSystem = system;
         Options = options;
         _ownsSystem = ownsSystem;
+        if (!ownsSystem && ((ExtendedActorSystem)system).Provider is Akka.Remote.RemoteActorRefProvider)
+        {
+            // An application's own system: ready to receive messages larger than a frame from the workers.
+            WireSegments.Get(system);
+        }
         if (startClusterSystem is not null)
         {
             _clusterSystem = new Lazy<ActorSystem>(() => StartClusterSystem(startClusterSystem));

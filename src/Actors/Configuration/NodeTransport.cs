@@ -94,7 +94,7 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
         var full = Overrides().WithFallback(config);
         if (CertificatePath is null)
         {
-            return ActorSystem.Create(name, full);
+            return WithSegments(ActorSystem.Create(name, full));
         }
         var certificate = LoadCertificate();
         var pinned = certificate.GetCertHashString(HashAlgorithmName.SHA256);
@@ -109,7 +109,14 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
                     peer ?? "a peer", peerCertificate is null ? "no certificate" : $"certificate {peerCertificate.Subject}");
                 return false;
             });
-        return ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls));
+        return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls)));
+    }
+
+    /// <summary>The system, ready to receive messages larger than a frame from its peers (<see cref="Protocol.WireSegments"/>).</summary>
+    private static ActorSystem WithSegments(ActorSystem system)
+    {
+        Protocol.WireSegments.Get(system);
+        return system;
     }
 
     /// <summary>

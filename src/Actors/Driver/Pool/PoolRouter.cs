@@ -53,13 +53,16 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
     public static Props Props(IActorRef supervisor, PoolSettings settings) =>
         Akka.Actor.Props.Create(() => new PoolRouter(supervisor, settings));
 
+    private readonly WireSegments _segments = WireSegments.Get(Context.System);
+
     void IRouterActions.StartWorker(IActorRef supervisor, ProcessSpec spec)
     {
         supervisor.Tell(new StartProcess(spec), Self);
         supervisor.Tell(new JoinProcess(spec.Id), Self);
     }
 
-    void IRouterActions.Tell(IActorRef recipient, object message) => recipient.Tell(message, Self);
+    // Through the segments extension: a chunk larger than a remoting frame reaches a Host node's worker in pieces, in order.
+    void IRouterActions.Tell(IActorRef recipient, object message) => _segments.Send(recipient, message, Self);
 
     void IRouterActions.Schedule(object key, object message, TimeSpan delay) => Timers.StartSingleTimer(key, message, delay);
 

@@ -243,7 +243,8 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             _starter.Tell(new WorkerReady(_spec.Id, _pid, worker));
             return;
         }
-        worker.Tell(new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!));
+        // Arguments larger than a remoting frame go in pieces (a process on the direct link gets them in one frame).
+        WireSegments.Get(Context.System).Send(worker, new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!), Self);
     }
 
     private void HandleDirectLinkUp(Socket socket)

@@ -39,7 +39,9 @@ internal sealed class WorkerActor : UntypedActor
     private ChunkExecutor CreateExecutor()
     {
         var self = Self;
-        return new ChunkExecutor((reply, router) => router.Tell(reply, self), MessageLimits.MaxPayloadBytes(Context.System));
+        var segments = WireSegments.Get(Context.System);
+        // Results larger than a remoting frame go in pieces, and what follows them waits until they are in.
+        return new ChunkExecutor((reply, router) => segments.Send(router, reply, self), MessageLimits.MaxPayloadBytes(Context.System));
     }
 
     private void HandleRun(RunTarget run, IActorRef driver)

@@ -1,0 +1,100 @@
+using ActorParallel.Protocol;
+using ActorParallel.Serialization;
+using ActorParallel.Tests.Support;
+
+namespace ActorParallel.Tests.Pool;
+
+/// <summary>
+/// Items, results and arguments of any size, over both links to local workers: the direct link (large
+/// arrays out of band) and Akka.Remote (a message larger than a frame in segments).
+/// </summary>
+public sealed class PoolLargeValueTests : RuntimeFixture
+{
+    /// <summary>Sizes around every boundary: out of band, one segment, one message (half a frame).</summary>
+    public static readonly TheoryData<int> Sizes =
+    [
+        0, 1,
+        WireBlocks.MinOutOfBandBytes - 1, WireBlocks.MinOutOfBandBytes, WireBlocks.MinOutOfBandBytes + 1,
+        WireSegments.SegmentBytes - 1, WireSegments.SegmentBytes, WireSegments.SegmentBytes + 1,
+        2_000_000 - 1, 2_000_000 + 1,
+        3 << 20,
+    ];
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public async Task MapAsync_ItemsAndResultsOfEverySize_RoundTripByteExactOverTheDirectLink(int size)
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        await AssertRoundTripAsync(pool, size);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public async Task MapAsync_ItemsAndResultsOfEverySize_RoundTripByteExactOverRemoting(int size)
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        await AssertRoundTripAsync(pool, size);
+    }
+
+    [Theory]
+    [InlineData(WorkerLink.Direct)]
+    [InlineData(WorkerLink.Remoting)]
+    public async Task MapAsync_64MiBItemAndResult_RoundTripByteExact(WorkerLink link)
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = link });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        await AssertRoundTripAsync(pool, 64 << 20, items: 2);
+    }
+
+    [Theory]
+    [InlineData(WorkerLink.Direct)]
+    [InlineData(WorkerLink.Remoting)]
+    public async Task ApplyAsync_LargeCapturedValueAndLargeResult_TravelWhole(WorkerLink link)
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = link });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 1 });
+        var values = Enumerable.Range(0, 1_000_000).Select(i => i * 0.5).ToArray();
+
+        var sum = await pool.ApplyAsync(() => LargeValueTargets.Sum(values)).WaitAsync(Bound);
+        var made = await pool.ApplyAsync(() => LargeValueTargets.MakePattern(5 << 20)).WaitAsync(Bound);
+
+        Assert.Equal(values.Sum(), sum);
+        Assert.Equal(LargeValueTargets.Pattern(5 << 20, 7), made);
+    }
+
+    [Theory]
+    [InlineData(WorkerLink.Direct)]
+    [InlineData(WorkerLink.Remoting)]
+    public async Task WorkerProcess_100MiBArgument_ReachesTheTarget(WorkerLink link)
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = link });
+        var argument = LargeValueTargets.Pattern(100 << 20, 3);
+        var path = Path.Combine(Scratch, $"checksum-{link}");
+        var process = runtime.CreateProcess(new Action<byte[], string>(LargeValueTargets.WriteChecksum), argument, path);
+
+        await process.StartAsync().WaitAsync(Bound);
+        await process.JoinAsync().WaitAsync(Bound);
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal(LargeValueTargets.Checksum(argument).ToString(System.Globalization.CultureInfo.InvariantCulture), await File.ReadAllTextAsync(path));
+    }
+
+    private static async Task AssertRoundTripAsync(ActorParallel.Pool pool, int size, int items = 3)
+    {
+        var inputs = Enumerable.Range(0, items).Select(seed => LargeValueTargets.Pattern(size, seed)).ToArray();
+
+        var inverted = await pool.MapAsync(LargeValueTargets.Invert, inputs, chunkSize: 1).WaitAsync(Bound);
+        var checksums = await pool.MapAsync(LargeValueTargets.Checksum, inverted).WaitAsync(Bound);
+
+        Assert.Equal(inputs.Length, inverted.Length);
+        for (var index = 0; index < inputs.Length; index++)
+        {
+            Assert.Equal(LargeValueTargets.Invert(inputs[index]), inverted[index]);
+        }
+        Assert.Equal(inverted.Select(LargeValueTargets.Checksum), checksums);
+    }
+}

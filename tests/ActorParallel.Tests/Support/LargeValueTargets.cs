@@ -1,0 +1,51 @@
+namespace ActorParallel.Tests.Support;
+
+/// <summary>Pool functions and targets over large values: each result depends on every byte of its input.</summary>
+public static class LargeValueTargets
+{
+    /// <summary><paramref name="length"/> bytes that differ from position to position and from seed to seed.</summary>
+    public static byte[] Pattern(int length, int seed)
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(length);
+        var state = (uint)seed * 2654435761u + 1;
+        for (var index = 0; index < bytes.Length; index++)
+        {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            bytes[index] = (byte)state;
+        }
+        return bytes;
+    }
+
+    /// <summary>A new array of every byte inverted.</summary>
+    public static byte[] Invert(byte[] bytes)
+    {
+        var inverted = GC.AllocateUninitializedArray<byte>(bytes.Length);
+        for (var index = 0; index < bytes.Length; index++)
+        {
+            inverted[index] = (byte)~bytes[index];
+        }
+        return inverted;
+    }
+
+    /// <summary>The pattern of <paramref name="size"/> with seed 7, made in the worker.</summary>
+    public static byte[] MakePattern(int size) => Pattern(size, 7);
+
+    /// <summary>A position-weighted sum of the bytes (a byte moved or changed changes it).</summary>
+    public static long Checksum(byte[] bytes)
+    {
+        long sum = 0;
+        for (var index = 0; index < bytes.Length; index++)
+        {
+            sum = unchecked((sum * 31) + bytes[index] + index);
+        }
+        return sum;
+    }
+
+    /// <summary>Sums doubles (an unmanaged array that travels out of band).</summary>
+    public static double Sum(double[] values) => values.Sum();
+
+    /// <summary>A process target that writes the checksum of its argument to <paramref name="path"/>.</summary>
+    public static void WriteChecksum(byte[] bytes, string path) => File.WriteAllText(path, Checksum(bytes).ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
