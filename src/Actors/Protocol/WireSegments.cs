@@ -84,6 +84,20 @@ internal sealed class WireSegments : IExtension
     }
 
     /// <summary>
+    /// Asks <paramref name="recipient"/> as <c>Ask</c> does; a request larger than a frame goes in segments
+    /// (the reply comes back to the asking task however it travels).
+    /// </summary>
+    /// <exception cref="AskTimeoutException">No reply within <paramref name="timeout"/>.</exception>
+    public Task<object> AskAsync(IActorRef recipient, object message, TimeSpan timeout)
+    {
+        if (recipient.Path.Address.HasLocalScope || (EstimateBytes(message) <= _limit && !_outboxes.ContainsKey(recipient)))
+        {
+            return recipient.Ask<object>(message, timeout);
+        }
+        return _actor.Ask<object>(replyTo => new Forward(recipient, message, replyTo), timeout, CancellationToken.None);
+    }
+
+    /// <summary>
     /// The bytes a message's values take, without serializing it: the messages that carry encoded values
     /// count them; the rest are small. The limit leaves half the frame for what this does not count.
     /// </summary>
@@ -140,6 +154,9 @@ internal sealed class WireSegments : IExtension
 
     private sealed record Pump(Outbox Outbox);
 
+    /// <summary>Sends <see cref="Message"/> to <see cref="Recipient"/> as from <see cref="ReplyTo"/> (an asking task's temporary actor).</summary>
+    private sealed record Forward(IActorRef Recipient, object Message, IActorRef ReplyTo);
+
     /// <summary>
     /// Sends the queued messages of each busy outbox in order, cutting the large ones into segments; receives
     /// other systems' segments, reassembles each message and delivers it to its recipient here.
@@ -157,6 +174,9 @@ internal sealed class WireSegments : IExtension
             {
                 case Pump pump:
                     Drain(pump.Outbox);
+                    break;
+                case Forward forward:
+                    owner.Send(forward.Recipient, forward.Message, forward.ReplyTo);
                     break;
                 case SegmentAck ack:
                     Acknowledged(ack);
@@ -221,10 +241,12 @@ internal sealed class WireSegments : IExtension
             {
                 Context.Watch(outbox.Recipient);
             }
+            // Paths with this system's address (an asking task's temporary actor has none of its own).
+            var here = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
             var transfer = new Transfer(++_lastTransferId, outbox, bytes,
                 ActorSelection(outbox.Recipient.Path.Address),
-                Akka.Serialization.Serialization.SerializedActorPath(outbox.Recipient),
-                sender.IsNobody() ? null : Akka.Serialization.Serialization.SerializedActorPath(sender));
+                outbox.Recipient.Path.ToStringWithAddress(here),
+                sender.IsNobody() ? null : sender.Path.ToStringWithAddress(here));
             _sending[transfer.Id] = transfer;
             while (transfer.Sent < transfer.Count && transfer.Sent - transfer.Acked < Window)
             {

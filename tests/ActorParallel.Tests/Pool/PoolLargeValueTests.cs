@@ -83,6 +83,26 @@ public sealed class PoolLargeValueTests : RuntimeFixture
         Assert.Equal(LargeValueTargets.Checksum(argument).ToString(System.Globalization.CultureInfo.InvariantCulture), await File.ReadAllTextAsync(path));
     }
 
+    [Theory]
+    [InlineData(WorkerLink.Direct)]
+    [InlineData(WorkerLink.Remoting)]
+    public async Task SharedListAndDict_16MiBValuesFromAWorker_AreStoredAndReadBackWhole(WorkerLink link)
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = link });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 1 });
+        await using var manager = await Manager.StartAsync(runtime).WaitAsync(Bound);
+        var list = manager.List<byte[]>();
+        var dict = manager.Dict<string, byte[]>();
+
+        var readInWorker = await pool.ApplyAsync(() => LargeValueTargets.StoreLarge(list, dict, 11)).WaitAsync(Bound);
+
+        Assert.Equal(LargeValueTargets.Pattern(16 << 20, 11), Assert.Single(await list.ToListAsync().WaitAsync(Bound)));
+        var (found, value) = await dict.TryGetAsync("big").WaitAsync(Bound);
+        Assert.True(found);
+        Assert.Equal(LargeValueTargets.Pattern(16 << 20, 12), value);
+        Assert.Equal((LargeValueTargets.Checksum(LargeValueTargets.Pattern(16 << 20, 11)), LargeValueTargets.Checksum(LargeValueTargets.Pattern(16 << 20, 12))), readInWorker);
+    }
+
     private static async Task AssertRoundTripAsync(ActorParallel.Pool pool, int size, int items = 3)
     {
         var inputs = Enumerable.Range(0, items).Select(seed => LargeValueTargets.Pattern(size, seed)).ToArray();

@@ -48,4 +48,17 @@ public static class LargeValueTargets
 
     /// <summary>A process target that writes the checksum of its argument to <paramref name="path"/>.</summary>
     public static void WriteChecksum(byte[] bytes, string path) => File.WriteAllText(path, Checksum(bytes).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Appends a 16 MiB pattern to <paramref name="list"/> and sets one in <paramref name="dict"/> under "big",
+    /// from a worker, then reads both back there: the checksums of what it read.
+    /// </summary>
+    public static (long List, long Dict) StoreLarge(SharedList<byte[]> list, SharedDict<string, byte[]> dict, int seed)
+    {
+        list.AppendAsync(Pattern(16 << 20, seed)).GetAwaiter().GetResult();
+        dict.SetAsync("big", Pattern(16 << 20, seed + 1)).GetAwaiter().GetResult();
+        var fromList = list.GetAsync(0).GetAwaiter().GetResult();
+        var fromDict = dict.TryGetAsync("big").GetAwaiter().GetResult().Value!;
+        return (Checksum(fromList), Checksum(fromDict));
+    }
 }

@@ -11,8 +11,13 @@ namespace ActorParallel.Driver;
 /// a round that times out is pushed again (the write already stands on the driver), and a writer's
 /// resend of a request still being confirmed is answered when the original is.
 /// </summary>
-internal sealed class ConfirmedWrites(IActorRef replicator, IWriteConsistency consistency)
+/// <param name="replicator">The replicator.</param>
+/// <param name="consistency">The manager's write consistency.</param>
+/// <param name="reply">How an acknowledgement is sent (the host sends large ones in segments); a plain <c>Tell</c> by default.</param>
+internal sealed class ConfirmedWrites(IActorRef replicator, IWriteConsistency consistency, Action<IActorRef, object>? reply = null)
 {
+    private readonly Action<IActorRef, object> _reply = reply ?? ((to, message) => to.Tell(message));
+
     private readonly Dictionary<long, (Request Owner, Action<long> PushAgain)> _updates = [];
     private readonly Dictionary<(string Name, string Writer), Request> _unconfirmedByWriter = [];
     private Request? _current;
@@ -47,7 +52,7 @@ internal sealed class ConfirmedWrites(IActorRef replicator, IWriteConsistency co
         request.Reply = reply;
         if (IsLocal)
         {
-            request.Send();
+            _reply(request.ReplyTo, request.Reply!);
             return;
         }
         if (request.Outstanding == 0 && request.Writer is { } resent && _unconfirmedByWriter.TryGetValue(resent, out var original))
@@ -58,7 +63,7 @@ internal sealed class ConfirmedWrites(IActorRef replicator, IWriteConsistency co
         }
         if (request.Outstanding == 0)
         {
-            request.Send();
+            _reply(request.ReplyTo, request.Reply!);
             return;
         }
         if (request.Writer is { } writer)
@@ -92,7 +97,7 @@ internal sealed class ConfirmedWrites(IActorRef replicator, IWriteConsistency co
         {
             return;
         }
-        request.Send();
+        _reply(request.ReplyTo, request.Reply!);
         if (request.Writer is { } writer && _unconfirmedByWriter.TryGetValue(writer, out var latest) && latest == request)
         {
             _unconfirmedByWriter.Remove(writer);
@@ -102,6 +107,8 @@ internal sealed class ConfirmedWrites(IActorRef replicator, IWriteConsistency co
 
     private sealed class Request(IActorRef replyTo, (string Name, string Writer)? writer)
     {
+        public IActorRef ReplyTo { get; } = replyTo;
+
         public (string Name, string Writer)? Writer { get; } = writer;
 
         public int Outstanding { get; set; }
@@ -110,6 +117,5 @@ internal sealed class ConfirmedWrites(IActorRef replicator, IWriteConsistency co
 
         public List<Request> Followers { get; } = [];
 
-        public void Send() => replyTo.Tell(Reply);
     }
 }

@@ -19,6 +19,7 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly IActorRef _replicator;
     private readonly AkkaCluster _cluster;
     private readonly int _maxPayloadBytes;
+    private readonly WireSegments _segments;
     private readonly Dictionary<(string Name, string Writer), long> _nextSeq = [];
     private readonly Dictionary<string, long> _sums = [];
     private readonly Dictionary<string, double> _floatSums = [];
@@ -32,7 +33,10 @@ internal sealed class SharedStateHost : UntypedActor
         _replicator = replicator;
         _cluster = AkkaCluster.Get(Context.System);
         _maxPayloadBytes = maxPayloadBytes;
-        _writes = new ConfirmedWrites(replicator, writeConsistency);
+        // Replies that carry values (reads, an edit's removed item) may be larger than a remoting frame.
+        _segments = WireSegments.Get(Context.System);
+        var self = Self;
+        _writes = new ConfirmedWrites(replicator, writeConsistency, (to, reply) => _segments.Send(to, reply, self));
         _dicts = new DictStore(replicator, _writes, _cluster.SelfUniqueAddress, maxPayloadBytes);
         _lists = new ListStore(replicator, _writes, _cluster.SelfUniqueAddress, maxPayloadBytes);
     }
@@ -75,7 +79,7 @@ internal sealed class SharedStateHost : UntypedActor
                 _writes.Acknowledge(_dicts.Write(write));
                 break;
             case ReadDict read:
-                Sender.Tell(_dicts.Read(read));
+                _segments.Send(Sender, _dicts.Read(read), Self);
                 break;
             case EditList edit:
                 _writes.Begin(Sender);
@@ -103,7 +107,7 @@ internal sealed class SharedStateHost : UntypedActor
                 HandleAdd(add);
                 break;
             case ReadList read:
-                Sender.Tell(_lists.Read(read));
+                _segments.Send(Sender, _lists.Read(read), Self);
                 break;
             case ReadValue read:
                 HandleReadValue(read);

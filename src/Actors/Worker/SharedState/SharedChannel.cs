@@ -88,7 +88,8 @@ internal sealed class AkkaSharedChannel : ISharedChannel, IExtension
         }
         try
         {
-            return await host.Ask<object>(request, timeout).ConfigureAwait(false);
+            // A value larger than a remoting frame goes to the host in segments.
+            return await WireSegments.Get(_system).AskAsync(host, request, timeout).ConfigureAwait(false);
         }
         catch (AskTimeoutException exception)
         {
