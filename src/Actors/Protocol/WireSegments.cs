@@ -24,10 +24,10 @@ namespace ActorParallel.Protocol;
 internal sealed class WireSegments : IExtension
 {
     /// <summary>The size of one piece.</summary>
-    public const int SegmentBytes = 1 << 20;
+    public const int SegmentBytes = 64 << 10;
 
     /// <summary>How many pieces may be unacknowledged at a time.</summary>
-    public const int Window = 4;
+    public const int Window = 64;
 
     public const string ActorName = "actorparallel-segments";
 
@@ -117,6 +117,7 @@ internal sealed class WireSegments : IExtension
         DictPage page => Sum(page.Keys) + Sum(page.Values),
         SharedCall call => EstimateBytes(call.Request),
         SharedReply { Reply: { } reply } => EstimateBytes(reply),
+        Segment segment => segment.Bytes.Length,
         _ => 0,
     };
 
@@ -241,12 +242,14 @@ internal sealed class WireSegments : IExtension
             {
                 Context.Watch(outbox.Recipient);
             }
-            // Paths with this system's address (an asking task's temporary actor has none of its own).
+            // Paths with this system's address (an asking task's temporary actor has none of its own) and the
+            // actors' uids: a reference resolved from a path without its uid is not equal to the original,
+            // and a pool's router knows its workers by reference.
             var here = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
             var transfer = new Transfer(++_lastTransferId, outbox, bytes,
                 ActorSelection(outbox.Recipient.Path.Address),
-                outbox.Recipient.Path.ToStringWithAddress(here),
-                sender.IsNobody() ? null : sender.Path.ToStringWithAddress(here));
+                outbox.Recipient.Path.ToSerializationFormatWithAddress(here),
+                sender.IsNobody() ? null : sender.Path.ToSerializationFormatWithAddress(here));
             _sending[transfer.Id] = transfer;
             while (transfer.Sent < transfer.Count && transfer.Sent - transfer.Acked < Window)
             {

@@ -24,7 +24,7 @@ internal sealed class WireSerializer : Serializer
 
     public override bool IncludeManifest => false;
 
-    public override byte[] ToBinary(object obj) => Write(obj, collectBlocks: false).ToArray();
+    public override byte[] ToBinary(object obj) => Write(obj, collectBlocks: false).DetachArray();
 
     /// <summary>
     /// The message written; with <paramref name="collectBlocks"/>, the large arrays its values carry stay
@@ -32,7 +32,9 @@ internal sealed class WireSerializer : Serializer
     /// </summary>
     public WireWriter Write(object obj, bool collectBlocks)
     {
-        var writer = new WireWriter(collectBlocks: collectBlocks);
+        // A message that carries large values gets a buffer of about their size at once, not one grown by doubling.
+        var values = collectBlocks ? 0 : WireSegments.EstimateBytes(obj);
+        var writer = new WireWriter(values > 64 * 1024 ? (int)Math.Min(Array.MaxLength, values + 4096) : 256, collectBlocks);
         foreach (var codec in Codecs)
         {
             if (codec.TryWrite(writer, obj, this))

@@ -31,6 +31,12 @@ internal sealed class WireWriter : IBufferWriter<byte>
 
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
 
+    /// <summary>
+    /// What was written, as <see cref="ToArray"/>, but without a copy when the buffer is exactly full (a
+    /// writer sized for its message up front); the writer must not be used afterwards.
+    /// </summary>
+    public byte[] DetachArray() => _length == _buffer.Length ? _buffer : ToArray();
+
     /// <summary>What was written, with the out-of-band arrays.</summary>
     public Encoded ToEncoded() => new(ToArray(), _blocks is { Count: > 0 } ? [.. _blocks] : []);
 

@@ -132,6 +132,71 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 300).Sum(), await total.GetAsync().WaitAsync(Bound));
     }
 
+    [Fact]
+    public async Task LargeValues_256MiBItemAndResultThroughANode_ArriveExact_AndNoMemberIsEverUnreachable()
+    {
+        var nodes = await StartNodes(1);
+        await using var pool = _driver.CreatePool(new PoolOptions { Processes = 0, HostNodeRole = ParallelRuntime.HostNodeRole });
+        (await pool.WaitForWorkersAsync().WaitAsync(Bound)).ToList().ForEach(nodes[0].Track);
+        var unreachable = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var watcher = _driver.System.ActorOf(Akka.Actor.Props.Create(() => new UnreachableCollector(unreachable)));
+        var item = LargeValueTargets.Pattern(256 << 20, 5);
+
+        var checksum = await pool.ApplyAsync(() => LargeValueTargets.Checksum(item)).WaitAsync(Bound);
+        var made = await pool.ApplyAsync(() => LargeValueTargets.MakePattern(256 << 20)).WaitAsync(Bound);
+        // Small maps meanwhile are not held up for long behind a large transfer.
+        var squares = await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 100)).WaitAsync(Bound);
+        _driver.System.Stop(watcher);
+
+        Assert.Equal(LargeValueTargets.Checksum(item), checksum);
+        Assert.True(LargeValueTargets.Pattern(256 << 20, 7).AsSpan().SequenceEqual(made), "the 256 MiB result differs from the pattern made on the node");
+        Assert.Equal(Enumerable.Range(0, 100).Select(PoolTargets.Square), squares);
+        Assert.Empty(unreachable);
+    }
+
+    [Fact]
+    public async Task LargeValues_NodeCutOffWhileReceivingA64MiBItem_MapCompletesExactlyOnTheDriversWorker()
+    {
+        var nodes = await StartNodes(1);
+        await using var pool = _driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole });
+        var onNode = (await WorkersByNode(pool, nodes))[0];
+        var items = Enumerable.Range(0, 6).Select(seed => LargeValueTargets.Pattern(64 << 20, seed)).ToArray();
+        var before = OsProcesses.ResidentBytes(onNode);
+        var cut = Task.Run(async () =>
+        {
+            // Cut the node off once its worker is part-way through receiving an item (its memory grows as the pieces come in).
+            using var deadline = new CancellationTokenSource(Bound);
+            while (OsProcesses.ResidentBytes(onNode) - before < (16 << 20))
+            {
+                await Task.Delay(1, deadline.Token);
+            }
+            _network.CutOff(0, nodes[0]);
+        });
+
+        var checksums = await pool.MapAsync(LargeValueTargets.Checksum, items, chunkSize: 1).WaitAsync(Bound);
+        await cut.WaitAsync(Bound);
+        _network.Reconnect(0);
+
+        Assert.Equal(items.Select(LargeValueTargets.Checksum), checksums);
+        Assert.Equal(3, await nodes[0].WaitForExit(Bound));
+        Assert.True(await OsProcesses.AllGoneWithin([onNode], TimeSpan.FromSeconds(10)), "the cut-off node's worker outlived its node");
+    }
+
+    /// <summary>Records every member the driver's cluster marks unreachable.</summary>
+    private sealed class UnreachableCollector : Akka.Actor.ReceiveActor
+    {
+        public UnreachableCollector(System.Collections.Concurrent.ConcurrentQueue<string> seen)
+        {
+            Receive<Akka.Cluster.ClusterEvent.UnreachableMember>(e => seen.Enqueue(e.Member.ToString()));
+            Receive<Akka.Cluster.ClusterEvent.CurrentClusterState>(_ => { });
+        }
+
+        protected override void PreStart() =>
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(Akka.Cluster.ClusterEvent.UnreachableMember));
+
+        protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+
     /// <summary>A pool function over two shared objects (a closure of its own, so it captures nothing else).</summary>
     private static Func<int, int> AppendAndAdd(SharedList<int> list, SharedValue<long> total) => x =>
     {

@@ -5,6 +5,25 @@ namespace ActorParallel.Tests.Support;
 /// <summary>Looks at and ends OS processes by pid, including ones this test process did not start.</summary>
 public static class OsProcesses
 {
+    /// <summary>The process's resident memory in bytes (<c>VmRSS</c> of /proc/PID/status), 0 once it is gone.</summary>
+    public static long ResidentBytes(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+        }
+        return 0;
+    }
+
     /// <summary>True while the process exists and is not a zombie waiting to be reaped.</summary>
     public static bool IsAlive(int pid)
     {
