@@ -72,16 +72,6 @@ public static class SharedMemoryTargets
         }
     }
 
-    /// <summary>Maps every block it is given, says so, and waits to be killed.</summary>
-    public static void MapAndWait(SharedMemory block, SynchronizedArray<double> array, RawValue<long> value, RawValue<int> attached)
-    {
-        block.AsSpan()[0] = 1;
-        array[0] = 1;
-        value.Value = 1;
-        attached.Add(1);
-        Thread.Sleep(Timeout.Infinite);
-    }
-
     /// <summary>Writes through a block attached by name: the name is all it is given.</summary>
     public static void WriteByName(string name, byte value)
     {
