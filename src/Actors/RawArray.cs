@@ -18,7 +18,7 @@ namespace ActorParallel;
 /// collected. See <see cref="SharedMemory"/> for how the block is shared and freed (Linux only).
 /// </remarks>
 /// <typeparam name="T">Any unmanaged type (<c>double</c>, <c>int</c>, your structs) without addresses in it (no <c>nint</c>, no pointers).</typeparam>
-public sealed unsafe class RawArray<T> : IDisposable, ISharedObject
+public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     where T : unmanaged
 {
     private readonly SegmentLease _lease;

@@ -12,7 +12,7 @@ namespace ActorParallel;
 /// </summary>
 /// <remarks>See <see cref="SharedMemory"/> for how the block is shared and freed (Linux only).</remarks>
 /// <typeparam name="T">Any unmanaged type without addresses in it (no <c>nint</c>, no pointers).</typeparam>
-public sealed unsafe class RawValue<T> : IDisposable, ISharedObject
+public sealed unsafe class RawValue<T> : IDisposable, ILocalMemoryHandle
     where T : unmanaged
 {
     private readonly SegmentLease _lease;

@@ -31,7 +31,7 @@ namespace ActorParallel;
 /// its pages are unmapped in this process when it is disposed or collected.
 /// </para>
 /// </remarks>
-public sealed unsafe class SharedMemory : IDisposable, ISharedObject
+public sealed unsafe class SharedMemory : IDisposable, ILocalMemoryHandle
 {
     private const string What = "SharedMemory";
     private readonly SegmentLease _lease;

@@ -19,7 +19,7 @@ namespace ActorParallel;
 /// The handle travels to <see cref="WorkerProcess"/> targets and pool functions as an argument or a
 /// captured variable; on a Host node, use <see cref="Manager.Lock"/>.
 /// </remarks>
-public sealed unsafe class SharedMemoryLock : IDisposable, ISharedObject
+public sealed unsafe class SharedMemoryLock : IDisposable, ILocalMemoryHandle
 {
     private const string What = "SharedMemoryLock";
     private readonly SegmentLease _lease;

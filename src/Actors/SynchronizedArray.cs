@@ -19,7 +19,7 @@ namespace ActorParallel;
 /// shared and freed (Linux only).
 /// </remarks>
 /// <typeparam name="T">Any unmanaged type (<c>double</c>, <c>int</c>, your structs) without addresses in it (no <c>nint</c>, no pointers).</typeparam>
-public sealed unsafe class SynchronizedArray<T> : IDisposable, ISharedObject
+public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandle
     where T : unmanaged
 {
     private readonly RawArray<T> _raw;

@@ -15,7 +15,7 @@ namespace ActorParallel;
 /// dies. See <see cref="SharedMemory"/> for how the block is shared and freed (Linux only).
 /// </remarks>
 /// <typeparam name="T">Any unmanaged type without addresses in it (no <c>nint</c>, no pointers).</typeparam>
-public sealed unsafe class SynchronizedValue<T> : IDisposable, ISharedObject
+public sealed unsafe class SynchronizedValue<T> : IDisposable, ILocalMemoryHandle
     where T : unmanaged
 {
     private readonly RawValue<T> _raw;

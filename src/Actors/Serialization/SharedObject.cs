@@ -12,6 +12,11 @@ internal interface ISharedObject
     void WriteHandle(WireWriter writer);
 }
 
+/// <summary>A handle to shared memory (<c>src/Actors/Memory</c>): it travels on its own, never inside a value MessagePack would write.</summary>
+internal interface ILocalMemoryHandle : ISharedObject
+{
+}
+
 /// <summary>Encodes and decodes shared handles for <see cref="ValueCodec"/>.</summary>
 internal static class SharedObjects
 {

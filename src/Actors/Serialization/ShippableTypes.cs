@@ -102,6 +102,10 @@ internal static class ShippableTypes
 
     private static string? FindProcessLocalMember(Type type, HashSet<Type> seen, int depth)
     {
+        if (typeof(ILocalMemoryHandle).IsAssignableFrom(type))
+        {
+            return $"{type.Name} is a handle to shared memory, which travels as an argument, a captured variable or an element of an object[], not inside another value";
+        }
         if (depth > 8 || type.IsPrimitive || type.IsEnum || type == typeof(string) || !seen.Add(type))
         {
             return null;
