@@ -90,6 +90,46 @@ public sealed class SharedMemoryProcessTests : RuntimeFixture
         Assert.All(block.AsSpan().ToArray(), b => Assert.Equal(42, b));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MapAsync_FunctionCapturingAnArray_WorkersWriteAndReadTheSamePages(bool remotingLink)
+    {
+        await using var runtime = remotingLink
+            ? ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting })
+            : null;
+        await using var pool = (runtime ?? Runtime).CreatePool(new PoolOptions { Processes = 2 });
+        using var squares = new RawArray<long>(1_000);
+        using var pids = new RawArray<int>(1_000);
+
+        var written = await WriteSquares(pool, squares, pids).WaitAsync(Bound);
+        var sums = await SumSlices(pool, squares).WaitAsync(Bound);
+
+        Assert.Equal(1_000, written);
+        Assert.Equal(Enumerable.Range(0, 1_000).Select(i => (long)i * i), squares.ToArray());
+        Assert.DoesNotContain(Environment.ProcessId, pids.ToArray());
+        Assert.Equal(Enumerable.Range(0, 1_000).Sum(i => (long)i * i), sums.Sum());
+    }
+
+    private static async Task<int> WriteSquares(ActorParallel.Pool pool, RawArray<long> squares, RawArray<int> pids) =>
+        (await pool.MapAsync((int i) =>
+        {
+            squares[i] = (long)i * i;
+            pids[i] = Environment.ProcessId;
+            return 1;
+        }, Enumerable.Range(0, 1_000), chunkSize: 50)).Sum();
+
+    private static Task<long[]> SumSlices(ActorParallel.Pool pool, RawArray<long> squares) =>
+        pool.MapAsync((int k) =>
+        {
+            var sum = 0L;
+            foreach (var x in squares.AsSpan(k * 100, 100))
+            {
+                sum += x;
+            }
+            return sum;
+        }, Enumerable.Range(0, 10), chunkSize: 1);
+
     private static async Task WaitUntil(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + Bound;
