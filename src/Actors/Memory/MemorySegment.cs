@@ -57,7 +57,7 @@ internal sealed unsafe class MemorySegment
     public static string FileName(Guid id) => $"actorparallel-{id:N}";
 
     /// <summary>Creates a zero-filled block of <paramref name="dataBytes"/> bytes with a robust recursive mutex in its header.</summary>
-    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux, or a C library older than glibc 2.34.</exception>
     /// <exception cref="IOException">The kernel refused the memory (its message and errno).</exception>
     public static MemorySegment Create(long dataBytes, string what)
     {
@@ -79,7 +79,17 @@ internal sealed unsafe class MemorySegment
         var header = (byte*)segment;
         *(Guid*)(header + 8) = id;
         *(long*)(header + 24) = dataBytes;
-        InitMutex(header + MutexOffset);
+        try
+        {
+            InitMutex(header + MutexOffset);
+        }
+        catch (EntryPointNotFoundException missing)
+        {
+            Libc.Munmap(segment, (nuint)total);
+            Libc.Close(fd);
+            throw new PlatformNotSupportedException(
+                $"Cannot create {what}: this C library has no robust mutexes in libc ({missing.Message}); shared memory needs glibc 2.34 or later, or musl.", missing);
+        }
         *(ulong*)header = Magic;
         var created = new MemorySegment(fd, segment, (nuint)total, id, dataBytes);
         Mapped[id] = created;
