@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace ActorParallel.Memory;
 
 /// <summary>
@@ -14,6 +15,7 @@ internal static unsafe class RobustMutex
 
     /// <summary>Takes the lock; false when <paramref name="timeout"/> passed first.</summary>
     /// <exception cref="InvalidOperationException">The lock is unusable (a holder died and the state was not recovered).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Enter(byte* mutex, TimeSpan? timeout, string what)
     {
         var result = Libc.MutexTryLockQuick(mutex);
@@ -42,6 +44,7 @@ internal static unsafe class RobustMutex
     }
 
     /// <exception cref="SynchronizationLockException">This thread does not hold the lock.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Exit(byte* mutex, string what)
     {
         var result = Libc.MutexUnlockQuick(mutex);
