@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ActorParallel.Memory;
 using ActorParallel.Serialization;
 
@@ -68,9 +67,7 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     /// <exception cref="ObjectDisposedException">The array is disposed in this process.</exception>
     public T this[int index]
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get => *At(index);
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         set => *At(index) = value;
     }
 
@@ -103,7 +100,6 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     /// <returns>The element's new value.</returns>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not int, long or double.</exception>
     /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside the array.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Add(int index, T delta) => Atomics.Add(At(index), delta, Describe());
 
     /// <summary>Sets element <paramref name="index"/> to <paramref name="value"/> if it equals <paramref name="comparand"/>, atomically across processes.</summary>
@@ -127,7 +123,6 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
 
     internal SegmentLease Lease => _lease;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal T* At(int index)
     {
         var items = Items;

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ActorParallel.Memory;
 using ActorParallel.Serialization;
 
@@ -49,9 +48,7 @@ public sealed unsafe class RawValue<T> : IDisposable, ILocalMemoryHandle
     /// <exception cref="ObjectDisposedException">The value is disposed in this process.</exception>
     public T Value
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get => Atomics.Read(Location);
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         set => Atomics.Write(Location, value);
     }
 
@@ -60,7 +57,6 @@ public sealed unsafe class RawValue<T> : IDisposable, ILocalMemoryHandle
     /// <returns>The new value.</returns>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not int, long or double.</exception>
     /// <exception cref="ObjectDisposedException">The value is disposed in this process.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public T Add(T delta) => Atomics.Add(Location, delta, Describe());
 
     /// <summary>Sets the value to <paramref name="value"/> if it equals <paramref name="comparand"/>, atomically across processes.</summary>

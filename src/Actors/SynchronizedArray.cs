@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ActorParallel.Memory;
 using ActorParallel.Serialization;
 
@@ -68,7 +67,6 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
     /// <exception cref="ObjectDisposedException">The array is disposed in this process.</exception>
     public T this[int index]
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             var item = _raw.At(index);
@@ -78,7 +76,6 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
             RobustMutex.Exit(mutex, Describe());
             return value;
         }
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         set
         {
             var item = _raw.At(index);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ActorParallel.Memory;
 using ActorParallel.Serialization;
 
@@ -48,7 +47,6 @@ public sealed unsafe class SynchronizedValue<T> : IDisposable, ILocalMemoryHandl
     /// <exception cref="ObjectDisposedException">The value is disposed in this process.</exception>
     public T Value
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             var location = _raw.Location;
@@ -58,7 +56,6 @@ public sealed unsafe class SynchronizedValue<T> : IDisposable, ILocalMemoryHandl
             RobustMutex.Exit(mutex, Describe());
             return value;
         }
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         set
         {
             var location = _raw.Location;

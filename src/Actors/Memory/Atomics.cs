@@ -6,7 +6,6 @@ namespace ActorParallel.Memory;
 internal static unsafe class Atomics
 {
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not int, long or double.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Add<T>(T* location, T delta, string owner)
         where T : unmanaged
     {

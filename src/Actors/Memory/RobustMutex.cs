@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace ActorParallel.Memory;
 
 /// <summary>
@@ -15,7 +14,6 @@ internal static unsafe class RobustMutex
 
     /// <summary>Takes the lock; false when <paramref name="timeout"/> passed first.</summary>
     /// <exception cref="InvalidOperationException">The lock is unusable (a holder died and the state was not recovered).</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Enter(byte* mutex, TimeSpan? timeout, string what)
     {
         var result = Libc.MutexTryLockQuick(mutex);
@@ -44,7 +42,6 @@ internal static unsafe class RobustMutex
     }
 
     /// <exception cref="SynchronizationLockException">This thread does not hold the lock.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Exit(byte* mutex, string what)
     {
         var result = Libc.MutexUnlockQuick(mutex);
