@@ -31,6 +31,9 @@ public sealed class Pool : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly ItemSettings _items;
     private readonly ApplyStreams _applyStreams;
+
+    /// <summary>Where this pool's work may run beyond this machine (its Host nodes), for refusing shared-memory handles; <see langword="null"/> for local workers only.</summary>
+    private readonly string? _hostBound;
     private int _state;
 
     /// <summary>Starts a pool of <paramref name="processes"/> workers on <see cref="ParallelRuntime.Default"/>.</summary>
@@ -68,7 +71,12 @@ public sealed class Pool : IAsyncDisposable
         // Workers on Host nodes reply over remoting: such a pool's router runs in the cluster system.
         _system = validated.HostNodeRole is null ? runtime.LocalSystem : runtime.System;
         _maxPayloadBytes = MessageLimits.MaxPayloadBytes(_system);
-        var initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
+        _hostBound = validated.HostNodeRole is { } nodes ? $"a pool whose workers may run on Host nodes (HostNodeRole '{nodes}')" : null;
+        byte[]? initializer;
+        using (HostBoundWork.SendingTo(_hostBound))
+        {
+            initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
+        }
         _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.RetryPipeline);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, validated.CancellationGracePeriod, _maxPayloadBytes,
             validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated), _items)
@@ -223,7 +231,10 @@ public sealed class Pool : IAsyncDisposable
             if (_applyStreams.For(items) is { } stream)
             {
                 // The common case: one of the pool's stream of calls, dispatched in batches with the others.
-                return stream.Submit(function, cancellationToken);
+                using (HostBoundWork.SendingTo(_hostBound))
+                {
+                    return stream.Submit(function, cancellationToken);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -463,8 +474,12 @@ public sealed class Pool : IAsyncDisposable
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         var items = ItemOptions.Resolve(itemOptions, _items);
-        var encoded = ValueCodec.Encode(function, "the map function");
-        return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, items, feed, cancellationToken, isApply);
+        // The feed that MapRun starts encodes the items; it inherits the scope (an AsyncLocal) from here.
+        using (HostBoundWork.SendingTo(_hostBound))
+        {
+            var encoded = ValueCodec.Encode(function, "the map function");
+            return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, items, feed, cancellationToken, isApply);
+        }
     }
 
     private void ThrowIfDisposed()

@@ -44,19 +44,31 @@ internal static class SharedWorkloads
         return Row.Of("manager_list_workers", processes * perWorker, elapsed, ("processes", processes));
     }
 
+    /// <summary>
+    /// Value('i', 0) incremented by each process: on a shared-memory <see cref="SynchronizedValue{T}"/>
+    /// with its atomic add (the row's figure), beside the same under its lock (mp_bench.py's
+    /// <c>with counter.get_lock(): counter.value += 1</c>) and on a <see cref="Manager"/> value, in the same run.
+    /// </summary>
     public static async Task<Row> SharedValueIncrements(int processes, int perWorker)
     {
+        // Untimed: the first processes of a run also start the driver's runtime; the three figures below start warm.
+        await MemoryWorkloads.ValueIncrements(processes, 1, underLock: false);
+        var atomic = await MemoryWorkloads.ValueIncrements(processes, perWorker, underLock: false);
+        var locked = await MemoryWorkloads.ValueIncrements(processes, perWorker, underLock: true);
         await using var manager = await Manager.StartAsync();
         var counter = manager.Value(0L);
         var watch = Stopwatch.StartNew();
         var jobs = Enumerable.Range(0, processes).Select(_ => new WorkerProcess(AddTo, counter, perWorker)).ToList();
         await StartAndJoinAsync(jobs);
-        var elapsed = watch.Elapsed;
+        var managed = watch.Elapsed;
         Workloads.Check(await counter.GetAsync() == processes * perWorker, "shared_value_increments value");
-        return Row.Of("shared_value_increments", processes * perWorker, elapsed, ("processes", processes));
+        var total = processes * perWorker;
+        return Row.Of("shared_value_increments", total, atomic, ("processes", processes), ("value", "SynchronizedValue<long>.Add"),
+            ("under_lock_per_second", Math.Round(total / locked.TotalSeconds, 1)),
+            ("manager_per_second", Math.Round(total / managed.TotalSeconds, 1)));
     }
 
-    private static async Task StartAndJoinAsync(List<WorkerProcess> jobs)
+    internal static async Task StartAndJoinAsync(List<WorkerProcess> jobs)
     {
         foreach (var job in jobs)
         {

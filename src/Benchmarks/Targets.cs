@@ -14,6 +14,7 @@ internal static class Targets
         ["manager_list_parent"] = 10,
         ["manager_list_workers"] = 3,
         ["shared_value_increments"] = 1,
+        ["shared_array_fill"] = 10,
         ["bytes_to_workers"] = 3,
         ["bytes_from_workers"] = 3,
         ["large_item"] = 2,

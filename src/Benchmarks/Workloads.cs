@@ -10,7 +10,7 @@ internal static class Workloads
 {
     public static readonly string[] Names =
         ["pool_startup", "pool_map", "pool_map_chunksize1", "pool_imap_stream", "cpu_speedup",
-         "apply_async", "process_lifecycle", "manager_list_parent", "manager_list_workers", "shared_value_increments",
+         "apply_async", "process_lifecycle", "manager_list_parent", "manager_list_workers", "shared_value_increments", "shared_array_fill",
          "bytes_to_workers", "bytes_from_workers", "large_item"];
 
     /// <summary>Whether a workload has used the default runtime yet (the first one pays for its ActorSystem).</summary>
@@ -40,6 +40,7 @@ internal static class Workloads
         "manager_list_parent" => await SharedWorkloads.ManagerListParent((int)(10_000 * scale)),
         "manager_list_workers" => await SharedWorkloads.ManagerListWorkers(5, (int)(2_000 * scale)),
         "shared_value_increments" => await SharedWorkloads.SharedValueIncrements(processes, (int)(10_000 * scale)),
+        "shared_array_fill" => await MemoryWorkloads.SharedArrayFill(processes, (int)(200_000 * scale)),
         "bytes_to_workers" => await LargeValues.BytesToWorkers(processes, (int)(200 * scale), 1 << 20),
         "bytes_from_workers" => await LargeValues.BytesFromWorkers(processes, (int)(200 * scale), 1 << 20),
         "large_item" => await LargeValues.LargeItem(processes, (int)((256 << 20) * scale)),

@@ -7,7 +7,8 @@ using ActorParallel;
 // with "nodes", the same with one more worker on a Host node the test starts; with "map" or
 // "map-handled", a program that maps on a pool of that many workers until it is done, as a user's
 // would, for tests that send it Ctrl-C or SIGTERM - "map-handled" has a Ctrl-C handler of its own;
-// with "stderr", one process that writes that many lines to its stderr and fails fast).
+// with "stderr", one process that writes that many lines to its stderr and fails fast; with "shm",
+// three shared-memory blocks, printed as "segment <id>", mapped by that many workers that wait).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
@@ -60,6 +61,31 @@ if (mode == "pool")
     await Task.Delay(Timeout.Infinite);
 }
 
+if (mode == "shm")
+{
+    // Three blocks mapped here and in every worker; the test SIGKILLs this program and looks for them.
+    var block = new SharedMemory(1 << 20);
+    var array = new SynchronizedArray<double>(100_000);
+    var value = new RawValue<long>();
+    var attached = new RawValue<int>();
+    foreach (var name in new[] { block.Name, array.Name, value.Name })
+    {
+        Console.WriteLine($"segment {name[(name.LastIndexOf('_') + 1)..]}");
+    }
+    for (var i = 0; i < count; i++)
+    {
+        var process = new WorkerProcess(MapAndWait, block, array, value, attached);
+        await process.StartAsync();
+        Console.WriteLine($"worker {process.Pid}");
+    }
+    while (attached.Value < count)
+    {
+        await Task.Delay(5);
+    }
+    Console.WriteLine("ready");
+    await Task.Delay(Timeout.Infinite);
+}
+
 if (mode == "stderr")
 {
     // A worker that writes lines to its stderr and fails fast: its lines must reach this program's
@@ -87,6 +113,15 @@ if (mode == "terminate-system")
 await Task.Delay(Timeout.Infinite);
 
 static void SleepForever() => Thread.Sleep(Timeout.Infinite);
+
+static void MapAndWait(SharedMemory block, SynchronizedArray<double> array, RawValue<long> value, RawValue<int> attached)
+{
+    block.AsSpan()[0] = 1;
+    array[0] = 1;
+    value.Value = 1;
+    attached.Add(1);
+    Thread.Sleep(Timeout.Infinite);
+}
 
 static void WriteToStderrThenFailFast(int lines)
 {

@@ -12,10 +12,18 @@ internal interface ISharedObject
     void WriteHandle(WireWriter writer);
 }
 
+/// <summary>A handle to shared memory (<c>src/Actors/Memory</c>): it travels on its own, never inside a value MessagePack would write.</summary>
+internal interface ILocalMemoryHandle : ISharedObject
+{
+}
+
 /// <summary>Encodes and decodes shared handles for <see cref="ValueCodec"/>.</summary>
 internal static class SharedObjects
 {
     public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5, NamespaceKind = 6;
+
+    /// <summary>Shared memory (<c>src/Actors/Memory</c>): the name is the block's locator, the host empty.</summary>
+    public const byte MemoryKind = 7, RawArrayKind = 8, SynchronizedArrayKind = 9, RawValueKind = 10, SynchronizedValueKind = 11, MemoryLockKind = 12;
 
     private static readonly ConcurrentDictionary<Type, Func<WireReader, string, string, object>> Readers = new();
 
@@ -41,6 +49,12 @@ internal static class SharedObjects
             DictKind => typeof(SharedDict<,>).MakeGenericType(elementType.GetGenericArguments()),
             ArrayKind => typeof(SharedArray<>).MakeGenericType(elementType),
             NamespaceKind => typeof(SharedNamespace),
+            MemoryKind => typeof(SharedMemory),
+            RawArrayKind => typeof(RawArray<>).MakeGenericType(elementType),
+            SynchronizedArrayKind => typeof(SynchronizedArray<>).MakeGenericType(elementType),
+            RawValueKind => typeof(RawValue<>).MakeGenericType(elementType),
+            SynchronizedValueKind => typeof(SynchronizedValue<>).MakeGenericType(elementType),
+            MemoryLockKind => typeof(SharedMemoryLock),
             _ => throw new WireFormatException($"Unknown shared object kind {kind}."),
         };
         // Keyed by the handle's type (not by kind and element): no value-tuple key for a starting worker to JIT-compile.

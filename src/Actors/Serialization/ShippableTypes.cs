@@ -33,6 +33,8 @@ internal static class ShippableTypes
     {
         return type switch
         {
+            // Shared objects (Manager handles, shared memory) travel as handles, though some are IDisposable.
+            _ when typeof(ISharedObject).IsAssignableFrom(type) => null,
             _ when type.IsPointer || type == typeof(IntPtr) || type == typeof(UIntPtr) => "it is a raw pointer into this process's memory",
             _ when typeof(MarshalByRefObject).IsAssignableFrom(type) => "it is bound to this process (MarshalByRefObject: streams, handles)",
             _ when typeof(Task).IsAssignableFrom(type) => "a Task runs in this process only; await it and ship its result",
@@ -100,6 +102,10 @@ internal static class ShippableTypes
 
     private static string? FindProcessLocalMember(Type type, HashSet<Type> seen, int depth)
     {
+        if (typeof(ILocalMemoryHandle).IsAssignableFrom(type))
+        {
+            return $"{type.Name} is a handle to shared memory, which travels as an argument, a captured variable or an element of an object[], not inside another value";
+        }
         if (depth > 8 || type.IsPrimitive || type.IsEnum || type == typeof(string) || !seen.Add(type))
         {
             return null;
