@@ -23,11 +23,13 @@ public sealed class Manager : IAsyncDisposable
     private readonly string _hostPath;
     private readonly List<Func<Task>> _deletes = [];
     private readonly ActorSystem _system;
+    private readonly QueueStore _queues;
     private bool _disposed;
 
-    private Manager(ActorSystem system, SharedStateNode node, IActorRef host, string hostPath)
+    private Manager(ActorSystem system, SharedStateNode node, IActorRef host, string hostPath, QueueStore queues)
     {
         _system = system;
+        _queues = queues;
         _node = node;
         _host = host;
         _hostPath = hostPath;
@@ -64,11 +66,14 @@ public sealed class Manager : IAsyncDisposable
         SharedStateNode.UseForThisProcess(system);
         var node = SharedStateNode.Get(system);
         var replicator = await SharedStateHost.StartReplicatorAsync(system, runtime.HostNodesUp, cancellationToken).ConfigureAwait(false);
-        var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
+        var hostName = $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}";
+        var queues = new QueueStore(hostName);
+        var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated), queues), hostName);
         var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
         AkkaSharedChannel.RegisterHost(hostPath, host);
         SharedStateNode.RegisterManager(hostPath, node);
-        return new Manager(system, node, host, hostPath);
+        QueueStore.Register(hostPath, queues);
+        return new Manager(system, node, host, hostPath, queues);
     }
 
     private static Akka.DistributedData.IWriteConsistency WriteConsistencyOf(ManagerOptions options) => options.WriteConsistency switch
@@ -164,6 +169,61 @@ public sealed class Manager : IAsyncDisposable
     {
         ThrowIfDisposed();
         return new(_node, _hostPath, name ?? NewName("lock"));
+    }
+
+    /// <summary>Creates a first-in, first-out queue shared across processes (Python's <c>multiprocessing.Queue(maxsize)</c> or <c>manager.Queue(maxsize)</c>).</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="maxSize">The most items it holds; 0 (the default) for no bound.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The queue's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
+    /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
+    public SharedQueue<T> Queue<T>(int maxSize = 0, string? name = null)
+    {
+        var queueName = NewQueue<T>(maxSize, name, joinable: false);
+        return new SharedQueue<T>(_node, _hostPath, queueName, maxSize, SharedObjects.QueueKind);
+    }
+
+    /// <summary>Creates a queue that counts unfinished items (Python's <c>multiprocessing.JoinableQueue(maxsize)</c>).</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="maxSize">The most items it holds; 0 (the default) for no bound.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The queue's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
+    /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
+    public SharedJoinableQueue<T> JoinableQueue<T>(int maxSize = 0, string? name = null)
+    {
+        var queueName = NewQueue<T>(maxSize, name, joinable: true);
+        return new SharedJoinableQueue<T>(_node, _hostPath, queueName, maxSize);
+    }
+
+    /// <summary>Creates an unbounded queue with only put, get and empty (Python's <c>multiprocessing.SimpleQueue()</c>).</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The queue's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
+    public SharedSimpleQueue<T> SimpleQueue<T>(string? name = null)
+    {
+        var queueName = NewQueue<T>(0, name, joinable: false);
+        return new SharedSimpleQueue<T>(_node, _hostPath, queueName);
+    }
+
+    private string NewQueue<T>(int maxSize, string? name, bool joinable)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
+        ShippableTypes.CheckShippableType(typeof(T), "the item type of a shared queue");
+        var queueName = name ?? NewName("queue");
+        _queues.Create(queueName, maxSize, joinable);
+        _deletes.Add(() =>
+        {
+            _queues.Delete(queueName);
+            return Task.CompletedTask;
+        });
+        return queueName;
     }
 
     /// <summary>

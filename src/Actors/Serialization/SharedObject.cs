@@ -17,6 +17,9 @@ internal static class SharedObjects
 {
     public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5, NamespaceKind = 6;
 
+    /// <summary>Queue kinds: 20-29, clear of other kinds that may come.</summary>
+    public const byte QueueKind = 20, JoinableQueueKind = 21, SimpleQueueKind = 22;
+
     private static readonly ConcurrentDictionary<Type, Func<WireReader, string, string, object>> Readers = new();
 
     public static void WriteHeader(WireWriter writer, byte kind, string host, string name, Type elementType)
@@ -41,6 +44,9 @@ internal static class SharedObjects
             DictKind => typeof(SharedDict<,>).MakeGenericType(elementType.GetGenericArguments()),
             ArrayKind => typeof(SharedArray<>).MakeGenericType(elementType),
             NamespaceKind => typeof(SharedNamespace),
+            QueueKind => typeof(SharedQueue<>).MakeGenericType(elementType),
+            JoinableQueueKind => typeof(SharedJoinableQueue<>).MakeGenericType(elementType),
+            SimpleQueueKind => typeof(SharedSimpleQueue<>).MakeGenericType(elementType),
             _ => throw new WireFormatException($"Unknown shared object kind {kind}."),
         };
         // Keyed by the handle's type (not by kind and element): no value-tuple key for a starting worker to JIT-compile.

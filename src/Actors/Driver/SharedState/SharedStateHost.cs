@@ -26,9 +26,11 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly DictStore _dicts;
     private readonly ListStore _lists;
     private readonly ConfirmedWrites _writes;
+    private readonly QueueStore _queues;
 
-    public SharedStateHost(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency)
+    public SharedStateHost(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency, QueueStore queues)
     {
+        _queues = queues;
         _replicator = replicator;
         _cluster = AkkaCluster.Get(Context.System);
         _maxPayloadBytes = maxPayloadBytes;
@@ -37,8 +39,8 @@ internal sealed class SharedStateHost : UntypedActor
         _lists = new ListStore(replicator, _writes, _cluster.SelfUniqueAddress, maxPayloadBytes);
     }
 
-    public static Props Props(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency) =>
-        Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes, writeConsistency));
+    public static Props Props(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency, QueueStore queues) =>
+        Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes, writeConsistency, queues));
 
     /// <summary>Makes the driver a member of its own one-node cluster, which DistributedData needs, and starts the replicator.</summary>
     /// <param name="system">The driver's system.</param>
@@ -88,9 +90,15 @@ internal sealed class SharedStateHost : UntypedActor
                 _locks.Release(release);
                 Sender.Tell(new LockReleased(release.Name, release.RequestId));
                 break;
+            case IQueueRequest request:
+                // Queues live in a store that direct links and the driver's handles reach without this actor.
+                var replyTo = Sender;
+                _queues.Handle(request, reply => replyTo.Tell(reply));
+                break;
             case Akka.Remote.DisassociatedEvent gone:
                 // A process that held or awaited a lock is gone (exited or killed): it will never release.
                 _locks.ReleaseAllOf(gone.RemoteAddress.ToString());
+                _queues.ProcessGone(gone.RemoteAddress.ToString());
                 break;
             case ReleaseLocksOf gone:
                 // The same for a worker on a direct link, told by the driver's end of that link.
@@ -132,6 +140,7 @@ internal sealed class SharedStateHost : UntypedActor
     private void HandleDispose()
     {
         var manager = Self.Path.Name;
+        _queues.Dispose();
         foreach (var (name, replyTo) in _locks.Clear())
         {
             replyTo.Tell(new ManagerDisposed(manager, name));
@@ -153,6 +162,9 @@ internal sealed class SharedStateHost : UntypedActor
                 case IUpdateResponse response:
                     // Writes still being confirmed by replicas when the manager went: their writers get their answer.
                     _writes.Handle(response);
+                    break;
+                case IQueueRequest request:
+                    Sender.Tell(new ManagerDisposed(manager, request.Queue));
                     break;
                 case Protocol.IWireMessage request:
                     Sender.Tell(new ManagerDisposed(manager, SharedRequests.ObjectOf(request)));
