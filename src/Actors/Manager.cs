@@ -218,11 +218,6 @@ public sealed class Manager : IAsyncDisposable
         ShippableTypes.CheckShippableType(typeof(T), "the item type of a shared queue");
         var queueName = name ?? NewName("queue");
         _queues.Create(queueName, maxSize, joinable);
-        _deletes.Add(() =>
-        {
-            _queues.Delete(queueName);
-            return Task.CompletedTask;
-        });
         return queueName;
     }
 
@@ -241,6 +236,8 @@ public sealed class Manager : IAsyncDisposable
             return;
         }
         _disposed = true;
+        // Whoever waits on a queue hears at once that the manager is gone.
+        _queues.Dispose();
         if (_system.WhenTerminated.IsCompleted)
         {
             _deletes.Clear();

@@ -49,20 +49,6 @@ internal sealed class QueueStore(string manager)
         }
     }
 
-    /// <summary>Deletes queue <paramref name="name"/>: whoever waits on it is told so.</summary>
-    public void Delete(string name)
-    {
-        var replies = new Replies();
-        lock (_gate)
-        {
-            if (_queues.Remove(name, out var queue))
-            {
-                queue.FailAll(replies, new QueueFailed(name, Missing(name)));
-            }
-        }
-        replies.Send();
-    }
-
     /// <summary>The manager is disposed: whoever waits is told so, and every request from now on.</summary>
     public void Dispose()
     {
