@@ -156,6 +156,42 @@ public sealed class SharedQueueTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task JoinableQueue_OverRemoting_ConsumerSigkilledWithItemsInFlight_TheyGoBack_JoinReturns()
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting });
+        await using var manager = await Manager.StartAsync(runtime).WaitAsync(Bound);
+        var queue = manager.JoinableQueue<int>();
+        var seen = manager.List<int>();
+        for (var i = 0; i < 2_000; i++)
+        {
+            queue.Put(i);
+        }
+        var marker = ScratchFile("holding-remoting");
+        var victim = runtime.CreateProcess(QueueTargets.TakeOneThenWait, queue, marker);
+        var survivor = runtime.CreateProcess(QueueTargets.ConsumeAndRecord, queue, seen);
+        try
+        {
+            await victim.StartAsync().WaitAsync(Bound);
+            await WaitForFile(marker);
+            victim.Kill();
+            Assert.True(await victim.JoinAsync(Bound), "the victim did not exit");
+            await survivor.StartAsync().WaitAsync(Bound);
+            await queue.JoinAsync().WaitAsync(Bound);
+            Assert.True(await survivor.JoinAsync(Bound), "the survivor did not exit");
+
+            Assert.True(survivor.ExitCode == 0, $"exit {survivor.ExitCode}: {survivor.Exception}");
+            Assert.Equal(Enumerable.Range(0, 2_000), (await seen.ToListAsync().WaitAsync(Bound)).Order());
+        }
+        finally
+        {
+            foreach (var pid in new[] { victim.Pid, survivor.Pid }.OfType<int>())
+            {
+                OsProcesses.KillQuietly(pid);
+            }
+        }
+    }
+
+    [Fact]
     public async Task GetAsync_InAWorkerWithATimeout_ThrowsQueueEmptyAfterIt()
     {
         await using var manager = await Manager.StartAsync(Runtime);
