@@ -25,7 +25,10 @@ internal sealed class LocalQueueClient(QueueStore store, string name, string add
     public async Task<bool> OfferAsync(byte[] value, long timeoutMs, CancellationToken cancellationToken) =>
         (await CallAsync<QueueOffered>(new QueueOffer(name, [value], timeoutMs), cancellationToken).ConfigureAwait(false)).Accepted;
 
-    public async Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken)
+    public Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken) =>
+        store.TryTakeNow(name, out var item) ? Task.FromResult(item) : WaitToTakeAsync(timeoutMs, cancellationToken);
+
+    private async Task<byte[]?> WaitToTakeAsync(long timeoutMs, CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _lastRequest);
         var answered = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -107,6 +107,19 @@ internal sealed class StoredQueue(string name, int maxSize, bool joinable)
         }
     }
 
+    /// <summary>Takes the first item if one is there and no taker waits before this one; room it frees goes to waiting putters at the store's next dispatch.</summary>
+    public bool TryTakeNow(out byte[]? item)
+    {
+        item = null;
+        if (_items.First is not { } first || _takers.Count > 0 || _putters.Count > 0)
+        {
+            return false;
+        }
+        _items.RemoveFirst();
+        item = first.Value;
+        return true;
+    }
+
     public void CancelTake(string consumer, long requestId, QueueStore.Replies replies)
     {
         for (var node = _takers.First; node is not null; node = node.Next)
