@@ -211,6 +211,26 @@ public sealed class Manager : IAsyncDisposable
         return new SharedSimpleQueue<T>(_node, _hostPath, queueName);
     }
 
+    /// <summary>
+    /// Creates a pipe (Python's <c>multiprocessing.Pipe(duplex)</c>): two connected ends. Duplex (the
+    /// default): each end sends to and receives from the other. One-way: the first end only receives,
+    /// the second only sends, as Python's <c>(r, w)</c>.
+    /// </summary>
+    /// <param name="duplex">Whether both ends send and receive; <see langword="true"/> by default.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The two ends, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public (PipeConnection First, PipeConnection Second) Pipe(bool duplex = true, string? name = null)
+    {
+        ThrowIfDisposed();
+        var pipeName = name ?? NewName("pipe");
+        string toFirst = pipeName + ":to-1", toSecond = pipeName + ":to-2";
+        _queues.CreatePipe(toFirst, duplex ? toSecond : null);
+        return duplex
+            ? (new PipeConnection(_node, _hostPath, pipeName + ":1", toSecond, toFirst), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, toSecond))
+            : (new PipeConnection(_node, _hostPath, pipeName + ":1", null, toFirst), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, null));
+    }
+
     private string NewQueue<T>(int maxSize, string? name, bool joinable)
     {
         ThrowIfDisposed();

@@ -15,6 +15,7 @@ internal static class Targets
         ["manager_list_workers"] = 3,
         ["shared_value_increments"] = 1,
         ["queue_throughput"] = 3,
+        ["pipe_roundtrip"] = 2,
     };
 
     /// <summary>The target ratio, or <see langword="null"/> where the target is not a ratio (cpu_speedup's is an absolute speedup of 1.9).</summary>

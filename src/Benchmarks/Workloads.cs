@@ -11,7 +11,7 @@ internal static class Workloads
     public static readonly string[] Names =
         ["pool_startup", "pool_map", "pool_map_chunksize1", "pool_imap_stream", "cpu_speedup",
          "apply_async", "process_lifecycle", "manager_list_parent", "manager_list_workers", "shared_value_increments",
-         "queue_throughput"];
+         "queue_throughput", "pipe_roundtrip"];
 
     /// <summary>Whether a workload has used the default runtime yet (the first one pays for its ActorSystem).</summary>
     private static bool s_runtimeStarted;
@@ -41,6 +41,7 @@ internal static class Workloads
         "manager_list_workers" => await SharedWorkloads.ManagerListWorkers(5, (int)(2_000 * scale)),
         "shared_value_increments" => await SharedWorkloads.SharedValueIncrements(processes, (int)(10_000 * scale)),
         "queue_throughput" => await QueueWorkloads.QueueThroughput((int)(100_000 * scale)),
+        "pipe_roundtrip" => await QueueWorkloads.PipeRoundtrip((int)(20_000 * scale)),
         _ => throw new ArgumentException($"Unknown workload '{name}'. Workloads: {string.Join(", ", Names)}."),
     };
 

@@ -68,3 +68,12 @@ internal sealed record QueueAck(string Queue) : IWireMessage;
 
 /// <summary>Store → client: the request failed (<paramref name="Error"/> says why, e.g. the queue was deleted).</summary>
 internal sealed record QueueFailed(string Queue, string Error) : IWireMessage;
+
+/// <summary>Store → client: take <paramref name="RequestId"/> finds the queue empty and ended: nothing more will come (a pipe's end-of-file).</summary>
+internal sealed record QueueEnded(string Queue, long RequestId) : IWireMessage;
+
+/// <summary>
+/// Client → store: no more items will be put on the queue (a pipe end closed): once it is empty, takes
+/// answer <see cref="QueueEnded"/>. Replies <see cref="QueueAck"/>.
+/// </summary>
+internal sealed record QueueEnd(string Queue) : IQueueRequest;

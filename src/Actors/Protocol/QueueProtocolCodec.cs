@@ -5,18 +5,18 @@ namespace ActorParallel.Protocol;
 
 /// <summary>
 /// The queue protocol on the wire: queue handles' requests to a Manager's <c>QueueStore</c> and its
-/// replies. Its tags are 100-139 (this protocol's range; 100-112 in use), clear of the other protocols'.
+/// replies. Its tags are 100-139 (this protocol's range; 100-114 in use), clear of the other protocols'.
 /// </summary>
 internal sealed class QueueProtocolCodec : ProtocolCodec
 {
     private const byte QueuePutTag = 100, QueuePutDoneTag = 101, QueueOfferTag = 102, QueueOfferedTag = 103,
         QueueTakeTag = 104, QueueItemsTag = 105, QueueCancelTakeTag = 106, QueueSettleTag = 107, QueueJoinTag = 108,
-        QueueStatusTag = 109, QueueStateTag = 110, QueueAckTag = 111, QueueFailedTag = 112;
+        QueueStatusTag = 109, QueueStateTag = 110, QueueAckTag = 111, QueueFailedTag = 112, QueueEndedTag = 113, QueueEndTag = 114;
 
     public override IReadOnlyCollection<byte> Tags { get; } =
     [
         QueuePutTag, QueuePutDoneTag, QueueOfferTag, QueueOfferedTag, QueueTakeTag, QueueItemsTag, QueueCancelTakeTag,
-        QueueSettleTag, QueueJoinTag, QueueStatusTag, QueueStateTag, QueueAckTag, QueueFailedTag,
+        QueueSettleTag, QueueJoinTag, QueueStatusTag, QueueStateTag, QueueAckTag, QueueFailedTag, QueueEndedTag, QueueEndTag,
     ];
 
     public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
@@ -101,6 +101,15 @@ internal sealed class QueueProtocolCodec : ProtocolCodec
                 writer.WriteString(failed.Queue);
                 writer.WriteString(failed.Error);
                 return true;
+            case QueueEnded ended:
+                writer.WriteByte(QueueEndedTag);
+                writer.WriteString(ended.Queue);
+                writer.WriteInt64(ended.RequestId);
+                return true;
+            case QueueEnd end:
+                writer.WriteByte(QueueEndTag);
+                writer.WriteString(end.Queue);
+                return true;
             default:
                 return false;
         }
@@ -121,6 +130,8 @@ internal sealed class QueueProtocolCodec : ProtocolCodec
         QueueStateTag => new QueueState(reader.ReadRequiredString(), reader.ReadInt32(), reader.ReadInt64(), reader.ReadInt32()),
         QueueAckTag => new QueueAck(reader.ReadRequiredString()),
         QueueFailedTag => new QueueFailed(reader.ReadRequiredString(), reader.ReadRequiredString()),
+        QueueEndedTag => new QueueEnded(reader.ReadRequiredString(), reader.ReadInt64()),
+        QueueEndTag => new QueueEnd(reader.ReadRequiredString()),
         _ => throw Unknown(tag),
     };
 

@@ -18,7 +18,7 @@ internal static class SharedObjects
     public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5, NamespaceKind = 6;
 
     /// <summary>Queue kinds: 20-29, clear of other kinds that may come.</summary>
-    public const byte QueueKind = 20, JoinableQueueKind = 21, SimpleQueueKind = 22;
+    public const byte QueueKind = 20, JoinableQueueKind = 21, SimpleQueueKind = 22, PipeKind = 23;
 
     private static readonly ConcurrentDictionary<Type, Func<WireReader, string, string, object>> Readers = new();
 
@@ -47,6 +47,7 @@ internal static class SharedObjects
             QueueKind => typeof(SharedQueue<>).MakeGenericType(elementType),
             JoinableQueueKind => typeof(SharedJoinableQueue<>).MakeGenericType(elementType),
             SimpleQueueKind => typeof(SharedSimpleQueue<>).MakeGenericType(elementType),
+            PipeKind => typeof(PipeConnection),
             _ => throw new WireFormatException($"Unknown shared object kind {kind}."),
         };
         // Keyed by the handle's type (not by kind and element): no value-tuple key for a starting worker to JIT-compile.

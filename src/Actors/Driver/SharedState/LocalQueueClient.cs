@@ -64,6 +64,8 @@ internal sealed class LocalQueueClient(QueueStore store, string name, string add
 
     public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task EndAsync(CancellationToken cancellationToken) => CallAsync<QueueAck>(new QueueEnd(name), cancellationToken);
+
     /// <summary>A call that is answered at once (an unbounded queue's put): its failure is thrown here.</summary>
     private void Call<T>(IQueueRequest request)
     {

@@ -49,6 +49,22 @@ internal sealed class QueueStore(string manager)
         }
     }
 
+    /// <summary>
+    /// Creates the queues of a pipe: <paramref name="toB"/> (read by end B) and, for a duplex pipe,
+    /// <paramref name="toA"/>; each ends when the process reading the other goes away.
+    /// </summary>
+    public void CreatePipe(string toB, string? toA)
+    {
+        lock (_gate)
+        {
+            _queues[toB] = new StoredQueue(toB, 0, false, toA);
+            if (toA is not null)
+            {
+                _queues[toA] = new StoredQueue(toA, 0, false, toB);
+            }
+        }
+    }
+
     /// <summary>The manager is disposed: whoever waits is told so, and every request from now on.</summary>
     public void Dispose()
     {
@@ -112,6 +128,11 @@ internal sealed class QueueStore(string manager)
         {
             foreach (var queue in _queues.Values)
             {
+                // A pipe end's process is gone: the other end reads to the end of what it sent, then end-of-file.
+                if (queue.Peer is { } peer && queue.HasConsumerAt(address) && _queues.TryGetValue(peer, out var other))
+                {
+                    other.End(replies);
+                }
                 queue.ProcessGone(address);
                 queue.Dispatch(replies);
             }
@@ -142,6 +163,10 @@ internal sealed class QueueStore(string manager)
                 break;
             case QueueJoin join:
                 queue.Join(join.Queue, reply, replies);
+                break;
+            case QueueEnd end:
+                queue.End(replies);
+                replies.Add(reply, new QueueAck(end.Queue));
                 break;
             case QueueStatus status:
                 replies.Add(reply, queue.State(status.Queue));

@@ -4,7 +4,7 @@ using ActorParallel.Protocol;
 namespace ActorParallel.Driver;
 
 /// <summary>One queue of a <see cref="QueueStore"/>; called under the store's lock only.</summary>
-internal sealed class StoredQueue(string name, int maxSize, bool joinable)
+internal sealed class StoredQueue(string name, int maxSize, bool joinable, string? peer = null)
 {
     private readonly LinkedList<byte[]> _items = new();
     private readonly Dictionary<string, Consumer> _consumers = [];
@@ -13,6 +13,30 @@ internal sealed class StoredQueue(string name, int maxSize, bool joinable)
     private readonly LinkedList<ParkedPut> _putters = new();
     private readonly List<Action<object>> _joiners = [];
     private long _unfinished;
+
+    /// <summary>For a pipe's direction: the queue the other end reads; when that end's process goes, this queue ends.</summary>
+    public string? Peer => peer;
+
+    /// <summary>No more items will come (a pipe end closed, or its process gone): takes of an empty queue answer <see cref="QueueEnded"/>.</summary>
+    public bool Ended { get; private set; }
+
+    /// <summary>Whether a consumer of this queue lives at <paramref name="address"/>.</summary>
+    public bool HasConsumerAt(string address) => _consumers.Values.Any(c => c.Address == address);
+
+    /// <summary>Ends the queue: takers waiting on it now, with nothing left, hear so.</summary>
+    public void End(QueueStore.Replies replies)
+    {
+        Ended = true;
+        if (_items.Count == 0)
+        {
+            foreach (var taker in _takers)
+            {
+                taker.Timer?.Dispose();
+                replies.Add(taker.Reply, new QueueEnded(name, taker.Request.RequestId));
+            }
+            _takers.Clear();
+        }
+    }
 
     /// <summary>Items in the queue: not yet sent to any consumer.</summary>
     public int Count => _items.Count;
@@ -95,6 +119,10 @@ internal sealed class StoredQueue(string name, int maxSize, bool joinable)
         if (_items.Count > 0 && _takers.Count == 0)
         {
             replies.Add(reply, new QueueItems(take.Queue, take.RequestId, Send(consumer, take.Max)));
+        }
+        else if (Ended && _items.Count == 0)
+        {
+            replies.Add(reply, new QueueEnded(take.Queue, take.RequestId));
         }
         else if (take.TimeoutMs == 0)
         {
@@ -233,6 +261,10 @@ internal sealed class StoredQueue(string name, int maxSize, bool joinable)
             }
             if (!moved || _items.Count == 0 || _takers.Count == 0)
             {
+                if (Ended && _items.Count == 0 && _takers.Count > 0)
+                {
+                    End(replies);
+                }
                 if (_unfinished == 0 && _joiners.Count > 0)
                 {
                     _joiners.ForEach(joiner => replies.Add(joiner, new QueueAck(name)));

@@ -32,6 +32,9 @@ internal interface IQueueClient
 
     /// <summary>Completes once this process's puts and <c>TaskDone</c> calls are stored.</summary>
     Task FlushAsync(CancellationToken cancellationToken);
+
+    /// <summary>After this process's puts, says no more items will come: once empty, takes end (a pipe end's close).</summary>
+    Task EndAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>What the clients share: turning the store's failure answers into exceptions.</summary>
@@ -40,10 +43,12 @@ internal static class QueueReplies
     /// <summary><paramref name="reply"/> as a <typeparamref name="T"/>, or the exception it stands for.</summary>
     /// <exception cref="ObjectDisposedException">The queue's manager is disposed.</exception>
     /// <exception cref="InvalidOperationException">The queue was deleted.</exception>
+    /// <exception cref="EndOfStreamException">The queue (a pipe's direction) has ended and is empty.</exception>
     public static T Expect<T>(object reply) => reply switch
     {
         T expected => expected,
         QueueFailed failed => throw new InvalidOperationException(failed.Error),
+        QueueEnded ended => throw new EndOfStreamException($"'{ended.Queue}' has ended: the other end of the pipe was closed or its process is gone, and everything it sent has been received (Python's EOFError)."),
         ManagerDisposed disposed => throw SharedStateNode.DisposedError(disposed.Manager, disposed.Object),
         _ => throw new WireFormatException($"Unexpected answer {reply.GetType().Name} from a queue store; expected {typeof(T).Name}."),
     };

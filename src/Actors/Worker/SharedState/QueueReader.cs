@@ -76,9 +76,8 @@ internal sealed class QueueReader(SharedStateNode node, string hostPath, string 
                         return null;
                     }
                     return TryHandOut();
-                case QueueFailed failed:
-                    throw new InvalidOperationException(failed.Error);
                 default:
+                    QueueReplies.Expect<QueueItems>(answer);
                     throw new WireFormatException($"Unexpected answer {answer.GetType().Name} to a queue take.");
             }
         }

@@ -49,4 +49,10 @@ internal sealed class RemoteQueueClient(SharedStateNode node, string hostPath, s
     }
 
     public Task FlushAsync(CancellationToken cancellationToken) => Writer.FlushAsync(cancellationToken);
+
+    public async Task EndAsync(CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        QueueReplies.Expect<QueueAck>(await node.RequestAsync<object>(hostPath, new QueueEnd(name), cancellationToken).ConfigureAwait(false));
+    }
 }
