@@ -231,6 +231,80 @@ public sealed class Manager : IAsyncDisposable
             : (new PipeConnection(_node, _hostPath, pipeName + ":1", null, toFirst), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, null));
     }
 
+    /// <summary>Creates an event shared across processes (Python's <c>multiprocessing.Event()</c>); it starts clear.</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The event's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedEvent Event(string? name = null)
+    {
+        ThrowIfDisposed();
+        return new(_node, _hostPath, name ?? NewName("event"));
+    }
+
+    /// <summary>Creates a semaphore shared across processes (Python's <c>multiprocessing.Semaphore(value)</c>).</summary>
+    /// <param name="value">The starting value; at least 0; 1 by default.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The semaphore's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    public SharedSemaphore Semaphore(int value = 1, string? name = null)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        return new(_node, _hostPath, name ?? NewName("semaphore"), value, bounded: false);
+    }
+
+    /// <summary>Creates a semaphore that cannot be released above its starting value (Python's <c>multiprocessing.BoundedSemaphore(value)</c>).</summary>
+    /// <param name="value">The starting value and bound; at least 0; 1 by default.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The semaphore's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    public SharedSemaphore BoundedSemaphore(int value = 1, string? name = null)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        return new(_node, _hostPath, name ?? NewName("semaphore"), value, bounded: true);
+    }
+
+    /// <summary>Creates a barrier for <paramref name="parties"/> waits across processes (Python's <c>multiprocessing.Barrier(parties, timeout=timeout)</c>).</summary>
+    /// <param name="parties">How many waits each round needs; at least 1.</param>
+    /// <param name="timeout">The default timeout of each wait; <see langword="null"/> (the default) for none.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The barrier's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parties"/> is below 1, or <paramref name="timeout"/> is negative.</exception>
+    public SharedBarrier Barrier(int parties, TimeSpan? timeout = null, string? name = null)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
+        if (timeout is { } limit && limit != System.Threading.Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, nameof(timeout));
+        }
+        return new(_node, _hostPath, name ?? NewName("barrier"), parties, timeout);
+    }
+
+    /// <summary>Creates a re-entrant lock shared across processes (Python's <c>multiprocessing.RLock()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The lock's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedRLock RLock(string? name = null)
+    {
+        ThrowIfDisposed();
+        return new(_node, _hostPath, name ?? NewName("rlock"));
+    }
+
+    /// <summary>Creates a condition variable with its own re-entrant lock, shared across processes (Python's <c>multiprocessing.Condition()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The condition's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedCondition Condition(string? name = null)
+    {
+        ThrowIfDisposed();
+        return new(_node, _hostPath, name ?? NewName("condition"));
+    }
+
     private string NewQueue<T>(int maxSize, string? name, bool joinable)
     {
         ThrowIfDisposed();

@@ -4,19 +4,21 @@ using ActorParallel.Serialization;
 namespace ActorParallel.Protocol;
 
 /// <summary>
-/// The queue protocol on the wire: queue handles' requests to a Manager's <c>QueueStore</c> and its
-/// replies. Its tags are 100-139 (this protocol's range; 100-114 in use), clear of the other protocols'.
+/// The queue protocol on the wire: queue and pipe handles' requests to a Manager's <c>QueueStore</c>,
+/// synchronization primitives' requests to its host, and their replies. Its tags are 100-139 (this
+/// protocol's range; 100-116 in use), clear of the other protocols'.
 /// </summary>
 internal sealed class QueueProtocolCodec : ProtocolCodec
 {
     private const byte QueuePutTag = 100, QueuePutDoneTag = 101, QueueOfferTag = 102, QueueOfferedTag = 103,
         QueueTakeTag = 104, QueueItemsTag = 105, QueueCancelTakeTag = 106, QueueSettleTag = 107, QueueJoinTag = 108,
-        QueueStatusTag = 109, QueueStateTag = 110, QueueAckTag = 111, QueueFailedTag = 112, QueueEndedTag = 113, QueueEndTag = 114;
+        QueueStatusTag = 109, QueueStateTag = 110, QueueAckTag = 111, QueueFailedTag = 112, QueueEndedTag = 113, QueueEndTag = 114,
+        SyncRequestTag = 115, SyncReplyTag = 116;
 
     public override IReadOnlyCollection<byte> Tags { get; } =
     [
         QueuePutTag, QueuePutDoneTag, QueueOfferTag, QueueOfferedTag, QueueTakeTag, QueueItemsTag, QueueCancelTakeTag,
-        QueueSettleTag, QueueJoinTag, QueueStatusTag, QueueStateTag, QueueAckTag, QueueFailedTag, QueueEndedTag, QueueEndTag,
+        QueueSettleTag, QueueJoinTag, QueueStatusTag, QueueStateTag, QueueAckTag, QueueFailedTag, QueueEndedTag, QueueEndTag, SyncRequestTag, SyncReplyTag,
     ];
 
     public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
@@ -110,6 +112,25 @@ internal sealed class QueueProtocolCodec : ProtocolCodec
                 writer.WriteByte(QueueEndTag);
                 writer.WriteString(end.Queue);
                 return true;
+            case SyncRequest sync:
+                writer.WriteByte(SyncRequestTag);
+                writer.WriteString(sync.Name);
+                writer.WriteByte((byte)sync.Kind);
+                writer.WriteByte((byte)sync.Op);
+                writer.WriteString(sync.Owner);
+                writer.WriteInt64(sync.RequestId);
+                writer.WriteString(sync.Address);
+                writer.WriteInt64(sync.Init);
+                writer.WriteInt64(sync.Arg);
+                writer.WriteInt64(sync.TimeoutMs);
+                return true;
+            case SyncReply reply:
+                writer.WriteByte(SyncReplyTag);
+                writer.WriteString(reply.Name);
+                writer.WriteInt64(reply.RequestId);
+                writer.WriteByte((byte)reply.Outcome);
+                writer.WriteInt64(reply.Value);
+                return true;
             default:
                 return false;
         }
@@ -132,6 +153,8 @@ internal sealed class QueueProtocolCodec : ProtocolCodec
         QueueFailedTag => new QueueFailed(reader.ReadRequiredString(), reader.ReadRequiredString()),
         QueueEndedTag => new QueueEnded(reader.ReadRequiredString(), reader.ReadInt64()),
         QueueEndTag => new QueueEnd(reader.ReadRequiredString()),
+        SyncRequestTag => new SyncRequest(reader.ReadRequiredString(), (SyncKind)reader.ReadByte(), (SyncOp)reader.ReadByte(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64()),
+        SyncReplyTag => new SyncReply(reader.ReadRequiredString(), reader.ReadInt64(), (SyncOutcome)reader.ReadByte(), reader.ReadInt64()),
         _ => throw Unknown(tag),
     };
 

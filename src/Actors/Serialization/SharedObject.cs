@@ -17,8 +17,9 @@ internal static class SharedObjects
 {
     public const byte ListKind = 1, ValueKind = 2, LockKind = 3, DictKind = 4, ArrayKind = 5, NamespaceKind = 6;
 
-    /// <summary>Queue kinds: 20-29, clear of other kinds that may come.</summary>
-    public const byte QueueKind = 20, JoinableQueueKind = 21, SimpleQueueKind = 22, PipeKind = 23;
+    /// <summary>Queues, pipes and synchronization primitives: 20-39, clear of other kinds that may come.</summary>
+    public const byte QueueKind = 20, JoinableQueueKind = 21, SimpleQueueKind = 22, PipeKind = 23,
+        EventKind = 24, SemaphoreKind = 25, BarrierKind = 26, RLockKind = 27, ConditionKind = 28;
 
     private static readonly ConcurrentDictionary<Type, Func<WireReader, string, string, object>> Readers = new();
 
@@ -48,6 +49,11 @@ internal static class SharedObjects
             JoinableQueueKind => typeof(SharedJoinableQueue<>).MakeGenericType(elementType),
             SimpleQueueKind => typeof(SharedSimpleQueue<>).MakeGenericType(elementType),
             PipeKind => typeof(PipeConnection),
+            EventKind => typeof(SharedEvent),
+            SemaphoreKind => typeof(SharedSemaphore),
+            BarrierKind => typeof(SharedBarrier),
+            RLockKind => typeof(SharedRLock),
+            ConditionKind => typeof(SharedCondition),
             _ => throw new WireFormatException($"Unknown shared object kind {kind}."),
         };
         // Keyed by the handle's type (not by kind and element): no value-tuple key for a starting worker to JIT-compile.

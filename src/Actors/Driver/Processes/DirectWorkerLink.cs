@@ -108,6 +108,11 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
             // A lock may be granted much later; if the worker goes first, its locks are released.
             _lockUsers.Add((call.Host, acquire.Address));
         }
+        else if (call.Request is SyncRequest { Op: SyncOp.Acquire or SyncOp.Wait } sync)
+        {
+            // The same for semaphores, locks, conditions and barriers.
+            _lockUsers.Add((call.Host, sync.Address));
+        }
         _shared.AskAsync(call.Host, call.Request, call.Timeout).ContinueWith(
             answered => answered.IsCompletedSuccessfully
                 ? new SharedReply(call.Id, answered.Result, null, false)

@@ -27,10 +27,14 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly ListStore _lists;
     private readonly ConfirmedWrites _writes;
     private readonly QueueStore _queues;
+    private readonly SyncTable _sync;
 
     public SharedStateHost(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency, QueueStore queues)
     {
         _queues = queues;
+        var self = Self;
+        _sync = new SyncTable((milliseconds, expired) =>
+            Context.System.Scheduler.ScheduleTellOnceCancelable(TimeSpan.FromMilliseconds(milliseconds), self, expired, self));
         _replicator = replicator;
         _cluster = AkkaCluster.Get(Context.System);
         _maxPayloadBytes = maxPayloadBytes;
@@ -95,14 +99,23 @@ internal sealed class SharedStateHost : UntypedActor
                 var replyTo = Sender;
                 _queues.Handle(request, reply => replyTo.Tell(reply));
                 break;
+            case SyncRequest request:
+                var syncReplyTo = Sender;
+                _sync.Handle(request, reply => syncReplyTo.Tell(reply));
+                break;
+            case SyncExpired expired:
+                _sync.Expire(expired);
+                break;
             case Akka.Remote.DisassociatedEvent gone:
                 // A process that held or awaited a lock is gone (exited or killed): it will never release.
                 _locks.ReleaseAllOf(gone.RemoteAddress.ToString());
                 _queues.ProcessGone(gone.RemoteAddress.ToString());
+                _sync.ProcessGone(gone.RemoteAddress.ToString());
                 break;
             case ReleaseLocksOf gone:
                 // The same for a worker on a direct link, told by the driver's end of that link.
                 _locks.ReleaseAllOf(gone.Address);
+                _sync.ProcessGone(gone.Address);
                 break;
             case AppendValues append:
                 HandleAppend(append);
@@ -141,6 +154,10 @@ internal sealed class SharedStateHost : UntypedActor
     {
         var manager = Self.Path.Name;
         _queues.Dispose();
+        foreach (var (name, reply) in _sync.Clear())
+        {
+            reply(new ManagerDisposed(manager, name));
+        }
         foreach (var (name, replyTo) in _locks.Clear())
         {
             replyTo.Tell(new ManagerDisposed(manager, name));
@@ -165,6 +182,9 @@ internal sealed class SharedStateHost : UntypedActor
                     break;
                 case IQueueRequest request:
                     Sender.Tell(new ManagerDisposed(manager, request.Queue));
+                    break;
+                case SyncRequest request:
+                    Sender.Tell(new ManagerDisposed(manager, request.Name));
                     break;
                 case Protocol.IWireMessage request:
                     Sender.Tell(new ManagerDisposed(manager, SharedRequests.ObjectOf(request)));
