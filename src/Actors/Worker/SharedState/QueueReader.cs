@@ -102,7 +102,20 @@ internal sealed class QueueReader(SharedStateNode node, string hostPath, string 
         {
             return Task.CompletedTask;
         }
-        return node.RequestOnceAsync<object>(hostPath, new QueueSettle(queue, node.WriterId, handed, returned), CancellationToken.None);
+        return SettleAsync(handed, returned);
+    }
+
+    private async Task SettleAsync(int handed, int returned)
+    {
+        try
+        {
+            await node.RequestOnceAsync<object>(hostPath, new QueueSettle(queue, node.WriterId, handed, returned), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The queue's manager is disposed: its items went with it, there is nothing to give back,
+            // and the target or chunk that read from it is not failed for that.
+        }
     }
 
     private byte[]? TryHandOut()
