@@ -101,6 +101,33 @@ public sealed class PipeConnection : ISharedObject
     public async Task<T> RecvAsync<T>(CancellationToken cancellationToken = default) =>
         (T)(await RecvAsync(cancellationToken).ConfigureAwait(false))!;
 
+    /// <summary>
+    /// Receives messages until end-of-file (the other end closed or its process gone, and everything it
+    /// sent received), as Python's loop of <c>recv()</c> until <c>EOFError</c>.
+    /// </summary>
+    /// <typeparam name="T">The messages' type.</typeparam>
+    /// <param name="cancellationToken">Ends the iteration with an <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The messages, in the order they were sent.</returns>
+    /// <exception cref="InvalidCastException">A message is not a <typeparamref name="T"/>.</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public async IAsyncEnumerable<T> ReadAllAsync<T>([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            T message;
+            try
+            {
+                message = await RecvAsync<T>(cancellationToken).ConfigureAwait(false);
+            }
+            catch (EndOfStreamException)
+            {
+                yield break;
+            }
+            yield return message;
+        }
+    }
+
     /// <summary>Waits for the next message, sent by <see cref="SendBytes"/>, as Python's <c>recv_bytes()</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The message's bytes.</returns>

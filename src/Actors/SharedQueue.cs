@@ -143,6 +143,23 @@ public class SharedQueue<T> : ISharedObject
     public T GetNoWait() => GetAsync(TimeSpan.Zero).GetAwaiter().GetResult();
 
     /// <summary>
+    /// Takes items as they come, one <see cref="GetAsync"/> at a time, until <paramref name="cancellationToken"/>
+    /// is cancelled (then <see cref="OperationCanceledException"/>) or the consumer stops iterating; a loop
+    /// over Python's <c>iter(q.get, None)</c> becomes <c>await foreach</c> with a <c>break</c> at the end marker.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the iteration.</param>
+    /// <returns>The items, in the queue's order as this consumer receives them.</returns>
+    /// <exception cref="InvalidOperationException">The queue was deleted.</exception>
+    /// <exception cref="ObjectDisposedException">The queue's manager is disposed.</exception>
+    public async IAsyncEnumerable<T> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            yield return await GetAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// The number of items in the queue, after this process's own puts are stored, as Python's
     /// <c>qsize()</c>: items that consumers have received but not yet handed to their code count as in the
     /// queue. Other processes may change it at once, so it is a snapshot.

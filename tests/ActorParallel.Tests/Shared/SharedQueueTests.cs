@@ -225,6 +225,23 @@ public sealed class SharedQueueTests : RuntimeFixture
             doubled.Add(await output.GetAsync().WaitAsync(Bound));
         }
         await Joined(doubler);
+        var plain = manager.Queue<int?>();
+        plain.Put(1);
+        plain.Put(2);
+        plain.Put(null);
+        var read = new List<int>();
+        using (var deadline = new CancellationTokenSource(Bound))
+        {
+            await foreach (var item in plain.ReadAllAsync(deadline.Token))
+            {
+                if (item is not { } value)
+                {
+                    break;
+                }
+                read.Add(value);
+            }
+        }
+        Assert.Equal([1, 2], read);
 
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
         var results = await pool.MapAsync(PutSquare(output), Enumerable.Range(0, 40), chunkSize: 3).WaitAsync(Bound);
