@@ -23,11 +23,13 @@ public sealed class Manager : IAsyncDisposable
     private readonly string _hostPath;
     private readonly List<Func<Task>> _deletes = [];
     private readonly ActorSystem _system;
+    private readonly QueueStore _queues;
     private bool _disposed;
 
-    private Manager(ActorSystem system, SharedStateNode node, IActorRef host, string hostPath)
+    private Manager(ActorSystem system, SharedStateNode node, IActorRef host, string hostPath, QueueStore queues)
     {
         _system = system;
+        _queues = queues;
         _node = node;
         _host = host;
         _hostPath = hostPath;
@@ -64,11 +66,14 @@ public sealed class Manager : IAsyncDisposable
         SharedStateNode.UseForThisProcess(system);
         var node = SharedStateNode.Get(system);
         var replicator = await SharedStateHost.StartReplicatorAsync(system, runtime.HostNodesUp, cancellationToken).ConfigureAwait(false);
-        var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated)), $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}");
+        var hostName = $"actorparallel-shared-{Interlocked.Increment(ref s_lastId)}";
+        var queues = new QueueStore(hostName);
+        var host = system.ActorOf(SharedStateHost.Props(replicator, MessageLimits.MaxPayloadBytes(system), WriteConsistencyOf(validated), queues), hostName);
         var hostPath = host.Path.ToStringWithAddress(system.Provider.DefaultAddress);
         AkkaSharedChannel.RegisterHost(hostPath, host);
         SharedStateNode.RegisterManager(hostPath, node);
-        return new Manager(system, node, host, hostPath);
+        QueueStore.Register(hostPath, queues);
+        return new Manager(system, node, host, hostPath, queues);
     }
 
     private static Akka.DistributedData.IWriteConsistency WriteConsistencyOf(ManagerOptions options) => options.WriteConsistency switch
@@ -166,6 +171,150 @@ public sealed class Manager : IAsyncDisposable
         return new(_node, _hostPath, name ?? NewName("lock"));
     }
 
+    /// <summary>Creates a first-in, first-out queue shared across processes (Python's <c>multiprocessing.Queue(maxsize)</c> or <c>manager.Queue(maxsize)</c>).</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="maxSize">The most items it holds; 0 (the default) for no bound.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The queue's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
+    /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
+    public SharedQueue<T> Queue<T>(int maxSize = 0, string? name = null)
+    {
+        var queueName = NewQueue<T>(maxSize, name, joinable: false);
+        return new SharedQueue<T>(_node, _hostPath, queueName, maxSize, SharedObjects.QueueKind);
+    }
+
+    /// <summary>Creates a queue that counts unfinished items (Python's <c>multiprocessing.JoinableQueue(maxsize)</c>).</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="maxSize">The most items it holds; 0 (the default) for no bound.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The queue's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
+    /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
+    public SharedJoinableQueue<T> JoinableQueue<T>(int maxSize = 0, string? name = null)
+    {
+        var queueName = NewQueue<T>(maxSize, name, joinable: true);
+        return new SharedJoinableQueue<T>(_node, _hostPath, queueName, maxSize);
+    }
+
+    /// <summary>Creates an unbounded queue with only put, get and empty (Python's <c>multiprocessing.SimpleQueue()</c>).</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The queue's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
+    public SharedSimpleQueue<T> SimpleQueue<T>(string? name = null)
+    {
+        var queueName = NewQueue<T>(0, name, joinable: false);
+        return new SharedSimpleQueue<T>(_node, _hostPath, queueName);
+    }
+
+    /// <summary>
+    /// Creates a pipe (Python's <c>multiprocessing.Pipe(duplex)</c>): two connected ends. Duplex (the
+    /// default): each end sends to and receives from the other. One-way: the first end only receives,
+    /// the second only sends, as Python's <c>(r, w)</c>.
+    /// </summary>
+    /// <param name="duplex">Whether both ends send and receive; <see langword="true"/> by default.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The two ends, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public (PipeConnection First, PipeConnection Second) Pipe(bool duplex = true, string? name = null)
+    {
+        ThrowIfDisposed();
+        var pipeName = name ?? NewName("pipe");
+        string toFirst = pipeName + ":to-1", toSecond = pipeName + ":to-2";
+        _queues.CreatePipe(toFirst, duplex ? toSecond : null);
+        return duplex
+            ? (new PipeConnection(_node, _hostPath, pipeName + ":1", toSecond, toFirst), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, toSecond))
+            : (new PipeConnection(_node, _hostPath, pipeName + ":1", null, toFirst), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, null));
+    }
+
+    /// <summary>Creates an event shared across processes (Python's <c>multiprocessing.Event()</c>); it starts clear.</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The event's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedEvent Event(string? name = null)
+    {
+        ThrowIfDisposed();
+        return new(_node, _hostPath, name ?? NewName("event"));
+    }
+
+    /// <summary>Creates a semaphore shared across processes (Python's <c>multiprocessing.Semaphore(value)</c>).</summary>
+    /// <param name="value">The starting value; at least 0; 1 by default.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The semaphore's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    public SharedSemaphore Semaphore(int value = 1, string? name = null)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        return new(_node, _hostPath, name ?? NewName("semaphore"), value, bounded: false);
+    }
+
+    /// <summary>Creates a semaphore that cannot be released above its starting value (Python's <c>multiprocessing.BoundedSemaphore(value)</c>).</summary>
+    /// <param name="value">The starting value and bound; at least 0; 1 by default.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The semaphore's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    public SharedSemaphore BoundedSemaphore(int value = 1, string? name = null)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        return new(_node, _hostPath, name ?? NewName("semaphore"), value, bounded: true);
+    }
+
+    /// <summary>Creates a barrier for <paramref name="parties"/> waits across processes (Python's <c>multiprocessing.Barrier(parties, timeout=timeout)</c>).</summary>
+    /// <param name="parties">How many waits each round needs; at least 1.</param>
+    /// <param name="timeout">The default timeout of each wait; <see langword="null"/> (the default) for none.</param>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The barrier's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parties"/> is below 1, or <paramref name="timeout"/> is negative.</exception>
+    public SharedBarrier Barrier(int parties, TimeSpan? timeout = null, string? name = null)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
+        if (timeout is { } limit && limit != System.Threading.Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, nameof(timeout));
+        }
+        return new(_node, _hostPath, name ?? NewName("barrier"), parties, timeout);
+    }
+
+    /// <summary>Creates a re-entrant lock shared across processes (Python's <c>multiprocessing.RLock()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The lock's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedRLock RLock(string? name = null)
+    {
+        ThrowIfDisposed();
+        return new(_node, _hostPath, name ?? NewName("rlock"));
+    }
+
+    /// <summary>Creates a condition variable with its own re-entrant lock, shared across processes (Python's <c>multiprocessing.Condition()</c>).</summary>
+    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <returns>The condition's handle, which can be passed to other processes.</returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public SharedCondition Condition(string? name = null)
+    {
+        ThrowIfDisposed();
+        return new(_node, _hostPath, name ?? NewName("condition"));
+    }
+
+    private string NewQueue<T>(int maxSize, string? name, bool joinable)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
+        ShippableTypes.CheckShippableType(typeof(T), "the item type of a shared queue");
+        var queueName = name ?? NewName("queue");
+        _queues.Create(queueName, maxSize, joinable);
+        return queueName;
+    }
+
     /// <summary>
     /// Deletes every object this manager created (nothing to do once its ActorSystem has stopped: the
     /// objects went with it). Its host then answers every request, from any process, by saying the
@@ -181,6 +330,8 @@ public sealed class Manager : IAsyncDisposable
             return;
         }
         _disposed = true;
+        // Whoever waits on a queue hears at once that the manager is gone.
+        _queues.Dispose();
         if (_system.WhenTerminated.IsCompleted)
         {
             _deletes.Clear();

@@ -18,6 +18,8 @@ internal static class Targets
         ["bytes_to_workers"] = 3,
         ["bytes_from_workers"] = 3,
         ["large_item"] = 2,
+        ["queue_throughput"] = 3,
+        ["pipe_roundtrip"] = 2,
     };
 
     /// <summary>The target ratio, or <see langword="null"/> where the target is not a ratio (cpu_speedup's is an absolute speedup of 1.9).</summary>

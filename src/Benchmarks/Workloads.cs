@@ -11,7 +11,7 @@ internal static class Workloads
     public static readonly string[] Names =
         ["pool_startup", "pool_map", "pool_map_chunksize1", "pool_imap_stream", "cpu_speedup",
          "apply_async", "process_lifecycle", "manager_list_parent", "manager_list_workers", "shared_value_increments", "shared_array_fill",
-         "bytes_to_workers", "bytes_from_workers", "large_item"];
+         "bytes_to_workers", "bytes_from_workers", "large_item", "queue_throughput", "pipe_roundtrip"];
 
     /// <summary>Whether a workload has used the default runtime yet (the first one pays for its ActorSystem).</summary>
     private static bool s_runtimeStarted;
@@ -44,6 +44,8 @@ internal static class Workloads
         "bytes_to_workers" => await LargeValues.BytesToWorkers(processes, (int)(200 * scale), 1 << 20),
         "bytes_from_workers" => await LargeValues.BytesFromWorkers(processes, (int)(200 * scale), 1 << 20),
         "large_item" => await LargeValues.LargeItem(processes, (int)((256 << 20) * scale)),
+        "queue_throughput" => await QueueWorkloads.QueueThroughput((int)(100_000 * scale)),
+        "pipe_roundtrip" => await QueueWorkloads.PipeRoundtrip((int)(20_000 * scale)),
         _ => throw new ArgumentException($"Unknown workload '{name}'. Workloads: {string.Join(", ", Names)}."),
     };
 

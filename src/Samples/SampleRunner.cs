@@ -8,6 +8,7 @@ internal static class SampleRunner
         ("processes", "seed examples 1 and 2: start five processes, join them", _ => ProcessesSample.RunAsync()),
         ("shared-list", "seed example 3: five processes append to a Manager list", _ => SharedListSample.RunAsync()),
         ("shared-array", "Array('d', 1_000_000) in shared memory: two processes fill its halves, a pool sums its slices", _ => SharedArraySample.RunAsync()),
+        ("queue", "one producer process, two consumer processes, one Manager queue", _ => QueueSample.RunAsync()),
         ("pool-map", "seed example 4: Pool(4).map(square, range(10))", _ => PoolMapSample.RunAsync()),
         ("deadlines", "a 1 s deadline per item: an endless loop and a stack overflow are bounded, the pool goes on", _ => DeadlinesSample.RunAsync()),
         ("batch", "a supervised batch job that survives a killed worker [--items N] [--delay-ms D]", BatchSample.RunAsync),

@@ -118,6 +118,9 @@ internal sealed class WireSegments : IExtension
         SharedCall call => EstimateBytes(call.Request),
         SharedReply { Reply: { } reply } => EstimateBytes(reply),
         Segment segment => segment.Bytes.Length,
+        QueuePut put => Sum(put.Values),
+        QueueOffer offer => Sum(offer.Values),
+        QueueItems items => Sum(items.Values),
         _ => 0,
     };
 

@@ -13,7 +13,7 @@ namespace ActorParallel.Protocol;
 internal sealed class WireSerializer : Serializer
 {
     /// <summary>Every protocol's codec, the chunk protocol's first (its messages are the most frequent).</summary>
-    private static readonly ProtocolCodec[] Codecs = [new ChunkProtocolCodec(), new WorkerProtocolCodec(), new SharedProtocolCodec(), new ProcessProtocolCodec(), new SegmentProtocolCodec()];
+    private static readonly ProtocolCodec[] Codecs = [new ChunkProtocolCodec(), new WorkerProtocolCodec(), new SharedProtocolCodec(), new ProcessProtocolCodec(), new SegmentProtocolCodec(), new QueueProtocolCodec()];
 
     private static readonly ProtocolCodec?[] CodecByTag = IndexByTag();
 

@@ -24,6 +24,9 @@ internal static class SharedObjects
 
     /// <summary>Shared memory (<c>src/Actors/Memory</c>): the name is the block's locator, the host empty.</summary>
     public const byte MemoryKind = 7, RawArrayKind = 8, SynchronizedArrayKind = 9, RawValueKind = 10, SynchronizedValueKind = 11, MemoryLockKind = 12;
+    /// <summary>Queues, pipes and synchronization primitives: 20-39, clear of other kinds that may come.</summary>
+    public const byte QueueKind = 20, JoinableQueueKind = 21, SimpleQueueKind = 22, PipeKind = 23,
+        EventKind = 24, SemaphoreKind = 25, BarrierKind = 26, RLockKind = 27, ConditionKind = 28;
 
     private static readonly ConcurrentDictionary<Type, Func<WireReader, string, string, object>> Readers = new();
 
@@ -55,6 +58,15 @@ internal static class SharedObjects
             RawValueKind => typeof(RawValue<>).MakeGenericType(elementType),
             SynchronizedValueKind => typeof(SynchronizedValue<>).MakeGenericType(elementType),
             MemoryLockKind => typeof(SharedMemoryLock),
+            QueueKind => typeof(SharedQueue<>).MakeGenericType(elementType),
+            JoinableQueueKind => typeof(SharedJoinableQueue<>).MakeGenericType(elementType),
+            SimpleQueueKind => typeof(SharedSimpleQueue<>).MakeGenericType(elementType),
+            PipeKind => typeof(PipeConnection),
+            EventKind => typeof(SharedEvent),
+            SemaphoreKind => typeof(SharedSemaphore),
+            BarrierKind => typeof(SharedBarrier),
+            RLockKind => typeof(SharedRLock),
+            ConditionKind => typeof(SharedCondition),
             _ => throw new WireFormatException($"Unknown shared object kind {kind}."),
         };
         // Keyed by the handle's type (not by kind and element): no value-tuple key for a starting worker to JIT-compile.

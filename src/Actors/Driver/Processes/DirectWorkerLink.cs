@@ -21,6 +21,8 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     private IActorRef _replyTo = ActorRefs.Nobody;
     private long _lastHeardTicks = Environment.TickCount64;
     private readonly HashSet<(string Host, string Address)> _lockUsers = [];
+    private readonly object _writeLock = new();
+    private string? _queueUser;
     private readonly AkkaSharedChannel _shared = AkkaSharedChannel.Get(Context.System);
 
     public DirectWorkerLink(Socket socket, int pid)
@@ -50,7 +52,15 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
-        _stream.Dispose();
+        lock (_writeLock)
+        {
+            _stream.Dispose();
+        }
+        if (Volatile.Read(ref _queueUser) is { } queueUser)
+        {
+            // Items the worker received from queues and had not finished with go back to their queues.
+            QueueStore.ProcessGoneEverywhere(queueUser);
+        }
         foreach (var (host, address) in _lockUsers)
         {
             _shared.Host(host).ContinueWith(found => found.Result.Tell(new ReleaseLocksOf(address)), TaskContinuationOptions.OnlyOnRanToCompletion);
@@ -98,6 +108,11 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
             // A lock may be granted much later; if the worker goes first, its locks are released.
             _lockUsers.Add((call.Host, acquire.Address));
         }
+        else if (call.Request is SyncRequest { Op: SyncOp.Acquire or SyncOp.Wait } sync)
+        {
+            // The same for semaphores, locks, conditions and barriers.
+            _lockUsers.Add((call.Host, sync.Address));
+        }
         _shared.AskAsync(call.Host, call.Request, call.Timeout).ContinueWith(
             answered => answered.IsCompletedSuccessfully
                 ? new SharedReply(call.Id, answered.Result, null, false)
@@ -109,12 +124,31 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     {
         try
         {
-            DirectLink.Write(_stream, message);
+            lock (_writeLock)
+            {
+                DirectLink.Write(_stream, message);
+            }
         }
         catch (Exception exception) when (exception is IOException or ObjectDisposedException)
         {
             // The worker is gone: the reader sees the link close, and the OS reports the exit.
             Self.Tell(LinkClosed.Instance);
+        }
+    }
+
+    /// <summary>Writes from a thread other than the actor's (a queue's reply): a failure tells the actor.</summary>
+    private void Write(object message, IActorRef self)
+    {
+        try
+        {
+            lock (_writeLock)
+            {
+                DirectLink.Write(_stream, message);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+        {
+            self.Tell(LinkClosed.Instance);
         }
     }
 
@@ -129,6 +163,14 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
                 Heard();
                 switch (DirectLink.Decode(frame))
                 {
+                    case SharedCall { Request: IQueueRequest request } call when QueueStore.Find(call.Host) is { } store:
+                        // Queues are served here, on the reading thread, and answered down the link: no actor in between.
+                        if (request is QueueTake take)
+                        {
+                            Volatile.Write(ref _queueUser, take.Address);
+                        }
+                        store.Handle(request, reply => Write(new SharedReply(call.Id, reply, null, false), self));
+                        break;
                     case SharedCall call:
                         self.Tell(call);
                         break;

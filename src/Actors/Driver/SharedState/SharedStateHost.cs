@@ -27,22 +27,27 @@ internal sealed class SharedStateHost : UntypedActor
     private readonly DictStore _dicts;
     private readonly ListStore _lists;
     private readonly ConfirmedWrites _writes;
+    private readonly QueueStore _queues;
+    private readonly SyncTable _sync;
 
-    public SharedStateHost(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency)
+    public SharedStateHost(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency, QueueStore queues)
     {
+        _queues = queues;
+        var self = Self;
+        _sync = new SyncTable((milliseconds, expired) =>
+            Context.System.Scheduler.ScheduleTellOnceCancelable(TimeSpan.FromMilliseconds(milliseconds), self, expired, self));
         _replicator = replicator;
         _cluster = AkkaCluster.Get(Context.System);
         _maxPayloadBytes = maxPayloadBytes;
         // Replies that carry values (reads, an edit's removed item) may be larger than a remoting frame.
         _segments = WireSegments.Get(Context.System);
-        var self = Self;
         _writes = new ConfirmedWrites(replicator, writeConsistency, (to, reply) => _segments.Send(to, reply, self));
         _dicts = new DictStore(replicator, _writes, _cluster.SelfUniqueAddress, maxPayloadBytes);
         _lists = new ListStore(replicator, _writes, _cluster.SelfUniqueAddress, maxPayloadBytes);
     }
 
-    public static Props Props(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency) =>
-        Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes, writeConsistency));
+    public static Props Props(IActorRef replicator, int maxPayloadBytes, IWriteConsistency writeConsistency, QueueStore queues) =>
+        Akka.Actor.Props.Create(() => new SharedStateHost(replicator, maxPayloadBytes, writeConsistency, queues));
 
     /// <summary>Makes the driver a member of its own one-node cluster, which DistributedData needs, and starts the replicator.</summary>
     /// <param name="system">The driver's system.</param>
@@ -92,13 +97,29 @@ internal sealed class SharedStateHost : UntypedActor
                 _locks.Release(release);
                 Sender.Tell(new LockReleased(release.Name, release.RequestId));
                 break;
+            case IQueueRequest request:
+                // Queues live in a store that direct links and the driver's handles reach without this actor.
+                var replyTo = Sender;
+                var host = Self;
+                _queues.Handle(request, reply => _segments.Send(replyTo, reply, host));
+                break;
+            case SyncRequest request:
+                var syncReplyTo = Sender;
+                _sync.Handle(request, reply => syncReplyTo.Tell(reply));
+                break;
+            case SyncExpired expired:
+                _sync.Expire(expired);
+                break;
             case Akka.Remote.DisassociatedEvent gone:
                 // A process that held or awaited a lock is gone (exited or killed): it will never release.
                 _locks.ReleaseAllOf(gone.RemoteAddress.ToString());
+                _queues.ProcessGone(gone.RemoteAddress.ToString());
+                _sync.ProcessGone(gone.RemoteAddress.ToString());
                 break;
             case ReleaseLocksOf gone:
                 // The same for a worker on a direct link, told by the driver's end of that link.
                 _locks.ReleaseAllOf(gone.Address);
+                _sync.ProcessGone(gone.Address);
                 break;
             case AppendValues append:
                 HandleAppend(append);
@@ -136,6 +157,11 @@ internal sealed class SharedStateHost : UntypedActor
     private void HandleDispose()
     {
         var manager = Self.Path.Name;
+        _queues.Dispose();
+        foreach (var (name, reply) in _sync.Clear())
+        {
+            reply(new ManagerDisposed(manager, name));
+        }
         foreach (var (name, replyTo) in _locks.Clear())
         {
             replyTo.Tell(new ManagerDisposed(manager, name));
@@ -157,6 +183,12 @@ internal sealed class SharedStateHost : UntypedActor
                 case IUpdateResponse response:
                     // Writes still being confirmed by replicas when the manager went: their writers get their answer.
                     _writes.Handle(response);
+                    break;
+                case IQueueRequest request:
+                    Sender.Tell(new ManagerDisposed(manager, request.Queue));
+                    break;
+                case SyncRequest request:
+                    Sender.Tell(new ManagerDisposed(manager, request.Name));
                     break;
                 case Protocol.IWireMessage request:
                     Sender.Tell(new ManagerDisposed(manager, SharedRequests.ObjectOf(request)));

@@ -36,6 +36,9 @@ internal abstract class HostWriter
 
     protected abstract string Kind { get; }
 
+    /// <summary>How long a request may wait for its acknowledgement before it is sent again.</summary>
+    protected virtual TimeSpan RequestTimeout => SharedStateNode.Timeout;
+
     /// <summary>Completes once every write made before it is stored by the host.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
@@ -137,7 +140,7 @@ internal abstract class HostWriter
     }
 
     private void Send(object request, int attempt) =>
-        Node.Ask(HostPath, request, SharedStateNode.Timeout, (reply, failure) => Answered(request, attempt, reply, failure));
+        Node.Ask(HostPath, request, RequestTimeout, (reply, failure) => Answered(request, attempt, reply, failure));
 
     private void Answered(object request, int attempt, object? reply, Exception? failure)
     {

@@ -18,6 +18,7 @@ internal sealed class SharedStateNode
     private readonly ISharedChannel _channel;
     // Host, then object name: string keys, whose dictionary code the framework has compiled already.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HostWriter>> _writers = new();
+    private readonly ConcurrentDictionary<string, QueueReader> _readers = new();
     private long _lastOperation;
 
     public SharedStateNode(ISharedChannel channel)
@@ -40,7 +41,7 @@ internal sealed class SharedStateNode
     public int MaxPayloadBytes => _channel.MaxPayloadBytes;
 
     /// <summary>Whether any shared object has been written through this node (so there may be writes to flush).</summary>
-    public bool Active => !_writers.IsEmpty;
+    public bool Active => !_writers.IsEmpty || !_readers.IsEmpty;
 
     /// <summary>The node of a process that reaches hosts through <paramref name="system"/>.</summary>
     public static SharedStateNode Get(ActorSystem system) => AkkaSharedChannel.Get(system).Node;
@@ -108,13 +109,20 @@ internal sealed class SharedStateNode
     public ValueWriter ValueWriter(string host, string value) =>
         (ValueWriter)WritersOf(host).GetOrAdd(value, (name, node) => new ValueWriter(node, host, name), this);
 
+    public QueueWriter QueueWriter(string host, string queue, bool bounded) =>
+        (QueueWriter)WritersOf(host).GetOrAdd("queue:" + queue, (_, node) => new QueueWriter(node, host, queue, bounded), this);
+
+    public QueueReader QueueReader(string host, string queue, int prefetch) =>
+        _readers.GetOrAdd(host + " " + queue, (_, node) => new QueueReader(node, host, queue, prefetch), this);
+
     /// <summary>
     /// Waits until every write made through this node is stored by its host. A writer whose manager
     /// is disposed fails it only until that has been reported once (its later writes throw at once): a pool worker that wrote to a disposed
     /// manager's object fails that chunk, not every chunk after it.
     /// </summary>
     private Task FlushForReportAsync() =>
-        Task.WhenAll(_writers.Values.SelectMany(writers => writers.Values).Select(writer => writer.FlushForReportAsync()));
+        Task.WhenAll(_writers.Values.SelectMany(writers => writers.Values).Select(writer => writer.FlushForReportAsync())
+            .Concat(_readers.Values.Select(reader => reader.GiveBackAsync())));
 
     private readonly ConcurrentDictionary<string, string> _disposedHosts = new();
 

@@ -1,0 +1,15 @@
+namespace ActorParallel;
+
+/// <summary>
+/// A <see cref="SharedBarrier"/> is broken (Python's <c>threading.BrokenBarrierError</c>): a party's
+/// wait timed out, a waiting party's process died, or the barrier was aborted or reset while waited on.
+/// </summary>
+public sealed class BrokenBarrierException : ActorParallelException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Which barrier, and why it is broken if known.</param>
+    public BrokenBarrierException(string message)
+        : base(message)
+    {
+    }
+}

@@ -1,0 +1,86 @@
+using ActorParallel.Protocol;
+using ActorParallel.Workers;
+
+namespace ActorParallel.Driver;
+
+/// <summary>
+/// A queue handle's client in the driver that holds the queue: every call goes straight into the
+/// <see cref="QueueStore"/> (no message, no actor), so the driver's puts are stored when they return
+/// and its gets take one item at a time.
+/// </summary>
+internal sealed class LocalQueueClient(QueueStore store, string name, string address) : IQueueClient
+{
+    private static long s_lastClient;
+
+    /// <summary>This handle's own writer and consumer name: its puts need no numbering across handles.</summary>
+    private readonly string _id = $"driver-{Environment.ProcessId}-{Interlocked.Increment(ref s_lastClient)}";
+    private long _lastSeq;
+    private long _lastRequest;
+
+    public void Put(byte[] value) => Call<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [value], 0));
+
+    public Task PutAsync(byte[] value, CancellationToken cancellationToken) =>
+        CallAsync<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [value], 0), cancellationToken);
+
+    public async Task<bool> OfferAsync(byte[] value, long timeoutMs, CancellationToken cancellationToken) =>
+        (await CallAsync<QueueOffered>(new QueueOffer(name, [value], timeoutMs), cancellationToken).ConfigureAwait(false)).Accepted;
+
+    public Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken) =>
+        store.TryTakeNow(name, out var item) ? Task.FromResult(item) : WaitToTakeAsync(timeoutMs, cancellationToken);
+
+    private async Task<byte[]?> WaitToTakeAsync(long timeoutMs, CancellationToken cancellationToken)
+    {
+        var id = Interlocked.Increment(ref _lastRequest);
+        var answered = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Handle(new QueueTake(name, _id, address, id, 1, timeoutMs, 0), reply => answered.TrySetResult(reply));
+        object reply;
+        if (!answered.Task.IsCompleted && cancellationToken.CanBeCanceled)
+        {
+            using (cancellationToken.Register(() => store.Handle(new QueueCancelTake(name, _id, id), static _ => { })))
+            {
+                reply = await answered.Task.ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            reply = await answered.Task.ConfigureAwait(false);
+        }
+        var items = QueueReplies.Expect<QueueItems>(reply);
+        if (items.Values.IsEmpty)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return null;
+        }
+        // In the driver's own hands at once.
+        store.Handle(new QueueSettle(name, _id, 1, 0), static _ => { });
+        return items.Values[0];
+    }
+
+    public void TaskDone() => Call<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [], 1));
+
+    public Task JoinAsync(CancellationToken cancellationToken) => CallAsync<QueueAck>(new QueueJoin(name), cancellationToken);
+
+    public Task<QueueState> StatusAsync(CancellationToken cancellationToken) => CallAsync<QueueState>(new QueueStatus(name), cancellationToken);
+
+    public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task EndAsync(CancellationToken cancellationToken) => CallAsync<QueueAck>(new QueueEnd(name), cancellationToken);
+
+    /// <summary>A call that is answered at once (an unbounded queue's put): its failure is thrown here.</summary>
+    private void Call<T>(IQueueRequest request)
+    {
+        object? answer = null;
+        store.Handle(request, reply => answer = reply);
+        if (answer is not null)
+        {
+            QueueReplies.Expect<T>(answer);
+        }
+    }
+
+    private async Task<T> CallAsync<T>(IQueueRequest request, CancellationToken cancellationToken)
+    {
+        var answered = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Handle(request, reply => answered.TrySetResult(reply));
+        return QueueReplies.Expect<T>(await answered.Task.WaitAsync(cancellationToken).ConfigureAwait(false));
+    }
+}

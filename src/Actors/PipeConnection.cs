@@ -1,0 +1,214 @@
+using ActorParallel.Driver;
+using ActorParallel.Serialization;
+using ActorParallel.Workers;
+
+namespace ActorParallel;
+
+/// <summary>
+/// One end of a pipe made by <see cref="Manager.Pipe"/>, as the <c>Connection</c> objects of Python's
+/// <c>multiprocessing.Pipe()</c>: what one end sends, the other receives, in order. Pass an end to a
+/// process target or pool function as an argument; use each end from one process at a time.
+/// </summary>
+/// <remarks>
+/// <para>Messages are any value the wire format carries (<see cref="Send"/>, Python's <c>send(obj)</c>)
+/// or raw bytes (<see cref="SendBytes"/>). They wait in the driver until received, so a message sent and
+/// flushed survives the death of its sender; <see cref="Send"/> returns at once and what it sent is
+/// stored before the sending process reports back to its driver.</para>
+/// <para>End of file: once the other end is closed (<see cref="CloseAsync"/>), or the process that
+/// received on it is gone (exited or killed), this end receives what was sent before, then
+/// <see cref="RecvAsync"/> throws <see cref="EndOfStreamException"/> (Python's <c>EOFError</c>). A
+/// process that only sends on an end is not watched: close that end when done.</para>
+/// </remarks>
+public sealed class PipeConnection : ISharedObject
+{
+    private readonly SharedStateNode _node;
+    private readonly string _host;
+    private readonly string? _sendQueue;
+    private readonly string? _recvQueue;
+    private IQueueClient? _sender;
+    private IQueueClient? _receiver;
+    private byte[]? _peeked;
+    private bool _closed;
+
+    internal PipeConnection(SharedStateNode node, string host, string name, string? sendQueue, string? recvQueue)
+    {
+        _node = node;
+        _host = host;
+        Name = name;
+        _sendQueue = sendQueue;
+        _recvQueue = recvQueue;
+    }
+
+    /// <summary>The end's name: its pipe's name and which end it is.</summary>
+    public string Name { get; }
+
+    /// <summary>Whether this end can send (Python's <c>writable</c>): every end of a duplex pipe, the second end of a one-way pipe.</summary>
+    public bool CanSend => _sendQueue is not null;
+
+    /// <summary>Whether this end can receive (Python's <c>readable</c>): every end of a duplex pipe, the first end of a one-way pipe.</summary>
+    public bool CanReceive => _recvQueue is not null;
+
+    private IQueueClient Sender => _sender ??= Client(_sendQueue ?? throw new InvalidOperationException($"Pipe end '{Name}' is the receiving end of a one-way pipe: it cannot send (Python's OSError)."));
+
+    private IQueueClient Receiver => _receiver ??= Client(_recvQueue ?? throw new InvalidOperationException($"Pipe end '{Name}' is the sending end of a one-way pipe: it cannot receive (Python's OSError)."));
+
+    /// <summary>Sends <paramref name="value"/> to the other end without waiting, as Python's <c>send(obj)</c>.</summary>
+    /// <param name="value">The message: any value the wire format carries, <see langword="null"/> included.</param>
+    /// <exception cref="NotShippableException">The value cannot travel to another process.</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot send.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public void Send(object? value)
+    {
+        ThrowIfClosed();
+        Sender.Put(ValueCodec.Encode(value, $"a message on pipe '{Name}'"));
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> as one message, as Python's <c>send_bytes(buf)</c>; received whole by <see cref="RecvBytesAsync"/>.</summary>
+    /// <param name="bytes">The message.</param>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot send.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public void SendBytes(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        Send(bytes);
+    }
+
+    /// <summary>Waits for the next message and returns it, as Python's <c>recv()</c>.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="EndOfStreamException">The other end is closed or its process is gone, and every message it sent has been received (Python's <c>EOFError</c>).</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public async Task<object?> RecvAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        if (Interlocked.Exchange(ref _peeked, null) is { } peeked)
+        {
+            return ValueCodec.Decode(peeked);
+        }
+        var value = await Receiver.TakeAsync(-1, cancellationToken).ConfigureAwait(false);
+        return ValueCodec.Decode(value!);
+    }
+
+    /// <summary>Waits for the next message, which must be a <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The message's type.</typeparam>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="InvalidCastException">The message is not a <typeparamref name="T"/>.</exception>
+    /// <exception cref="EndOfStreamException">The other end is closed or its process is gone, and every message it sent has been received.</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public async Task<T> RecvAsync<T>(CancellationToken cancellationToken = default) =>
+        (T)(await RecvAsync(cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// Receives messages until end-of-file (the other end closed or its process gone, and everything it
+    /// sent received), as Python's loop of <c>recv()</c> until <c>EOFError</c>.
+    /// </summary>
+    /// <typeparam name="T">The messages' type.</typeparam>
+    /// <param name="cancellationToken">Ends the iteration with an <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The messages, in the order they were sent.</returns>
+    /// <exception cref="InvalidCastException">A message is not a <typeparamref name="T"/>.</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public async IAsyncEnumerable<T> ReadAllAsync<T>([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            T message;
+            try
+            {
+                message = await RecvAsync<T>(cancellationToken).ConfigureAwait(false);
+            }
+            catch (EndOfStreamException)
+            {
+                yield break;
+            }
+            yield return message;
+        }
+    }
+
+    /// <summary>Waits for the next message, sent by <see cref="SendBytes"/>, as Python's <c>recv_bytes()</c>.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The message's bytes.</returns>
+    /// <exception cref="InvalidCastException">The message is not bytes.</exception>
+    /// <exception cref="EndOfStreamException">The other end is closed or its process is gone, and every message it sent has been received.</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public Task<byte[]> RecvBytesAsync(CancellationToken cancellationToken = default) => RecvAsync<byte[]>(cancellationToken);
+
+    /// <summary>Whether a message is waiting or comes within <paramref name="timeout"/>, as Python's <c>poll(timeout)</c>; the message stays for <see cref="RecvAsync"/>.</summary>
+    /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> (the default, as Python's) answers at once; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see langword="true"/> when a message is there to receive, or end-of-file is (Python's poll is true at EOF too).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public async Task<bool> PollAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        if (Volatile.Read(ref _peeked) is not null)
+        {
+            return true;
+        }
+        var limit = timeout ?? TimeSpan.Zero;
+        if (limit != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, nameof(timeout));
+        }
+        try
+        {
+            var value = await Receiver.TakeAsync(limit == Timeout.InfiniteTimeSpan ? -1 : (long)Math.Ceiling(limit.TotalMilliseconds), cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _peeked, value);
+            return value is not null;
+        }
+        catch (EndOfStreamException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Closes this end, as Python's <c>close()</c>: what it sent is delivered first, then the other end
+    /// gets end-of-file; this end neither sends nor receives any more. Closing twice does nothing more.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait, not the close.</param>
+    /// <returns>A task that completes when the other end will see end-of-file after this end's messages.</returns>
+    /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (_closed)
+        {
+            return;
+        }
+        _closed = true;
+        if (_sendQueue is not null)
+        {
+            await Sender.EndAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"<PipeConnection '{Name}'>";
+
+    void ISharedObject.WriteHandle(WireWriter writer)
+    {
+        SharedObjects.WriteHeader(writer, SharedObjects.PipeKind, _host, Name, typeof(object));
+        writer.WriteString(_sendQueue);
+        writer.WriteString(_recvQueue);
+    }
+
+    internal static object ReadHandle(WireReader reader, string host, string name) =>
+        new PipeConnection(SharedStateNode.For(host), host, name, reader.ReadString(), reader.ReadString());
+
+    private IQueueClient Client(string queue) =>
+        QueueStore.Find(_host) is { } store ? new LocalQueueClient(store, queue, _node.Address) : new RemoteQueueClient(_node, _host, queue, bounded: false);
+
+    private void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw new InvalidOperationException($"Pipe end '{Name}' is closed (Python's OSError: handle is closed).");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+namespace ActorParallel.Protocol;
+
+/// <summary>The kinds of synchronization primitive a Manager keeps (its <c>SyncTable</c>).</summary>
+internal enum SyncKind : byte
+{
+    Event,
+    Semaphore,
+    BoundedSemaphore,
+    Barrier,
+    RLock,
+    Condition,
+}
+
+/// <summary>What a <see cref="SyncRequest"/> asks.</summary>
+internal enum SyncOp : byte
+{
+    /// <summary>Event: set the flag and wake every waiter.</summary>
+    Set,
+
+    /// <summary>Event: clear the flag.</summary>
+    Clear,
+
+    /// <summary>Event: the flag (Value 1 or 0); Barrier: the parties waiting (Value), Broken outcome if broken.</summary>
+    Read,
+
+    /// <summary>Event: wait for the flag; Barrier: wait for every party; Condition: release the lock, wait for a notify, take the lock again.</summary>
+    Wait,
+
+    /// <summary>Semaphore, RLock, Condition: acquire.</summary>
+    Acquire,
+
+    /// <summary>Semaphore (Arg: how many), RLock, Condition: release.</summary>
+    Release,
+
+    /// <summary>Condition: wake up to Arg waiters (all when Arg is negative).</summary>
+    Notify,
+
+    /// <summary>Barrier: back to its start; waiters get Broken.</summary>
+    Reset,
+
+    /// <summary>Barrier: broken; waiters get Broken.</summary>
+    Abort,
+
+    /// <summary>Any: end request Arg of this owner if it still waits (it is answered TimedOut, a barrier broken).</summary>
+    Cancel,
+}
+
+/// <summary>How a <see cref="SyncRequest"/> went.</summary>
+internal enum SyncOutcome : byte
+{
+    Done,
+    TimedOut,
+
+    /// <summary>The barrier is broken (a party timed out, died, or it was aborted or reset while waited on).</summary>
+    Broken,
+
+    /// <summary>The lock is not held by this owner (Python's <c>RuntimeError</c>).</summary>
+    NotOwner,
+
+    /// <summary>A bounded semaphore released more than acquired (Python's <c>ValueError</c>).</summary>
+    TooManyReleases,
+}
+
+/// <summary>
+/// Client → host: operation <paramref name="Op"/> on primitive <paramref name="Name"/> of kind
+/// <paramref name="Kind"/> (made on first use with <paramref name="Init"/>: a semaphore's value, a
+/// barrier's parties), for <paramref name="Owner"/> (a process and, for locks, its holder) whose process
+/// is at <paramref name="Address"/>; waits up to <paramref name="TimeoutMs"/> (-1: no limit).
+/// Replies <see cref="SyncReply"/> with the same <paramref name="RequestId"/>.
+/// </summary>
+internal sealed record SyncRequest(string Name, SyncKind Kind, SyncOp Op, string Owner, long RequestId, string Address, long Init, long Arg, long TimeoutMs) : IWireMessage;
+
+/// <summary>Host → client: how request <paramref name="RequestId"/> went, and its value (a flag, a barrier's arrival index, whether a condition wait was notified).</summary>
+internal sealed record SyncReply(string Name, long RequestId, SyncOutcome Outcome, long Value) : IWireMessage;
