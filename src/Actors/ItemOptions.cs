@@ -48,7 +48,7 @@ public sealed class ItemOptions
         var retry = BuildRetry(problems, nameof(Retry), call.Retry);
         problems.ThrowIfAny();
         var timeout = call.Timeout is { } given ? (given == System.Threading.Timeout.InfiniteTimeSpan ? null : given) : pool.Timeout;
-        return new ItemSettings(timeout, retry ?? pool.Retry);
+        return pool with { Timeout = timeout, Retry = retry ?? pool.Retry };
     }
 
     /// <summary>A deadline is positive, or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none.</summary>
@@ -86,7 +86,8 @@ public sealed class ItemOptions
 /// <summary>What applies to a call's items once the pool's defaults and the call's options are combined.</summary>
 /// <param name="Timeout">The deadline per item; <see langword="null"/> for none.</param>
 /// <param name="Retry">The retry policy, built; <see langword="null"/> for none.</param>
-internal sealed record ItemSettings(TimeSpan? Timeout, ResiliencePipeline? Retry)
+/// <param name="MaxValueBytes">The largest an item or a result may encode to (<see cref="PoolOptions.MaxValueBytes"/>); <see langword="null"/> for no cap.</param>
+internal sealed record ItemSettings(TimeSpan? Timeout, ResiliencePipeline? Retry, long? MaxValueBytes = null)
 {
     public static readonly ItemSettings None = new(null, null);
 }

@@ -77,7 +77,7 @@ public sealed class Pool : IAsyncDisposable
         {
             initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
         }
-        _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.RetryPipeline);
+        _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.RetryPipeline, validated.MaxValueBytes);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, validated.CancellationGracePeriod, _maxPayloadBytes,
             validated.HostNodeRole, validated.ProcessesPerHostNode, WorkerCpus(validated), _items)
         {

@@ -109,6 +109,17 @@ public sealed class PoolOptions
     /// <value>The default value is <see langword="null"/>: no budget.</value>
     public long? MaxWorkerMemoryBytes { get; set; }
 
+    /// <summary>
+    /// The largest an item, a result or an <c>ApplyAsync</c> call (with what it captures) may encode to, in
+    /// bytes. A value over it fails with <see cref="MessageTooLargeException"/> naming both sizes before it is
+    /// sent: an item fails the map on the caller's side, before any of its chunk travels; a result fails its
+    /// item in the worker (as a <see cref="RemoteException"/> of that type), and the pool goes on. Values of
+    /// any size travel without it (up to available memory and .NET's array limit), so this is a guard
+    /// against an unexpectedly large value, not a requirement; Python's <c>multiprocessing</c> has none.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no cap.</value>
+    public long? MaxValueBytes { get; set; }
+
     /// <summary>A name for the pool's worker processes.</summary>
     /// <value>The default value is <c>"pool"</c>.</value>
     public string Name { get; set; } = "pool";
@@ -175,6 +186,10 @@ public sealed class PoolOptions
         if (MaxWorkerMemoryBytes is <= 0)
         {
             problems.Add(nameof(MaxWorkerMemoryBytes), $"{nameof(MaxWorkerMemoryBytes)} must be a positive number of bytes, or null for no budget (was {MaxWorkerMemoryBytes}).");
+        }
+        if (MaxValueBytes is <= 0)
+        {
+            problems.Add(nameof(MaxValueBytes), $"{nameof(MaxValueBytes)} must be a positive number of bytes, or null for no cap (was {MaxValueBytes}).");
         }
         if (MaxChunkLosses < 1)
         {

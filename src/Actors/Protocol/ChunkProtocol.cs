@@ -16,7 +16,8 @@ internal sealed record ChunkPayload(int Seq, int ItemOffset, int ItemCount, Enco
 /// <paramref name="ItemTimeout"/> is the map's deadline per item: the worker tells the router
 /// (<see cref="ItemOverdue"/>) the moment an item has run past it.
 /// </summary>
-internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<ChunkPayload> Chunks, TimeSpan? ItemTimeout = null) : IWireMessage;
+/// <paramref name="MaxResultBytes"/> is the pool's cap on one result (<see cref="PoolOptions.MaxValueBytes"/>).
+internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<ChunkPayload> Chunks, TimeSpan? ItemTimeout = null, long? MaxResultBytes = null) : IWireMessage;
 
 /// <summary>
 /// Pool worker → router: item <paramref name="ItemIndex"/> of chunk <paramref name="Seq"/> has run for

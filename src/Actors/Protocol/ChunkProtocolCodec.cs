@@ -25,6 +25,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteInt64(run.MapId);
                 writer.WriteBytes(run.Function ?? []);
                 writer.WriteInt64(run.ItemTimeout?.Ticks ?? 0);
+                writer.WriteInt64(run.MaxResultBytes ?? 0);
                 WriteChunks(writer, run.Chunks);
                 return true;
             case AbandonChunk abandonChunk:
@@ -107,7 +108,9 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         var mapId = reader.ReadInt64();
         var function = reader.ReadBytes();
         var timeoutTicks = reader.ReadInt64();
-        return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader), timeoutTicks == 0 ? null : TimeSpan.FromTicks(timeoutTicks));
+        var maxResultBytes = reader.ReadInt64();
+        return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader), timeoutTicks == 0 ? null : TimeSpan.FromTicks(timeoutTicks),
+            maxResultBytes == 0 ? null : maxResultBytes);
     }
 
     private static void WriteChunks(WireWriter writer, ImmutableArray<ChunkPayload> chunks)

@@ -17,7 +17,7 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
     public async Task BadInput_EachCaseGetsItsTypedError_AndThePoolStaysUsable()
     {
         var tally = new Tally(output, "bad input");
-        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxValueBytes = 1_000_000 });
         var stream = new MemoryStream();
         var huge = new string('h', 3_000_000);
         using var cancelled = new CancellationTokenSource();
@@ -33,8 +33,10 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
             ("a function capturing a stream", typeof(NotShippableException), () => pool.MapAsync((int x) => x + (int)stream.Length, [1, 2])),
             ("items that cannot be serialized", typeof(NotShippableException), () => pool.MapAsync((MemoryStream s) => s.Length, [stream])),
             ("results that cannot be serialized", typeof(RemoteException), () => pool.MapAsync(x => new MemoryStream(x), [1, 2])),
-            ("an item larger than a message", typeof(MessageTooLargeException), () => pool.MapAsync(PoolTargets.Length, ["small", huge])),
-            ("a result larger than a message", typeof(RemoteException), () => pool.MapAsync(PoolTargets.Repeat, [1, 3_000_000])),
+            ("a cap on values of 0 bytes", typeof(ArgumentException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { MaxValueBytes = 0 }))),
+            ("an item over the pool's cap on values", typeof(MessageTooLargeException), () => pool.MapAsync(PoolTargets.Length, ["small", huge])),
+            ("an apply call capturing a value over the cap", typeof(MessageTooLargeException), () => pool.ApplyAsync(Pool.PoolLargeValueTests.LengthOf(new byte[2_000_000]))),
+            ("a result over the pool's cap on values", typeof(RemoteException), () => pool.MapAsync(PoolTargets.Repeat, [1, 3_000_000])),
             ("a process target given arguments of the wrong type", typeof(ArgumentException), () => Task.FromResult(Runtime.CreateProcess(TestTargets.WriteSum, "path", "not a number", 1L))),
             ("a process started twice", typeof(InvalidOperationException), StartTwice),
             ("garbage bytes on the driver's remoting port", typeof(void), () => SendToDriverPort(new byte[4096].Select((_, i) => (byte)(i * 31)).ToArray())),

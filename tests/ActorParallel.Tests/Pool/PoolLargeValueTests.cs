@@ -103,6 +103,28 @@ public sealed class PoolLargeValueTests : RuntimeFixture
         Assert.Equal((LargeValueTargets.Checksum(LargeValueTargets.Pattern(16 << 20, 11)), LargeValueTargets.Checksum(LargeValueTargets.Pattern(16 << 20, 12))), readInWorker);
     }
 
+    [Fact]
+    public async Task MaxValueBytes_ItemResultAndApplyCallOverTheCap_FailNamingBothSizes_AndNothingElseIsLost()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxValueBytes = 1 << 20 });
+        var over = new byte[(1 << 20) + 1];
+
+        var item = await Assert.ThrowsAsync<MessageTooLargeException>(() => pool.MapAsync(LargeValueTargets.Checksum, [new byte[10], over]).WaitAsync(Bound));
+        var apply = await Assert.ThrowsAsync<MessageTooLargeException>(() => pool.ApplyAsync(LengthOf(over)).WaitAsync(Bound));
+        var result = await Assert.ThrowsAsync<RemoteException>(() => pool.MapAsync(LargeValueTargets.MakePattern, [10, (1 << 20) + 1, 20], chunkSize: 3).WaitAsync(Bound));
+        var under = await pool.MapAsync(LargeValueTargets.MakePattern, [1 << 19, (1 << 20) - 64], chunkSize: 2).WaitAsync(Bound);
+
+        Assert.Matches(@"^Item 1 of the map encodes to 1,048,5\d\d bytes, over the pool's cap of 1,048,576 bytes \(PoolOptions.MaxValueBytes\)", item.Message);
+        Assert.Matches(@"^The apply call \(its function and what it captures\) encodes to 1,0\d\d,\d{3} bytes, over the pool's cap of 1,048,576 bytes \(PoolOptions.MaxValueBytes\)", apply.Message);
+        Assert.Equal(typeof(MessageTooLargeException).FullName, result.RemoteType);
+        Assert.Equal(1, result.ItemIndex);
+        Assert.Matches(@"The result of this item encodes to 1,048,5\d\d bytes, over the pool's cap of 1,048,576 bytes", result.Message);
+        Assert.Equal([1 << 19, (1 << 20) - 64], under.Select(b => b.Length));
+    }
+
+    /// <summary>A call that captures <paramref name="value"/> alone.</summary>
+    internal static Func<int> LengthOf(byte[] value) => () => value.Length;
+
     private static async Task AssertRoundTripAsync(ActorParallel.Pool pool, int size, int items = 3)
     {
         var inputs = Enumerable.Range(0, items).Select(seed => LargeValueTargets.Pattern(size, seed)).ToArray();

@@ -35,6 +35,7 @@ internal sealed class ApplyStream
             IsStream = true,
             ChunksFailAlone = true,
             ItemTimeout = items.Timeout,
+            MaxValueBytes = items.MaxValueBytes,
         };
         _retry = items.Retry is { } retry ? new ChunkRetry(router, _job, retry) : null;
         router.Tell(new SubmitMap(_job));
@@ -46,6 +47,11 @@ internal sealed class ApplyStream
     public Task<TOut> Submit<TOut>(Func<TOut> function, CancellationToken cancellationToken)
     {
         var call = ValueCodec.EncodeAsArrayOfOne(function, "the apply call's function");
+        if (call.Size > _job.MaxValueBytes)
+        {
+            throw new MessageTooLargeException(
+                $"The apply call (its function and what it captures) encodes to {call.Size:N0} bytes, over the pool's cap of {_job.MaxValueBytes:N0} bytes ({nameof(PoolOptions)}.{nameof(PoolOptions.MaxValueBytes)}).");
+        }
         var seq = Interlocked.Increment(ref _lastSeq);
         var result = new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously);
         _calls[seq] = (done => Complete(result, done), cancellationToken);

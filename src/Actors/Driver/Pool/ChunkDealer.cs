@@ -138,7 +138,7 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
     private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)
     {
         var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
-        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout));
+        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout, job.MaxValueBytes));
     }
 
     /// <summary>How many more chunks the worker may hold: the map's <paramref name="window"/>, and no more tasks than its life has left.</summary>

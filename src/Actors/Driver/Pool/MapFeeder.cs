@@ -8,7 +8,7 @@ namespace ActorParallel.Driver;
 /// the job's bounded input channel, so the input is read only as fast as chunks are dispatched. A
 /// chunk that encodes larger than one message may carry is split; a single item that large fails the map.
 /// </summary>
-internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize, int maxPayloadBytes, SemaphoreSlim? tickets)
+internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize, int maxPayloadBytes, SemaphoreSlim? tickets, long? maxValueBytes = null)
 {
     private int _seq;
     private long _offset;
@@ -86,7 +86,12 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
     {
         var slice = start == 0 && count == items.Length ? items : items[start..(start + count)];
         var bytes = ChunkCodec.EncodeItems(slice, "items");
-        if (bytes.Size > maxPayloadBytes && count > 1)
+        if (bytes.Size > maxValueBytes && count == 1)
+        {
+            throw new MessageTooLargeException(
+                $"Item {_offset} of the map encodes to {bytes.Size:N0} bytes, over the pool's cap of {maxValueBytes:N0} bytes ({nameof(PoolOptions)}.{nameof(PoolOptions.MaxValueBytes)}).");
+        }
+        if ((bytes.Size > maxPayloadBytes || bytes.Size > maxValueBytes) && count > 1)
         {
             // Batches stay under one message; an item larger on its own travels alone, in segments.
             var half = count / 2;

@@ -108,6 +108,9 @@ internal sealed class MapJob
     /// <summary>How long one item may run in its worker before the worker is killed; <see langword="null"/> for no limit.</summary>
     public TimeSpan? ItemTimeout { get; init; }
 
+    /// <summary>The largest a result may encode to (<see cref="PoolOptions.MaxValueBytes"/>), told to the workers with each batch.</summary>
+    public long? MaxValueBytes { get; init; }
+
     /// <summary>Where a failure of the function on an item (its index in the input) happened, for the caller's error.</summary>
     public string DescribeItem(int index) => IsApply ? "The apply call" : $"Item {index} of the map";
 

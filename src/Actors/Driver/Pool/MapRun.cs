@@ -46,6 +46,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         {
             IsApply = isApply,
             ItemTimeout = items.Timeout,
+            MaxValueBytes = items.MaxValueBytes,
             ChunksFailAlone = items.Retry is not null,
         };
         var retry = items.Retry is { } options ? new ChunkRetry(router, _job, options) : null;
@@ -56,7 +57,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         _tickets = new SemaphoreSlim(capacity * 2);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         router.Tell(new SubmitMap(_job));
-        _feeding = feed(new MapFeeder<TIn>(_job, router, chunkSize, maxPayloadBytes, _tickets), _stop.Token);
+        _feeding = feed(new MapFeeder<TIn>(_job, router, chunkSize, maxPayloadBytes, _tickets, items.MaxValueBytes), _stop.Token);
         if (retry is null)
         {
             _outcomes = _job.Output.Reader;

@@ -274,7 +274,7 @@ internal sealed class ChunkExecutor : IDisposable
             try
             {
                 segments.Clear();
-                runner.Run(chunk, _maxPayloadBytes, segments, deadline);
+                runner.Run(chunk, _maxPayloadBytes, segments, deadline, batch.MaxResultBytes);
             }
             catch (Exception exception)
             {

@@ -39,10 +39,11 @@ internal abstract class ChunkRunner
     /// <summary>
     /// Decodes the items, runs the function on each and encodes the results in as many segments as it
     /// takes for each to stay under <paramref name="maxBytes"/>, appending them to <paramref name="output"/>.
-    /// With a <paramref name="deadline"/>, the watchdog is told when each item starts and ends.
+    /// With a <paramref name="deadline"/>, the watchdog is told when each item starts and ends. A result
+    /// larger than one message travels alone; one larger than <paramref name="maxResultBytes"/> fails its item.
     /// </summary>
-    /// <exception cref="ChunkItemException">The function threw on an item, or one result alone is too large.</exception>
-    public abstract void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output, ItemDeadline? deadline = null);
+    /// <exception cref="ChunkItemException">The function threw on an item, or one result alone is over <paramref name="maxResultBytes"/>.</exception>
+    public abstract void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output, ItemDeadline? deadline = null, long? maxResultBytes = null);
 }
 
 /// <summary>The watchdog to tell of each item's start and end, the map it belongs to and its deadline.</summary>
@@ -57,7 +58,7 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
     public ChunkRunner(Func<TIn, CancellationToken, TOut> function, CancellationToken cancellation) =>
         _function = item => function(item, cancellation);
 
-    public override void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output, ItemDeadline? deadline = null)
+    public override void Run(ChunkPayload chunk, int maxBytes, ICollection<ChunkPayload> output, ItemDeadline? deadline = null, long? maxResultBytes = null)
     {
         var inputs = ChunkCodec.DecodeItems<TIn>(chunk.Items);
         var results = new TOut[inputs.Length];
@@ -91,21 +92,26 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
         {
             throw new ChunkItemException(index, exception);
         }
-        EncodeSegments(chunk.Seq, results, 0, results.Length, maxBytes, output);
+        EncodeSegments(chunk.Seq, results, 0, results.Length, maxBytes, maxResultBytes, output);
     }
 
-    private static void EncodeSegments(int seq, TOut[] results, int offset, int count, int maxBytes, ICollection<ChunkPayload> output)
+    private static void EncodeSegments(int seq, TOut[] results, int offset, int count, int maxBytes, long? maxResultBytes, ICollection<ChunkPayload> output)
     {
         var bytes = ChunkCodec.EncodeItems(offset == 0 && count == results.Length ? results : results[offset..(offset + count)], "the results travelling back to the driver");
-        if (bytes.Size <= maxBytes || count == 1)
+        if (count == 1 && bytes.Size > maxResultBytes)
+        {
+            throw new ChunkItemException(offset, new MessageTooLargeException(
+                $"The result of this item encodes to {bytes.Size:N0} bytes, over the pool's cap of {maxResultBytes:N0} bytes (PoolOptions.MaxValueBytes)."));
+        }
+        if ((bytes.Size <= maxBytes && !(bytes.Size > maxResultBytes)) || count == 1)
         {
             // A result larger than a message on its own travels alone, in segments.
             output.Add(new ChunkPayload(seq, offset, count, bytes));
             return;
         }
         var half = count / 2;
-        EncodeSegments(seq, results, offset, half, maxBytes, output);
-        EncodeSegments(seq, results, offset + half, count - half, maxBytes, output);
+        EncodeSegments(seq, results, offset, half, maxBytes, maxResultBytes, output);
+        EncodeSegments(seq, results, offset + half, count - half, maxBytes, maxResultBytes, output);
     }
 }
 
