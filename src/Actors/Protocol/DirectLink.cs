@@ -150,10 +150,12 @@ internal static class DirectLink
     }
 
     /// <summary>Writes one message (or a heartbeat, for <see langword="null"/>) as a frame. Callers serialize writes.</summary>
-    public static void Write(Stream stream, object? message)
+    /// <returns>The frame's bytes, header included.</returns>
+    public static int Write(Stream stream, object? message)
     {
         var payload = message is null ? [] : Codec.ToBinary(message);
         WriteRaw(stream, payload);
+        return 4 + payload.Length;
     }
 
     /// <summary>

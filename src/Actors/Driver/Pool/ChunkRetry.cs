@@ -63,6 +63,7 @@ internal sealed class ChunkRetry
             ItemTimeout = _call.ItemTimeout,
             ChunksFailAlone = true,
         };
+        Instruments.ChunksRetried.Add(1, Instruments.RetriedByPolicy);
         job.Input.Writer.TryWrite(new PendingChunk(chunk.Seq, chunk.Offset, chunk.Count, chunk.Items) { IsApplyCall = chunk.IsApplyCall });
         job.Input.Writer.TryComplete();
         _router.Tell(new SubmitMap(job));

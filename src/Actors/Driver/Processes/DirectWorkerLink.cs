@@ -109,7 +109,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     {
         try
         {
-            DirectLink.Write(_stream, message);
+            Instruments.LinkBytes.Add(DirectLink.Write(_stream, message), Instruments.Transmit);
         }
         catch (Exception exception) when (exception is IOException or ObjectDisposedException)
         {
@@ -126,6 +126,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
             while (DirectLink.ReadRaw(_stream) is { } frame)
             {
                 Interlocked.Exchange(ref _lastHeardTicks, Environment.TickCount64);
+                Instruments.LinkBytes.Add(4 + frame.Length, Instruments.Receive);
                 switch (DirectLink.Decode(frame))
                 {
                     case SharedCall call:

@@ -65,6 +65,7 @@ internal sealed class SharedStateHost : UntypedActor
 
     protected override void OnReceive(object message)
     {
+        Instruments.CountSharedOperation(message);
         switch (message)
         {
             case SetValue set:

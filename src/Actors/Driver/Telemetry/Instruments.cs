@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using ActorParallel.Protocol;
+
+namespace ActorParallel.Driver;
+
+/// <summary>
+/// The library's <see cref="Meter"/> and <see cref="ActivitySource"/> and every instrument, named as
+/// <see cref="ActorParallelTelemetry"/> documents them. Recording is a field read and an add: no
+/// allocation per item, and next to nothing while no listener is subscribed.
+/// </summary>
+internal static class Instruments
+{
+    public const string MapSpan = "actorparallel.map";
+    public const string ApplySpan = "actorparallel.apply";
+    public const string ChunkSpan = "actorparallel.chunk";
+    public const string ProcessStartSpan = "actorparallel.process.start";
+    public const string ProcessJoinSpan = "actorparallel.process.join";
+
+    public const string PoolNameTag = "actorparallel.pool.name";
+    public const string ErrorTypeTag = "error.type";
+    public const string RetryReasonTag = "actorparallel.retry.reason";
+    public const string ExitKindTag = "actorparallel.exit.kind";
+    public const string DirectionTag = "network.io.direction";
+    public const string SharedOperationTag = "actorparallel.shared.operation";
+
+    public static readonly Meter Meter = new(ActorParallelTelemetry.MeterName, typeof(Instruments).Assembly.GetName().Version?.ToString(3));
+
+    public static readonly ActivitySource Source = new(ActorParallelTelemetry.ActivitySourceName, typeof(Instruments).Assembly.GetName().Version?.ToString(3));
+
+    public static readonly Counter<long> ItemsCompleted = Meter.CreateCounter<long>("actorparallel.pool.items.completed", "{item}", "Items whose results came back from a worker.");
+
+    public static readonly Counter<long> ItemsFailed = Meter.CreateCounter<long>("actorparallel.pool.items.failed", "{item}", "Items whose function threw, ran past its deadline or lost its worker too often.");
+
+    public static readonly Counter<long> ChunksCompleted = Meter.CreateCounter<long>("actorparallel.pool.chunks.completed", "{chunk}", "Chunks whose results came back from a worker.");
+
+    public static readonly Counter<long> ChunksFailed = Meter.CreateCounter<long>("actorparallel.pool.chunks.failed", "{chunk}", "Chunks that failed (the function threw, an item ran past its deadline, its worker died too often).");
+
+    public static readonly Counter<long> ChunksRetried = Meter.CreateCounter<long>("actorparallel.pool.chunks.retried", "{chunk}", "Chunks run again: their worker died (worker_lost) or the call's retry policy said so (policy).");
+
+    public static readonly Histogram<double> ChunkDuration = Meter.CreateHistogram(
+        "actorparallel.pool.chunk.duration",
+        "s",
+        "Compute time of a chunk in its worker.",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60] });
+
+    public static readonly UpDownCounter<long> Backlog = Meter.CreateUpDownCounter<long>("actorparallel.pool.backlog", "{chunk}", "Chunks of running maps read from their input and not yet finished.");
+
+    public static readonly Counter<long> WorkersStarted = Meter.CreateCounter<long>("actorparallel.worker.started", "{process}", "Worker processes started.");
+
+    public static readonly Counter<long> WorkersExited = Meter.CreateCounter<long>("actorparallel.worker.exited", "{process}", "Worker processes that ended, by cause.");
+
+    public static readonly UpDownCounter<long> WorkersAlive = Meter.CreateUpDownCounter<long>("actorparallel.worker.count", "{process}", "Worker processes alive.");
+
+    public static readonly Counter<long> LinkBytes = Meter.CreateCounter<long>("actorparallel.link.io", "By", "Bytes on the direct links to local worker processes.");
+
+    public static readonly Counter<long> SharedOperations = Meter.CreateCounter<long>("actorparallel.shared.operations", "{operation}", "Requests served by the driver's shared-object server.");
+
+    public static readonly KeyValuePair<string, object?> Transmit = new(DirectionTag, "transmit");
+
+    public static readonly KeyValuePair<string, object?> Receive = new(DirectionTag, "receive");
+
+    public static readonly KeyValuePair<string, object?> RetriedWorkerLost = new(RetryReasonTag, "worker_lost");
+
+    public static readonly KeyValuePair<string, object?> RetriedByPolicy = new(RetryReasonTag, "policy");
+
+    private static readonly KeyValuePair<string, object?>[] ExitKinds = Enum.GetValues<WorkerExitKind>()
+        .Select(kind => new KeyValuePair<string, object?>(ExitKindTag, SnakeCase(kind.ToString())))
+        .ToArray();
+
+    /// <summary>The <c>actorparallel.exit.kind</c> tag of <paramref name="kind"/>, made once.</summary>
+    public static KeyValuePair<string, object?> ExitKind(WorkerExitKind kind) =>
+        (int)kind >= 0 && (int)kind < ExitKinds.Length ? ExitKinds[(int)kind] : new(ExitKindTag, SnakeCase(kind.ToString()));
+
+    /// <summary>Records one worker process's exit: counted by cause, and no longer alive.</summary>
+    public static void WorkerExited(WorkerExitKind kind, bool wasStarted)
+    {
+        WorkersExited.Add(1, ExitKind(kind));
+        if (wasStarted)
+        {
+            WorkersAlive.Add(-1);
+        }
+    }
+
+    /// <summary>Counts a request to the shared-object server by its kind; other messages are not counted.</summary>
+    public static void CountSharedOperation(object message)
+    {
+        var operation = message switch
+        {
+            SetValue => "set_value",
+            ReadValue => "read_value",
+            AddToValue => "add_to_value",
+            AppendValues => "append_values",
+            EditList => "edit_list",
+            ReadList => "read_list",
+            WriteDict => "write_dict",
+            ReadDict => "read_dict",
+            AcquireLock => "acquire_lock",
+            ReleaseLock => "release_lock",
+            DeleteShared => "delete",
+            _ => null,
+        };
+        if (operation is not null)
+        {
+            SharedOperations.Add(1, new KeyValuePair<string, object?>(SharedOperationTag, operation));
+        }
+    }
+
+    private static string SnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : string.Empty) + char.ToLowerInvariant(c) : c.ToString()));
+}
