@@ -18,7 +18,8 @@ namespace ActorParallel;
 /// <item><c>actorparallel.pool.backlog</c> (up-down counter, <c>{chunk}</c>): chunks of running maps read from their input and not yet finished.</item>
 /// <item><c>actorparallel.worker.started</c> / <c>actorparallel.worker.exited</c> (counters, <c>{process}</c>) and <c>actorparallel.worker.count</c>
 /// (up-down counter, <c>{process}</c>): worker processes this process started, that ended (tag <c>actorparallel.exit.kind</c>,
-/// a <see cref="WorkerExitKind"/> in snake case: <c>exited</c>, <c>killed_by_driver</c>, <c>signal</c>, <c>out_of_memory</c>...) and that are alive.</item>
+/// a <see cref="WorkerExitKind"/> in snake case: <c>exited</c>, <c>killed_by_driver</c>, <c>signal</c>, <c>out_of_memory</c>...) and that are alive;
+/// tag <c>actorparallel.runtime.name</c> is the runtime's <see cref="ParallelRuntimeOptions.SystemName"/>.</item>
 /// <item><c>actorparallel.link.io</c> (counter, <c>By</c>): bytes on the direct links to local workers; tag <c>network.io.direction</c> is <c>transmit</c> or <c>receive</c>.</item>
 /// <item><c>actorparallel.shared.operations</c> (counter, <c>{operation}</c>): requests served by the driver's shared-object server; tag <c>actorparallel.shared.operation</c>.</item>
 /// </list>

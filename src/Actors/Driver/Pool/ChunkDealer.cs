@@ -85,7 +85,7 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
         }
         foreach (var (slot, batch) in batches)
         {
-            SendTo(slot, job, batch.Chunks.ToImmutable());
+            SendTo(slot, job, batch.Chunks.ToImmutable(), batch.Traces?.ToImmutable() ?? default);
         }
         return DealOutcome.Sent;
 
@@ -100,6 +100,10 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
                 slot.LastProgress = Stopwatch.GetTimestamp();
             }
             batch.Chunks.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
+            if ((chunk.TraceParent ?? job.TraceParent) is { } traceParent)
+            {
+                (batch.Traces ??= ImmutableArray.CreateBuilder<ChunkTrace>()).Add(new ChunkTrace(chunk.Seq, traceParent));
+            }
             batch.Bytes += chunk.Items.Length;
             chunk.DispatchOrder = ++_dispatchOrder;
             slot.InFlight[(job.Id, chunk.Seq)] = chunk;
@@ -133,12 +137,15 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
         public ImmutableArray<ChunkPayload>.Builder Chunks { get; } = ImmutableArray.CreateBuilder<ChunkPayload>();
 
         public int Bytes { get; set; }
+
+        /// <summary>The trace contexts of its traced chunks; <see langword="null"/> for none.</summary>
+        public ImmutableArray<ChunkTrace>.Builder? Traces { get; set; }
     }
 
-    private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)
+    private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch, ImmutableArray<ChunkTrace> traces)
     {
         var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
-        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout));
+        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout, traces));
     }
 
     /// <summary>How many more chunks the worker may hold: the map's <paramref name="window"/>, and no more tasks than its life has left.</summary>

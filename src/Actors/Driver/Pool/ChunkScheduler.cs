@@ -100,6 +100,13 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     public void TakeResults(WorkerSlot slot, ChunkResults results)
     {
         slot.LastProgress = Stopwatch.GetTimestamp();
+        if (!results.Spans.IsDefaultOrEmpty)
+        {
+            foreach (var span in results.Spans)
+            {
+                Instruments.RecordChunkSpan(span, slot.Pid, settings.Name);
+            }
+        }
         _jobsById.TryGetValue(results.MapId, out var job);
         var finished = 0;
         var delivered = 0;
@@ -153,6 +160,10 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     public void TakeFailure(WorkerSlot slot, ChunkFailed failed)
     {
         slot.LastProgress = Stopwatch.GetTimestamp();
+        if (failed.Span is { } span)
+        {
+            Instruments.RecordChunkSpan(span, slot.Pid, settings.Name);
+        }
         slot.InFlight.Remove((failed.MapId, failed.Seq), out var chunk);
         if (slot.Isolated == chunk)
         {

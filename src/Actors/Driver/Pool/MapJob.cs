@@ -22,6 +22,9 @@ internal sealed class PendingChunk(int seq, int offset, int count, byte[] items)
     /// <summary>What the chunk holds, for log lines: <c>items 5..9</c>, or <c>ApplyAsync call 12</c>.</summary>
     public string Describe() => IsApplyCall ? $"ApplyAsync call {Seq}" : $"items {Offset}..{Offset + Count - 1}";
 
+    /// <summary>The W3C trace context of its own caller (an <c>ApplyAsync</c> call of the pool's stream); <see langword="null"/> for its map's.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>When it was last sent to a worker, in the router's dispatch order.</summary>
     public long DispatchOrder { get; set; }
 
@@ -106,6 +109,9 @@ internal sealed class MapJob
 
     /// <summary>How long one item may run in its worker before the worker is killed; <see langword="null"/> for no limit.</summary>
     public TimeSpan? ItemTimeout { get; init; }
+
+    /// <summary>The W3C trace context (<c>traceparent</c>) of the map's span, the parent of its chunks' spans; <see langword="null"/> when nobody traces it.</summary>
+    public string? TraceParent { get; init; }
 
     /// <summary>Where a failure of the function on an item (its index in the input) happened, for the caller's error.</summary>
     public string DescribeItem(int index) => IsApply ? "The apply call" : $"Item {index} of the map";

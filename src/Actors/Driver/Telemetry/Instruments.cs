@@ -13,7 +13,7 @@ internal static class Instruments
 {
     public const string MapSpan = "actorparallel.map";
     public const string ApplySpan = "actorparallel.apply";
-    public const string ChunkSpan = "actorparallel.chunk";
+    public const string ChunkSpanName = ChunkSpan.ActivityName;
     public const string ProcessStartSpan = "actorparallel.process.start";
     public const string ProcessJoinSpan = "actorparallel.process.join";
 
@@ -23,6 +23,7 @@ internal static class Instruments
     public const string ExitKindTag = "actorparallel.exit.kind";
     public const string DirectionTag = "network.io.direction";
     public const string SharedOperationTag = "actorparallel.shared.operation";
+    public const string RuntimeNameTag = "actorparallel.runtime.name";
 
     public static readonly Meter Meter = new(ActorParallelTelemetry.MeterName, typeof(Instruments).Assembly.GetName().Version?.ToString(3));
 
@@ -73,14 +74,81 @@ internal static class Instruments
     public static KeyValuePair<string, object?> ExitKind(WorkerExitKind kind) =>
         (int)kind >= 0 && (int)kind < ExitKinds.Length ? ExitKinds[(int)kind] : new(ExitKindTag, SnakeCase(kind.ToString()));
 
-    /// <summary>Records one worker process's exit: counted by cause, and no longer alive.</summary>
-    public static void WorkerExited(WorkerExitKind kind, bool wasStarted)
+    /// <summary>Records one worker process's start: counted, and alive.</summary>
+    /// <param name="runtime">The <c>actorparallel.runtime.name</c> tag: the runtime's ActorSystem name.</param>
+    public static void WorkerStarted(KeyValuePair<string, object?> runtime)
     {
-        WorkersExited.Add(1, ExitKind(kind));
+        WorkersStarted.Add(1, runtime);
+        WorkersAlive.Add(1, runtime);
+    }
+
+    /// <summary>Records one worker process's exit: counted by cause, and no longer alive.</summary>
+    /// <param name="runtime">The <c>actorparallel.runtime.name</c> tag: the runtime's ActorSystem name.</param>
+    /// <param name="kind">What ended it.</param>
+    /// <param name="wasStarted">Whether it had started (and was counted alive).</param>
+    public static void WorkerExited(KeyValuePair<string, object?> runtime, WorkerExitKind kind, bool wasStarted)
+    {
+        WorkersExited.Add(1, runtime, ExitKind(kind));
         if (wasStarted)
         {
-            WorkersAlive.Add(-1);
+            WorkersAlive.Add(-1, runtime);
         }
+    }
+
+    /// <summary>
+    /// Records a chunk's span as its worker timed it, as a child of the span it was given: with the
+    /// worker's start and end, the worker's pid and the id the span had in the worker.
+    /// </summary>
+    public static void RecordChunkSpan(ChunkSpan span, int pid, string poolName)
+    {
+        if (!Source.HasListeners() || !ActivityContext.TryParse(span.TraceParent, null, isRemote: true, out var parent))
+        {
+            return;
+        }
+        var start = new DateTimeOffset(span.StartTicks, TimeSpan.Zero);
+        var current = Activity.Current;
+        using var activity = Source.StartActivity(ChunkSpanName, ActivityKind.Internal, parent, startTime: start);
+        if (activity is null)
+        {
+            return;
+        }
+        activity.SetTag("actorparallel.chunk.seq", span.Seq);
+        activity.SetTag("process.pid", pid);
+        activity.SetTag("actorparallel.worker.span_id", span.SpanId);
+        activity.SetTag(PoolNameTag, poolName);
+        if (span.Failed)
+        {
+            activity.SetStatus(ActivityStatusCode.Error);
+        }
+        activity.SetEndTime((start + TimeSpan.FromTicks(span.DurationTicks)).UtcDateTime);
+        activity.Stop();
+        Activity.Current = current;
+    }
+
+    /// <summary>Starts a span for a call that ends elsewhere (in a callback): the caller's <see cref="Activity.Current"/> stays as it was.</summary>
+    public static Activity? StartDetached(string name)
+    {
+        var current = Activity.Current;
+        var activity = Source.StartActivity(name);
+        Activity.Current = current;
+        return activity;
+    }
+
+    /// <summary>Ends a span started by <see cref="StartDetached"/>, leaving this thread's <see cref="Activity.Current"/> as it was.</summary>
+    public static void StopDetached(Activity? activity, Exception? error = null)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+        var current = Activity.Current;
+        if (error is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, error.Message);
+            activity.SetTag(ErrorTypeTag, error.GetType().FullName);
+        }
+        activity.Stop();
+        Activity.Current = current;
     }
 
     /// <summary>Counts a request to the shared-object server by its kind; other messages are not counted.</summary>
