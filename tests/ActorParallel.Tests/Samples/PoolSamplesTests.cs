@@ -49,6 +49,28 @@ public sealed class PoolSamplesTests
     }
 
     [Fact]
+    public async Task Telemetry_PrintsEveryInstrumentAndSpanKind_ChunkSpansFromTheWorkers()
+    {
+        using var sample = new ChildProgram("ActorParallel.Samples", "telemetry");
+
+        Assert.Equal(0, await sample.WaitForExit(Bound));
+        var expected = Enumerable.Range(0, 1_000).Sum(x => (long)x * x);
+        Assert.Contains($"sum={expected}", sample.Lines);
+        // 1,000 items on two workers: the default chunk size makes 8 chunks (4 per worker, as Python's).
+        string[] exact =
+        [
+            "metric actorparallel.pool.items.completed 1000", "metric actorparallel.pool.chunks.completed 8",
+            "metric actorparallel.pool.chunk.duration 8", "metric actorparallel.pool.backlog 0",
+            "metric actorparallel.worker.started 2", "metric actorparallel.worker.exited 2", "metric actorparallel.worker.count 0",
+            "span actorparallel.map 1", "span actorparallel.chunk 8", "span telemetry-sample 1",
+        ];
+        Assert.All(exact, line => Assert.Contains(line, sample.Lines));
+        var bytes = Assert.Single(sample.Lines, line => line.StartsWith("metric actorparallel.link.io ", StringComparison.Ordinal));
+        Assert.True(long.Parse(bytes["metric actorparallel.link.io ".Length..]) > 0, bytes);
+        Assert.DoesNotContain(sample.Lines, line => line.StartsWith("stderr:", StringComparison.Ordinal) || line.Contains("[ERROR]") || line.Contains("[WARNING]"));
+    }
+
+    [Fact]
     public async Task RemoteNodes_RunsAPoolOverTwoHostNodes_AndTheNodesLeaveCleanly()
     {
         using var sample = new ChildProgram("ActorParallel.Samples", "remote-nodes");
