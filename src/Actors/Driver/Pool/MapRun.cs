@@ -25,6 +25,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
     private readonly ChannelReader<ChunkDone> _outcomes;
     private readonly Task _retrying;
     private readonly Activity? _activity;
+    private readonly long _started = Stopwatch.GetTimestamp();
     private Exception? _error;
     private int _next;
     private long _done;
@@ -161,7 +162,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
             throw chunk.Error;
         }
         _done += chunk.Count;
-        _progress?.Report(new MapProgress(_done, _total));
+        _progress?.Report(new MapProgress(_done, _total) { Elapsed = Stopwatch.GetElapsedTime(_started) });
         _tickets.Release();
         return chunk;
     }
