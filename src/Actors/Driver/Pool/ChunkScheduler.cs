@@ -23,6 +23,10 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
 
     public void Submit(MapJob job)
     {
+        if (job.IsRetry)
+        {
+            Instruments.ChunksRetried.Add(1, _poolTag, Instruments.RetriedByPolicy);
+        }
         _jobs.Add(job);
         _jobsById[job.Id] = job;
         Dispatch();

@@ -110,6 +110,9 @@ internal sealed class MapJob
     /// <summary>How long one item may run in its worker before the worker is killed; <see langword="null"/> for no limit.</summary>
     public TimeSpan? ItemTimeout { get; init; }
 
+    /// <summary>A failed chunk of another call run again as its retry policy said (<see cref="ChunkRetry"/>).</summary>
+    public bool IsRetry { get; init; }
+
     /// <summary>The W3C trace context (<c>traceparent</c>) of the map's span, the parent of its chunks' spans; <see langword="null"/> when nobody traces it.</summary>
     public string? TraceParent { get; init; }
 

@@ -328,7 +328,11 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
 
     private void Report(ProcessExited exited)
     {
-        Instruments.WorkerExited(new(Instruments.RuntimeNameTag, Context.System.Name), exited.Cause?.Kind ?? WorkerExitKind.Exited, wasStarted: _pid != 0);
+        if (_pid != 0)
+        {
+            // One never launched is no process that started or exited.
+            Instruments.WorkerExited(new(Instruments.RuntimeNameTag, Context.System.Name), exited.Cause?.Kind ?? WorkerExitKind.Exited);
+        }
         _exited = exited;
         // The supervisor first: its record must be in its mailbox before any waiter can react with a
         // late JoinProcess, which the supervisor then answers from the record (this actor is stopping).

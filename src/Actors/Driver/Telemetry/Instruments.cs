@@ -85,14 +85,10 @@ internal static class Instruments
     /// <summary>Records one worker process's exit: counted by cause, and no longer alive.</summary>
     /// <param name="runtime">The <c>actorparallel.runtime.name</c> tag: the runtime's ActorSystem name.</param>
     /// <param name="kind">What ended it.</param>
-    /// <param name="wasStarted">Whether it had started (and was counted alive).</param>
-    public static void WorkerExited(KeyValuePair<string, object?> runtime, WorkerExitKind kind, bool wasStarted)
+    public static void WorkerExited(KeyValuePair<string, object?> runtime, WorkerExitKind kind)
     {
         WorkersExited.Add(1, runtime, ExitKind(kind));
-        if (wasStarted)
-        {
-            WorkersAlive.Add(-1, runtime);
-        }
+        WorkersAlive.Add(-1, runtime);
     }
 
     /// <summary>

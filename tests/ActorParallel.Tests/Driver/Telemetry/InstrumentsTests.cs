@@ -3,6 +3,7 @@ using ActorParallel.Tests.Support;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Polly.Retry;
 
 namespace ActorParallel.Tests.Driver.Telemetry;
 
@@ -62,6 +63,29 @@ public sealed class InstrumentsTests() : RuntimeFixture(SystemName)
         var tags = new[] { ("actorparallel.pool.name", "metrics-failure"), ("error.type", typeof(InvalidOperationException).FullName!) };
         Assert.Equal(1, Sum(metrics, "actorparallel.pool.chunks.failed", "{chunk}", tags));
         Assert.Equal(1, Sum(metrics, "actorparallel.pool.items.failed", "{item}", tags));
+    }
+
+    [Fact]
+    public async Task MapAsync_RetriedByPolicyAndAfterAWorkerDied_CountsRetriesByReasonAndTheExitByKind()
+    {
+        var metrics = new List<MetricSnapshot>();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(ActorParallelTelemetry.MeterName).AddInMemoryExporter(metrics).Build();
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, Name = "metrics-retries", MaxChunkLosses = 2 });
+        var tries = Directory.CreateDirectory(ScratchFile($"tries-{Guid.NewGuid():N}")).FullName;
+
+        var squares = await pool.MapAsync(FailingFirst(tries, 3), Enumerable.Range(0, 6), chunkSize: 1,
+            itemOptions: new ItemOptions { Retry = new RetryStrategyOptions { Delay = TimeSpan.Zero } }).WaitAsync(Bound);
+        var lost = await Assert.ThrowsAsync<WorkerLostException>(() => pool.MapAsync(PoolTargets.DieOnFive, [5], chunkSize: 1).WaitAsync(Bound));
+        await pool.GetWorkerPidsAsync().WaitAsync(Bound);
+        meters.ForceFlush();
+
+        Assert.Equal([0, 1, 4, 9, 16, 25], squares);
+        Assert.Equal(1, Sum(metrics, "actorparallel.pool.chunks.retried", "{chunk}", ("actorparallel.pool.name", "metrics-retries"), ("actorparallel.retry.reason", "policy")));
+        // The poison chunk, alone on its worker, runs again once after the first death and fails after the second.
+        Assert.Contains("2 times", lost.Message);
+        Assert.Equal(1, Sum(metrics, "actorparallel.pool.chunks.retried", "{chunk}", ("actorparallel.pool.name", "metrics-retries"), ("actorparallel.retry.reason", "worker_lost")));
+        Assert.Equal(1, Sum(metrics, "actorparallel.pool.chunks.failed", "{chunk}", ("actorparallel.pool.name", "metrics-retries"), ("error.type", typeof(WorkerLostException).FullName!)));
+        Assert.Equal(2, Sum(metrics, "actorparallel.worker.exited", "{process}", ("actorparallel.runtime.name", SystemName), ("actorparallel.exit.kind", "fail_fast")));
     }
 
     [Fact]
@@ -159,6 +183,9 @@ public sealed class InstrumentsTests() : RuntimeFixture(SystemName)
         var chunks = mine.Where(span => span.DisplayName == "actorparallel.chunk").ToList();
         Assert.Equal(calls.Select(call => call.SpanId.ToHexString()).Order(), chunks.Select(chunk => chunk.ParentSpanId.ToHexString()).Order());
     }
+
+    // Made apart from the test: a lambda written in a test would share its closure with the test's pool, which cannot travel.
+    private static Func<int, int> FailingFirst(string tries, int failing) => x => PoolTargets.SquareFailingFirst(tries, failing, 1, x);
 
     private static TracerProvider Tracer(List<Activity> spans) =>
         Sdk.CreateTracerProviderBuilder().AddSource(ActorParallelTelemetry.ActivitySourceName, TestSource.Name).AddInMemoryExporter(spans).Build()!;
