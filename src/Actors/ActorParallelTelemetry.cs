@@ -21,7 +21,7 @@ namespace ActorParallel;
 /// a <see cref="WorkerExitKind"/> in snake case: <c>exited</c>, <c>killed_by_driver</c>, <c>signal</c>, <c>out_of_memory</c>...) and that are alive;
 /// tag <c>actorparallel.runtime.name</c> is the runtime's <see cref="ParallelRuntimeOptions.SystemName"/>.</item>
 /// <item><c>actorparallel.link.io</c> (counter, <c>By</c>): bytes on the direct links to local workers; tag <c>network.io.direction</c> is <c>transmit</c> or <c>receive</c>.</item>
-/// <item><c>actorparallel.shared.operations</c> (counter, <c>{operation}</c>): requests served by the driver's shared-object server; tag <c>actorparallel.shared.operation</c>.</item>
+/// <item><c>actorparallel.shared.operations</c> (counter, <c>{operation}</c>): requests served by the driver's shared-object server; tags <c>actorparallel.shared.operation</c> and <c>actorparallel.runtime.name</c>.</item>
 /// </list>
 /// <para>Pool instruments carry <c>actorparallel.pool.name</c>. Spans: <c>actorparallel.map</c> and <c>actorparallel.apply</c> on the
 /// caller's trace; <c>actorparallel.chunk</c>, a child of its map's span, timed in the worker process (or on a Host node) that ran it;

@@ -148,7 +148,9 @@ internal static class Instruments
     }
 
     /// <summary>Counts a request to the shared-object server by its kind; other messages are not counted.</summary>
-    public static void CountSharedOperation(object message)
+    /// <param name="message">What the server received.</param>
+    /// <param name="runtime">The runtime's ActorSystem name (<c>actorparallel.runtime.name</c>).</param>
+    public static void CountSharedOperation(object message, string runtime)
     {
         var operation = message switch
         {
@@ -167,7 +169,7 @@ internal static class Instruments
         };
         if (operation is not null)
         {
-            SharedOperations.Add(1, new KeyValuePair<string, object?>(SharedOperationTag, operation));
+            SharedOperations.Add(1, new KeyValuePair<string, object?>(SharedOperationTag, operation), new KeyValuePair<string, object?>(RuntimeNameTag, runtime));
         }
     }
 

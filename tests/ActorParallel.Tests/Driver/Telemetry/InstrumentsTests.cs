@@ -89,6 +89,25 @@ public sealed class InstrumentsTests() : RuntimeFixture(SystemName)
     }
 
     [Fact]
+    public async Task SharedValue_SetAndAddedByAWorker_CountsTheServersOperationsByKind()
+    {
+        var metrics = new List<MetricSnapshot>();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(ActorParallelTelemetry.MeterName).AddInMemoryExporter(metrics).Build();
+        await using var manager = await Manager.StartAsync(Runtime);
+        var total = manager.Value(0L);
+
+        await total.SetAsync(5).WaitAsync(Bound);
+        var adder = Create(SharedTargets.AddHalves, manager.Value(0.0), 10);
+        await adder.StartAsync().WaitAsync(Bound);
+        await Joined(adder);
+        meters.ForceFlush();
+
+        Assert.Equal(0, adder.ExitCode);
+        Assert.Equal(1, Sum(metrics, "actorparallel.shared.operations", "{operation}", ("actorparallel.runtime.name", SystemName), ("actorparallel.shared.operation", "set_value")));
+        Assert.True(Sum(metrics, "actorparallel.shared.operations", "{operation}", ("actorparallel.runtime.name", SystemName), ("actorparallel.shared.operation", "add_to_value")) >= 1);
+    }
+
+    [Fact]
     public async Task WorkerProcess_ExitsWithACode_CountedAsExitedAndSpannedStartAndJoin()
     {
         var metrics = new List<MetricSnapshot>();
