@@ -18,22 +18,27 @@ internal sealed record ChunkPayload(int Seq, int ItemOffset, int ItemCount, byte
 /// <paramref name="Traces"/> are the W3C trace contexts of the chunks whose caller is traced (none when nobody listens).
 internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<ChunkPayload> Chunks, TimeSpan? ItemTimeout = null, ImmutableArray<ChunkTrace> Traces = default) : IWireMessage;
 
-/// <summary>Chunk <paramref name="Seq"/> of a batch runs in a span whose parent is <paramref name="TraceParent"/> (a W3C <c>traceparent</c>).</summary>
-internal sealed record ChunkTrace(int Seq, string TraceParent);
+/// <summary>
+/// Chunk <paramref name="Seq"/> of a batch runs in a span whose parent is <paramref name="TraceParent"/>
+/// (a W3C <c>traceparent</c>); with <see cref="EveryChunk"/> for a sequence number, every chunk of the
+/// batch does (a traced map's batch carries its context once).
+/// </summary>
+internal sealed record ChunkTrace(int Seq, string TraceParent)
+{
+    public const int EveryChunk = -1;
+}
 
 /// <summary>
 /// A traced chunk's span as its worker timed it, sent back with its results (or failure) for the driver
-/// to record: the worker has no exporter of its own.
+/// to record under the parent it gave the chunk: the worker has no exporter of its own.
 /// </summary>
 /// <param name="Seq">The chunk's sequence number in its map.</param>
-/// <param name="TraceParent">The parent it was given (<see cref="ChunkTrace.TraceParent"/>).</param>
-/// <param name="SpanId">The span id it ran under in the worker (W3C, 16 hex digits).</param>
+/// <param name="SpanId">The span id it ran under in the worker (the 8 bytes of a W3C span id, big-endian).</param>
 /// <param name="StartTicks">When it started in the worker, UTC ticks.</param>
 /// <param name="DurationTicks">How long it ran, ticks.</param>
 /// <param name="Failed">Whether the function threw on one of its items.</param>
-internal sealed record ChunkSpan(int Seq, string TraceParent, string SpanId, long StartTicks, long DurationTicks, bool Failed)
+internal sealed record ChunkSpan(int Seq, long SpanId, long StartTicks, long DurationTicks, bool Failed)
 {
-    /// <summary>The span's name, in the worker and as the driver records it.</summary>
     public const string ActivityName = "actorparallel.chunk";
 }
 

@@ -155,8 +155,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         foreach (var span in spans)
         {
             writer.WriteInt32(span.Seq);
-            writer.WriteString(span.TraceParent);
-            writer.WriteString(span.SpanId);
+            writer.WriteInt64(span.SpanId);
             writer.WriteInt64(span.StartTicks);
             writer.WriteInt64(span.DurationTicks);
             writer.WriteBool(span.Failed);
@@ -174,7 +173,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         var spans = ImmutableArray.CreateBuilder<ChunkSpan>();
         for (var index = 0; index < count; index++)
         {
-            spans.Add(new ChunkSpan(reader.ReadInt32(), reader.ReadRequiredString(), reader.ReadRequiredString(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadBool()));
+            spans.Add(new ChunkSpan(reader.ReadInt32(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadBool()));
         }
         return spans.ToImmutable();
     }

@@ -63,8 +63,8 @@ public sealed class WireSerializerTests : TestKit
     {
         var serializer = new WireSerializer((Akka.Actor.ExtendedActorSystem)Sys);
         const string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-        var span = new ChunkSpan(3, parent, "00f067aa0ba902b7", 638_000_000_000_000_000, 12_345, Failed: true);
-        var run = new RunChunks(7, [1, 2], [new ChunkPayload(3, 0, 1, [9]), new ChunkPayload(4, 0, 1, [8])], TimeSpan.FromSeconds(2), [new ChunkTrace(3, parent)]);
+        var span = new ChunkSpan(3, 0x00f067aa0ba902b7, 638_000_000_000_000_000, 12_345, Failed: true);
+        var run = new RunChunks(7, [1, 2], [new ChunkPayload(3, 0, 1, [9]), new ChunkPayload(4, 0, 1, [8])], TimeSpan.FromSeconds(2), [new ChunkTrace(3, parent), new ChunkTrace(ChunkTrace.EveryChunk, parent)]);
         var results = new ChunkResults(7, [new ChunkPayload(3, 0, 1, [5])], 99, [span with { Failed = false }]);
         var failed = new ChunkFailed(7, 3, 0, new RemoteError("System.Exception", "no", "at A()", null), span);
 

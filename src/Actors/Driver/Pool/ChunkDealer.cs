@@ -85,7 +85,9 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
         }
         foreach (var (slot, batch) in batches)
         {
-            SendTo(slot, job, batch.Chunks.ToImmutable(), batch.Traces?.ToImmutable() ?? default);
+            // A traced map's chunks share its context: it travels once per batch.
+            var traces = batch.Traces?.ToImmutable() ?? (job.TraceParent is { } map ? [new ChunkTrace(ChunkTrace.EveryChunk, map)] : default);
+            SendTo(slot, job, batch.Chunks.ToImmutable(), traces);
         }
         return DealOutcome.Sent;
 
@@ -100,7 +102,7 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
                 slot.LastProgress = Stopwatch.GetTimestamp();
             }
             batch.Chunks.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
-            if ((chunk.TraceParent ?? job.TraceParent) is { } traceParent)
+            if (chunk.TraceParent is { } traceParent)
             {
                 (batch.Traces ??= ImmutableArray.CreateBuilder<ChunkTrace>()).Add(new ChunkTrace(chunk.Seq, traceParent));
             }

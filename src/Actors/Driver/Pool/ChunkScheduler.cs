@@ -104,14 +104,14 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     public void TakeResults(WorkerSlot slot, ChunkResults results)
     {
         slot.LastProgress = Stopwatch.GetTimestamp();
+        _jobsById.TryGetValue(results.MapId, out var job);
         if (!results.Spans.IsDefaultOrEmpty)
         {
             foreach (var span in results.Spans)
             {
-                Instruments.RecordChunkSpan(span, slot.Pid, settings.Name);
+                RecordSpan(slot, job, results.MapId, span);
             }
         }
-        _jobsById.TryGetValue(results.MapId, out var job);
         var finished = 0;
         var delivered = 0;
         var deliveredItems = 0L;
@@ -166,7 +166,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
         slot.LastProgress = Stopwatch.GetTimestamp();
         if (failed.Span is { } span)
         {
-            Instruments.RecordChunkSpan(span, slot.Pid, settings.Name);
+            RecordSpan(slot, _jobsById.GetValueOrDefault(failed.MapId), failed.MapId, span);
         }
         slot.InFlight.Remove((failed.MapId, failed.Seq), out var chunk);
         if (slot.Isolated == chunk)
@@ -317,6 +317,22 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             return;
         }
         slots.RetireAll();
+    }
+
+    /// <summary>A chunk's span, timed in its worker, recorded under the span its chunk was given (its own call's, or its map's).</summary>
+    private void RecordSpan(WorkerSlot slot, MapJob? job, long mapId, ChunkSpan span)
+    {
+        if (!slot.InFlight.TryGetValue((mapId, span.Seq), out var chunk))
+        {
+            return;
+        }
+        var parent = chunk.TraceParent is { } own
+            ? ActivityContext.TryParse(own, null, isRemote: false, out var context) ? context : (ActivityContext?)null
+            : job?.TraceContext;
+        if (parent is { } known)
+        {
+            Instruments.RecordChunkSpan(span, known, slot.Pid, settings.Name);
+        }
     }
 
     /// <summary>The router is stopping: its maps' chunks leave the backlog.</summary>

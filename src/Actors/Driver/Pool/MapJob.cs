@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Immutable;
 using System.Threading.Channels;
 using ActorParallel.Protocol;
@@ -67,6 +68,7 @@ internal sealed class MapJob
 {
     private static long s_lastId;
     private int _starved;
+    private ActivityContext? _traceContext;
 
     /// <param name="id">The map's id, unique in this process.</param>
     /// <param name="function">The encoded function.</param>
@@ -115,6 +117,9 @@ internal sealed class MapJob
 
     /// <summary>The W3C trace context (<c>traceparent</c>) of the map's span, the parent of its chunks' spans; <see langword="null"/> when nobody traces it.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>Router only: <see cref="TraceParent"/> parsed once, for the chunks' spans.</summary>
+    public ActivityContext? TraceContext => _traceContext ??= ActivityContext.TryParse(TraceParent, null, isRemote: false, out var context) ? context : null;
 
     /// <summary>Where a failure of the function on an item (its index in the input) happened, for the caller's error.</summary>
     public string DescribeItem(int index) => IsApply ? "The apply call" : $"Item {index} of the map";

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ActorParallel.Protocol;
@@ -92,12 +93,12 @@ internal static class Instruments
     }
 
     /// <summary>
-    /// Records a chunk's span as its worker timed it, as a child of the span it was given: with the
+    /// Records a chunk's span as its worker timed it, as a child of <paramref name="parent"/>: with the
     /// worker's start and end, the worker's pid and the id the span had in the worker.
     /// </summary>
-    public static void RecordChunkSpan(ChunkSpan span, int pid, string poolName)
+    public static void RecordChunkSpan(ChunkSpan span, ActivityContext parent, int pid, string poolName)
     {
-        if (!Source.HasListeners() || !ActivityContext.TryParse(span.TraceParent, null, isRemote: true, out var parent))
+        if (!Source.HasListeners())
         {
             return;
         }
@@ -108,10 +109,15 @@ internal static class Instruments
         {
             return;
         }
-        activity.SetTag("actorparallel.chunk.seq", span.Seq);
-        activity.SetTag("process.pid", pid);
-        activity.SetTag("actorparallel.worker.span_id", span.SpanId);
-        activity.SetTag(PoolNameTag, poolName);
+        if (activity.IsAllDataRequested)
+        {
+            Span<byte> id = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64BigEndian(id, span.SpanId);
+            activity.SetTag("actorparallel.chunk.seq", span.Seq);
+            activity.SetTag("process.pid", pid);
+            activity.SetTag("actorparallel.worker.span_id", ActivitySpanId.CreateFromBytes(id).ToHexString());
+            activity.SetTag(PoolNameTag, poolName);
+        }
         if (span.Failed)
         {
             activity.SetStatus(ActivityStatusCode.Error);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
@@ -263,12 +264,13 @@ internal sealed class ChunkExecutor : IDisposable
         var segments = new List<ChunkPayload>(1);
         var pendingBytes = 0L;
         var lastFlush = Stopwatch.GetTimestamp();
+        // A traced map's batch carries its context once; a batch of traced calls, one per chunk, in the chunks' order.
+        var everyChunk = batch.Traces is [{ Seq: ChunkTrace.EveryChunk } all] ? all.TraceParent : null;
         var traceIndex = 0;
         foreach (var chunk in batch.Chunks)
         {
-            // The traced chunks' contexts come in the order of the chunks (a traced map's: all of them).
-            string? traceParent = null;
-            if (!batch.Traces.IsDefaultOrEmpty && traceIndex < batch.Traces.Length && batch.Traces[traceIndex].Seq == chunk.Seq)
+            var traceParent = everyChunk;
+            if (traceParent is null && !batch.Traces.IsDefaultOrEmpty && traceIndex < batch.Traces.Length && batch.Traces[traceIndex].Seq == chunk.Seq)
             {
                 traceParent = batch.Traces[traceIndex++].TraceParent;
             }
@@ -289,7 +291,7 @@ internal sealed class ChunkExecutor : IDisposable
             }
             catch (Exception exception)
             {
-                var failedSpan = span is null ? null : EndSpan(span, chunk.Seq, traceParent!, failed: true);
+                var failedSpan = span is null ? null : EndSpan(span, chunk.Seq, failed: true);
                 Flush(batch.MapId, results, ref lastFlush, router);
                 pendingBytes = 0;
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
@@ -301,7 +303,7 @@ internal sealed class ChunkExecutor : IDisposable
             }
             if (span is not null)
             {
-                _spans.Add(EndSpan(span, chunk.Seq, traceParent!, failed: false));
+                _spans.Add(EndSpan(span, chunk.Seq, failed: false));
             }
             foreach (var segment in segments)
             {
@@ -438,9 +440,11 @@ internal sealed class ChunkExecutor : IDisposable
     private static Activity StartSpan(string traceParent) =>
         new Activity(ChunkSpan.ActivityName).SetParentId(traceParent).Start();
 
-    private static ChunkSpan EndSpan(Activity span, int seq, string traceParent, bool failed)
+    private static ChunkSpan EndSpan(Activity span, int seq, bool failed)
     {
         span.Stop();
-        return new ChunkSpan(seq, traceParent, span.SpanId.ToHexString(), span.StartTimeUtc.Ticks, span.Duration.Ticks, failed);
+        Span<byte> id = stackalloc byte[8];
+        span.SpanId.CopyTo(id);
+        return new ChunkSpan(seq, BinaryPrimitives.ReadInt64BigEndian(id), span.StartTimeUtc.Ticks, span.Duration.Ticks, failed);
     }
 }
