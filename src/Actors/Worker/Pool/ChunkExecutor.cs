@@ -265,7 +265,7 @@ internal sealed class ChunkExecutor : IDisposable
         var pendingBytes = 0L;
         var lastFlush = Stopwatch.GetTimestamp();
         // A traced map's batch carries its context once; a batch of traced calls, one per chunk, in the chunks' order.
-        var everyChunk = batch.Traces is [{ Seq: ChunkTrace.EveryChunk } all] ? all.TraceParent : null;
+        var everyChunk = !batch.Traces.IsDefault && batch.Traces is [{ Seq: ChunkTrace.EveryChunk } all] ? all.TraceParent : null;
         var traceIndex = 0;
         foreach (var chunk in batch.Chunks)
         {
