@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using ActorParallel.Driver;
 using Akka.Actor;
 
 using ActorParallel.Protocol;
@@ -128,6 +130,8 @@ public sealed class WorkerProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"Process '{Name}' was already started: a process can be started only once.");
         }
+        using var span = Instruments.Source.StartActivity(Instruments.ProcessStartSpan);
+        span?.SetTag("actorparallel.process.name", Name);
         var reply = _runtime.Supervisor.Ask<IStartProcessResponse>(new StartProcess(_spec));
         IStartProcessResponse response;
         try
@@ -143,12 +147,14 @@ public sealed class WorkerProcess : IAsyncDisposable
         {
             case ProcessStarted started:
                 Pid = started.Pid;
+                span?.SetTag("process.pid", Pid);
                 _runtime.AddChild(this);
                 var exit = _runtime.Supervisor.Ask<IProcessExitResponse>(new JoinProcess(Id));
                 _exit = exit;
                 _ = exit.ContinueWith(_ => _runtime.RemoveChild(this), TaskScheduler.Default);
                 break;
             case ProcessStartFailed failed:
+                span?.SetStatus(ActivityStatusCode.Error, failed.Reason);
                 throw new InvalidOperationException(failed.Reason);
         }
     }
@@ -167,13 +173,18 @@ public sealed class WorkerProcess : IAsyncDisposable
     public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var exit = RequireStarted("joined");
+        using var span = Instruments.Source.StartActivity(Instruments.ProcessJoinSpan);
+        span?.SetTag("actorparallel.process.name", Name);
+        span?.SetTag("process.pid", Pid);
         try
         {
             await exit.WaitAsync(WaitBound(timeout), cancellationToken).ConfigureAwait(false);
+            span?.SetTag("process.exit.code", ExitCode);
             return true;
         }
         catch (TimeoutException)
         {
+            span?.SetTag("actorparallel.join.timed_out", true);
             return false;
         }
     }

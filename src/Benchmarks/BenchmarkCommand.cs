@@ -18,6 +18,7 @@ internal static class BenchmarkCommand
         var compare = false;
         string? python = null;
         string? chart = null;
+        TelemetryListeners? telemetry = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -28,14 +29,17 @@ internal static class BenchmarkCommand
                 case "--compare": compare = true; break;
                 case "--python-script": python = args[++i]; break;
                 case "--chart": chart = args[++i]; break;
+                case "--telemetry": telemetry ??= new TelemetryListeners(spans: true); break;
+                case "--telemetry-metrics": telemetry ??= new TelemetryListeners(spans: false); break;
                 case "--wire":
                     WireComparison.Run();
                     return 0;
                 case "--micro":
                     return HotPaths.Run(args[(i + 1)..]);
                 case "-h" or "--help":
-                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--chart PATH] [--python-script PATH] | --wire | --micro [BenchmarkDotNet options]");
+                    Console.WriteLine("usage: dotnet run -c Release --project src/Benchmarks -- [--only NAME]... [--processes N] [--scale X] [--compare] [--chart PATH] [--python-script PATH] [--telemetry | --telemetry-metrics] | --wire | --micro [BenchmarkDotNet options]");
                     Console.WriteLine("--compare also writes the ratios as an SVG chart: --chart PATH, by default docs/benchmarks.svg in the repository.");
+                    Console.WriteLine("--telemetry runs them with a listener on every ActorParallel instrument and span (what recording costs); --telemetry-metrics on the instruments only.");
                     Console.WriteLine($"workloads: {string.Join(", ", AllNames)}");
                     return 0;
                 default:
@@ -43,6 +47,7 @@ internal static class BenchmarkCommand
                     return 2;
             }
         }
+        using var listening = telemetry;
         var unknown = only.Except(AllNames).ToList();
         if (unknown.Count > 0)
         {

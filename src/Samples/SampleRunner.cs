@@ -12,6 +12,7 @@ internal static class SampleRunner
         ("pool-map", "seed example 4: Pool(4).map(square, range(10))", _ => PoolMapSample.RunAsync()),
         ("deadlines", "a 1 s deadline per item: an endless loop and a stack overflow are bounded, the pool goes on", _ => DeadlinesSample.RunAsync()),
         ("batch", "a supervised batch job that survives a killed worker [--items N] [--delay-ms D]", BatchSample.RunAsync),
+        ("telemetry", "OpenTelemetry metrics and traces of a 1,000-item map, chunk spans from the workers", _ => TelemetrySample.RunAsync()),
         ("remote-nodes", "a driver and two ActorParallel.Host nodes on this machine, mutual TLS, one pool", _ => RemoteNodesSample.RunAsync()),
     ];
 

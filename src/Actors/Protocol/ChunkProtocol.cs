@@ -17,7 +17,32 @@ internal sealed record ChunkPayload(int Seq, int ItemOffset, int ItemCount, Enco
 /// (<see cref="ItemOverdue"/>) the moment an item has run past it.
 /// </summary>
 /// <paramref name="MaxResultBytes"/> is the pool's cap on one result (<see cref="PoolOptions.MaxValueBytes"/>).
-internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<ChunkPayload> Chunks, TimeSpan? ItemTimeout = null, long? MaxResultBytes = null) : IWireMessage;
+/// <paramref name="Traces"/> are the W3C trace contexts of the chunks whose caller is traced (none when nobody listens).
+internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<ChunkPayload> Chunks, TimeSpan? ItemTimeout = null, long? MaxResultBytes = null, ImmutableArray<ChunkTrace> Traces = default) : IWireMessage;
+
+/// <summary>
+/// Chunk <paramref name="Seq"/> of a batch runs in a span whose parent is <paramref name="TraceParent"/>
+/// (a W3C <c>traceparent</c>); with <see cref="EveryChunk"/> for a sequence number, every chunk of the
+/// batch does (a traced map's batch carries its context once).
+/// </summary>
+internal sealed record ChunkTrace(int Seq, string TraceParent)
+{
+    public const int EveryChunk = -1;
+}
+
+/// <summary>
+/// A traced chunk's span as its worker timed it, sent back with its results (or failure) for the driver
+/// to record under the parent it gave the chunk: the worker has no exporter of its own.
+/// </summary>
+/// <param name="Seq">The chunk's sequence number in its map.</param>
+/// <param name="SpanId">The span id it ran under in the worker (the 8 bytes of a W3C span id, big-endian).</param>
+/// <param name="StartTicks">When it started in the worker, UTC ticks.</param>
+/// <param name="DurationTicks">How long it ran, ticks.</param>
+/// <param name="Failed">Whether the function threw on one of its items.</param>
+internal sealed record ChunkSpan(int Seq, long SpanId, long StartTicks, long DurationTicks, bool Failed)
+{
+    public const string ActivityName = "actorparallel.chunk";
+}
 
 /// <summary>
 /// Pool worker → router: item <paramref name="ItemIndex"/> of chunk <paramref name="Seq"/> has run for
@@ -27,10 +52,10 @@ internal sealed record RunChunks(long MapId, byte[]? Function, ImmutableArray<Ch
 internal sealed record ItemOverdue(long MapId, int Seq, int ItemIndex, long ElapsedMicros) : IWireMessage;
 
 /// <summary>Pool worker → router: results of some chunks, and the compute time they took in microseconds.</summary>
-internal sealed record ChunkResults(long MapId, ImmutableArray<ChunkPayload> Results, long ComputeMicros) : IWireMessage;
+internal sealed record ChunkResults(long MapId, ImmutableArray<ChunkPayload> Results, long ComputeMicros, ImmutableArray<ChunkSpan> Spans = default) : IWireMessage;
 
 /// <summary>Pool worker → router: item <paramref name="ItemIndex"/> of chunk <paramref name="Seq"/> threw.</summary>
-internal sealed record ChunkFailed(long MapId, int Seq, int ItemIndex, RemoteError Error) : IWireMessage;
+internal sealed record ChunkFailed(long MapId, int Seq, int ItemIndex, RemoteError Error, ChunkSpan? Span = null) : IWireMessage;
 
 /// <summary>
 /// Router → pool worker: drop queued chunks of this map; their results are no longer wanted. The worker

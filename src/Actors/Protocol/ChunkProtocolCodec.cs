@@ -27,6 +27,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteInt64(run.ItemTimeout?.Ticks ?? 0);
                 writer.WriteInt64(run.MaxResultBytes ?? 0);
                 WriteChunks(writer, run.Chunks);
+                WriteTraces(writer, run.Traces);
                 return true;
             case AbandonChunk abandonChunk:
                 writer.WriteByte(AbandonChunkTag);
@@ -45,6 +46,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteInt64(results.MapId);
                 writer.WriteInt64(results.ComputeMicros);
                 WriteChunks(writer, results.Results);
+                WriteSpans(writer, results.Spans);
                 return true;
             case ChunkFailed failed:
                 writer.WriteByte(ChunkFailedTag);
@@ -52,6 +54,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteInt32(failed.Seq);
                 writer.WriteInt32(failed.ItemIndex);
                 failed.Error.WriteTo(writer);
+                WriteSpans(writer, failed.Span is { } span ? [span] : default);
                 return true;
             case AbandonMap abandon:
                 writer.WriteByte(AbandonMapTag);
@@ -89,8 +92,8 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
     public override object Read(byte tag, WireReader reader, WireSerializer wire) => tag switch
     {
         RunChunksTag => ReadRunChunks(reader),
-        ChunkResultsTag => new ChunkResults(reader.ReadInt64(), ComputeMicros: reader.ReadInt64(), Results: ReadChunks(reader)),
-        ChunkFailedTag => new ChunkFailed(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), RemoteError.ReadFrom(reader)),
+        ChunkResultsTag => new ChunkResults(reader.ReadInt64(), ComputeMicros: reader.ReadInt64(), Results: ReadChunks(reader), Spans: ReadSpans(reader)),
+        ChunkFailedTag => new ChunkFailed(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), RemoteError.ReadFrom(reader), ReadSpans(reader) is [var span, ..] ? span : null),
         AbandonMapTag => new AbandonMap(reader.ReadInt64()),
         RunInitializerTag => new RunInitializer(reader.ReadBytes()),
         InitializerFailedTag => new InitializerFailed(RemoteError.ReadFrom(reader)),
@@ -110,7 +113,72 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         var timeoutTicks = reader.ReadInt64();
         var maxResultBytes = reader.ReadInt64();
         return new RunChunks(mapId, function.Length == 0 ? null : function, ReadChunks(reader), timeoutTicks == 0 ? null : TimeSpan.FromTicks(timeoutTicks),
-            maxResultBytes == 0 ? null : maxResultBytes);
+            maxResultBytes == 0 ? null : maxResultBytes, ReadTraces(reader));
+    }
+
+    // Trace contexts and spans are optional trailing fields: written only when there are some, so an
+    // untraced message is byte for byte what it was before they existed.
+    private static void WriteTraces(WireWriter writer, ImmutableArray<ChunkTrace> traces)
+    {
+        if (traces.IsDefaultOrEmpty)
+        {
+            return;
+        }
+        writer.WriteCount(traces.Length);
+        foreach (var trace in traces)
+        {
+            writer.WriteInt32(trace.Seq);
+            writer.WriteString(trace.TraceParent);
+        }
+    }
+
+    private static ImmutableArray<ChunkTrace> ReadTraces(WireReader reader)
+    {
+        if (reader.AtEnd)
+        {
+            return [];
+        }
+        // No capacity from the count: a malformed one then fails reading past the end, not allocating.
+        var count = reader.ReadCount();
+        var traces = ImmutableArray.CreateBuilder<ChunkTrace>();
+        for (var index = 0; index < count; index++)
+        {
+            traces.Add(new ChunkTrace(reader.ReadInt32(), reader.ReadRequiredString()));
+        }
+        return traces.ToImmutable();
+    }
+
+    private static void WriteSpans(WireWriter writer, ImmutableArray<ChunkSpan> spans)
+    {
+        if (spans.IsDefaultOrEmpty)
+        {
+            return;
+        }
+        writer.WriteCount(spans.Length);
+        foreach (var span in spans)
+        {
+            writer.WriteInt32(span.Seq);
+            writer.WriteInt64(span.SpanId);
+            writer.WriteInt64(span.StartTicks);
+            writer.WriteInt64(span.DurationTicks);
+            writer.WriteBool(span.Failed);
+        }
+    }
+
+    private static ImmutableArray<ChunkSpan> ReadSpans(WireReader reader)
+    {
+        if (reader.AtEnd)
+        {
+            return [];
+        }
+        // No capacity from the count: a malformed one then fails reading past the end, not allocating.
+        var count = reader.ReadCount();
+        var spans = ImmutableArray.CreateBuilder<ChunkSpan>();
+        for (var index = 0; index < count; index++)
+        {
+            spans.Add(new ChunkSpan(reader.ReadInt32(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.ReadBool()));
+        }
+        return spans.ToImmutable();
     }
 
     private static void WriteChunks(WireWriter writer, ImmutableArray<ChunkPayload> chunks)

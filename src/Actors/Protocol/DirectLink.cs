@@ -156,22 +156,24 @@ internal static class DirectLink
     /// where they are, no copy: the frame's length then has its top bit set, and a table of the arrays
     /// (count, then each one's kind and element count) comes before the message's bytes.
     /// </summary>
-    public static void Write(Stream stream, object? message)
+    /// <returns>The frame's bytes, header and out-of-band arrays included.</returns>
+    public static long Write(Stream stream, object? message)
     {
         if (message is null)
         {
             WriteRaw(stream, []);
-            return;
+            return 4;
         }
         var writer = Codec.Write(message, collectBlocks: true);
         var blocks = writer.Blocks;
         if (blocks.Count == 0)
         {
             WriteRaw(stream, writer.WrittenSpan);
-            return;
+            return 4 + writer.Length;
         }
         var inline = writer.WrittenSpan;
         var headerLength = 8 + (blocks.Count * 5);
+        long frame = headerLength + inline.Length;
         var head = ArrayPool<byte>.Shared.Rent(headerLength + inline.Length);
         try
         {
@@ -198,8 +200,10 @@ internal static class DirectLink
                 stream.Write(WireBlocks.Window(block, offset, count));
                 offset += count;
             }
+            frame += total;
         }
         stream.Flush();
+        return frame;
     }
 
     /// <summary>The top bit of a frame's length: out-of-band arrays follow the message's bytes.</summary>

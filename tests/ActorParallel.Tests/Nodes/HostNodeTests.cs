@@ -1,6 +1,7 @@
 using ActorParallel.Protocol;
 using ActorParallel.Tests.Support;
 using Akka.Actor;
+using OpenTelemetry.Trace;
 
 namespace ActorParallel.Tests.Nodes;
 
@@ -194,6 +195,33 @@ public sealed class HostNodeTests : RuntimeFixture
         Assert.Equal(3, pool.Processes);
         Assert.Equal(2, pids.Count(pid => OsProcesses.ParentOf(pid) == node.Pid));
         Assert.Equal(Enumerable.Range(0, 100).Select(PoolTargets.Square), squares);
+    }
+
+    [Fact]
+    public async Task Pool_OnAHostNode_Traced_ChunkSpansTimedOnTheNodeAreChildrenOfTheMapSpan()
+    {
+        var spans = new List<System.Diagnostics.Activity>();
+        using var testSource = new System.Diagnostics.ActivitySource("ActorParallel.Tests.Nodes");
+        using var tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(ActorParallelTelemetry.ActivitySourceName, testSource.Name).AddInMemoryExporter(spans).Build()!;
+        var seed = await Runtime.AcceptHostNodesAsync().WaitAsync(Bound);
+        using var node = new ChildProgram("ActorParallel.Host", "--seed", seed, "--workers", "1", "--role", "traced");
+        await Runtime.WaitForHostNodesAsync(1, Bound);
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 0, HostNodeRole = "traced" });
+        var worker = Assert.Single(await pool.WaitForWorkersAsync().WaitAsync(Bound));
+        node.Track(worker);
+
+        // The test's own trace (other tests' maps are traced too while this listener listens).
+        System.Diagnostics.Activity root;
+        using (root = testSource.StartActivity("test")!)
+        {
+            await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 6), chunkSize: 2).WaitAsync(Bound);
+        }
+
+        var map = Assert.Single(spans, span => span.DisplayName == "actorparallel.map" && span.TraceId == root.TraceId);
+        var chunks = spans.Where(span => span.DisplayName == "actorparallel.chunk" && span.TraceId == map.TraceId).ToList();
+        Assert.Equal(3, chunks.Count);
+        Assert.All(chunks, chunk => Assert.Equal((map.SpanId, worker), (chunk.ParentSpanId, (int)chunk.GetTagItem("process.pid")!)));
+        Assert.Equal(node.Pid, OsProcesses.ParentOf(worker));
     }
 
     [Fact]

@@ -188,7 +188,21 @@ public sealed class PoolMapTests(SharedPoolFixture fixture) : IClassFixture<Shar
 
         await _pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 100), chunkSize: 10, progress).WaitAsync(Bound);
 
-        Assert.Equal(new MapProgress(100, 100), last);
+        Assert.Equal((100L, (long?)100), (last.Done, last.Total));
+        Assert.True(last.Elapsed > TimeSpan.Zero && last.Rate > 0, $"elapsed {last.Elapsed}, rate {last.Rate}");
+        Assert.Equal(TimeSpan.Zero, last.Eta);
+    }
+
+    [Fact]
+    public void MapProgress_RateAndEta_FromDoneTotalAndElapsed()
+    {
+        var quarter = new MapProgress(25, 100) { Elapsed = TimeSpan.FromSeconds(5) };
+
+        Assert.Equal(5.0, quarter.Rate);
+        Assert.Equal(TimeSpan.FromSeconds(15), quarter.Eta);
+        Assert.Null((quarter with { Total = null }).Eta);
+        Assert.Null(new MapProgress(0, 100) { Elapsed = TimeSpan.FromSeconds(1) }.Eta);
+        Assert.Equal(0, new MapProgress(3, 10).Rate);
     }
 
     [Fact]

@@ -59,6 +59,42 @@ public sealed class WireSerializerTests : TestKit
     }
 
     [Fact]
+    public void FromBinary_ChunkMessagesWithTraceContextsAndSpans_RoundTrip()
+    {
+        var serializer = new WireSerializer((Akka.Actor.ExtendedActorSystem)Sys);
+        const string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var span = new ChunkSpan(3, 0x00f067aa0ba902b7, 638_000_000_000_000_000, 12_345, Failed: true);
+        var run = new RunChunks(7, [1, 2], [new ChunkPayload(3, 0, 1, new byte[] { 9 }), new ChunkPayload(4, 0, 1, new byte[] { 8 })], TimeSpan.FromSeconds(2), 1_000_000, [new ChunkTrace(3, parent), new ChunkTrace(ChunkTrace.EveryChunk, parent)]);
+        var results = new ChunkResults(7, [new ChunkPayload(3, 0, 1, new byte[] { 5 })], 99, [span with { Failed = false }]);
+        var failed = new ChunkFailed(7, 3, 0, new RemoteError("System.Exception", "no", "at A()", null), span);
+
+        var runCopy = Assert.IsType<RunChunks>(serializer.FromBinary(serializer.ToBinary(run), null));
+        var resultsCopy = Assert.IsType<ChunkResults>(serializer.FromBinary(serializer.ToBinary(results), null));
+        var failedCopy = Assert.IsType<ChunkFailed>(serializer.FromBinary(serializer.ToBinary(failed), null));
+
+        Assert.Equal(run.Traces, runCopy.Traces.AsEnumerable());
+        Assert.Equal([3, 4], runCopy.Chunks.Select(chunk => chunk.Seq));
+        Assert.Equal(1_000_000, runCopy.MaxResultBytes);
+        Assert.Equal(results.Spans, resultsCopy.Spans.AsEnumerable());
+        Assert.Equal(span, failedCopy.Span);
+    }
+
+    [Fact]
+    public void ToBinary_ChunkMessagesWithoutTraces_EndWhereTheyDidBeforeTracesExisted()
+    {
+        // Untraced, the optional trailing fields are not written: the bytes are those of the plain messages.
+        var serializer = new WireSerializer((Akka.Actor.ExtendedActorSystem)Sys);
+        var run = new RunChunks(7, null, [new ChunkPayload(3, 0, 1, new byte[] { 9 })]);
+
+        var bytes = serializer.ToBinary(run);
+        var copy = Assert.IsType<RunChunks>(serializer.FromBinary(bytes, null));
+
+        Assert.Equal(bytes, serializer.ToBinary(run with { Traces = [] }));
+        Assert.True(copy.Traces.IsEmpty);
+        Assert.Null(Assert.IsType<ChunkFailed>(serializer.FromBinary(serializer.ToBinary(new ChunkFailed(1, 2, 3, new RemoteError("E", "m", "", null))), null)).Span);
+    }
+
+    [Fact]
     public void ToBinary_EveryWireMessageTypeOfTheLibrary_HasTheCodecOfItsProtocol()
     {
         // Each protocol owns its codec: a message type added to a protocol without a case in its codec

@@ -108,6 +108,8 @@ public sealed partial class ReadmeSnippetsTests
                 <ProjectReference Include="{Path.Combine(root, "src", "Actors", "ActorParallel.csproj")}" />
                 <ProjectReference Include="{Path.Combine(root, "src", "Hosting", "ActorParallel.Hosting.csproj")}" />
                 <PackageReference Include="Microsoft.Extensions.Hosting" />
+                <PackageReference Include="OpenTelemetry" />
+                <PackageReference Include="OpenTelemetry.Exporter.Console" />
               </ItemGroup>
             </Project>
             """);

@@ -54,9 +54,22 @@ internal sealed class ApplyStream
         }
         var seq = Interlocked.Increment(ref _lastSeq);
         var result = new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _calls[seq] = (done => Complete(result, done), cancellationToken);
-        if (!_job.Input.Writer.TryWrite(new PendingChunk(seq, 0, 1, call) { IsApplyCall = true }))
+        var span = Instruments.StartDetached(Instruments.ApplySpan);
+        if (span is not null)
         {
+            // A call given up ends its span when its task does; one that finishes, before its caller can see it.
+            result.Task.ContinueWith(
+                _ => Instruments.StopDetached(span, new OperationCanceledException()),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnCanceled | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        _calls[seq] = (done =>
+        {
+            Instruments.StopDetached(span, done.Error);
+            Complete(result, done);
+        }, cancellationToken);
+        if (!_job.Input.Writer.TryWrite(new PendingChunk(seq, 0, 1, call) { IsApplyCall = true, TraceParent = span?.Id }))
+        {
+            Instruments.StopDetached(span);
             _calls.TryRemove(seq, out _);
             throw Volatile.Read(ref _ended) ?? new ObjectDisposedException(nameof(Pool), "The pool is closed: it takes no new work.");
         }

@@ -85,7 +85,9 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
         }
         foreach (var (slot, batch) in batches)
         {
-            SendTo(slot, job, batch.Chunks.ToImmutable());
+            // A traced map's chunks share its context: it travels once per batch.
+            var traces = batch.Traces?.ToImmutable() ?? (job.TraceParent is { } map ? [new ChunkTrace(ChunkTrace.EveryChunk, map)] : default);
+            SendTo(slot, job, batch.Chunks.ToImmutable(), traces);
         }
         return DealOutcome.Sent;
 
@@ -100,6 +102,10 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
                 slot.LastProgress = Stopwatch.GetTimestamp();
             }
             batch.Chunks.Add(new ChunkPayload(chunk.Seq, 0, chunk.Count, chunk.Items));
+            if (chunk.TraceParent is { } traceParent)
+            {
+                (batch.Traces ??= ImmutableArray.CreateBuilder<ChunkTrace>()).Add(new ChunkTrace(chunk.Seq, traceParent));
+            }
             batch.Bytes += chunk.Items.Size;
             chunk.DispatchOrder = ++_dispatchOrder;
             slot.InFlight[(job.Id, chunk.Seq)] = chunk;
@@ -133,12 +139,15 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
         public ImmutableArray<ChunkPayload>.Builder Chunks { get; } = ImmutableArray.CreateBuilder<ChunkPayload>();
 
         public long Bytes { get; set; }
+
+        /// <summary>The trace contexts of its traced chunks; <see langword="null"/> for none.</summary>
+        public ImmutableArray<ChunkTrace>.Builder? Traces { get; set; }
     }
 
-    private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch)
+    private void SendTo(WorkerSlot slot, MapJob job, ImmutableArray<ChunkPayload> batch, ImmutableArray<ChunkTrace> traces)
     {
         var function = slot.KnownMaps.Add(job.Id) ? job.Function : null;
-        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout, job.MaxValueBytes));
+        router.Tell(slot.Actor!, new RunChunks(job.Id, function, batch, job.ItemTimeout, job.MaxValueBytes, traces));
     }
 
     /// <summary>How many more chunks the worker may hold: the map's <paramref name="window"/>, and no more tasks than its life has left.</summary>

@@ -62,8 +62,10 @@ internal sealed class ChunkRetry
             IsApply = _call.IsApply,
             ItemTimeout = _call.ItemTimeout,
             ChunksFailAlone = true,
+            TraceParent = _call.TraceParent,
+            IsRetry = true,
         };
-        job.Input.Writer.TryWrite(new PendingChunk(chunk.Seq, chunk.Offset, chunk.Count, chunk.Items) { IsApplyCall = chunk.IsApplyCall });
+        job.Input.Writer.TryWrite(new PendingChunk(chunk.Seq, chunk.Offset, chunk.Count, chunk.Items) { IsApplyCall = chunk.IsApplyCall, TraceParent = chunk.TraceParent });
         job.Input.Writer.TryComplete();
         _router.Tell(new SubmitMap(job));
         ChunkDone? done = null;

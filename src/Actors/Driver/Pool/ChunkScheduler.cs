@@ -15,12 +15,18 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     private readonly List<MapJob> _jobs = [];
     private readonly Dictionary<long, MapJob> _jobsById = [];
     private readonly ChunkDealer _dealer = new(settings, router);
+    private readonly KeyValuePair<string, object?> _poolTag = new(Instruments.PoolNameTag, settings.Name);
+    private long _backlogReported;
 
     /// <summary>Maps running: submitted and not yet complete, failed or cancelled.</summary>
     public IReadOnlyList<MapJob> Jobs => _jobs;
 
     public void Submit(MapJob job)
     {
+        if (job.IsRetry)
+        {
+            Instruments.ChunksRetried.Add(1, _poolTag, Instruments.RetriedByPolicy);
+        }
         _jobs.Add(job);
         _jobsById[job.Id] = job;
         Dispatch();
@@ -71,6 +77,8 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
 
     public void Dispatch()
     {
+        // Dispatching moves chunks from input to workers, which leaves the backlog as it is: reported once here.
+        ReportBacklog();
         if (_jobs.Count == 0)
         {
             return;
@@ -97,7 +105,16 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     {
         slot.LastProgress = Stopwatch.GetTimestamp();
         _jobsById.TryGetValue(results.MapId, out var job);
+        if (!results.Spans.IsDefaultOrEmpty)
+        {
+            foreach (var span in results.Spans)
+            {
+                RecordSpan(slot, job, results.MapId, span);
+            }
+        }
         var finished = 0;
+        var delivered = 0;
+        var deliveredItems = 0L;
         foreach (var segment in results.Results)
         {
             if (!slot.InFlight.TryGetValue((results.MapId, segment.Seq), out var chunk))
@@ -124,8 +141,14 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
                 {
                     job.Cancelled.Remove(chunk.Seq);
                     job.Output.Writer.TryWrite(new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [.. chunk.Segments]));
+                    delivered++;
+                    deliveredItems += chunk.Count;
                 }
             }
+        }
+        if (finished > 0)
+        {
+            RecordCompleted(delivered, deliveredItems, results.ComputeMicros / 1e6 / finished);
         }
         if (job is not null && finished > 0)
         {
@@ -141,6 +164,10 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     public void TakeFailure(WorkerSlot slot, ChunkFailed failed)
     {
         slot.LastProgress = Stopwatch.GetTimestamp();
+        if (failed.Span is { } span)
+        {
+            RecordSpan(slot, _jobsById.GetValueOrDefault(failed.MapId), failed.MapId, span);
+        }
         slot.InFlight.Remove((failed.MapId, failed.Seq), out var chunk);
         if (slot.Isolated == chunk)
         {
@@ -196,6 +223,9 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
     /// </summary>
     private void FailChunk(MapJob job, PendingChunk? chunk, Exception error, bool retryable = true)
     {
+        var errorType = new KeyValuePair<string, object?>(Instruments.ErrorTypeTag, error.GetType().FullName);
+        Instruments.ChunksFailed.Add(1, _poolTag, errorType);
+        Instruments.ItemsFailed.Add(1, _poolTag, errorType);
         if (job.ChunksFailAlone && chunk is not null)
         {
             if (job.MarkFinished(chunk.Seq))
@@ -262,6 +292,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             if (slot.KilledByPool)
             {
                 // The pool ended it itself (another chunk past its grace period or deadline, a memory budget): nothing here is to blame.
+                Instruments.ChunksRetried.Add(1, _poolTag, Instruments.RetriedWorkerLost);
                 job.Retry.Enqueue(chunk);
                 continue;
             }
@@ -273,6 +304,7 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
                     $"{(chunk.Losses == 1 ? "once" : $"{chunk.Losses} times")} (last: {cause?.Message ?? $"exit code {exitCode}"}); it is not dispatched again.", chunk.Offset, chunk.Count, cause), retryable: false);
                 continue;
             }
+            Instruments.ChunksRetried.Add(1, _poolTag, Instruments.RetriedWorkerLost);
             job.Retry.Enqueue(chunk);
         }
     }
@@ -285,6 +317,68 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             return;
         }
         slots.RetireAll();
+    }
+
+    /// <summary>A chunk's span, timed in its worker, recorded under the span its chunk was given (its own call's, or its map's).</summary>
+    private void RecordSpan(WorkerSlot slot, MapJob? job, long mapId, ChunkSpan span)
+    {
+        if (!slot.InFlight.TryGetValue((mapId, span.Seq), out var chunk))
+        {
+            return;
+        }
+        var parent = chunk.TraceParent is { } own
+            ? ActivityContext.TryParse(own, null, isRemote: false, out var context) ? context : (ActivityContext?)null
+            : job?.TraceContext;
+        if (parent is { } known)
+        {
+            Instruments.RecordChunkSpan(span, known, slot.Pid, settings.Name);
+        }
+    }
+
+    /// <summary>The router is stopping: its maps' chunks leave the backlog.</summary>
+    public void ClearBacklog()
+    {
+        if (_backlogReported != 0)
+        {
+            Instruments.Backlog.Add(-_backlogReported, _poolTag);
+            _backlogReported = 0;
+        }
+    }
+
+    private void RecordCompleted(int chunks, long items, double secondsPerChunk)
+    {
+        if (chunks == 0)
+        {
+            return;
+        }
+        Instruments.ChunksCompleted.Add(chunks, _poolTag);
+        Instruments.ItemsCompleted.Add(items, _poolTag);
+        if (Instruments.ChunkDuration.Enabled)
+        {
+            for (var index = 0; index < chunks; index++)
+            {
+                Instruments.ChunkDuration.Record(secondsPerChunk, _poolTag);
+            }
+        }
+    }
+
+    /// <summary>Chunks read from the maps' inputs and not finished: waiting in the input, to be retried, or on a worker.</summary>
+    private void ReportBacklog()
+    {
+        if (!Instruments.Backlog.Enabled)
+        {
+            return;
+        }
+        var backlog = 0L;
+        foreach (var job in _jobs)
+        {
+            backlog += job.InFlight + job.Retry.Count + (job.Input.Reader.CanCount ? job.Input.Reader.Count : 0);
+        }
+        if (backlog != _backlogReported)
+        {
+            Instruments.Backlog.Add(backlog - _backlogReported, _poolTag);
+            _backlogReported = backlog;
+        }
     }
 
     /// <summary>Each map as the router sees it, for diagnosing a stalled map.</summary>

@@ -1,4 +1,5 @@
 using ActorParallel.Serialization;
+using System.Diagnostics;
 using System.Collections.Immutable;
 using System.Threading.Channels;
 using ActorParallel.Protocol;
@@ -22,6 +23,9 @@ internal sealed class PendingChunk(int seq, int offset, int count, Encoded items
 
     /// <summary>What the chunk holds, for log lines: <c>items 5..9</c>, or <c>ApplyAsync call 12</c>.</summary>
     public string Describe() => IsApplyCall ? $"ApplyAsync call {Seq}" : $"items {Offset}..{Offset + Count - 1}";
+
+    /// <summary>The W3C trace context of its own caller (an <c>ApplyAsync</c> call of the pool's stream); <see langword="null"/> for its map's.</summary>
+    public string? TraceParent { get; init; }
 
     /// <summary>When it was last sent to a worker, in the router's dispatch order.</summary>
     public long DispatchOrder { get; set; }
@@ -65,6 +69,7 @@ internal sealed class MapJob
 {
     private static long s_lastId;
     private int _starved;
+    private ActivityContext? _traceContext;
 
     /// <param name="id">The map's id, unique in this process.</param>
     /// <param name="function">The encoded function.</param>
@@ -110,6 +115,14 @@ internal sealed class MapJob
 
     /// <summary>The largest a result may encode to (<see cref="PoolOptions.MaxValueBytes"/>), told to the workers with each batch.</summary>
     public long? MaxValueBytes { get; init; }
+    /// <summary>A failed chunk of another call run again as its retry policy said (<see cref="ChunkRetry"/>).</summary>
+    public bool IsRetry { get; init; }
+
+    /// <summary>The W3C trace context (<c>traceparent</c>) of the map's span, the parent of its chunks' spans; <see langword="null"/> when nobody traces it.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>Router only: <see cref="TraceParent"/> parsed once, for the chunks' spans.</summary>
+    public ActivityContext? TraceContext => _traceContext ??= ActivityContext.TryParse(TraceParent, null, isRemote: false, out var context) ? context : null;
 
     /// <summary>Where a failure of the function on an item (its index in the input) happened, for the caller's error.</summary>
     public string DescribeItem(int index) => IsApply ? "The apply call" : $"Item {index} of the map";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Akka.Actor;
 
@@ -23,6 +24,9 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
     private readonly Task _feeding;
     private readonly ChannelReader<ChunkDone> _outcomes;
     private readonly Task _retrying;
+    private readonly Activity? _activity;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private Exception? _error;
     private int _next;
     private long _done;
     private bool _finished;
@@ -42,12 +46,20 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         bool isApply = false)
     {
         var capacity = (processes * MapJob.MaxWindowFor(chunkSize)) + 2;
+        // The call's span, on the caller's trace; its chunks' spans are its children, timed in the workers.
+        _activity = Instruments.Source.StartActivity(isApply ? Instruments.ApplySpan : Instruments.MapSpan);
+        if (_activity is { IsAllDataRequested: true } && !isApply)
+        {
+            _activity.SetTag("actorparallel.map.chunk_size", chunkSize);
+            _activity.SetTag("actorparallel.map.items", total);
+        }
         _job = new MapJob(MapJob.NextId(), function, chunkSize, capacity, ordered)
         {
             IsApply = isApply,
             ItemTimeout = items.Timeout,
             MaxValueBytes = items.MaxValueBytes,
             ChunksFailAlone = items.Retry is not null,
+            TraceParent = _activity?.Id,
         };
         var retry = items.Retry is { } options ? new ChunkRetry(router, _job, options) : null;
         _router = router;
@@ -75,35 +87,49 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
     public async ValueTask<ChunkDone?> NextAsync(CancellationToken cancellationToken)
     {
         var reader = _outcomes;
-        while (true)
+        try
         {
-            if (_ordered && _waiting.Remove(_next, out var ready))
+            while (true)
             {
-                _next++;
-                return Deliver(ready);
-            }
-            while (reader.TryRead(out var chunk))
-            {
-                if (!_ordered)
+                if (_ordered && _waiting.Remove(_next, out var ready))
                 {
-                    return Deliver(chunk);
+                    _next++;
+                    return Deliver(ready);
                 }
-                _waiting[chunk.Seq] = chunk;
-                if (chunk.Seq == _next)
+                while (reader.TryRead(out var chunk))
                 {
-                    break;
+                    if (!_ordered)
+                    {
+                        return Deliver(chunk);
+                    }
+                    _waiting[chunk.Seq] = chunk;
+                    if (chunk.Seq == _next)
+                    {
+                        break;
+                    }
                 }
-            }
-            if (_ordered && _waiting.ContainsKey(_next))
-            {
-                continue;
-            }
-            if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                _finished = true;
-                return null;
+                if (_ordered && _waiting.ContainsKey(_next))
+                {
+                    continue;
+                }
+                if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    _finished = true;
+                    return null;
+                }
             }
         }
+        catch (Exception error) when (Failed(error))
+        {
+            throw;
+        }
+    }
+
+    /// <summary>Notes the map's error for its span; never catches it.</summary>
+    private bool Failed(Exception error)
+    {
+        _error ??= error;
+        return false;
     }
 
     public async ValueTask DisposeAsync()
@@ -117,6 +143,15 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         await _retrying.ConfigureAwait(false);
         _stop.Dispose();
         _tickets.Dispose();
+        if (_activity is not null)
+        {
+            if (_error is not null)
+            {
+                _activity.SetStatus(ActivityStatusCode.Error, _error.Message);
+                _activity.SetTag(Instruments.ErrorTypeTag, _error.GetType().FullName);
+            }
+            _activity.Dispose();
+        }
     }
 
     private ChunkDone Deliver(ChunkDone chunk)
@@ -128,7 +163,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
             throw chunk.Error;
         }
         _done += chunk.Count;
-        _progress?.Report(new MapProgress(_done, _total));
+        _progress?.Report(new MapProgress(_done, _total) { Elapsed = Stopwatch.GetElapsedTime(_started) });
         _tickets.Release();
         return chunk;
     }

@@ -85,6 +85,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         // However the router ends, its worker processes end with it: none is left running unowned.
         _slots.TerminateAll();
         _slots.Clear();
+        _scheduler.ClearBacklog();
     }
 
     /// <summary>

@@ -126,7 +126,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
         {
             lock (_writeLock)
             {
-                DirectLink.Write(_stream, message);
+                Instruments.LinkBytes.Add(DirectLink.Write(_stream, message), Instruments.Transmit);
             }
         }
         catch (Exception exception) when (exception is IOException or ObjectDisposedException)
@@ -161,6 +161,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
             while (DirectLink.ReadFrame(_stream, Heard) is { } frame)
             {
                 Heard();
+                Instruments.LinkBytes.Add(4 + frame.Size, Instruments.Receive);
                 switch (DirectLink.Decode(frame))
                 {
                     case SharedCall { Request: IQueueRequest request } call when QueueStore.Find(call.Host) is { } store:

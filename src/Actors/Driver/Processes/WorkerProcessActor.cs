@@ -85,6 +85,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         var self = Self;
         _process.EnableRaisingEvents = true;
         _process.Exited += (_, _) => self.Tell(OsExited.Instance);
+        Instruments.WorkerStarted(new(Instruments.RuntimeNameTag, Context.System.Name));
         _starter.Tell(new ProcessStarted(_spec.Id, _pid));
         Timers.StartSingleTimer(HelloTimeout.Instance, HelloTimeout.Instance, _options.WorkerStartTimeout);
         if (_process.HasExited || !(LinksDirectly ? OfferDirectLink() : TellWhereToSayHello()))
@@ -328,6 +329,11 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
 
     private void Report(ProcessExited exited)
     {
+        if (_pid != 0)
+        {
+            // One never launched is no process that started or exited.
+            Instruments.WorkerExited(new(Instruments.RuntimeNameTag, Context.System.Name), exited.Cause?.Kind ?? WorkerExitKind.Exited);
+        }
         _exited = exited;
         // The supervisor first: its record must be in its mailbox before any waiter can react with a
         // late JoinProcess, which the supervisor then answers from the record (this actor is stopping).

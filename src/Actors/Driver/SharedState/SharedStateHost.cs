@@ -74,6 +74,7 @@ internal sealed class SharedStateHost : UntypedActor
 
     protected override void OnReceive(object message)
     {
+        Instruments.CountSharedOperation(message, Context.System.Name);
         switch (message)
         {
             case SetValue set:

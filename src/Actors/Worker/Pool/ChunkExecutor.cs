@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
@@ -33,6 +34,9 @@ internal sealed class ChunkExecutor : IDisposable
     private readonly Thread _thread;
 
     private readonly int _maxPayloadBytes;
+
+    /// <summary>Compute thread only: spans of traced chunks that finished, sent with the next results.</summary>
+    private readonly List<ChunkSpan> _spans = [];
 
     /// <summary>Started with the first map that has a deadline per item.</summary>
     private ItemWatchdog? _watchdog;
@@ -260,8 +264,16 @@ internal sealed class ChunkExecutor : IDisposable
         var segments = new List<ChunkPayload>(1);
         var pendingBytes = 0L;
         var lastFlush = Stopwatch.GetTimestamp();
+        // A traced map's batch carries its context once; a batch of traced calls, one per chunk, in the chunks' order.
+        var everyChunk = !batch.Traces.IsDefault && batch.Traces is [{ Seq: ChunkTrace.EveryChunk } all] ? all.TraceParent : null;
+        var traceIndex = 0;
         foreach (var chunk in batch.Chunks)
         {
+            var traceParent = everyChunk;
+            if (traceParent is null && !batch.Traces.IsDefaultOrEmpty && traceIndex < batch.Traces.Length && batch.Traces[traceIndex].Seq == chunk.Seq)
+            {
+                traceParent = batch.Traces[traceIndex++].TraceParent;
+            }
             if (_overBudget || _abandoned.ContainsKey(batch.MapId))
             {
                 return;
@@ -271,6 +283,7 @@ internal sealed class ChunkExecutor : IDisposable
                 Reply(new AbandonChunk(batch.MapId, chunk.Seq), router);
                 continue;
             }
+            var span = traceParent is null ? null : StartSpan(traceParent);
             try
             {
                 segments.Clear();
@@ -278,14 +291,19 @@ internal sealed class ChunkExecutor : IDisposable
             }
             catch (Exception exception)
             {
+                var failedSpan = span is null ? null : EndSpan(span, chunk.Seq, failed: true);
                 Flush(batch.MapId, results, ref lastFlush, router);
                 pendingBytes = 0;
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
                 var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
-                Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause)), router);
+                Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause), failedSpan), router);
                 // The batch's other chunks still run: a map whose chunks fail alone goes on, and one
                 // that ends with this failure is abandoned, which the check above sees.
                 continue;
+            }
+            if (span is not null)
+            {
+                _spans.Add(EndSpan(span, chunk.Seq, failed: false));
             }
             foreach (var segment in segments)
             {
@@ -402,12 +420,31 @@ internal sealed class ChunkExecutor : IDisposable
                     Reply(new ChunkFailed(mapId, seq, -1, error), router);
                 }
                 results.Clear();
+                _spans.Clear();
                 lastFlush = now;
                 return;
             }
             var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
-            Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros), router);
+            ImmutableArray<ChunkSpan> spans = _spans.Count == 0 ? default : [.. _spans];
+            _spans.Clear();
+            Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros, spans), router);
         }
         lastFlush = now;
+    }
+
+    /// <summary>
+    /// The chunk's span in this process, a child of its caller's map: the function sees it as
+    /// <see cref="Activity.Current"/> (its own spans and logs join the caller's trace). No exporter
+    /// runs here: the driver records it from what <see cref="EndSpan"/> returns.
+    /// </summary>
+    private static Activity StartSpan(string traceParent) =>
+        new Activity(ChunkSpan.ActivityName).SetParentId(traceParent).Start();
+
+    private static ChunkSpan EndSpan(Activity span, int seq, bool failed)
+    {
+        span.Stop();
+        Span<byte> id = stackalloc byte[8];
+        span.SpanId.CopyTo(id);
+        return new ChunkSpan(seq, BinaryPrimitives.ReadInt64BigEndian(id), span.StartTimeUtc.Ticks, span.Duration.Ticks, failed);
     }
 }
