@@ -104,6 +104,14 @@ internal static class BenchmarkCommand
                 comparisons.Add((oursNodes, null));
                 continue;
             }
+            if (name == NodesLargeItem.Name)
+            {
+                // No CPython counterpart: compared with a local worker in the same run.
+                var oursLarge = await NodesLargeItem.MeasureAsync(scale);
+                Console.WriteLine(oursLarge.ToJson());
+                comparisons.Add((oursLarge, null));
+                continue;
+            }
             var ours = await Workloads.RunAsync(name, processes, scale);
             Console.WriteLine(ours.ToJson());
             Row? theirs = null;
@@ -125,7 +133,7 @@ internal static class BenchmarkCommand
     }
 
     /// <summary>mp_bench.py's workloads, then the seed examples as whole programs (ours beside CPython's), the idle worker's memory (ours, measured beside CPython's spawn workers), how soon a worker past its deadline is gone (ours only), then cpu_speedup over Host nodes.</summary>
-    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, .. WholePrograms.Names, IdleWorkerMemory.Name, DeadlineKill.Name, NodesCpuSpeedup.Name];
+    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, .. WholePrograms.Names, IdleWorkerMemory.Name, DeadlineKill.Name, NodesCpuSpeedup.Name, NodesLargeItem.Name];
 
     private static Row? RunPython(string script, string name, int processes, double scale)
     {

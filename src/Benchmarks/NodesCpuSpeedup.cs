@@ -12,7 +12,7 @@ internal static class NodesCpuSpeedup
 {
     public const string Name = "cpu_speedup_nodes";
     private const string NodeArgument = "--host-node";
-    private const string Password = "benchmark";
+    internal const string Password = "benchmark";
     private const int Rounds = 3;
 
     public static async Task<Row> MeasureAsync(int processes, double scale)
@@ -106,7 +106,7 @@ internal static class NodesCpuSpeedup
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private static Process StartNode(string seed, string certificate)
+    internal static Process StartNode(string seed, string certificate)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")

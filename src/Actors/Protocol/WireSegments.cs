@@ -225,10 +225,12 @@ internal sealed class WireSegments : IExtension
 
         private void Start(Outbox outbox, object message, IActorRef sender)
         {
-            byte[] bytes;
+            ReadOnlyMemory<byte> bytes;
             try
             {
-                bytes = Context.System.Serialization.FindSerializerFor(message).ToBinary(message);
+                // Written once, and cut into pieces from the writer's own buffer: no copy of the whole.
+                var wire = (WireSerializer)Context.System.Serialization.FindSerializerForType(typeof(IWireMessage));
+                bytes = wire.Write(message, collectBlocks: false).WrittenMemory;
             }
             catch (Exception exception)
             {
@@ -271,7 +273,7 @@ internal sealed class WireSegments : IExtension
             var first = index == 0;
             transfer.Receiver.Tell(
                 new Segment(transfer.Id, index, transfer.Bytes.Length, first ? transfer.RecipientPath : null, first ? transfer.SenderPath : null,
-                    transfer.Bytes.AsMemory((int)offset, length)),
+                    transfer.Bytes.Slice((int)offset, length)),
                 Self);
         }
 
@@ -360,13 +362,13 @@ internal sealed class WireSegments : IExtension
             owner.Forget(actor);
         }
 
-        private sealed class Transfer(long id, Outbox outbox, byte[] bytes, ActorSelection receiver, string recipientPath, string? senderPath)
+        private sealed class Transfer(long id, Outbox outbox, ReadOnlyMemory<byte> bytes, ActorSelection receiver, string recipientPath, string? senderPath)
         {
             public long Id { get; } = id;
 
             public Outbox Outbox { get; } = outbox;
 
-            public byte[] Bytes { get; } = bytes;
+            public ReadOnlyMemory<byte> Bytes { get; } = bytes;
 
             public ActorSelection Receiver { get; } = receiver;
 

@@ -41,6 +41,9 @@ internal sealed class WireWriter : IBufferWriter<byte>
     public Encoded ToEncoded() => new(ToArray(), _blocks is { Count: > 0 } ? [.. _blocks] : []);
 
     /// <summary>The bytes written so far, without a copy (valid until the next write).</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+
+    /// <summary>The bytes written so far, without a copy (valid until the next write).</summary>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
 
     /// <summary>
