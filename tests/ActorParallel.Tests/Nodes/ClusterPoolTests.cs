@@ -182,6 +182,41 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         Assert.True(await OsProcesses.AllGoneWithin([onNode], TimeSpan.FromSeconds(10)), "the cut-off node's worker outlived its node");
     }
 
+    [Fact]
+    public async Task LargeValues_NodesWorkerSigkilledWhileReceivingA64MiBItem_ChunkRunsElsewhere_ResultsExact()
+    {
+        var nodes = await StartNodes(1);
+        await using var pool = _driver.CreatePool(new PoolOptions { Processes = 1, HostNodeRole = ParallelRuntime.HostNodeRole });
+        var onNode = (await WorkersByNode(pool, nodes))[0];
+        var items = Enumerable.Range(0, 6).Select(seed => LargeValueTargets.Pattern(64 << 20, seed)).ToArray();
+        var before = OsProcesses.ResidentBytes(onNode);
+        var killed = Task.Factory.StartNew(() =>
+        {
+            // Killed once part of an item has arrived (its memory grows as the pieces come in).
+            var deadline = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
+            while (Environment.TickCount64 < deadline)
+            {
+                var grown = OsProcesses.ResidentBytes(onNode) - before;
+                if (grown > (16 << 20))
+                {
+                    OsProcesses.KillQuietly(onNode);
+                    return grown;
+                }
+            }
+            throw new TimeoutException("The node's worker never started receiving an item.");
+        }, TaskCreationOptions.LongRunning);
+
+        var checksums = await pool.MapAsync(LargeValueTargets.Checksum, items, chunkSize: 1).WaitAsync(Bound);
+        var grownAtKill = await killed.WaitAsync(Bound);
+
+        Assert.Equal(items.Select(LargeValueTargets.Checksum), checksums);
+        Assert.True(grownAtKill < (64L << 20), $"the node's worker was killed after its item had arrived ({grownAtKill >> 20} MiB)");
+        Assert.True(await OsProcesses.AllGoneWithin([onNode], TimeSpan.FromSeconds(5)), "the killed worker is still alive");
+        var after = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        after.Where(pid => OsProcesses.ParentOf(pid) == nodes[0].Pid).ToList().ForEach(nodes[0].Track);
+        Assert.Equal(2, after.Count);
+    }
+
     /// <summary>Records every member the driver's cluster marks unreachable.</summary>
     private sealed class UnreachableCollector : Akka.Actor.ReceiveActor
     {
