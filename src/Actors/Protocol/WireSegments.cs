@@ -327,7 +327,11 @@ internal sealed class WireSegments : IExtension
                 _receiving.Remove(key);
                 Deliver(reassembly);
             }
-            Sender.Tell(new SegmentAck(segment.TransferId, segment.Index));
+            if (CoordinatedShutdown.Get(Context.System).ShutdownReason is null)
+            {
+                // Not once this system is shutting down: remoting may be stopped, and Akka logs the attempt as an ERROR.
+                Sender.Tell(new SegmentAck(segment.TransferId, segment.Index));
+            }
         }
 
         private void Deliver(Reassembly reassembly)
