@@ -12,4 +12,12 @@ public sealed class QueueEmptyException : ActorParallelException
         : base(message)
     {
     }
+
+    /// <summary>Creates the exception with the exception that caused it (a worker's, rebuilt in the caller).</summary>
+    /// <param name="message">Which queue, and how long the get waited.</param>
+    /// <param name="innerException">The cause: for an error raised in a worker, the <see cref="RemoteException"/> with its remote stack.</param>
+    public QueueEmptyException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
 }

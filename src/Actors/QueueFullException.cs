@@ -12,4 +12,12 @@ public sealed class QueueFullException : ActorParallelException
         : base(message)
     {
     }
+
+    /// <summary>Creates the exception with the exception that caused it (a worker's, rebuilt in the caller).</summary>
+    /// <param name="message">Which queue, its bound, and how long the put waited.</param>
+    /// <param name="innerException">The cause: for an error raised in a worker, the <see cref="RemoteException"/> with its remote stack.</param>
+    public QueueFullException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -97,7 +97,7 @@ public class SharedQueue<T> : ISharedObject
         }
         if (!await Client.OfferAsync(value, Milliseconds(timeout.Value, nameof(timeout)), cancellationToken).ConfigureAwait(false))
         {
-            throw new QueueFullException($"Shared queue '{Name}' stayed full ({MaxSize} items) for {timeout.Value.TotalSeconds:0.###} s: the item was not put (Python's queue.Full).");
+            throw new QueueFullException($"Shared queue '{Name}' stayed full (its maximum size is {MaxSize}) for {timeout.Value.TotalSeconds:0.###} s: the item was not put (Python's queue.Full).");
         }
     }
 

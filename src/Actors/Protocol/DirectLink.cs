@@ -157,14 +157,25 @@ internal static class DirectLink
     /// (count, then each one's kind and element count) comes before the message's bytes.
     /// </summary>
     /// <returns>The frame's bytes, header and out-of-band arrays included.</returns>
-    public static long Write(Stream stream, object? message)
+    public static long Write(Stream stream, object? message) => WriteFrame(stream, Serialize(message));
+
+    /// <summary>
+    /// A message serialized for <see cref="WriteFrame"/>, or <see langword="null"/> for a heartbeat. Apart
+    /// from the write so that a large message is serialized outside the caller's write lock: heartbeats
+    /// meanwhile still go out (a worker encoding a 600 MiB queue item under the lock answered none for
+    /// longer than the acceptable pause, and was given up).
+    /// </summary>
+    public static WireWriter? Serialize(object? message) => message is null ? null : Codec.Write(message, collectBlocks: true);
+
+    /// <summary>Writes what <see cref="Serialize"/> made as one frame (its out-of-band arrays after it). Callers serialize writes.</summary>
+    /// <returns>The frame's bytes, header and out-of-band arrays included.</returns>
+    public static long WriteFrame(Stream stream, WireWriter? writer)
     {
-        if (message is null)
+        if (writer is null)
         {
             WriteRaw(stream, []);
             return 4;
         }
-        var writer = Codec.Write(message, collectBlocks: true);
         var blocks = writer.Blocks;
         if (blocks.Count == 0)
         {

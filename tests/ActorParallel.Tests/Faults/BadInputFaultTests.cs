@@ -36,7 +36,7 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
             ("a cap on values of 0 bytes", typeof(ArgumentException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { MaxValueBytes = 0 }))),
             ("an item over the pool's cap on values", typeof(MessageTooLargeException), () => pool.MapAsync(PoolTargets.Length, ["small", huge])),
             ("an apply call capturing a value over the cap", typeof(MessageTooLargeException), () => pool.ApplyAsync(Pool.PoolLargeValueTests.LengthOf(new byte[2_000_000]))),
-            ("a result over the pool's cap on values", typeof(RemoteException), () => pool.MapAsync(PoolTargets.Repeat, [1, 3_000_000])),
+            ("a result over the pool's cap on values", typeof(MessageTooLargeException), () => pool.MapAsync(PoolTargets.Repeat, [1, 3_000_000])),
             ("a process target given arguments of the wrong type", typeof(ArgumentException), () => Task.FromResult(Runtime.CreateProcess(TestTargets.WriteSum, "path", "not a number", 1L))),
             ("a process started twice", typeof(InvalidOperationException), StartTwice),
             ("garbage bytes on the driver's remoting port", typeof(void), () => SendToDriverPort(new byte[4096].Select((_, i) => (byte)(i * 31)).ToArray())),

@@ -75,4 +75,33 @@ public sealed class LargeValueFaultTests(ITestOutputHelper output) : RuntimeFixt
         var expected = LargeValueTargets.Invert(item);
         Assert.True(expected.AsSpan().SequenceEqual(Assert.Single(inverted)), "the 1 GiB result differs");
     }
+
+    [Fact]
+    public async Task WorkerProcess_1200MiBArgument_ReachesTheTarget_ItsWorkerNotGivenUpMidFrame()
+    {
+        var argument = LargeValueTargets.Pattern(1200 << 20, 4);
+        var path = Path.Combine(Scratch, "checksum-1200");
+        var process = Runtime.CreateProcess(new Action<byte[], string>(LargeValueTargets.WriteChecksum), argument, path);
+
+        await process.StartAsync().WaitAsync(Bound);
+        await process.JoinAsync().WaitAsync(Bound);
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal(LargeValueTargets.Checksum(argument).ToString(System.Globalization.CultureInfo.InvariantCulture), await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public async Task ManagerQueue_600MiBItemPutByAWorker_ArrivesWhole()
+    {
+        await using var manager = await Manager.StartAsync(Runtime).WaitAsync(Bound);
+        var queue = manager.Queue<byte[]>();
+        var process = Runtime.CreateProcess(new Action<SharedQueue<byte[]>, int>(LargeValueTargets.PutPattern), queue, 600);
+
+        await process.StartAsync().WaitAsync(Bound);
+        await process.JoinAsync().WaitAsync(Bound);
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {process.Exception}");
+        var item = await queue.GetAsync(Bound).WaitAsync(Bound);
+
+        Assert.True(LargeValueTargets.Pattern(600 << 20, 600).AsSpan().SequenceEqual(item), "the 600 MiB item differs");
+    }
 }

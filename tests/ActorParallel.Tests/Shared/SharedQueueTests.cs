@@ -29,6 +29,21 @@ public sealed class SharedQueueTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task GetNoWait_InAPoolFunction_EmptyQueue_ReachesTheCallerAsQueueEmptyException()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var queue = manager.Queue<int>();
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
+
+        var error = await Assert.ThrowsAsync<QueueEmptyException>(() => pool.ApplyAsync(TakeNow(queue)).WaitAsync(Bound));
+
+        Assert.Equal(typeof(QueueEmptyException).FullName, Assert.IsType<RemoteException>(error.InnerException).RemoteType);
+    }
+
+    /// <summary>A call that captures <paramref name="queue"/> alone.</summary>
+    private static Func<int> TakeNow(SharedQueue<int> queue) => () => queue.GetNoWait();
+
+    [Fact]
     public async Task GetAsync_Cancelled_ThrowsAndTheNextItemStaysInTheQueue()
     {
         await using var manager = await Manager.StartAsync(Runtime);

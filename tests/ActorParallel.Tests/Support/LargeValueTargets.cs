@@ -55,4 +55,7 @@ public static class LargeValueTargets
         var fromDict = dict.TryGetAsync("big").GetAwaiter().GetResult().Value!;
         return (Checksum(fromList), Checksum(fromDict));
     }
+
+    /// <summary>A process target that puts the pattern of <paramref name="mebibytes"/> MiB (seeded with that number) on <paramref name="queue"/>.</summary>
+    public static void PutPattern(SharedQueue<byte[]> queue, int mebibytes) => queue.Put(Pattern(mebibytes << 20, mebibytes));
 }

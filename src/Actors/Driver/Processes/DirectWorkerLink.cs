@@ -124,9 +124,12 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     {
         try
         {
+            var frame = DirectLink.Serialize(message);
             lock (_writeLock)
             {
-                Instruments.LinkBytes.Add(DirectLink.Write(_stream, message), Instruments.Transmit);
+                var written = DirectLink.WriteFrame(_stream, frame);
+                Instruments.LinkBytes.Add(written, Instruments.Transmit);
+                ShowedLife(written);
             }
         }
         catch (Exception exception) when (exception is IOException or ObjectDisposedException)
@@ -141,14 +144,29 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     {
         try
         {
+            var frame = DirectLink.Serialize(message);
             lock (_writeLock)
             {
-                DirectLink.Write(_stream, message);
+                ShowedLife(DirectLink.WriteFrame(_stream, frame));
             }
         }
         catch (Exception exception) when (exception is IOException or ObjectDisposedException)
         {
             self.Tell(LinkClosed.Instance);
+        }
+    }
+
+    /// <summary>
+    /// A frame far larger than the socket's buffer was written: the worker has read most of it, so it is
+    /// alive, even if it answered no heartbeat meanwhile (it was reading this frame, and this actor, writing
+    /// it, sent none). Without this a 1 GiB argument that took more than the acceptable pause to pass got
+    /// its worker given up and killed.
+    /// </summary>
+    private void ShowedLife(long written)
+    {
+        if (written > (1 << 20))
+        {
+            Interlocked.Exchange(ref _lastHeardTicks, Environment.TickCount64);
         }
     }
 
@@ -179,6 +197,8 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
                         Volatile.Read(ref _replyTo).Tell(reply, self);
                         break;
                 }
+                // Handling a large frame (a queue's items stored here) takes time too: still heard.
+                Heard();
             }
         }
         catch (Exception exception) when (exception is IOException or ObjectDisposedException or WireFormatException)

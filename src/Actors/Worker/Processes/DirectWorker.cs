@@ -124,11 +124,14 @@ internal sealed class DirectWorker
 
     private void Send(object? message)
     {
+        // Serialized before the lock: a large message takes seconds to encode, and the reading thread's
+        // heartbeat answers must not wait behind it.
+        var frame = DirectLink.Serialize(message);
         lock (_writeLock)
         {
             try
             {
-                DirectLink.Write(_stream, message);
+                DirectLink.WriteFrame(_stream, frame);
             }
             catch (IOException)
             {
