@@ -162,16 +162,20 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         var onNode = (await WorkersByNode(pool, nodes))[0];
         var items = Enumerable.Range(0, 6).Select(seed => LargeValueTargets.Pattern(64 << 20, seed)).ToArray();
         var before = OsProcesses.ResidentBytes(onNode);
-        var cut = Task.Run(async () =>
+        var cut = Task.Factory.StartNew(() =>
         {
-            // Cut the node off once its worker is part-way through receiving an item (its memory grows as the pieces come in).
-            using var deadline = new CancellationTokenSource(Bound);
+            // Cut the node off once its worker is part-way through receiving an item (its memory grows as
+            // the pieces come in). Watched without pause, on a thread of its own.
+            var deadline = Environment.TickCount64 + (long)Bound.TotalMilliseconds;
             while (OsProcesses.ResidentBytes(onNode) - before < (16 << 20))
             {
-                await Task.Delay(1, deadline.Token);
+                if (Environment.TickCount64 > deadline)
+                {
+                    throw new TimeoutException("The node's worker never started receiving an item.");
+                }
             }
             _network.CutOff(0, nodes[0]);
-        });
+        }, TaskCreationOptions.LongRunning);
 
         var checksums = await pool.MapAsync(LargeValueTargets.Checksum, items, chunkSize: 1).WaitAsync(Bound);
         await cut.WaitAsync(Bound);
