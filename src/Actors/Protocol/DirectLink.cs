@@ -185,7 +185,10 @@ internal static class DirectLink
         var inline = writer.WrittenSpan;
         var headerLength = 8 + (blocks.Count * 5);
         long frame = headerLength + inline.Length;
-        var head = ArrayPool<byte>.Shared.Rent(headerLength + inline.Length);
+        // The header and table with the message's bytes in one write, unless those are large (then apart:
+        // a pooled buffer of that size would stay in the pool).
+        var together = inline.Length <= SingleWriteBytes;
+        var head = ArrayPool<byte>.Shared.Rent(headerLength + (together ? inline.Length : 0));
         try
         {
             BinaryPrimitives.WriteInt32LittleEndian(head, inline.Length | BlocksFollow);
@@ -195,8 +198,16 @@ internal static class DirectLink
                 head[8 + (index * 5)] = WireBlocks.KindOf(blocks[index]);
                 BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(9 + (index * 5)), blocks[index].Length);
             }
-            inline.CopyTo(head.AsSpan(headerLength));
-            stream.Write(head, 0, headerLength + inline.Length);
+            if (together)
+            {
+                inline.CopyTo(head.AsSpan(headerLength));
+                stream.Write(head, 0, headerLength + inline.Length);
+            }
+            else
+            {
+                stream.Write(head, 0, headerLength);
+                stream.Write(inline);
+            }
         }
         finally
         {

@@ -30,14 +30,12 @@ internal sealed class WireSegments : IExtension
 
     public const string ActorName = "actorparallel-segments";
 
-    private readonly ActorSystem _system;
     private readonly long _limit;
     private readonly ConcurrentDictionary<IActorRef, SegmentOutbox> _outboxes = new();
     private readonly IActorRef _actor;
 
     public WireSegments(ExtendedActorSystem system)
     {
-        _system = system;
         _limit = MessageLimits.MaxPayloadBytes(system);
         _actor = system.SystemActorOf(Props.Create(() => new SegmentsActor(this)), ActorName);
     }

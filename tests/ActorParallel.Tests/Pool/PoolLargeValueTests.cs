@@ -103,6 +103,21 @@ public sealed class PoolLargeValueTests : RuntimeFixture
         Assert.Equal((LargeValueTargets.Checksum(LargeValueTargets.Pattern(16 << 20, 11)), LargeValueTargets.Checksum(LargeValueTargets.Pattern(16 << 20, 12))), readInWorker);
     }
 
+    [Theory]
+    [InlineData(WorkerLink.Direct)]
+    [InlineData(WorkerLink.Remoting)]
+    public async Task MapAsync_RecordsWithALargeTextAndLargeData_RoundTripExactly(WorkerLink link)
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = link });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var documents = Enumerable.Range(0, 4).Select(i => new Document(new string((char)('a' + i), 300_000) + i, LargeValueTargets.Pattern(3 << 20, i))).ToArray();
+
+        var reversed = await pool.MapAsync(LargeValueTargets.Reverse, documents, chunkSize: 2).WaitAsync(Bound);
+
+        Assert.Equal(documents.Select(d => new string(d.Text.Reverse().ToArray())), reversed.Select(d => d.Text));
+        Assert.All(documents.Zip(reversed), pair => Assert.Equal(LargeValueTargets.Invert(pair.First.Data), pair.Second.Data));
+    }
+
     [Fact]
     public async Task MaxValueBytes_ItemResultAndApplyCallOverTheCap_FailNamingBothSizes_AndNothingElseIsLost()
     {

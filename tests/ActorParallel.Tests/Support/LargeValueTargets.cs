@@ -58,4 +58,10 @@ public static class LargeValueTargets
 
     /// <summary>A process target that puts the pattern of <paramref name="mebibytes"/> MiB (seeded with that number) on <paramref name="queue"/>.</summary>
     public static void PutPattern(SharedQueue<byte[]> queue, int mebibytes) => queue.Put(Pattern(mebibytes << 20, mebibytes));
+
+    /// <summary>A record whose text is copied into the message and whose data travels out of band.</summary>
+    public static Document Reverse(Document document) => new(new string(document.Text.Reverse().ToArray()), Invert(document.Data));
 }
+
+/// <summary>A document: a large text (copied into the message) and large data (out of band on the direct link).</summary>
+public sealed record Document(string Text, byte[] Data);
