@@ -82,7 +82,14 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     /// <returns>The slice.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The slice is not inside the array.</exception>
     /// <exception cref="ObjectDisposedException">The array is disposed in this process.</exception>
-    public Span<T> AsSpan(int start, int length) => AsSpan().Slice(start, length);
+    public Span<T> AsSpan(int start, int length)
+    {
+        if (start < 0 || length < 0 || (long)start + length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"Elements {start}..{(long)start + length - 1} ({length} from {start}) are not inside {this}, whose elements are 0..{Length - 1}.");
+        }
+        return AsSpan().Slice(start, length);
+    }
 
     /// <summary>The elements as memory over the shared pages, for async code; it keeps the array mapped while referenced.</summary>
     /// <returns>Memory of <see cref="Length"/> elements.</returns>

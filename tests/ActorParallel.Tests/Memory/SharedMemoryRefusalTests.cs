@@ -38,6 +38,19 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
     }
 
     [Fact]
+    public void AsSpan_SliceOutsideTheArray_ThrowsNamingTheSliceAndTheArraysBounds()
+    {
+        using var array = new SynchronizedArray<double>(1_000_000);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => array.AsSpan(999_999, 5));
+
+        Assert.Equal("start", error.ParamName);
+        Assert.Contains("Elements 999999..1000003 (5 from 999999)", error.Message);
+        Assert.Contains("0..999999", error.Message);
+        Assert.Equal(2, array.AsSpan(999_998, 2).Length);
+    }
+
+    [Fact]
     public void Constructors_ElementTypeHoldingAnAddress_ThrowNamingTheTypeAndTheField()
     {
         var bare = Assert.Throws<NotSupportedException>(() => new RawArray<nint>(3));
