@@ -10,7 +10,7 @@ namespace ActorParallel.Workers;
 /// </summary>
 internal sealed class ListWriter(SharedStateNode node, string hostPath, string list) : HostWriter(node, hostPath, list)
 {
-    private readonly Queue<Batch> _waiting = new([new Batch()]);
+    private readonly ValueBatches _waiting = new(node.MaxPayloadBytes);
     private long _inFlightEnd;
     private long _nextSeq;
 
@@ -23,7 +23,7 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
         lock (Gate)
         {
             ThrowIfManagerDisposed();
-            Last().Add(value, ack);
+            _waiting.Last().Add(value, ack);
         }
         Pump();
     }
@@ -37,82 +37,29 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
             ThrowIfManagerDisposed();
             foreach (var value in values)
             {
-                Last().Add(value, null);
+                _waiting.Last().Add(value, null);
             }
-            Last().Waiters.Add(ack);
+            _waiting.Last().Waiters.Add(ack);
         }
         Pump();
     }
 
     protected override (object Request, Waiters Waiters)? TakeNext()
     {
-        while (true)
+        if (_waiting.TakeNext() is not { } next)
         {
-            var next = _waiting.Dequeue();
-            if (_waiting.Count == 0)
-            {
-                _waiting.Enqueue(new Batch());
-            }
-            if (next.Values.Count > 0)
-            {
-                var first = _nextSeq;
-                _nextSeq += next.Values.Count;
-                _inFlightEnd = _nextSeq;
-                return (new AppendValues(Name, Node.WriterId, first, [.. next.Values]), next.Waiters);
-            }
-            next.Waiters.Complete();
-            if (_waiting.Count == 1 && _waiting.Peek().IsEmpty)
-            {
-                return null;
-            }
+            return null;
         }
+        var first = _nextSeq;
+        _nextSeq += next.Values.Count;
+        _inFlightEnd = _nextSeq;
+        return (new AppendValues(Name, Node.WriterId, first, [.. next.Values]), next.Waiters);
     }
 
     protected override bool Acknowledges(object reply) =>
         reply is Appended appended && appended.NextSeq >= _inFlightEnd;
 
-    protected override bool FailWaiting(Exception error)
-    {
-        var any = false;
-        foreach (var batch in _waiting)
-        {
-            any |= batch.Waiters.Fail(error);
-        }
-        return any;
-    }
+    protected override bool FailWaiting(Exception error) => _waiting.FailWaiting(error);
 
-    protected override void AddFlusher(TaskCompletionSource flusher) => Last().Waiters.Add(flusher);
-
-    /// <summary>The batch new appends join: a new one once the last would no longer fit one message.</summary>
-    private Batch Last()
-    {
-        var last = _waiting.Last();
-        if (last.Bytes >= Node.MaxPayloadBytes)
-        {
-            last = new Batch();
-            _waiting.Enqueue(last);
-        }
-        return last;
-    }
-
-    private sealed class Batch
-    {
-        public List<byte[]> Values { get; } = [];
-
-        public Waiters Waiters { get; } = new();
-
-        public long Bytes { get; private set; }
-
-        public bool IsEmpty => Values.Count == 0 && Waiters.IsEmpty;
-
-        public void Add(byte[] value, TaskCompletionSource? ack)
-        {
-            Values.Add(value);
-            Bytes += value.Length + 8;
-            if (ack is not null)
-            {
-                Waiters.Add(ack);
-            }
-        }
-    }
+    protected override void AddFlusher(TaskCompletionSource flusher) => _waiting.Last().Waiters.Add(flusher);
 }

@@ -11,7 +11,7 @@ namespace ActorParallel.Workers;
 /// </summary>
 internal sealed class QueueWriter(SharedStateNode node, string hostPath, string queue, bool bounded) : HostWriter(node, hostPath, queue)
 {
-    private readonly Queue<Batch> _waiting = new([new Batch()]);
+    private readonly ValueBatches _waiting = new(node.MaxPayloadBytes);
     private long _inFlightSeq;
     private long _lastSeq;
 
@@ -26,13 +26,7 @@ internal sealed class QueueWriter(SharedStateNode node, string hostPath, string 
         lock (Gate)
         {
             ThrowIfManagerDisposed();
-            var last = Last();
-            last.Values.Add(value);
-            last.Bytes += value.Length + 8;
-            if (ack is not null)
-            {
-                last.Waiters.Add(ack);
-            }
+            _waiting.Last().Add(value, ack);
         }
         Pump();
     }
@@ -43,69 +37,25 @@ internal sealed class QueueWriter(SharedStateNode node, string hostPath, string 
         lock (Gate)
         {
             ThrowIfManagerDisposed();
-            Last().TaskDone++;
+            _waiting.Last().TaskDone++;
         }
         Pump();
     }
 
     protected override (object Request, Waiters Waiters)? TakeNext()
     {
-        while (true)
+        if (_waiting.TakeNext() is not { } next)
         {
-            var next = _waiting.Dequeue();
-            if (_waiting.Count == 0)
-            {
-                _waiting.Enqueue(new Batch());
-            }
-            if (next.Values.Count > 0 || next.TaskDone > 0)
-            {
-                _inFlightSeq = ++_lastSeq;
-                return (new QueuePut(Name, Node.WriterId, _inFlightSeq, [.. next.Values], next.TaskDone), next.Waiters);
-            }
-            next.Waiters.Complete();
-            if (_waiting.Count == 1 && _waiting.Peek().IsEmpty)
-            {
-                return null;
-            }
+            return null;
         }
+        _inFlightSeq = ++_lastSeq;
+        return (new QueuePut(Name, Node.WriterId, _inFlightSeq, [.. next.Values], next.TaskDone), next.Waiters);
     }
 
     protected override bool Acknowledges(object reply) =>
         reply is QueuePutDone done && done.Seq == _inFlightSeq;
 
-    protected override bool FailWaiting(Exception error)
-    {
-        var any = false;
-        foreach (var batch in _waiting)
-        {
-            any |= batch.Waiters.Fail(error);
-        }
-        return any;
-    }
+    protected override bool FailWaiting(Exception error) => _waiting.FailWaiting(error);
 
-    protected override void AddFlusher(TaskCompletionSource flusher) => Last().Waiters.Add(flusher);
-
-    private Batch Last()
-    {
-        var last = _waiting.Last();
-        if (last.Bytes >= Node.MaxPayloadBytes)
-        {
-            last = new Batch();
-            _waiting.Enqueue(last);
-        }
-        return last;
-    }
-
-    private sealed class Batch
-    {
-        public List<byte[]> Values { get; } = [];
-
-        public Waiters Waiters { get; } = new();
-
-        public long Bytes { get; set; }
-
-        public int TaskDone { get; set; }
-
-        public bool IsEmpty => Values.Count == 0 && TaskDone == 0 && Waiters.IsEmpty;
-    }
+    protected override void AddFlusher(TaskCompletionSource flusher) => _waiting.Last().Waiters.Add(flusher);
 }
