@@ -79,7 +79,10 @@ public sealed class ParallelRuntimeOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public string? CertificatePassword { get; set; }
 
-    internal NodeTransport Transport => new(Hostname, PublicHostname, Port, CertificatePath, CertificatePassword);
+    internal NodeTransport Transport => new(Hostname, PublicHostname, Port, CertificatePath, CertificatePassword) { BulkLinks = BulkLinks };
+
+    /// <summary>Whether large messages over Akka.Remote may take a connection of their own (tests turn it off to exercise segments).</summary>
+    internal bool BulkLinks { get; set; } = true;
 
     /// <summary>The most workers a pool may launch while the default runtime starts (see <see cref="ParallelRuntime.Default"/>).</summary>
     internal const int MaxPrestart = 256;

@@ -25,6 +25,10 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     private const string PublicHostnameVariable = "ACTORPARALLEL_WORKER_PUBLIC_HOSTNAME";
     private const string CertificateVariable = "ACTORPARALLEL_WORKER_CERTIFICATE";
     private const string PasswordVariable = "ACTORPARALLEL_WORKER_CERTIFICATE_PASSWORD";
+    private const string BulkLinksVariable = "ACTORPARALLEL_WORKER_BULK_LINKS";
+
+    /// <summary>Whether large messages may take a connection of their own (<see cref="Protocol.BulkLinks"/>); else always segments over Akka.Remote. On by default.</summary>
+    public bool BulkLinks { get; init; } = true;
 
     private static int s_systemsStarted;
 
@@ -94,7 +98,7 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
         var full = Overrides().WithFallback(config);
         if (CertificatePath is null)
         {
-            return WithSegments(ActorSystem.Create(name, full));
+            return WithSegments(ActorSystem.Create(name, full), null);
         }
         var certificate = LoadCertificate();
         var pinned = certificate.GetCertHashString(HashAlgorithmName.SHA256);
@@ -109,13 +113,21 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
                     peer ?? "a peer", peerCertificate is null ? "no certificate" : $"certificate {peerCertificate.Subject}");
                 return false;
             });
-        return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls)));
+        return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls)), certificate);
     }
 
-    /// <summary>The system, ready to receive messages larger than a frame from its peers (<see cref="Protocol.WireSegments"/>).</summary>
-    private static ActorSystem WithSegments(ActorSystem system)
+    /// <summary>
+    /// The system, ready to send and receive messages larger than a frame (<see cref="Protocol.WireSegments"/>),
+    /// over bulk links on its remoting address with its certificate (<see cref="Protocol.BulkLinks"/>).
+    /// </summary>
+    private ActorSystem WithSegments(ActorSystem system, X509Certificate2? certificate)
     {
-        Protocol.WireSegments.Get(system);
+        var extended = (ExtendedActorSystem)system;
+        var segments = Protocol.WireSegments.Get(system);
+        if (BulkLinks)
+        {
+            segments.UseBulkLinks(new Protocol.BulkLinks(extended, Hostname, PublicHostname ?? extended.Provider.DefaultAddress.Host ?? Hostname, certificate));
+        }
         return system;
     }
 
@@ -132,6 +144,7 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
         startInfo.Environment[PublicHostnameVariable] = PublicHostname ?? string.Empty;
         startInfo.Environment[CertificateVariable] = CertificatePath ?? string.Empty;
         startInfo.Environment[PasswordVariable] = CertificatePassword ?? string.Empty;
+        startInfo.Environment[BulkLinksVariable] = BulkLinks ? string.Empty : "0";
     }
 
     /// <summary>Reads (and clears) the transport a launching node wrote with <see cref="ApplyTo"/>.</summary>
@@ -144,7 +157,7 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
             return string.IsNullOrEmpty(value) ? null : value;
         }
         var hostname = Take(HostnameVariable) ?? Loopback.Hostname;
-        return new NodeTransport(hostname, Take(PublicHostnameVariable), 0, Take(CertificateVariable), Take(PasswordVariable));
+        return new NodeTransport(hostname, Take(PublicHostnameVariable), 0, Take(CertificateVariable), Take(PasswordVariable)) { BulkLinks = Take(BulkLinksVariable) != "0" };
     }
 
     private X509Certificate2 LoadCertificate() =>

@@ -46,6 +46,9 @@ internal static class Timeouts
     /// <summary>A prelaunched worker nobody adopted exiting on end-of-file before it is killed: 500 ms.</summary>
     public static readonly TimeSpan PrelaunchedExit = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>A bulk link's connection and TLS handshake, and its peer's answer where to connect: 5 s (then large messages go in segments).</summary>
+    public static readonly TimeSpan BulkConnect = TimeSpan.FromSeconds(5);
+
     /// <summary>The default runtime's ActorSystem stopping when the program exits: 5 s.</summary>
     public static readonly TimeSpan SystemStopAtExit = TimeSpan.FromSeconds(5);
 

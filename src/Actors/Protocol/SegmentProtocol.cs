@@ -16,3 +16,18 @@ internal sealed record Segment(long TransferId, int Index, long TotalBytes, stri
 
 /// <summary>Receiver → sender: piece <paramref name="Index"/> of transfer <paramref name="TransferId"/> is in (the last: and delivered).</summary>
 internal sealed record SegmentAck(long TransferId, int Index) : IWireMessage;
+
+/// <summary>Sender → receiver's segments actor: where can large messages reach you directly (<see cref="BulkLinks"/>)?</summary>
+internal sealed record BulkQuery : IWireMessage
+{
+    public static readonly BulkQuery Instance = new();
+}
+
+/// <summary>
+/// Receiver → sender: the bulk listener's <paramref name="Host"/> and <paramref name="Port"/> and the token a
+/// connection presents first; <see cref="None"/> when the receiver has none (large messages then go in segments).
+/// </summary>
+internal sealed record BulkEndpoint(string? Host, int Port, string Token) : IWireMessage
+{
+    public static readonly BulkEndpoint None = new(null, 0, string.Empty);
+}

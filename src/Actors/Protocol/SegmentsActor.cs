@@ -17,7 +17,7 @@ internal sealed class SegmentOutbox(IActorRef recipient)
 /// Sends the queued messages of each busy outbox in order, cutting the large ones into segments; receives
 /// other systems' segments, reassembles each message and delivers it to its recipient here.
 /// </summary>
-internal sealed class SegmentsActor(WireSegments owner) : UntypedActor
+internal sealed partial class SegmentsActor(WireSegments owner) : UntypedActor, IWithTimers
 {
     /// <summary>The outbox has messages to send and nobody is sending them.</summary>
     public sealed record Pump(SegmentOutbox Outbox);
@@ -29,6 +29,8 @@ internal sealed class SegmentsActor(WireSegments owner) : UntypedActor
     private readonly Dictionary<(IActorRef From, long Id), Reassembly> _receiving = [];
     private readonly HashSet<IActorRef> _watched = [];
     private long _lastTransferId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     protected override void OnReceive(object message)
     {
@@ -48,6 +50,25 @@ internal sealed class SegmentsActor(WireSegments owner) : UntypedActor
                 break;
             case Terminated terminated:
                 Gone(terminated.ActorRef);
+                break;
+            case BulkQuery:
+                Sender.Tell(BulkEndpointHere());
+                break;
+            case BulkEndpoint endpoint:
+                Answered(Sender.Path.Address, endpoint);
+                break;
+            case BulkConnected connected:
+                Connected(connected);
+                break;
+            case BulkQueryTimedOut timedOut:
+                if (_routes.TryGetValue(timedOut.Address, out var late) && late.Waiting is not null && !late.Connecting)
+                {
+                    Context.GetLogger().Info("Large messages to {0} go in segments over Akka.Remote: it did not say where a bulk link reaches it.", timedOut.Address);
+                    Routed(late);
+                }
+                break;
+            case BulkSent sent:
+                BulkFinished(sent);
                 break;
             default:
                 Unhandled(message);
@@ -81,7 +102,7 @@ internal sealed class SegmentsActor(WireSegments owner) : UntypedActor
         }
     }
 
-    private void Start(SegmentOutbox outbox, object message, IActorRef sender)
+    private void StartSegments(SegmentOutbox outbox, object message, IActorRef sender)
     {
         ReadOnlyMemory<byte> bytes;
         try
@@ -160,6 +181,7 @@ internal sealed class SegmentsActor(WireSegments owner) : UntypedActor
 
     private void Receive(Segment segment)
     {
+        owner.CountSegment();
         var key = (Sender, segment.TransferId);
         if (segment.Index == 0)
         {
@@ -220,6 +242,10 @@ internal sealed class SegmentsActor(WireSegments owner) : UntypedActor
         foreach (var transfer in _sending.Values.Where(t => t.Outbox.Recipient.Equals(actor)).ToList())
         {
             _sending.Remove(transfer.Id);
+        }
+        foreach (var id in _bulkSending.Where(t => t.Value.Outbox.Recipient.Equals(actor)).Select(t => t.Key).ToList())
+        {
+            _bulkSending.Remove(id);
         }
         owner.Forget(actor);
     }

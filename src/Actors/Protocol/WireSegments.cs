@@ -13,7 +13,8 @@ namespace ActorParallel.Protocol;
 /// messages wait behind at most that much), to the receiving system's segments actor, which reassembles and
 /// delivers it. Messages to the same recipient sent after a large one wait until it is delivered, so the
 /// recipient sees them in the order they were sent. Small messages to a recipient with nothing in transfer
-/// are told directly, as before.
+/// are told directly, as before. When both systems have <see cref="BulkLinks"/>, a large message goes
+/// over a connection of their own instead of in segments (same order, same recipient and sender).
 /// </summary>
 /// <remarks>
 /// Akka.Streams' StreamRefs do the same over remoting, with demand instead of acknowledgements; they
@@ -33,12 +34,27 @@ internal sealed class WireSegments : IExtension
     private readonly long _limit;
     private readonly ConcurrentDictionary<IActorRef, SegmentOutbox> _outboxes = new();
     private readonly IActorRef _actor;
+    private volatile BulkLinks? _bulk;
 
     public WireSegments(ExtendedActorSystem system)
     {
         _limit = MessageLimits.MaxPayloadBytes(system);
         _actor = system.SystemActorOf(Props.Create(() => new SegmentsActor(this)), ActorName);
+        system.RegisterOnTermination(() => _bulk?.Dispose());
     }
+
+    private long _segmentsReceived;
+
+    /// <summary>How many segments this system has received (tests see which way messages came).</summary>
+    public long SegmentsReceived => Interlocked.Read(ref _segmentsReceived);
+
+    internal void CountSegment() => Interlocked.Increment(ref _segmentsReceived);
+
+    /// <summary>This system's bulk links, when its transport made them (<see cref="UseBulkLinks"/>); else large messages go in segments.</summary>
+    public BulkLinks? Bulk => _bulk;
+
+    /// <summary>Sends this system's large messages over <paramref name="links"/>, and lets peers send theirs to it that way.</summary>
+    public void UseBulkLinks(BulkLinks links) => _bulk = links;
 
     /// <summary>This system's instance; made (with its actor, which receives other systems' segments) on first use.</summary>
     public static WireSegments Get(ActorSystem system) => system.WithExtension<WireSegments, WireSegmentsProvider>();

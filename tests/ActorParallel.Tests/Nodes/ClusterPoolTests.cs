@@ -141,6 +141,7 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         var unreachable = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var watcher = _driver.System.ActorOf(Akka.Actor.Props.Create(() => new UnreachableCollector(unreachable)));
         var item = LargeValueTargets.Pattern(256 << 20, 5);
+        var bulkBefore = ActorParallel.Protocol.BulkLinks.MessagesReceived;
 
         var checksum = await pool.ApplyAsync(() => LargeValueTargets.Checksum(item)).WaitAsync(Bound);
         var made = await pool.ApplyAsync(() => LargeValueTargets.MakePattern(256 << 20)).WaitAsync(Bound);
@@ -152,6 +153,8 @@ public sealed class ClusterPoolTests : IAsyncLifetime
         Assert.True(LargeValueTargets.Pattern(256 << 20, 7).AsSpan().SequenceEqual(made), "the 256 MiB result differs from the pattern made on the node");
         Assert.Equal(Enumerable.Range(0, 100).Select(PoolTargets.Square), squares);
         Assert.Empty(unreachable);
+        // The 256 MiB result came to the driver over a TLS bulk link of its own, not in segments through Akka.Remote.
+        Assert.True(ActorParallel.Protocol.BulkLinks.MessagesReceived > bulkBefore, "the 256 MiB result did not come over a bulk link");
     }
 
     [Fact]

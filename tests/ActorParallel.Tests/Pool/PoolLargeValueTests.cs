@@ -40,6 +40,35 @@ public sealed class PoolLargeValueTests : RuntimeFixture
     }
 
     [Theory]
+    [MemberData(nameof(Sizes))]
+    public async Task MapAsync_ItemsAndResultsOfEverySize_RoundTripByteExactOverRemotingInSegments(int size)
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting, BulkLinks = false });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
+
+        await AssertRoundTripAsync(pool, size);
+    }
+
+    [Fact]
+    public async Task MapAsync_LargeResultsOverRemoting_ComeOverABulkLink_AndInSegmentsWithoutOne()
+    {
+        await using var bulk = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting });
+        await using var withBulk = bulk.CreatePool(new PoolOptions { Processes = 1 });
+        await using var segmentsOnly = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting, BulkLinks = false });
+        await using var withoutBulk = segmentsOnly.CreatePool(new PoolOptions { Processes = 1 });
+
+        var before = BulkLinks.MessagesReceived;
+        await AssertRoundTripAsync(withBulk, 8 << 20, items: 2);
+        var received = BulkLinks.MessagesReceived - before;
+        // Tests beside this one may receive over bulk links too: only "at least" can be said of this process's count.
+        Assert.True(received >= 2, $"the two 8 MiB results came over {received} bulk transfers");
+
+        var driverSegments = SegmentsReceived(segmentsOnly);
+        await AssertRoundTripAsync(withoutBulk, 8 << 20, items: 2);
+        Assert.True(SegmentsReceived(segmentsOnly) - driverSegments >= 2 * ((8 << 20) / WireSegments.SegmentBytes), "without bulk links the results did not come in segments");
+    }
+
+    [Theory]
     [InlineData(WorkerLink.Direct)]
     [InlineData(WorkerLink.Remoting)]
     public async Task MapAsync_64MiBItemAndResult_RoundTripByteExact(WorkerLink link)
@@ -141,6 +170,8 @@ public sealed class PoolLargeValueTests : RuntimeFixture
 
     /// <summary>A call that captures <paramref name="value"/> alone.</summary>
     internal static Func<int> LengthOf(byte[] value) => () => value.Length;
+
+    private static long SegmentsReceived(ParallelRuntime runtime) => WireSegments.Get(runtime.System).SegmentsReceived;
 
     private static async Task AssertRoundTripAsync(ActorParallel.Pool pool, int size, int items = 3)
     {

@@ -44,6 +44,9 @@ public sealed class WireSerializerTests : TestKit
         new ActorParallel.Protocol.SetMemoryBudget(500_000_000),
         new ActorParallel.Protocol.MemoryOverBudget(812_000_000, 500_000_000),
         ListProcesses.Instance,
+        ActorParallel.Protocol.BulkQuery.Instance,
+        new ActorParallel.Protocol.BulkEndpoint("127.0.0.1", 40123, "00FF17"),
+        ActorParallel.Protocol.BulkEndpoint.None,
     ];
 
     [Theory]
