@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 
 namespace ActorParallel.Serialization;
 
@@ -14,19 +13,19 @@ namespace ActorParallel.Serialization;
 internal static class FunctionReference
 {
     /// <summary>The encoded reference to each delegate type and method shipped from this process: everything but the target.</summary>
-    private static readonly ConcurrentDictionary<(Type Delegate, MethodInfo Method), byte[]> Headers = new();
+    /// <remarks>Keyed by a record class, not a tuple: the framework's concurrent dictionary is precompiled for reference-type keys only (a tuple key's is JIT-compiled in every process at start).</remarks>
+    private static readonly ConcurrentDictionary<HeaderKey, byte[]> Headers = new();
 
     /// <summary>Methods resolved from (module, token) in this process, for non-generic methods (a stream of calls repeats them).</summary>
-    private static readonly ConcurrentDictionary<(Guid Module, int Token), MethodInfo> Methods = new();
+    private static readonly ConcurrentDictionary<MethodKey, MethodInfo> Methods = new();
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(WireWriter writer, Delegate function, string what)
     {
         if (!function.HasSingleTarget)
         {
             throw new NotShippableException($"Cannot ship {what}: a multicast delegate ({function.GetInvocationList().Length} targets) has no single result.", function.GetType());
         }
-        var key = (function.GetType(), function.Method);
+        var key = new HeaderKey(function.GetType(), function.Method);
         if (!Headers.TryGetValue(key, out var header))
         {
             header = Headers.GetOrAdd(key, Header(function, what));
@@ -68,7 +67,7 @@ internal static class FunctionReference
         var target = ValueCodec.Read(reader);
 
         var generic = typeArguments.Length > 0 || methodArguments.Length > 0;
-        if (generic || !Methods.TryGetValue((moduleId, token), out var method))
+        if (generic || !Methods.TryGetValue(new MethodKey(moduleId, token), out var method))
         {
             var assembly = TypeNames.LoadAssembly(assemblyName);
             var module = Array.Find(assembly.GetModules(), m => m.ModuleVersionId == moduleId)
@@ -77,7 +76,7 @@ internal static class FunctionReference
                 ?? throw new WireFormatException($"Token {token:X8} of {assemblyName} is not a method.");
             if (!generic)
             {
-                Methods[(moduleId, token)] = method;
+                Methods[new MethodKey(moduleId, token)] = method;
             }
         }
         if (typeArguments.Length > 0)
@@ -117,4 +116,8 @@ internal static class FunctionReference
         }
         return types;
     }
+
+    private sealed record HeaderKey(Type Delegate, MethodInfo Method);
+
+    private sealed record MethodKey(Guid Module, int Token);
 }

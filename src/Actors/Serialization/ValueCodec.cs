@@ -52,7 +52,6 @@ internal static class ValueCodec
 
     /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
     /// <exception cref="NotShippableException">The value cannot travel, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(WireWriter writer, object? value, string what)
     {
         if (!WireDepth.TryEnter())
@@ -69,7 +68,6 @@ internal static class ValueCodec
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteValue(WireWriter writer, object? value, string what)
     {
         switch (value)
@@ -250,12 +248,14 @@ internal static class ValueCodec
     }
 
     private static bool IsCompilerGenerated(Type type) =>
-        !type.IsPrimitive && type != typeof(string) && CompilerGenerated.GetOrAdd(type, static t => t.Name.Contains('<') && t.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false));
+        !type.IsPrimitive && type != typeof(string) && CompilerGenerated.GetOrAdd(type, static t => t.Name.Contains('<') && t.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false) ? t : NotGenerated) != NotGenerated;
+
+    /// <summary>What <see cref="CompilerGenerated"/> holds for a type that is not: a reference, so that the framework's precompiled dictionary serves (one over <see cref="bool"/> values is JIT-compiled in every process).</summary>
+    private static readonly Type NotGenerated = typeof(void);
 
     /// <summary>Whether each type is compiler-generated (a closure), found once: a stream of calls asks it per value.</summary>
-    private static readonly ConcurrentDictionary<Type, bool> CompilerGenerated = new();
+    private static readonly ConcurrentDictionary<Type, Type> CompilerGenerated = new();
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteClosure(WireWriter writer, object value, Type type, string what)
     {
         if (type.IsValueType || type.ContainsGenericParameters)

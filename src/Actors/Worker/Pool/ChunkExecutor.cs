@@ -21,15 +21,20 @@ internal sealed class ChunkExecutor : IDisposable
     /// <summary>How long the compute thread waits for work before it trims the worker's working set.</summary>
     private static readonly TimeSpan IdleBeforeTrim = Timeouts.IdleBeforeTrim;
 
-    private readonly BlockingCollection<(object Message, IActorRef Router)> _queue = new();
-    private readonly ConcurrentDictionary<long, byte> _abandoned = new();
+    // The queue's items are a class, and the dictionaries below are made when first needed: the framework's
+    // concurrent collections are precompiled for reference types only, and each instantiation over a value
+    // type is JIT-compiled in every worker as it starts (~15 methods each, ~60 in all, measured).
+    private readonly BlockingCollection<Work> _queue = new();
 
-    /// <summary>Single chunks given up (cancelled <c>ApplyAsync</c> calls) that are skipped if they have not started.</summary>
-    private readonly ConcurrentDictionary<(long MapId, int Seq), byte> _abandonedChunks = new();
+    /// <summary>Maps given up (each map's end gives it up: its function is forgotten).</summary>
+    private readonly MapIds _abandoned = new();
+
+    /// <summary>Single chunks given up (cancelled <c>ApplyAsync</c> calls) that are skipped if they have not started; <see langword="null"/> until one is.</summary>
+    private ConcurrentDictionary<(long MapId, int Seq), byte>? _abandonedChunks;
     private readonly Dictionary<long, ChunkRunner> _runners = [];
 
-    /// <summary>The tokens of maps whose function takes one, cancelled the moment their map is given up.</summary>
-    private readonly ConcurrentDictionary<long, CancellationTokenSource> _cancellations = new();
+    /// <summary>The tokens of maps whose function takes one, cancelled the moment their map is given up; <see langword="null"/> until such a map comes.</summary>
+    private ConcurrentDictionary<long, CancellationTokenSource>? _cancellations;
     private readonly Action<object, IActorRef> _send;
     private readonly Thread _thread;
 
@@ -69,13 +74,13 @@ internal sealed class ChunkExecutor : IDisposable
         switch (message)
         {
             case RunChunks or Protocol.RunInitializer or PinComputeThread:
-                _queue.Add((message, router));
+                _queue.Add(new Work(message, router));
                 return true;
             case AbandonMap abandon:
                 Abandon(abandon.MapId, router);
                 return true;
             case AbandonChunk abandonChunk:
-                _abandonedChunks[(abandonChunk.MapId, abandonChunk.Seq)] = 0;
+                LazyInitializer.EnsureInitialized(ref _abandonedChunks)[(abandonChunk.MapId, abandonChunk.Seq)] = 0;
                 return true;
             case PrepareToServe:
                 WarmUp();
@@ -95,8 +100,8 @@ internal sealed class ChunkExecutor : IDisposable
     /// </summary>
     private void Abandon(long mapId, IActorRef router)
     {
-        _abandoned[mapId] = 0;
-        if (_cancellations.TryGetValue(mapId, out var cancellation))
+        _abandoned.Add(mapId);
+        if (Volatile.Read(ref _cancellations) is { } cancellations && cancellations.TryGetValue(mapId, out var cancellation))
         {
             // A function that takes a token is asked to stop now, while it runs; the others end their item.
             try
@@ -109,11 +114,11 @@ internal sealed class ChunkExecutor : IDisposable
                 Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: a cancellation callback of map {mapId} threw: {exception.Message}");
             }
         }
-        _queue.Add((new AbandonMap(mapId), router));
+        _queue.Add(new Work(new AbandonMap(mapId), router));
     }
 
     /// <summary>Runs a tiny chunk through the whole path on the compute thread, ahead of real work (see <see cref="PrepareToServe"/>).</summary>
-    private void WarmUp() => _queue.Add((PrepareToServe.Instance, ActorRefs.Nobody));
+    private void WarmUp() => _queue.Add(new Work(PrepareToServe.Instance, ActorRefs.Nobody));
 
     public void Dispose()
     {
@@ -163,7 +168,7 @@ internal sealed class ChunkExecutor : IDisposable
                 break;
             case AbandonMap abandon:
                 _runners.Remove(abandon.MapId);
-                if (_cancellations.TryRemove(abandon.MapId, out var cancellation))
+                if (Volatile.Read(ref _cancellations) is { } cancellations && cancellations.TryRemove(abandon.MapId, out var cancellation))
                 {
                     cancellation.Dispose();
                 }
@@ -251,7 +256,7 @@ internal sealed class ChunkExecutor : IDisposable
 
     private void RunBatch(RunChunks batch, IActorRef router)
     {
-        if (_abandoned.ContainsKey(batch.MapId))
+        if (IsAbandoned(batch.MapId))
         {
             return;
         }
@@ -274,11 +279,11 @@ internal sealed class ChunkExecutor : IDisposable
             {
                 traceParent = batch.Traces[traceIndex++].TraceParent;
             }
-            if (_overBudget || _abandoned.ContainsKey(batch.MapId))
+            if (_overBudget || IsAbandoned(batch.MapId))
             {
                 return;
             }
-            if (!_abandonedChunks.IsEmpty && _abandonedChunks.TryRemove((batch.MapId, chunk.Seq), out _))
+            if (Volatile.Read(ref _abandonedChunks) is { IsEmpty: false } abandonedChunks && abandonedChunks.TryRemove((batch.MapId, chunk.Seq), out _))
             {
                 Reply(new AbandonChunk(batch.MapId, chunk.Seq), router);
                 continue;
@@ -370,9 +375,9 @@ internal sealed class ChunkExecutor : IDisposable
             if (ChunkRunner.TakesToken(function))
             {
                 var source = new CancellationTokenSource();
-                _cancellations[batch.MapId] = source;
+                LazyInitializer.EnsureInitialized(ref _cancellations)[batch.MapId] = source;
                 cancellation = source.Token;
-                if (_abandoned.ContainsKey(batch.MapId))
+                if (IsAbandoned(batch.MapId))
                 {
                     source.Cancel();
                 }
@@ -447,4 +452,9 @@ internal sealed class ChunkExecutor : IDisposable
         span.SpanId.CopyTo(id);
         return new ChunkSpan(seq, BinaryPrimitives.ReadInt64BigEndian(id), span.StartTimeUtc.Ticks, span.Duration.Ticks, failed);
     }
+
+    private bool IsAbandoned(long mapId) => _abandoned.Contains(mapId);
+
+    /// <summary>A message for the compute thread and the router it came from.</summary>
+    private sealed record Work(object Message, IActorRef Router);
 }
