@@ -13,6 +13,7 @@ internal sealed class BulkConnection : IDisposable
     private readonly Stream _stream;
     private readonly Lock _writeLock = new();
     private readonly Dictionary<long, TaskCompletionSource<bool>> _pending = [];
+    private readonly TaskCompletionSource _closedSource = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _closed;
 
     public BulkConnection(Stream stream, BulkEndpoint endpoint)
@@ -23,6 +24,9 @@ internal sealed class BulkConnection : IDisposable
     }
 
     public BulkEndpoint Endpoint { get; }
+
+    /// <summary>Completes when the connection has closed (the peer left, or a write broke it).</summary>
+    public Task Closed => _closedSource.Task;
 
     /// <summary>
     /// Writes one transfer; the task completes with <see langword="true"/> once the peer delivered it, or
@@ -104,5 +108,6 @@ internal sealed class BulkConnection : IDisposable
             orphan.TrySetException(new IOException($"The bulk connection to {Endpoint.Host}:{Endpoint.Port} closed before the peer acknowledged a transfer."));
         }
         Dispose();
+        _closedSource.TrySetResult();
     }
 }

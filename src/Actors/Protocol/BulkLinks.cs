@@ -115,6 +115,7 @@ internal sealed class BulkLinks : IDisposable
             DirectLink.WriteRaw(stream, Convert.FromHexString(endpoint.Token));
             var connection = new BulkConnection(stream, endpoint);
             Track(connection);
+            connection.Closed.ContinueWith(_ => Untrack(connection), TaskScheduler.Default);
             return connection;
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException or AuthenticationException or FormatException)
@@ -166,6 +167,14 @@ internal sealed class BulkLinks : IDisposable
         resource.Dispose();
     }
 
+    private void Untrack(IDisposable resource)
+    {
+        lock (_gate)
+        {
+            _open.Remove(resource);
+        }
+    }
+
     private void AcceptLoop(Socket listener)
     {
         while (true)
@@ -187,8 +196,9 @@ internal sealed class BulkLinks : IDisposable
     private void Serve(Socket socket)
     {
         socket.NoDelay = true;
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
-        Track(stream);
+        var network = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = network;
+        Track(network);
         try
         {
             using (var timeout = new CancellationTokenSource(Configuration.Timeouts.BulkConnect))
@@ -205,10 +215,12 @@ internal sealed class BulkLinks : IDisposable
                         RemoteCertificateValidationCallback = (_, peer, _, _) => IsPinned(peer),
                     }, timeout.Token).GetAwaiter().GetResult();
                 }
+                // The token's frame, read as the fixed 4 + 16 bytes it is: a stranger's claimed length allocates nothing.
                 socket.ReceiveTimeout = (int)Configuration.Timeouts.BulkConnect.TotalMilliseconds;
-                var token = DirectLink.ReadFrame(stream);
+                Span<byte> presented = stackalloc byte[4 + 16];
+                stream.ReadExactly(presented);
                 socket.ReceiveTimeout = 0;
-                if (token is not { } presented || !CryptographicOperations.FixedTimeEquals(presented.Bytes, _token))
+                if (BinaryPrimitives.ReadInt32LittleEndian(presented) != _token.Length || !CryptographicOperations.FixedTimeEquals(presented[4..], _token))
                 {
                     _system.Log.Warning("ActorParallel refused a bulk connection from {0}: it did not present this system's token.", socket.RemoteEndPoint);
                     return;
@@ -225,13 +237,15 @@ internal sealed class BulkLinks : IDisposable
                 stream.Flush();
             }
         }
-        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or AuthenticationException or OperationCanceledException or WireFormatException)
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or AuthenticationException or OperationCanceledException or WireFormatException or EndOfStreamException)
         {
             // The peer left, or never authenticated: its transfers end with it (the sender falls back or gives up).
         }
         finally
         {
             stream.Dispose();
+            Untrack(network);
+            Untrack(stream);
         }
     }
 

@@ -90,6 +90,12 @@ internal sealed partial class SegmentsActor
             Context.GetLogger().Info("Large messages to {0} go in segments over Akka.Remote: {1}", connected.Address, connected.Error);
         }
         route.Connection = connected.Connection;
+        if (connected.Connection is { } connection)
+        {
+            // A closed link's route is forgotten: the next large message asks again (the peer may have restarted, or left for good).
+            var address = connected.Address;
+            connection.Closed.ContinueWith(_ => new BulkClosed(address, connection), TaskScheduler.Default).PipeTo(Self);
+        }
         Routed(route);
     }
 
@@ -202,6 +208,16 @@ internal sealed partial class SegmentsActor
     private sealed record BulkConnected(Address Address, BulkConnection? Connection, string? Error);
 
     private sealed record BulkQueryTimedOut(Address Address);
+
+    private sealed record BulkClosed(Address Address, BulkConnection Connection);
+
+    private void Closed(BulkClosed closed)
+    {
+        if (_routes.TryGetValue(closed.Address, out var route) && route.Connection == closed.Connection)
+        {
+            _routes.Remove(closed.Address);
+        }
+    }
 
     private enum BulkOutcome
     {

@@ -70,6 +70,9 @@ internal sealed partial class SegmentsActor(WireSegments owner) : UntypedActor, 
             case BulkSent sent:
                 BulkFinished(sent);
                 break;
+            case BulkClosed closed:
+                Closed(closed);
+                break;
             default:
                 Unhandled(message);
                 break;
