@@ -45,6 +45,34 @@ public sealed class BulkLinksTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task WireSegmentsSend_ToASystemWhoseBulkPortCannotBeReached_FallsBackToSegments_InOrder()
+    {
+        using var receiver = Systems.Create("bulk-in", null);
+        using var sender = Systems.Create("bulk-out", null);
+        // The receiver advertises an address nothing listens on (its listener binds 127.0.0.1): connecting is refused.
+        var extended = (ExtendedActorSystem)receiver.System;
+        WireSegments.Get(receiver.System).UseBulkLinks(new BulkLinks(extended, "127.0.0.1", "127.0.0.2", null));
+        var received = new System.Collections.Concurrent.BlockingCollection<object>();
+        var local = receiver.System.ActorOf(Props.Create(() => new CatchAll(received)));
+        var here = extended.Provider.DefaultAddress;
+        var remote = ((ExtendedActorSystem)sender.System).Provider.ResolveActorRef(local.Path.ToSerializationFormatWithAddress(here));
+        var value = Enumerable.Range(0, 6 << 20).Select(i => (byte)i).ToArray();
+        var segmentsBefore = WireSegments.Get(receiver.System).SegmentsReceived;
+        var bulkBefore = BulkLinks.MessagesReceived;
+
+        WireSegments.Get(sender.System).Send(remote, new AppendValues("list-1", "writer-1", 0, [value]), ActorRefs.Nobody);
+        WireSegments.Get(sender.System).Send(remote, new AppendValues("list-1", "writer-1", 1, [[1, 2, 3]]), ActorRefs.Nobody);
+
+        var first = Assert.IsType<AppendValues>(await Task.Run(() => received.Take()).WaitAsync(Bound));
+        var second = Assert.IsType<AppendValues>(await Task.Run(() => received.Take()).WaitAsync(Bound));
+        Assert.Equal(0, first.FirstSeq);
+        Assert.True(value.AsSpan().SequenceEqual(first.Values[0]), "the 6 MiB value differs");
+        Assert.Equal(1, second.FirstSeq);
+        Assert.True(WireSegments.Get(receiver.System).SegmentsReceived - segmentsBefore >= (6 << 20) / WireSegments.SegmentBytes, "the value did not come in segments");
+        Assert.Equal(bulkBefore, BulkLinks.MessagesReceived);
+    }
+
+    [Fact]
     public void Connect_WithAnotherCertificate_IsRefusedBothWays()
     {
         var cluster = ScratchFile("cluster.pfx");
@@ -71,6 +99,11 @@ public sealed class BulkLinksTests : RuntimeFixture
         var received = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         var recipient = system.ActorOf(Props.Create(() => new CatchOne(received)));
         return (recipient, received.Task);
+    }
+
+    private sealed class CatchAll : ReceiveActor
+    {
+        public CatchAll(System.Collections.Concurrent.BlockingCollection<object> received) => ReceiveAny(received.Add);
     }
 
     private sealed class CatchOne : ReceiveActor
