@@ -27,8 +27,10 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <exception cref="NotShippableException">The target or an argument cannot travel to another process.</exception>
     /// <exception cref="ArgumentException">The arguments do not match the target's parameters.</exception>
     public WorkerProcess(Delegate target, params object?[] args)
-        : this(ParallelRuntime.Default, target, args)
+        : this(ParallelRuntime.GetDefault(prestart: 1, clusterNow: false), target, args)
     {
+        // The first process of a program creates the default runtime: its worker is launched first, so that
+        // the worker's runtime starts while the driver's does (it waits for its Start to adopt it).
     }
 
     internal WorkerProcess(ParallelRuntime runtime, Delegate target, object?[] args)
