@@ -12,7 +12,7 @@ namespace ActorParallel;
 /// </summary>
 /// <remarks>
 /// Elements start zeroed. Plain reads and writes are not ordered against other processes'; use
-/// <see cref="Add"/> / <see cref="CompareExchange"/> (atomic, for int, long and double), a
+/// <see cref="Add(int, T)"/> / <see cref="CompareExchange(int, T, T)"/> (atomic, for int, long and double), a
 /// <see cref="SharedMemoryLock"/>, or <see cref="SynchronizedArray{T}"/>. Keep the array referenced
 /// while you use a span of it: its pages are unmapped in this process when it is disposed or
 /// collected. See <see cref="SharedMemory"/> for how the block is shared and freed (Linux only).
@@ -82,13 +82,16 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     /// <returns>The slice.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The slice is not inside the array.</exception>
     /// <exception cref="ObjectDisposedException">The array is disposed in this process.</exception>
-    public Span<T> AsSpan(int start, int length)
+    public Span<T> AsSpan(int start, int length) => AsSpan(start, length, this);
+
+    /// <summary><see cref="AsSpan(int, int)"/>, its errors naming <paramref name="shown"/> (the object the caller used).</summary>
+    internal Span<T> AsSpan(int start, int length, object shown)
     {
         if (start < 0 || length < 0 || (long)start + length > Length)
         {
-            throw new ArgumentOutOfRangeException(nameof(start), $"Elements {start}..{(long)start + length - 1} ({length} from {start}) are not inside {this}, whose elements are 0..{Length - 1}.");
+            throw new ArgumentOutOfRangeException(nameof(start), $"Elements {start}..{(long)start + length - 1} ({length} from {start}) are not inside {shown}, whose elements are 0..{Length - 1}.");
         }
-        return AsSpan().Slice(start, length);
+        return new Span<T>(ItemsOf(shown), Length).Slice(start, length);
     }
 
     /// <summary>The elements as memory over the shared pages, for async code; it keeps the array mapped while referenced.</summary>
@@ -107,7 +110,10 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     /// <returns>The element's new value.</returns>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not int, long or double.</exception>
     /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside the array.</exception>
-    public T Add(int index, T delta) => Atomics.Add(At(index), delta, Describe());
+    public T Add(int index, T delta) => Add(index, delta, this);
+
+    /// <summary><see cref="Add(int, T)"/>, its errors naming <paramref name="shown"/>.</summary>
+    internal T Add(int index, T delta, object shown) => Atomics.Add(At(index, shown), delta, NameOf(shown));
 
     /// <summary>Sets element <paramref name="index"/> to <paramref name="value"/> if it equals <paramref name="comparand"/>, atomically across processes.</summary>
     /// <param name="index">From 0 to <see cref="Length"/> - 1.</param>
@@ -116,7 +122,10 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     /// <returns>The element's value before: it was replaced if this equals <paramref name="comparand"/>.</returns>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not int, long or double.</exception>
     /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside the array.</exception>
-    public T CompareExchange(int index, T value, T comparand) => Atomics.CompareExchange(At(index), value, comparand, Describe());
+    public T CompareExchange(int index, T value, T comparand) => CompareExchange(index, value, comparand, this);
+
+    /// <summary><see cref="CompareExchange(int, T, T)"/>, its errors naming <paramref name="shown"/>.</summary>
+    internal T CompareExchange(int index, T value, T comparand, object shown) => Atomics.CompareExchange(At(index, shown), value, comparand, NameOf(shown));
 
     /// <summary>Unmaps the array in this process; other processes keep their mappings, and the memory lives while any process maps it.</summary>
     public void Dispose()
@@ -130,17 +139,25 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
 
     internal SegmentLease Lease => _lease;
 
-    internal T* At(int index)
+    internal T* At(int index) => At(index, this);
+
+    /// <summary>Element <paramref name="index"/>'s address; errors name <paramref name="shown"/> (a synchronized array over this one names itself).</summary>
+    internal T* At(int index, object shown)
     {
-        var items = Items;
+        var items = ItemsOf(shown);
         if ((uint)index >= (uint)Length)
         {
-            throw new IndexOutOfRangeException($"Index {index} is outside {this} (0 to {Length - 1}).");
+            throw new IndexOutOfRangeException($"Index {index} is outside {shown} (0 to {Length - 1}).");
         }
         return items + index;
     }
 
-    private T* Items => _items is not null ? _items : throw new ObjectDisposedException(Describe(), $"{this} is disposed in this process.");
+    private T* Items => ItemsOf(this);
+
+    /// <summary>The elements' address; <see cref="ObjectDisposedException"/> naming <paramref name="shown"/> once unmapped here.</summary>
+    internal T* ItemsOf(object shown) => _items is not null ? _items : throw new ObjectDisposedException(NameOf(shown), $"{shown} is disposed in this process.");
+
+    private static string NameOf(object shown) => shown is RawArray<T> ? Describe() : $"{shown.GetType().Name[..shown.GetType().Name.IndexOf('`', StringComparison.Ordinal)]}<{typeof(T).Name}>";
 
     internal static string Describe() => $"RawArray<{typeof(T).Name}>";
 

@@ -69,7 +69,7 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
     {
         get
         {
-            var item = _raw.At(index);
+            var item = _raw.At(index, this);
             var mutex = Mutex;
             RobustMutex.Enter(mutex, null, Describe());
             var value = *item;
@@ -78,7 +78,7 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
         }
         set
         {
-            var item = _raw.At(index);
+            var item = _raw.At(index, this);
             var mutex = Mutex;
             RobustMutex.Enter(mutex, null, Describe());
             *item = value;
@@ -97,7 +97,7 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
     /// <summary>The elements as a span over the shared pages, without the lock (hold <see cref="GetLock"/> if others write): no copy.</summary>
     /// <returns>A span of <see cref="Length"/> elements.</returns>
     /// <exception cref="ObjectDisposedException">The array is disposed in this process.</exception>
-    public Span<T> AsSpan() => _raw.AsSpan();
+    public Span<T> AsSpan() => new(_raw.ItemsOf(this), Length);
 
     /// <summary>A slice of the elements over the shared pages, without the lock: no copy.</summary>
     /// <param name="start">The first element.</param>
@@ -105,12 +105,16 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
     /// <returns>The slice.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The slice is not inside the array.</exception>
     /// <exception cref="ObjectDisposedException">The array is disposed in this process.</exception>
-    public Span<T> AsSpan(int start, int length) => _raw.AsSpan(start, length);
+    public Span<T> AsSpan(int start, int length) => _raw.AsSpan(start, length, this);
 
     /// <summary>The elements as memory over the shared pages, without the lock; it keeps the array mapped while referenced.</summary>
     /// <returns>Memory of <see cref="Length"/> elements.</returns>
     /// <exception cref="ObjectDisposedException">The array is disposed in this process.</exception>
-    public Memory<T> AsMemory() => _raw.AsMemory();
+    public Memory<T> AsMemory()
+    {
+        _ = _raw.ItemsOf(this);
+        return _raw.AsMemory();
+    }
 
     /// <summary>A copy of the elements taken while holding the lock (Python's <c>a[:]</c>).</summary>
     /// <returns>A new array.</returns>
@@ -129,7 +133,7 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
     /// <returns>The element's new value.</returns>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not int, long or double.</exception>
     /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside the array.</exception>
-    public T Add(int index, T delta) => _raw.Add(index, delta);
+    public T Add(int index, T delta) => _raw.Add(index, delta, this);
 
     /// <summary>Sets element <paramref name="index"/> to <paramref name="value"/> if it equals <paramref name="comparand"/>, atomically, without the lock.</summary>
     /// <param name="index">From 0 to <see cref="Length"/> - 1.</param>
@@ -138,7 +142,7 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
     /// <returns>The element's value before.</returns>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not int, long or double.</exception>
     /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside the array.</exception>
-    public T CompareExchange(int index, T value, T comparand) => _raw.CompareExchange(index, value, comparand);
+    public T CompareExchange(int index, T value, T comparand) => _raw.CompareExchange(index, value, comparand, this);
 
     /// <summary>Unmaps the array and its lock in this process; the memory lives while any process maps it.</summary>
     public void Dispose()

@@ -47,6 +47,8 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
         Assert.Equal("start", error.ParamName);
         Assert.Contains("Elements 999999..1000003 (5 from 999999)", error.Message);
         Assert.Contains("0..999999", error.Message);
+        Assert.Contains("SynchronizedArray<Double>", error.Message);
+        Assert.DoesNotContain("RawArray", error.Message);
         Assert.Equal(2, array.AsSpan(999_998, 2).Length);
     }
 
@@ -82,9 +84,17 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
         using var array = new SynchronizedArray<double>(3);
 
         var error = Assert.Throws<IndexOutOfRangeException>(() => array[3] = 1);
+        var raw = Assert.Throws<IndexOutOfRangeException>(() => array.GetObj()[-1]);
+        array.Dispose();
+        var disposed = Assert.Throws<ObjectDisposedException>(() => array.AsSpan());
 
         Assert.Contains("Index 3", error.Message);
         Assert.Contains("0 to 2", error.Message);
+        // Each error names the object the caller used: the synchronized array, or the raw view it handed out.
+        Assert.Contains("SynchronizedArray<Double>", error.Message);
+        Assert.DoesNotContain("RawArray", error.Message);
+        Assert.Contains("RawArray<Double>", raw.Message);
+        Assert.Equal("SynchronizedArray<Double>", disposed.ObjectName);
     }
 
     [Fact]
