@@ -50,12 +50,16 @@ internal sealed class DirectWorker
         using var owned = stream;
         DirectLink.WriteRaw(stream, Encoding.ASCII.GetBytes(link.Token));
         var worker = new DirectWorker(stream, link.MaxPayloadBytes);
+        using var beating = new CancellationTokenSource();
+        var heartbeat = new Thread(() => worker.Beat(beating.Token)) { IsBackground = true, Name = "actorparallel-heartbeat" };
+        heartbeat.Start();
         try
         {
             return worker.Serve();
         }
         finally
         {
+            beating.Cancel();
             worker._shared?.Close();
         }
     }
@@ -118,6 +122,37 @@ internal sealed class DirectWorker
                     _executor ??= new ChunkExecutor((reply, _) => Send(reply), _maxPayloadBytes);
                     _executor.TryAccept(message, ActorRefs.Nobody);
                     break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells the driver this process is alive every <see cref="DirectLink.HeartbeatInterval"/>, from a
+    /// thread of its own: the reading thread answers the driver's heartbeats too, but not while it reads
+    /// or decodes a frame of a gigabyte, which can take longer than the driver's acceptable pause on a
+    /// busy machine (a worker given a 1,200 MiB argument was given up while it decoded it). A write
+    /// already in progress says the same, so none is queued behind it.
+    /// </summary>
+    private void Beat(CancellationToken stop)
+    {
+        while (!stop.WaitHandle.WaitOne(DirectLink.HeartbeatInterval))
+        {
+            if (!Monitor.TryEnter(_writeLock))
+            {
+                continue;
+            }
+            try
+            {
+                DirectLink.WriteFrame(_stream, null);
+            }
+            catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+            {
+                // The link is gone; the read loop sees it and ends the worker.
+                return;
+            }
+            finally
+            {
+                Monitor.Exit(_writeLock);
             }
         }
     }
