@@ -16,7 +16,7 @@ public static class PoolFlowExtensions
     /// and emits the results in the order of the elements (as <c>SelectAsync</c> does, and Python's
     /// <c>imap</c>). Elements travel in chunks of up to <see cref="PoolFlowOptions.ChunkSize"/> through the
     /// same path as <c>IMap</c>'s; the flow is demand-driven and holds at most
-    /// <see cref="PoolFlowOptions.MaxItemsInFlight"/> elements (default 4 chunks per worker process), so a slow
+    /// <see cref="PoolFlowOptions.MaxItemsInFlight"/> elements (default 16 chunks per worker process), so a slow
     /// downstream holds the pool back instead of letting results pile up.
     /// <para>
     /// <b>Failure.</b> An element on which the function throws fails the stream, after the results of

@@ -131,11 +131,11 @@ public sealed class PoolFlowTests(PoolFlowFixture fixture)
     }
 
     [Fact]
-    public void AsFlow_DefaultMaxItemsInFlight_IsFourChunksPerWorker()
+    public void AsFlow_DefaultMaxItemsInFlight_IsSixteenChunksPerWorker()
     {
         var options = new PoolFlowOptions { ChunkSize = 10 }.Validated(processes: 3);
 
-        Assert.Equal(4 * 10 * 3, options.MaxItemsInFlight);
+        Assert.Equal(16 * 10 * 3, options.MaxItemsInFlight);
     }
 
     [Fact]
