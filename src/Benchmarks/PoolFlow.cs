@@ -8,7 +8,8 @@ namespace ActorParallel.Benchmarks;
 /// <summary>
 /// pool_flow: the same small items (squares of ints) through <c>Source.From(items).Via(pool.AsFlow(f))</c>
 /// with its default options, beside <c>pool.MapAsync</c> on the same pool in the same run, taking
-/// turns; the median of each counts. Beside them, the floor of any flow: the same stream with the
+/// turns; the median of each counts. The report's ratio is against the floor of any flow rather than
+/// MapAsync (given in the row too): the same stream with the
 /// function run in this process (Akka.Streams handles each element on its own, where MapAsync hands
 /// the pool whole arrays). No CPython counterpart (multiprocessing has no streams).
 /// </summary>
