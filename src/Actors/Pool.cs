@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using ActorParallel.Configuration;
 using ActorParallel.Driver;
 using ActorParallel.Protocol;
@@ -467,7 +468,8 @@ public sealed class Pool : IAsyncDisposable
         ItemOptions? itemOptions,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
         CancellationToken cancellationToken,
-        bool isApply = false)
+        bool isApply = false,
+        bool chunksFailAlone = false)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
@@ -478,9 +480,20 @@ public sealed class Pool : IAsyncDisposable
         using (HostBoundWork.SendingTo(_hostBound))
         {
             var encoded = ValueCodec.Encode(function, "the map function");
-            return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, items, feed, cancellationToken, isApply);
+            return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, items, feed, cancellationToken, isApply, chunksFailAlone);
         }
     }
+
+    /// <summary>
+    /// An ordered map fed with chunks the caller cuts (<see cref="PoolFlowExtensions"/>' flow cuts them by
+    /// demand), of at most <paramref name="maxChunkSize"/> items; a failed chunk is its outcome, not the map's end.
+    /// </summary>
+    internal MapRun<TIn> StartChunked<TIn>(Delegate function, int maxChunkSize, ItemOptions? itemOptions, ChannelReader<TIn[]> chunks, CancellationToken cancellationToken) =>
+        Start<TIn>(function, maxChunkSize, ordered: true, null, null, itemOptions, (feeder, token) => feeder.RunAsync(chunks, token), cancellationToken, chunksFailAlone: true);
+
+    /// <summary><c>MapAsync</c> for a function of either shape (of an item, or of an item and a token).</summary>
+    internal Task<TOut[]> MapDelegateAsync<TIn, TOut>(Delegate function, IReadOnlyList<TIn> items, int chunkSize, ItemOptions? itemOptions, CancellationToken cancellationToken) =>
+        MapToArrayAsync<TIn, TOut>(function, items, chunkSize, null, itemOptions, isApply: false, cancellationToken);
 
     private void ThrowIfDisposed()
     {

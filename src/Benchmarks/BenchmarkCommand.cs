@@ -112,6 +112,14 @@ internal static class BenchmarkCommand
                 comparisons.Add((oursLarge, null));
                 continue;
             }
+            if (name == PoolFlow.Name)
+            {
+                // No CPython counterpart: compared with MapAsync in the same run.
+                var oursFlow = await PoolFlow.MeasureAsync(processes, scale);
+                Console.WriteLine(oursFlow.ToJson());
+                comparisons.Add((oursFlow, null));
+                continue;
+            }
             var ours = await Workloads.RunAsync(name, processes, scale);
             Console.WriteLine(ours.ToJson());
             Row? theirs = null;
@@ -132,8 +140,8 @@ internal static class BenchmarkCommand
         return 0;
     }
 
-    /// <summary>mp_bench.py's workloads, then the seed examples as whole programs (ours beside CPython's), the idle worker's memory (ours, measured beside CPython's spawn workers), how soon a worker past its deadline is gone (ours only), then cpu_speedup over Host nodes.</summary>
-    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, .. WholePrograms.Names, IdleWorkerMemory.Name, DeadlineKill.Name, NodesCpuSpeedup.Name, NodesLargeItem.Name];
+    /// <summary>mp_bench.py's workloads, then the seed examples as whole programs (ours beside CPython's), the idle worker's memory (ours, measured beside CPython's spawn workers), how soon a worker past its deadline is gone (ours only), then cpu_speedup over Host nodes, then an Akka.Streams flow beside MapAsync.</summary>
+    private static IReadOnlyList<string> AllNames => [.. Workloads.Names, .. WholePrograms.Names, IdleWorkerMemory.Name, DeadlineKill.Name, NodesCpuSpeedup.Name, NodesLargeItem.Name, PoolFlow.Name];
 
     private static Row? RunPython(string script, string name, int processes, double scale)
     {

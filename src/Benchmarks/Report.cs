@@ -17,7 +17,9 @@ internal static class Report
         var ratios = new List<(string, double)>();
         foreach (var (ours, theirs) in rows)
         {
-            var ratio = ours.Bench is NodesCpuSpeedup.Name or NodesLargeItem.Name ? (double)ours.Json["vs_local"]! : theirs is null ? double.NaN : Ratio(ours, theirs);
+            var ratio = ours.Bench is NodesCpuSpeedup.Name or NodesLargeItem.Name ? (double)ours.Json["vs_local"]!
+                : ours.Bench == PoolFlow.Name ? (double)ours.Json["vs_in_process_stream"]!
+                : theirs is null ? double.NaN : Ratio(ours, theirs);
             if (ours.Bench == DeadlineKill.Name)
             {
                 // Not a ratio: a time against its target, and no bar in the chart.
@@ -32,6 +34,7 @@ internal static class Report
                 IdleWorkerMemory.Name => "≤ 40 MB",
                 NodesCpuSpeedup.Name => "≥ 0.9× of a local pool",
                 NodesLargeItem.Name => "≥ 0.5× of a local worker",
+                PoolFlow.Name => "≥ 0.33× of the stream run in-process",
                 _ => $"≥ {Targets.For(ours.Bench)}×",
             };
             var ratioText = $"{ratio.ToString("0.00", CultureInfo.InvariantCulture)}×";
@@ -68,6 +71,7 @@ internal static class Report
         IdleWorkerMemory.Name => $"{row.Json["rss_mb"]} MB RSS ({row.Json["rss_anon_mb"]} MB anonymous)",
         NodesCpuSpeedup.Name => $"speedup {row.Json["speedup"]} on nodes, {row.Json["local_speedup"]} local",
         NodesLargeItem.Name => $"{row.PerSecond} MiB/s through a node, {row.Json["local_per_second"]} MiB/s local",
+        PoolFlow.Name => $"{row.PerSecond:N0}/s through the flow ({row.Json["vs_map_async"]}× of MapAsync's {(double)row.Json["map_async_per_second"]!:N0}/s), the stream in-process {row.Json["in_process_stream_seconds"]} s",
         DeadlineKill.Name => $"worker gone {row.Json["gone_after_deadline_ms_median"]} ms after the deadline (median of {row.N}, {row.Json["gone_after_deadline_ms_min"]}-{row.Json["gone_after_deadline_ms_max"]})",
         _ => $"{row.PerSecond:N0}/s",
     };

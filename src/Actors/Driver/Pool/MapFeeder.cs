@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using ActorParallel.Protocol;
 using Akka.Actor;
 
@@ -18,6 +19,10 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
 
     public Task RunAsync(IAsyncEnumerable<TIn> items, CancellationToken cancellationToken) =>
         Task.Run(() => GuardAsync(() => FeedAsync(items, cancellationToken)), CancellationToken.None);
+
+    /// <summary>Feeds chunks cut by the caller (an Akka.Streams flow, which cuts them by demand), each split only if it is too large for one message.</summary>
+    public Task RunAsync(ChannelReader<TIn[]> chunks, CancellationToken cancellationToken) =>
+        Task.Run(() => GuardAsync(() => FeedChunksAsync(chunks, cancellationToken)), CancellationToken.None);
 
     private async Task GuardAsync(Func<Task> feed)
     {
@@ -66,6 +71,14 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
             await EmitIfFullAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         await EmitRestAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FeedChunksAsync(ChannelReader<TIn[]> chunks, CancellationToken cancellationToken)
+    {
+        await foreach (var chunk in chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await EmitAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private ValueTask EmitIfFullAsync(List<TIn> buffer, CancellationToken cancellationToken) =>

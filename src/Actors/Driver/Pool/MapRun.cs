@@ -43,7 +43,8 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         ItemSettings items,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
         CancellationToken cancellationToken,
-        bool isApply = false)
+        bool isApply = false,
+        bool chunksFailAlone = false)
     {
         var capacity = (processes * MapJob.MaxWindowFor(chunkSize)) + 2;
         // The call's span, on the caller's trace; its chunks' spans are its children, timed in the workers.
@@ -58,7 +59,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
             IsApply = isApply,
             ItemTimeout = items.Timeout,
             MaxValueBytes = items.MaxValueBytes,
-            ChunksFailAlone = items.Retry is not null,
+            ChunksFailAlone = chunksFailAlone || items.Retry is not null,
             TraceParent = _activity?.Id,
         };
         var retry = items.Retry is { } options ? new ChunkRetry(router, _job, options) : null;
@@ -84,7 +85,16 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
     }
 
     /// <summary>The next finished chunk, or <see langword="null"/> when the map is complete; throws the map's error.</summary>
-    public async ValueTask<ChunkDone?> NextAsync(CancellationToken cancellationToken)
+    public ValueTask<ChunkDone?> NextAsync(CancellationToken cancellationToken) => NextAsync(throwChunkErrors: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="NextAsync(CancellationToken)"/>, but a chunk that failed alone (a run started with
+    /// <c>chunksFailAlone</c>) is returned with its <see cref="ChunkDone.Error"/>, for the caller to decide
+    /// whether the map goes on; the map's own end with an error is still thrown.
+    /// </summary>
+    public ValueTask<ChunkDone?> NextOutcomeAsync(CancellationToken cancellationToken) => NextAsync(throwChunkErrors: false, cancellationToken);
+
+    private async ValueTask<ChunkDone?> NextAsync(bool throwChunkErrors, CancellationToken cancellationToken)
     {
         var reader = _outcomes;
         try
@@ -94,13 +104,13 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
                 if (_ordered && _waiting.Remove(_next, out var ready))
                 {
                     _next++;
-                    return Deliver(ready);
+                    return Deliver(ready, throwChunkErrors);
                 }
                 while (reader.TryRead(out var chunk))
                 {
                     if (!_ordered)
                     {
-                        return Deliver(chunk);
+                        return Deliver(chunk, throwChunkErrors);
                     }
                     _waiting[chunk.Seq] = chunk;
                     if (chunk.Seq == _next)
@@ -154,8 +164,14 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         }
     }
 
-    private ChunkDone Deliver(ChunkDone chunk)
+    private ChunkDone Deliver(ChunkDone chunk, bool throwChunkErrors)
     {
+        if (chunk.Error is not null && !throwChunkErrors && _job.ChunksFailAlone)
+        {
+            // The caller goes on past it: its ticket is free for the next chunk.
+            _tickets.Release();
+            return chunk;
+        }
         if (chunk.Error is not null)
         {
             // A chunk that fails alone leaves the rest of its map running: disposing the run cancels it.
