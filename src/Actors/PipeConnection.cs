@@ -270,6 +270,9 @@ public sealed class PipeConnection : ISharedObject
         return new PipeConnection(SharedStateNode.For(host), host, name, sendQueue, recvQueue, ring);
     }
 
+    /// <summary>The locator of the pipe's shared-memory block, if it has one (for tests).</summary>
+    internal string? BlockName => _ring?.SegmentName;
+
     /// <summary>0 for a pipe's first end, 1 for its second.</summary>
     internal static int EndOf(string name) => name.EndsWith(":2", StringComparison.Ordinal) ? 1 : 0;
 

@@ -1,37 +1,37 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
 namespace ActorParallel.Workers;
 
 /// <summary>
-/// A thread of its own for one pipe end's blocking waits (a futex sleep), so that an awaiting caller
-/// never blocks a thread-pool thread. The awaiting code goes on on this thread when the wait ends (no
-/// hop to the pool, as a blocking <c>recv()</c> in Python goes on on its thread); a wait asked for on
-/// this thread itself blocks it at once. The thread ends after <see cref="Idle"/> without work.
+/// Threads of their own for one pipe end's blocking waits (a futex sleep), so that an awaiting caller
+/// never blocks a thread-pool thread. The awaiting code goes on on the waiting thread when the wait
+/// ends (no hop to the pool, as a blocking <c>recv()</c> in Python goes on on its thread). A wait asked
+/// for by code running on such a thread is taken up by that thread once the code awaits and returns
+/// it to its loop (no second thread to wake); if the code blocks instead, a watchdog gives the wait to
+/// another thread after <see cref="Rescue"/>. A thread ends after <see cref="Idle"/> without work.
 /// </summary>
 internal sealed class BlockingWaiter(string name)
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Rescue = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Waiters with work left for a busy thread of their own, since when.</summary>
+    private static readonly ConcurrentDictionary<BlockingWaiter, long> Deferred = new();
+    private static readonly SemaphoreSlim Watch = new(0);
+    private static int s_watchdog;
 
     [ThreadStatic]
     private static BlockingWaiter? t_current;
 
     private readonly object _gate = new();
     private readonly Queue<Action> _work = new();
-    private bool _running;
+    private int _idle;
 
-    /// <summary>Runs <paramref name="blocking"/> on this waiter's thread; its result completes the task there.</summary>
+    /// <summary>Runs <paramref name="blocking"/> on a thread of this waiter; its result completes the task there.</summary>
     public Task<T> Run<T>(Func<T> blocking)
     {
-        if (t_current == this)
-        {
-            try
-            {
-                return Task.FromResult(blocking());
-            }
-            catch (Exception exception)
-            {
-                return Task.FromException<T>(exception);
-            }
-        }
-        // Continuations run where it completes: on the waiter's thread, with no hop to the pool.
+        // Continuations run where it completes: on the waiting thread, with no hop to the pool.
         var done = new TaskCompletionSource<T>();
         lock (_gate)
         {
@@ -54,18 +54,28 @@ internal sealed class BlockingWaiter(string name)
                 }
                 done.TrySetResult(result);
             });
-            if (_running)
+            if (_idle > 0)
             {
                 Monitor.Pulse(_gate);
             }
+            else if (t_current == this)
+            {
+                Deferred[this] = Stopwatch.GetTimestamp();
+                if (Interlocked.Exchange(ref s_watchdog, 1) == 0)
+                {
+                    new Thread(Watchdog) { IsBackground = true, Name = "actorparallel-pipe-watchdog" }.Start();
+                }
+                Watch.Release();
+            }
             else
             {
-                _running = true;
-                new Thread(Loop) { IsBackground = true, Name = name }.Start();
+                StartThread();
             }
         }
         return done.Task;
     }
+
+    private void StartThread() => new Thread(Loop) { IsBackground = true, Name = name }.Start();
 
     private void Loop()
     {
@@ -77,15 +87,60 @@ internal sealed class BlockingWaiter(string name)
             {
                 while (_work.Count == 0)
                 {
-                    if (!Monitor.Wait(_gate, Idle) && _work.Count == 0)
+                    _idle++;
+                    var woken = Monitor.Wait(_gate, Idle);
+                    _idle--;
+                    if (!woken && _work.Count == 0)
                     {
-                        _running = false;
                         return;
                     }
                 }
                 next = _work.Dequeue();
+                if (_work.Count == 0)
+                {
+                    Deferred.TryRemove(this, out _);
+                }
             }
             next();
+        }
+    }
+
+    /// <summary>Work left for a thread that has not come back for it: another thread takes it.</summary>
+    private void TakeOver()
+    {
+        lock (_gate)
+        {
+            if (_work.Count == 0)
+            {
+                return;
+            }
+            if (_idle > 0)
+            {
+                Monitor.Pulse(_gate);
+            }
+            else
+            {
+                StartThread();
+            }
+        }
+    }
+
+    private static void Watchdog()
+    {
+        while (true)
+        {
+            if (Deferred.IsEmpty)
+            {
+                Watch.Wait();
+            }
+            Thread.Sleep(Rescue / 2);
+            foreach (var (waiter, since) in Deferred)
+            {
+                if (Stopwatch.GetElapsedTime(since) >= Rescue && Deferred.TryRemove(new KeyValuePair<BlockingWaiter, long>(waiter, since)))
+                {
+                    waiter.TakeOver();
+                }
+            }
         }
     }
 }
