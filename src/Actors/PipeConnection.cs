@@ -68,11 +68,7 @@ public sealed class PipeConnection : ISharedObject
             _ = Sender;
         }
         var message = ValueCodec.Encode(value, $"a message on pipe '{Name}'");
-        if (Ring is { } ring)
-        {
-            ring.Send(message, () => Sender, Disposed);
-        }
-        else
+        if (_ring is null || !_ring.TrySend(message, () => Sender, Disposed))
         {
             Sender.Put(message);
         }
@@ -105,7 +101,7 @@ public sealed class PipeConnection : ISharedObject
         {
             _ = Receiver;
         }
-        var value = Ring is { } ring
+        var value = _ring is { ReceivesFromRing: true } ring
             ? await ring.ReceiveAsync(() => Receiver, Ended, Disposed, cancellationToken).ConfigureAwait(false)
             : await Receiver.TakeAsync(-1, cancellationToken).ConfigureAwait(false);
         return ValueCodec.Decode(value!);
@@ -181,7 +177,7 @@ public sealed class PipeConnection : ISharedObject
         {
             _ = Receiver;
         }
-        if (Ring is { } ring)
+        if (_ring is { ReceivesFromRing: true } ring)
         {
             return await ring.PollAsync(limit, Disposed, cancellationToken).ConfigureAwait(false);
         }
@@ -215,7 +211,7 @@ public sealed class PipeConnection : ISharedObject
         {
             return;
         }
-        if (Ring is { } ring)
+        if (_ring is { StoreOnly: false } ring)
         {
             // Messages that went through the store are stored first, then the reader sees the end.
             await Sender.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -241,11 +237,11 @@ public sealed class PipeConnection : ISharedObject
             if (HostBoundWork.Active)
             {
                 // A Host node is another machine: the whole pipe goes through the driver's store from now on.
-                if (!ring.Ring.TrySwitchToStore())
+                if (!ring.TrySwitchToStore(() => Receiver))
                 {
                     throw new NotShippableException(
-                        $"Cannot send pipe end '{Name}' to a Host node: the pipe has carried messages through this machine's shared memory already. " +
-                        "Pass a pipe's ends to work that may run on Host nodes before its first message.", typeof(PipeConnection));
+                        $"Cannot send pipe end '{Name}' to a Host node: messages sent to it went through this machine's shared memory and the driver's store " +
+                        "(large ones, or many unread), and are not all received yet. Pass a pipe's ends to work that may run on Host nodes before sending large messages on it.", typeof(PipeConnection));
                 }
             }
             else if (!ring.StoreOnly)
@@ -275,9 +271,6 @@ public sealed class PipeConnection : ISharedObject
 
     /// <summary>0 for a pipe's first end, 1 for its second.</summary>
     internal static int EndOf(string name) => name.EndsWith(":2", StringComparison.Ordinal) ? 1 : 0;
-
-    /// <summary>The shared-memory rings, unless the pipe goes through the store (no shared memory, or an end went to a Host node).</summary>
-    private RingPipeEnd? Ring => _ring is { StoreOnly: false } ring ? ring : null;
 
     private EndOfStreamException Ended() =>
         new($"Pipe end '{Name}': the other end was closed or its process is gone, and everything it sent has been received (Python's EOFError).");

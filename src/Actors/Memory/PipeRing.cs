@@ -68,14 +68,42 @@ internal sealed unsafe class PipeRing
 
     public bool Disposed => Volatile.Read(ref *(int*)(_data + 4)) != 0;
 
-    /// <summary>Makes every end go through the store; false when messages went through the ring already.</summary>
-    public bool TrySwitchToStore()
+    /// <summary>Makes every end go through the store from now on (the caller holds the send gates of this process).</summary>
+    public void SwitchToStore() => Volatile.Write(ref *(int*)_data, 1);
+
+    /// <summary>Whether messages sent on <paramref name="direction"/> have not all been taken.</summary>
+    public bool HasUnread(int direction) => Volatile.Read(ref *Sent(direction)) > *Received(direction);
+
+    /// <summary>Whether every message not yet taken on <paramref name="direction"/> is in its ring (none went through the store).</summary>
+    public bool AllUnreadInRing(int direction)
     {
-        if (Volatile.Read(ref *Sent(0)) != 0 || Volatile.Read(ref *Sent(1)) != 0)
+        var control = Control(direction);
+        var ring = Ring(direction);
+        var expected = *Received(direction) + 1;
+        var sent = Volatile.Read(ref *Sent(direction));
+        var tail = Volatile.Read(ref *(long*)(control + TailAt));
+        var head = *(long*)(control + HeadAt);
+        while (expected <= sent)
         {
-            return StoreOnly;
+            if (head == tail)
+            {
+                return false;
+            }
+            var offset = (int)(head & (Capacity - 1));
+            var length = *(int*)(ring + offset);
+            if (length < 0)
+            {
+                head += Capacity - offset;
+                offset = 0;
+                length = *(int*)ring;
+            }
+            if (*(long*)(ring + offset + 8) != expected)
+            {
+                return false;
+            }
+            head += RecordHeader + Align(length);
+            expected++;
         }
-        Volatile.Write(ref *(int*)_data, 1);
         return true;
     }
 

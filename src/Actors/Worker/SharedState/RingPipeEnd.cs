@@ -58,12 +58,17 @@ internal sealed class RingPipeEnd
         }
     }
 
+    /// <summary>Sends through the ring (or spills to the store); false when the pipe goes through the store now.</summary>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
-    public void Send(byte[] message, Func<IQueueClient> spill, Func<Exception> disposed)
+    public bool TrySend(byte[] message, Func<IQueueClient> spill, Func<Exception> disposed)
     {
         Claim();
         lock (_locals.SendGate)
         {
+            if (_ring.StoreOnly)
+            {
+                return false;
+            }
             if (_ring.Disposed)
             {
                 throw disposed();
@@ -74,6 +79,38 @@ internal sealed class RingPipeEnd
                 spill().Put(message);
             }
             _ring.Published(SendDirection, sequence);
+            return true;
+        }
+    }
+
+    /// <summary>Whether receives still go through the ring: it is in use, or holds what was sent before the pipe went to the store.</summary>
+    public bool ReceivesFromRing => !_ring.StoreOnly || _ring.HasUnread(ReceiveDirection);
+
+    /// <summary>
+    /// This end goes to a Host node, which cannot map the block: from now on the whole pipe goes through
+    /// the store. What was sent to this end and is still in the ring moves to <paramref name="store"/>
+    /// first, in order; false (nothing changed) when some of it went through the store already, whose
+    /// order with the ring's this cannot keep.
+    /// </summary>
+    public bool TrySwitchToStore(Func<IQueueClient> store)
+    {
+        // This process's writer to this end waits meanwhile; the other end's reader drains the ring before the store.
+        lock (LocalsOf.GetValue(_lease.Segment("a pipe"), _ => throw new InvalidOperationException())[1 - _end].SendGate)
+        {
+            if (_ring.StoreOnly)
+            {
+                return true;
+            }
+            if (!_ring.AllUnreadInRing(ReceiveDirection))
+            {
+                return false;
+            }
+            while (_ring.TryRead(ReceiveDirection, out var payload) == PipeRing.Outcome.Message)
+            {
+                store().Put(payload!);
+            }
+            _ring.SwitchToStore();
+            return true;
         }
     }
 
@@ -109,6 +146,13 @@ internal sealed class RingPipeEnd
                         throw disposed();
                     default:
                         cancellationToken.ThrowIfCancellationRequested();
+                        if (_ring.StoreOnly)
+                        {
+                            // Everything sent before the pipe went to the store is taken: the rest is there.
+                            var stored = await spill().TakeAsync(-1, cancellationToken).ConfigureAwait(false);
+                            cancellationToken.ThrowIfCancellationRequested();
+                            return stored!;
+                        }
                         if (!_ring.Spin(ReceiveDirection, SpinBudget))
                         {
                             await WaitAsync(long.MaxValue, cancellationToken).ConfigureAwait(false);
