@@ -263,7 +263,11 @@ internal sealed unsafe class PipeRing
         }
     }
 
-    /// <summary>Spins up to <paramref name="budget"/> for <see cref="Ready"/>, yielding the core now and then; no system call but yields.</summary>
+    /// <summary>
+    /// Spins up to <paramref name="budget"/> for <see cref="Ready"/>: busy at first, then yielding the
+    /// core now and then (measured here, on a loaded 2-core machine, a little faster than spinning
+    /// without yields); no futex call.
+    /// </summary>
     public bool Spin(int direction, TimeSpan budget)
     {
         var started = Stopwatch.GetTimestamp();

@@ -14,12 +14,13 @@ namespace ActorParallel.Workers;
 internal sealed class BlockingWaiter(string name)
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan Rescue = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan Rescue = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Waiters with work left for a busy thread of their own, since when.</summary>
     private static readonly ConcurrentDictionary<BlockingWaiter, long> Deferred = new();
-    private static readonly SemaphoreSlim Watch = new(0);
+    private static readonly SemaphoreSlim Watch = new(0, 1);
     private static int s_watchdog;
+    private static int s_watchWoken;
 
     [ThreadStatic]
     private static BlockingWaiter? t_current;
@@ -65,7 +66,10 @@ internal sealed class BlockingWaiter(string name)
                 {
                     new Thread(Watchdog) { IsBackground = true, Name = "actorparallel-pipe-watchdog" }.Start();
                 }
-                Watch.Release();
+                if (Interlocked.Exchange(ref s_watchWoken, 1) == 0)
+                {
+                    Watch.Release();
+                }
             }
             else
             {
@@ -131,7 +135,16 @@ internal sealed class BlockingWaiter(string name)
         {
             if (Deferred.IsEmpty)
             {
-                Watch.Wait();
+                Volatile.Write(ref s_watchWoken, 0);
+                if (Deferred.IsEmpty)
+                {
+                    Watch.Wait();
+                }
+                else
+                {
+                    // Work deferred meanwhile may have found the flag set: take the wake-up it left, if any.
+                    Watch.Wait(0);
+                }
             }
             Thread.Sleep(Rescue / 2);
             foreach (var (waiter, since) in Deferred)

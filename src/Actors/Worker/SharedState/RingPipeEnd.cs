@@ -13,7 +13,7 @@ namespace ActorParallel.Workers;
 /// </summary>
 internal sealed class RingPipeEnd
 {
-    /// <summary>How long a receive spins for a message before it sleeps: a peer that answers at once is caught without a system call.</summary>
+    /// <summary>How long a receive spins for a message before it sleeps: a peer that answers at once (on another core) is caught without a system call.</summary>
     private static readonly TimeSpan SpinBudget = TimeSpan.FromMicroseconds(50);
 
     private static readonly ConditionalWeakTable<MemorySegment, Locals[]> LocalsOf = new();
