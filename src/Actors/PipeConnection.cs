@@ -12,13 +12,18 @@ namespace ActorParallel;
 /// </summary>
 /// <remarks>
 /// <para>Messages are any value the wire format carries (<see cref="Send"/>, Python's <c>send(obj)</c>)
-/// or raw bytes (<see cref="SendBytes"/>). They wait in the driver until received, so a message sent and
-/// flushed survives the death of its sender; <see cref="Send"/> returns at once and what it sent is
-/// stored before the sending process reports back to its driver.</para>
+/// or raw bytes (<see cref="SendBytes"/>). Between processes of one machine they go through a ring
+/// per direction in shared memory that the driver keeps (a receiver spins briefly, then sleeps on a
+/// futex the sender wakes); a message larger than 64 KiB, or sent while the ring is full, goes through
+/// the driver's store instead, and the receiver still takes everything in order. Either way a message
+/// sent and flushed survives the death of its sender: <see cref="Send"/> never blocks, and what it
+/// sent is stored before the sending process reports back to its driver. Once an end goes to a Host
+/// node (another machine) the whole pipe goes through the driver's store.</para>
 /// <para>End of file: once the other end is closed (<see cref="CloseAsync"/>), or the process that
-/// received on it is gone (exited or killed), this end receives what was sent before, then
-/// <see cref="RecvAsync"/> throws <see cref="EndOfStreamException"/> (Python's <c>EOFError</c>). A
-/// process that only sends on an end is not watched: close that end when done.</para>
+/// holds it (the last that received it as an argument or used it) is gone, exited or killed, this end
+/// receives what was sent before, then <see cref="RecvAsync"/> throws <see cref="EndOfStreamException"/>
+/// (Python's <c>EOFError</c>); a receive waiting meanwhile wakes to it. As in Python, two processes or
+/// threads must not send (or receive) on the same end at the same time.</para>
 /// </remarks>
 public sealed class PipeConnection : ISharedObject
 {
