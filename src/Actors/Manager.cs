@@ -1,5 +1,6 @@
 using System.Numerics;
 using ActorParallel.Driver;
+using ActorParallel.Memory;
 using ActorParallel.Protocol;
 using ActorParallel.Serialization;
 using ActorParallel.Workers;
@@ -226,9 +227,35 @@ public sealed class Manager : IAsyncDisposable
         var pipeName = name ?? NewName("pipe");
         string toFirst = pipeName + ":to-1", toSecond = pipeName + ":to-2";
         _queues.CreatePipe(toFirst, duplex ? toSecond : null);
+        var block = PipeBlock(pipeName, toFirst, duplex ? toSecond : null);
+        RingPipeEnd? End(int end) => block is null ? null : RingPipeEnd.Open(block.Share("a pipe"), end, $"{pipeName}:{end + 1}");
         return duplex
-            ? (new PipeConnection(_node, _hostPath, pipeName + ":1", toSecond, toFirst), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, toSecond))
-            : (new PipeConnection(_node, _hostPath, pipeName + ":1", null, toFirst), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, null));
+            ? (new PipeConnection(_node, _hostPath, pipeName + ":1", toSecond, toFirst, End(0)), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, toSecond, End(1)))
+            : (new PipeConnection(_node, _hostPath, pipeName + ":1", null, toFirst, End(0)), new PipeConnection(_node, _hostPath, pipeName + ":2", toFirst, null, End(1)));
+    }
+
+    /// <summary>
+    /// The pipe's shared-memory block, which the driver keeps until the manager is disposed; none where
+    /// shared memory is not available (the pipe then goes through the store, as it does for Host nodes).
+    /// </summary>
+    private SegmentLease? PipeBlock(string pipeName, string toFirst, string? toSecond)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        MemorySegment segment;
+        try
+        {
+            segment = MemorySegment.Create(PipeRing.BlockBytes, $"pipe '{pipeName}'");
+        }
+        catch (Exception exception) when (exception is PlatformNotSupportedException or IOException)
+        {
+            return null;
+        }
+        var lease = new SegmentLease(segment);
+        PipeBlocks.Add(lease, _queues, toFirst, toSecond);
+        return lease;
     }
 
     /// <summary>Creates an event shared across processes (Python's <c>multiprocessing.Event()</c>); it starts clear.</summary>
@@ -330,8 +357,9 @@ public sealed class Manager : IAsyncDisposable
             return;
         }
         _disposed = true;
-        // Whoever waits on a queue hears at once that the manager is gone.
+        // Whoever waits on a queue or a pipe hears at once that the manager is gone.
         _queues.Dispose();
+        PipeBlocks.Dispose(_queues);
         if (_system.WhenTerminated.IsCompleted)
         {
             _deletes.Clear();

@@ -1,4 +1,5 @@
 using ActorParallel.Driver;
+using ActorParallel.Memory;
 using ActorParallel.Serialization;
 using ActorParallel.Workers;
 
@@ -11,13 +12,18 @@ namespace ActorParallel;
 /// </summary>
 /// <remarks>
 /// <para>Messages are any value the wire format carries (<see cref="Send"/>, Python's <c>send(obj)</c>)
-/// or raw bytes (<see cref="SendBytes"/>). They wait in the driver until received, so a message sent and
-/// flushed survives the death of its sender; <see cref="Send"/> returns at once and what it sent is
-/// stored before the sending process reports back to its driver.</para>
+/// or raw bytes (<see cref="SendBytes"/>). Between processes of one machine they go through a ring
+/// per direction in shared memory that the driver keeps (a receiver spins briefly, then sleeps on a
+/// futex the sender wakes); a message larger than 64 KiB, or sent while the ring is full, goes through
+/// the driver's store instead, and the receiver still takes everything in order. Either way a message
+/// sent and flushed survives the death of its sender: <see cref="Send"/> never blocks, and what it
+/// sent is stored before the sending process reports back to its driver. Once an end goes to a Host
+/// node (another machine) the whole pipe goes through the driver's store.</para>
 /// <para>End of file: once the other end is closed (<see cref="CloseAsync"/>), or the process that
-/// received on it is gone (exited or killed), this end receives what was sent before, then
-/// <see cref="RecvAsync"/> throws <see cref="EndOfStreamException"/> (Python's <c>EOFError</c>). A
-/// process that only sends on an end is not watched: close that end when done.</para>
+/// holds it (the last that received it as an argument or used it) is gone, exited or killed, this end
+/// receives what was sent before, then <see cref="RecvAsync"/> throws <see cref="EndOfStreamException"/>
+/// (Python's <c>EOFError</c>); a receive waiting meanwhile wakes to it. As in Python, two processes or
+/// threads must not send (or receive) on the same end at the same time.</para>
 /// </remarks>
 public sealed class PipeConnection : ISharedObject
 {
@@ -27,16 +33,18 @@ public sealed class PipeConnection : ISharedObject
     private readonly string? _recvQueue;
     private IQueueClient? _sender;
     private IQueueClient? _receiver;
+    private readonly RingPipeEnd? _ring;
     private byte[]? _peeked;
     private bool _closed;
 
-    internal PipeConnection(SharedStateNode node, string host, string name, string? sendQueue, string? recvQueue)
+    internal PipeConnection(SharedStateNode node, string host, string name, string? sendQueue, string? recvQueue, RingPipeEnd? ring)
     {
         _node = node;
         _host = host;
         Name = name;
         _sendQueue = sendQueue;
         _recvQueue = recvQueue;
+        _ring = ring;
     }
 
     /// <summary>The end's name: its pipe's name and which end it is.</summary>
@@ -60,7 +68,15 @@ public sealed class PipeConnection : ISharedObject
     public void Send(object? value)
     {
         ThrowIfClosed();
-        Sender.Put(ValueCodec.Encode(value, $"a message on pipe '{Name}'"));
+        if (_sendQueue is null)
+        {
+            _ = Sender;
+        }
+        var message = ValueCodec.Encode(value, $"a message on pipe '{Name}'");
+        if (_ring is null || !_ring.TrySend(message, () => Sender, Disposed))
+        {
+            Sender.Put(message);
+        }
     }
 
     /// <summary>Sends <paramref name="bytes"/> as one message, as Python's <c>send_bytes(buf)</c>; received whole by <see cref="RecvBytesAsync"/>.</summary>
@@ -86,7 +102,13 @@ public sealed class PipeConnection : ISharedObject
         {
             return ValueCodec.Decode(peeked);
         }
-        var value = await Receiver.TakeAsync(-1, cancellationToken).ConfigureAwait(false);
+        if (_recvQueue is null)
+        {
+            _ = Receiver;
+        }
+        var value = _ring is { ReceivesFromRing: true } ring
+            ? await ring.ReceiveAsync(() => Receiver, Ended, Disposed, cancellationToken).ConfigureAwait(false)
+            : await Receiver.TakeAsync(-1, cancellationToken).ConfigureAwait(false);
         return ValueCodec.Decode(value!);
     }
 
@@ -156,6 +178,14 @@ public sealed class PipeConnection : ISharedObject
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, nameof(timeout));
         }
+        if (_recvQueue is null)
+        {
+            _ = Receiver;
+        }
+        if (_ring is { ReceivesFromRing: true } ring)
+        {
+            return await ring.PollAsync(limit, Disposed, cancellationToken).ConfigureAwait(false);
+        }
         try
         {
             var value = await Receiver.TakeAsync(limit == Timeout.InfiniteTimeSpan ? -1 : (long)Math.Ceiling(limit.TotalMilliseconds), cancellationToken).ConfigureAwait(false);
@@ -182,7 +212,17 @@ public sealed class PipeConnection : ISharedObject
             return;
         }
         _closed = true;
-        if (_sendQueue is not null)
+        if (_sendQueue is null)
+        {
+            return;
+        }
+        if (_ring is { StoreOnly: false } ring)
+        {
+            // Messages that went through the store are stored first, then the reader sees the end.
+            await Sender.FlushAsync(cancellationToken).ConfigureAwait(false);
+            ring.CloseSending();
+        }
+        else
         {
             await Sender.EndAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -196,10 +236,55 @@ public sealed class PipeConnection : ISharedObject
         SharedObjects.WriteHeader(writer, SharedObjects.PipeKind, _host, Name, typeof(object));
         writer.WriteString(_sendQueue);
         writer.WriteString(_recvQueue);
+        string? block = null;
+        if (_ring is { } ring)
+        {
+            if (HostBoundWork.Active)
+            {
+                // A Host node is another machine: the whole pipe goes through the driver's store from now on.
+                if (!ring.TrySwitchToStore(() => Receiver))
+                {
+                    throw new NotShippableException(
+                        $"Cannot send pipe end '{Name}' to a Host node: messages sent to it went through this machine's shared memory and the driver's store " +
+                        "(large ones, or many unread), and are not all received yet. Pass a pipe's ends to work that may run on Host nodes before sending large messages on it.", typeof(PipeConnection));
+                }
+            }
+            else if (!ring.StoreOnly)
+            {
+                block = ring.SegmentName;
+            }
+        }
+        writer.WriteString(block);
     }
 
-    internal static object ReadHandle(WireReader reader, string host, string name) =>
-        new PipeConnection(SharedStateNode.For(host), host, name, reader.ReadString(), reader.ReadString());
+    internal static object ReadHandle(WireReader reader, string host, string name)
+    {
+        var sendQueue = reader.ReadString();
+        var recvQueue = reader.ReadString();
+        RingPipeEnd? ring = null;
+        if (reader.ReadString() is { } block)
+        {
+            ring = RingPipeEnd.Open(new SegmentLease(MemorySegment.Attach(block, $"pipe end '{name}'")), EndOf(name), name);
+            // The process that receives an end holds it: when it goes, the other end sees end-of-file.
+            ring.Claim();
+        }
+        return new PipeConnection(SharedStateNode.For(host), host, name, sendQueue, recvQueue, ring);
+    }
+
+    /// <summary>The locator of the pipe's shared-memory block, if it has one (for tests).</summary>
+    internal string? BlockName => _ring?.SegmentName;
+
+    /// <summary>0 for a pipe's first end, 1 for its second.</summary>
+    internal static int EndOf(string name) => name.EndsWith(":2", StringComparison.Ordinal) ? 1 : 0;
+
+    private EndOfStreamException Ended() =>
+        new($"Pipe end '{Name}': the other end was closed or its process is gone, and everything it sent has been received (Python's EOFError).");
+
+    private ObjectDisposedException Disposed()
+    {
+        var manager = _host[(_host.LastIndexOf('/') + 1)..];
+        return SharedStateNode.DisposedError(manager, Name);
+    }
 
     private IQueueClient Client(string queue) =>
         QueueStore.Find(_host) is { } store ? new LocalQueueClient(store, queue, _node.Address) : new RemoteQueueClient(_node, _host, queue, bounded: false);

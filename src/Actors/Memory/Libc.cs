@@ -79,6 +79,19 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "pthread_mutex_consistent")]
     public static partial int MutexConsistent(byte* mutex);
 
+    public const int FutexWait = 0, FutexWake = 1, EAgain = 11, EIntr = 4, ESrch = 3;
+
+    /// <summary>The futex system call's number: 202 on x86-64, 98 on arm64.</summary>
+    public static readonly nint FutexCall = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 98 : 202;
+
+    /// <summary><c>syscall(SYS_futex, word, op, value, timeout, 0, 0)</c> on a word in shared memory (not FUTEX_PRIVATE: another process waits or wakes on it).</summary>
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    public static partial nint Futex(nint number, int* word, nint operation, nint value, TimeSpec* timeout, nint word2, nint value3);
+
+    /// <summary><c>kill(pid, 0)</c>: whether a process exists (ESRCH when it does not).</summary>
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
     [StructLayout(LayoutKind.Sequential)]
     public struct TimeSpec
     {

@@ -22,6 +22,9 @@ internal static class HostBoundWork
         return new Scope(prior, restore: true);
     }
 
+    /// <summary>Whether what is being encoded now may run on a Host node.</summary>
+    public static bool Active => Destination.Value is not null;
+
     /// <exception cref="NotShippableException">A scope is open: <paramref name="handle"/> lives in this machine's memory only.</exception>
     public static void RefuseIfHostBound(string handle, Type type, string managerEquivalent)
     {

@@ -133,6 +133,37 @@ public sealed class ClusterPoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pipe_EndPassedToAPoolFunctionOnAHostNode_CarriesMessagesThroughTheStore_RefusedOnceLargeMessagesWentUnread()
+    {
+        var nodes = await StartNodes(1);
+        await using var manager = await Manager.StartAsync(_driver).WaitAsync(Bound);
+        await using var pool = _driver.CreatePool(new PoolOptions { Processes = 0, HostNodeRole = ParallelRuntime.HostNodeRole });
+        (await pool.WaitForWorkersAsync().WaitAsync(Bound)).ToList().ForEach(nodes[0].Track);
+        var (near, far) = manager.Pipe();
+        var (used, other) = manager.Pipe();
+
+        var doubling = pool.ApplyAsync(DoubleBack(far, 50));
+        var doubled = new List<int>();
+        for (var i = 0; i < 50; i++)
+        {
+            near.Send(i);
+            doubled.Add(await near.RecvAsync<int>().WaitAsync(Bound));
+        }
+        var pid = await doubling.WaitAsync(Bound);
+        // Larger than a ring's record: it went through the store, so the pipe can no longer change course.
+        used.Send(new byte[100_000]);
+        var refused = await Assert.ThrowsAsync<NotShippableException>(() => pool.ApplyAsync(DoubleBack(other, 1))).WaitAsync(Bound);
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => 2 * i), doubled);
+        Assert.Contains(OsProcesses.ParentOf(pid), nodes.Select(n => n.Pid));
+        Assert.Contains("before sending large messages", refused.Message);
+        Assert.Equal(100_000, (await other.RecvBytesAsync().WaitAsync(Bound)).Length);
+    }
+
+    /// <summary>A closure of its own (one capturing the test's locals would capture the pool too).</summary>
+    private static Func<int> DoubleBack(PipeConnection connection, int count) => () => PipeTargets.DoubleBack(connection, count);
+
+    [Fact]
     public async Task LargeValues_256MiBItemAndResultThroughANode_ArriveExact_AndNoMemberIsEverUnreachable()
     {
         var nodes = await StartNodes(1);

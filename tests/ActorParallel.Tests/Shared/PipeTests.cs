@@ -74,4 +74,202 @@ public sealed class PipeTests : RuntimeFixture
         Assert.Throws<InvalidOperationException>(() => reader.Send(1));
         await Assert.ThrowsAsync<InvalidOperationException>(() => writer.RecvAsync());
     }
+
+    [Fact]
+    public async Task Send_MessagesLargerThanTheRingAndMoreThanItHolds_ComeBackExactAndInOrder()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var (parent, child) = manager.Pipe();
+        var echo = Create(PipeTargets.EchoUntilNull, child);
+        await echo.StartAsync();
+        // 1 MiB and 3 MiB spill through the store; 3,000 messages of 1 KiB sent unread fill both rings.
+        byte[][] sent = [Pattern(1 << 20, 1), .. Enumerable.Range(0, 3_000).Select(i => Pattern(1024, i)), Pattern(3 << 20, 2), Pattern(10, 3)];
+
+        foreach (var message in sent)
+        {
+            parent.Send(message);
+        }
+        var back = new List<byte[]>();
+        for (var i = 0; i < sent.Length; i++)
+        {
+            back.Add(await parent.RecvAsync<byte[]>().WaitAsync(Bound));
+        }
+        parent.Send(null);
+        await Joined(echo);
+
+        Assert.Equal(sent.Length, back.Count);
+        for (var i = 0; i < sent.Length; i++)
+        {
+            Assert.True(sent[i].AsSpan().SequenceEqual(back[i]), $"message {i} ({sent[i].Length} bytes) came back different");
+        }
+        Assert.Equal(0, echo.ExitCode);
+    }
+
+    [Fact]
+    public async Task RecvAsync_WaitingWhenThePeerIsSigkilled_WakesWithEndOfStream()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var (parent, child) = manager.Pipe();
+        var marker = ScratchFile("received");
+        var victim = Create(PipeTargets.ReceiveOneThenWait, child, marker);
+        await victim.StartAsync();
+        parent.Send(1);
+        await WaitForFile(marker);
+        var waiting = parent.RecvAsync();
+        Assert.False(waiting.IsCompleted);
+
+        victim.Kill();
+
+        await Assert.ThrowsAsync<EndOfStreamException>(() => waiting).WaitAsync(Bound);
+        await Joined(victim);
+    }
+
+    [Fact]
+    public async Task RecvAsync_OneWayWritersProcessSigkilled_ReceivesWhatItSentThenEndOfStream()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var (reader, writer) = manager.Pipe(duplex: false);
+        var marker = ScratchFile("sent");
+        var victim = Create(PipeTargets.SendTwoThenWait, writer, marker);
+        await victim.StartAsync();
+        await WaitForFile(marker);
+
+        victim.Kill();
+        await Joined(victim);
+        var received = new List<string>();
+        using var deadline = new CancellationTokenSource(Bound);
+        await foreach (var message in reader.ReadAllAsync<string>(deadline.Token))
+        {
+            received.Add(message);
+        }
+
+        Assert.Equal(["a", "b"], received);
+        Assert.True(await reader.PollAsync().WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task PollAsync_WithTimeout_FalseAfterTheTimeout_TrueOnceAMessageComes_AndItStaysForRecv()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var (parent, child) = manager.Pipe();
+        var echo = Create(PipeTargets.EchoUntilNull, child);
+        await echo.StartAsync();
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var early = await parent.PollAsync(TimeSpan.FromMilliseconds(300)).WaitAsync(Bound);
+        var waited = watch.Elapsed;
+        var later = parent.PollAsync(Timeout.InfiniteTimeSpan);
+        parent.Send(7);
+        var ready = await later.WaitAsync(Bound);
+        var value = await parent.RecvAsync<int>().WaitAsync(Bound);
+        parent.Send(null);
+        await Joined(echo);
+
+        Assert.False(early);
+        Assert.InRange(waited, TimeSpan.FromMilliseconds(290), Bound);
+        Assert.True(ready);
+        Assert.Equal(7, value);
+        Assert.Throws<ArgumentOutOfRangeException>(() => parent.PollAsync(TimeSpan.FromSeconds(-1)).GetAwaiter().GetResult());
+    }
+
+    [Fact]
+    public async Task RecvAsync_Cancelled_ThrowsOperationCanceled_AndTheNextMessageStillArrives()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var (parent, child) = manager.Pipe();
+        var echo = Create(PipeTargets.EchoUntilNull, child);
+        await echo.StartAsync();
+        parent.Send(1);
+        Assert.Equal(1, await parent.RecvAsync<int>().WaitAsync(Bound));
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => parent.RecvAsync(cancel.Token)).WaitAsync(Bound);
+        parent.Send(2);
+        var next = await parent.RecvAsync<int>().WaitAsync(Bound);
+        parent.Send(null);
+        await Joined(echo);
+
+        Assert.Equal(2, next);
+    }
+
+    [Fact]
+    public async Task Pipe_EndsPassedToPoolFunctions_CarryMessagesBothWays()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
+        var (reader, writer) = manager.Pipe(duplex: false);
+        var (near, far) = manager.Pipe();
+
+        var sender = await pool.ApplyAsync(() => PipeTargets.SendRange(writer, 500)).WaitAsync(Bound);
+        var received = new List<int>();
+        for (var i = 0; i < 500; i++)
+        {
+            received.Add(await reader.RecvAsync<int>().WaitAsync(Bound));
+        }
+        var doubling = pool.ApplyAsync(() => PipeTargets.DoubleBack(far, 100));
+        var doubled = new List<int>();
+        for (var i = 0; i < 100; i++)
+        {
+            near.Send(i);
+            doubled.Add(await near.RecvAsync<int>().WaitAsync(Bound));
+        }
+        var doubler = await doubling.WaitAsync(Bound);
+
+        Assert.Equal(Enumerable.Range(0, 500), received);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => 2 * i), doubled);
+        Assert.NotEqual(Environment.ProcessId, sender);
+        Assert.Equal(sender, doubler);
+    }
+
+    [Fact]
+    public async Task RecvAsync_ManagerDisposedWhileWaiting_ThrowsObjectDisposedNamingTheManager()
+    {
+        var manager = await Manager.StartAsync(Runtime);
+        var (first, _) = manager.Pipe();
+        var waiting = first.RecvAsync();
+        Assert.False(waiting.IsCompleted);
+
+        await manager.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting).WaitAsync(Bound);
+        Assert.Contains(manager.Name, error.Message);
+        Assert.Throws<ObjectDisposedException>(() => first.Send(1));
+    }
+
+    [Fact]
+    public async Task Pipe_UsedByAChildThenManagerDisposed_NoMemoryBlockStaysMapped()
+    {
+        string block;
+        await using (var manager = await Manager.StartAsync(Runtime))
+        {
+            block = await UseAPipeWithAChild(manager);
+        }
+        var id = block[(block.LastIndexOf('_') + 1)..];
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.DoesNotContain($"actorparallel-{id}", File.ReadAllText("/proc/self/maps"));
+    }
+
+    private async Task<string> UseAPipeWithAChild(Manager manager)
+    {
+        var (parent, child) = manager.Pipe();
+        var echo = Create(PipeTargets.EchoUntilNull, child);
+        await echo.StartAsync();
+        parent.Send(1);
+        Assert.Equal(1, await parent.RecvAsync<int>().WaitAsync(Bound));
+        parent.Send(null);
+        await Joined(echo);
+        Assert.Contains($"actorparallel-{parent.BlockName![(parent.BlockName!.LastIndexOf('_') + 1)..]}", File.ReadAllText("/proc/self/maps"));
+        return parent.BlockName!;
+    }
+
+    private static byte[] Pattern(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
 }

@@ -56,6 +56,8 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
         {
             _stream.Dispose();
         }
+        // Pipe ends the worker held end: their readers get end-of-file after what it sent.
+        PipeBlocks.ProcessGone(_pid);
         if (Volatile.Read(ref _queueUser) is { } queueUser)
         {
             // Items the worker received from queues and had not finished with go back to their queues.

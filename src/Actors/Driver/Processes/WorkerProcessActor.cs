@@ -165,6 +165,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
                 HandleTargetFinished(finished);
                 break;
             case OsExited:
+                PipeBlocks.ProcessGone(_pid);
                 HandleExited(waitForStderr: true);
                 break;
             case StderrDrained:

@@ -108,7 +108,7 @@ internal sealed class DirectWorker
                 case ExitWorker exit:
                     return exit.ExitCode;
                 case null:
-                    Send(null);
+                    AnswerHeartbeat();
                     break;
                 case RunTarget run:
                     Target.Start(run, Send);
@@ -154,6 +154,27 @@ internal sealed class DirectWorker
             {
                 Monitor.Exit(_writeLock);
             }
+        }
+    }
+
+    /// <summary>
+    /// Answers the driver's heartbeat, unless another thread is writing to the link: that write shows
+    /// life as well, and this reading thread must never wait behind it (a large write waits for the
+    /// driver to read, which may be waiting to write to this worker: both would stall until the link's timeout).
+    /// </summary>
+    private void AnswerHeartbeat()
+    {
+        if (!Monitor.TryEnter(_writeLock))
+        {
+            return;
+        }
+        try
+        {
+            Send(null);
+        }
+        finally
+        {
+            Monitor.Exit(_writeLock);
         }
     }
 

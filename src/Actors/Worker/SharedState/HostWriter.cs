@@ -173,13 +173,15 @@ internal abstract class HostWriter
                 return;
             }
         }
+        // Off the thread that delivered the reply: on a direct link that thread reads the link, and a
+        // large batch written from it could wait for the driver, which may be waiting to write to this worker.
         if (resend)
         {
-            Send(request, attempt + 1);
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Writer.Send(state.Request, state.Attempt), (Writer: this, Request: request, Attempt: attempt + 1), preferLocal: false);
         }
         else
         {
-            Pump();
+            ThreadPool.UnsafeQueueUserWorkItem(static writer => writer.Pump(), this, preferLocal: false);
         }
     }
 }
