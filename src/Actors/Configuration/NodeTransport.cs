@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote.Transport.DotNetty;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Configuration;
 
@@ -80,21 +81,29 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     /// <summary>How many ActorSystems ActorParallel has started in this process (a worker on a direct link starts none).</summary>
     public static int SystemsStarted => Volatile.Read(ref s_systemsStarted);
 
-    /// <summary>Creates an ActorSystem that does not listen at all (local provider), over <paramref name="config"/>.</summary>
-    public static ActorSystem CreateLocalSystem(string name, Config config)
+    /// <summary>
+    /// Creates an ActorSystem that does not listen at all (local provider), over <paramref name="config"/>,
+    /// logging to <paramref name="logs"/> (<see cref="ProcessLogs.Default"/> when <see langword="null"/>).
+    /// </summary>
+    public static ActorSystem CreateLocalSystem(string name, Config config, ILoggerFactory? logs = null)
     {
         Interlocked.Increment(ref s_systemsStarted);
-        return ActorSystem.Create(name, config);
+        var (logging, setup) = Logging(logs);
+        return ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(logging.WithFallback(config)).And(setup));
     }
 
-    /// <summary>Creates an ActorSystem that listens as this transport says, over <paramref name="config"/>.</summary>
-    public ActorSystem CreateSystem(string name, Config config)
+    /// <summary>
+    /// Creates an ActorSystem that listens as this transport says, over <paramref name="config"/>, logging
+    /// to <paramref name="logs"/> (<see cref="ProcessLogs.Default"/> when <see langword="null"/>).
+    /// </summary>
+    public ActorSystem CreateSystem(string name, Config config, ILoggerFactory? logs = null)
     {
         Interlocked.Increment(ref s_systemsStarted);
-        var full = Overrides().WithFallback(config);
+        var (logging, setup) = Logging(logs);
+        var full = logging.WithFallback(Overrides()).WithFallback(config);
         if (CertificatePath is null)
         {
-            return WithSegments(ActorSystem.Create(name, full));
+            return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(setup)));
         }
         var certificate = LoadCertificate();
         var pinned = certificate.GetCertHashString(HashAlgorithmName.SHA256);
@@ -109,7 +118,14 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
                     peer ?? "a peer", peerCertificate is null ? "no certificate" : $"certificate {peerCertificate.Subject}");
                 return false;
             });
-        return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls)));
+        return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls).And(setup)));
+    }
+
+    /// <summary>The log level that lets through what <paramref name="logs"/> takes of Akka's, and the setup that hands the system the factory.</summary>
+    private static (Config Level, LoggingSetup Setup) Logging(ILoggerFactory? logs)
+    {
+        var factory = logs ?? ProcessLogs.Default;
+        return (AkkaConfig.Settings(("akka.loglevel", ProcessLogs.AkkaLevel(factory))), new LoggingSetup(factory));
     }
 
     /// <summary>The system, ready to receive messages larger than a frame from its peers (<see cref="Protocol.WireSegments"/>).</summary>

@@ -6,6 +6,7 @@ using ActorParallel.Configuration;
 using ActorParallel.Protocol;
 using ActorParallel.Serialization;
 using Akka.Actor;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Workers;
 
@@ -106,7 +107,7 @@ internal sealed class ChunkExecutor : IDisposable
             catch (Exception exception)
             {
                 // A callback registered by the user's function threw: the map is given up all the same.
-                Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: a cancellation callback of map {mapId} threw: {exception.Message}");
+                ProcessLogs.Default.CreateLogger(LogCategories.Worker).LogWarning("a cancellation callback of map {MapId} threw: {Reason}", mapId, exception.Message);
             }
         }
         _queue.Add((new AbandonMap(mapId), router));
@@ -195,7 +196,7 @@ internal sealed class ChunkExecutor : IDisposable
                     Reply(new InitializerFailed(error), router);
                     break;
                 default:
-                    Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: {message.GetType().Name} failed: {error}");
+                    ProcessLogs.Default.CreateLogger(LogCategories.Worker).LogError("{MessageType} failed: {Error}", message.GetType().Name, error);
                     break;
             }
         }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using ActorParallel.Protocol;
+using ActorParallel.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Workers;
 
@@ -111,7 +113,7 @@ internal sealed class ItemWatchdog : IDisposable
             }
             catch (Exception exception)
             {
-                Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: reporting an overdue item failed: {exception.Message}");
+                ProcessLogs.Default.CreateLogger(LogCategories.Worker).LogWarning("reporting an overdue item failed: {Reason}", exception.Message);
             }
         }
     }

@@ -4,6 +4,8 @@ using System.Text;
 using ActorParallel.Protocol;
 using ActorParallel.Serialization;
 using Akka.Actor;
+using ActorParallel.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Workers;
 
@@ -44,7 +46,7 @@ internal sealed class DirectWorker
         }
         catch (IOException exception)
         {
-            Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId} could not reach its pool at {link.SocketPath}: {exception.Message}");
+            ProcessLogs.Default.CreateLogger(LogCategories.Worker).LogError("could not reach its pool at {SocketPath}: {Reason}", link.SocketPath, exception.Message);
             return ExitCodes.Orphaned;
         }
         using var owned = stream;

@@ -19,6 +19,8 @@ internal static class WorkerNode
     /// <summary>Runs the worker until the driver ends it; returns the process exit code.</summary>
     public static int Run(WorkerEnvironment environment)
     {
+        // What this process logs goes to its driver, which reads its stderr.
+        ProcessLogs.EnterWorker(new DriverLoggerFactory(environment.LogLevel));
         var firstLine = WatchParentThroughStdin();
         LoadAssembliesFrom(environment.ProbeDirectories);
         // The driver-side actor that adopts this process says, on the first line, how to reach it.
