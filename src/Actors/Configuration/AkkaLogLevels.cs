@@ -46,7 +46,8 @@ internal static class AkkaLogLevels
     /// learns of each exit from the OS, or from the cluster), and a system that is shutting down still
     /// has letters in flight ("Remoting is not running"). A busy machine (workers starting on every core)
     /// delays heartbeats past the failure detector's early warning without any node being lost: a node
-    /// that is lost is reported as unreachable and acted on.
+    /// that is lost is reported as unreachable and acted on. A Host node asks its driver's port whether
+    /// anything still listens there by connecting and closing at once, before any TLS.
     /// </summary>
     private static bool IsRoutine(LogEvent logEvent)
     {
@@ -58,6 +59,13 @@ internal static class AkkaLogLevels
             return true;
         }
         var text = Text(logEvent);
+        if (text.Contains("TLS handshake failed", StringComparison.Ordinal))
+        {
+            // A connection closed before its handshake is a Host node's probe of its driver (see DriverWatch)
+            // or a port scan; a peer that presents a certificate that is not the cluster's fails otherwise
+            // (and is reported as refused).
+            return logEvent.Cause is IOException { Message: "Channel is closed" };
+        }
         return text.Contains("EndpointDisassociatedException", StringComparison.Ordinal)
             || text.Contains("Unable to REMOVE channel", StringComparison.Ordinal)
             || text.Contains("Tried to associate with unreachable remote address", StringComparison.Ordinal)

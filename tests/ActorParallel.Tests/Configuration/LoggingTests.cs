@@ -58,6 +58,34 @@ public sealed class LoggingTests() : RuntimeFixture($"logging-{Guid.NewGuid():N}
         Assert.DoesNotContain(Logs.Records, r => r.Level >= LogLevel.Warning);
     }
 
+    [Fact]
+    public async Task TlsDriver_ProbedByAConnectionThatClosesBeforeTls_DebugNotError_AForeignNodeStillAWarning()
+    {
+        const string password = "pw";
+        ClusterCertificate.CreateFile(ScratchFile("cluster.pfx"), password);
+        var foreign = ScratchFile("foreign.pfx");
+        ClusterCertificate.CreateFile(foreign, password);
+        using var logs = new CollectedLogs(LogLevel.Information, akkaMinimum: LogLevel.Debug);
+        await using var driver = ParallelRuntime.Create(new ParallelRuntimeOptions
+        {
+            SystemName = "tls-logs", CertificatePath = ScratchFile("cluster.pfx"), CertificatePassword = password, LoggerFactory = logs.Factory,
+        });
+        var seed = await driver.AcceptHostNodesAsync().WaitAsync(Bound);
+
+        // What a Host node's DriverWatch does to tell a dead driver from a slow one: connect, and close at once.
+        using (var probe = new System.Net.Sockets.TcpClient())
+        {
+            await probe.ConnectAsync("127.0.0.1", int.Parse(seed[(seed.LastIndexOf(':') + 1)..]));
+        }
+        var probed = await logs.WaitFor(r => r.Message.Contains("TLS handshake failed"), Bound);
+        using var withForeign = ChildProgram.WithEnvironment(new Dictionary<string, string> { ["ACTORPARALLEL_CERTIFICATE_PASSWORD"] = password },
+            "ActorParallel.Host", "--seed", seed, "--system-name", "tls-logs", "--certificate", foreign, "--join-timeout", "3");
+        var refused = await logs.WaitFor(r => r.Message.Contains("did not present this cluster's certificate"), Bound);
+
+        Assert.Equal((LogLevel.Debug, "Akka.Remote.Transport.DotNetty.TcpServerHandler"), (probed.Level, probed.Category));
+        Assert.Equal(LogLevel.Warning, refused.Level);
+    }
+
     [Theory]
     [InlineData("swallowing exception during message send", "Attempted to send remote message but Remoting is not running.")]
     [InlineData("Association with remote system akka.tcp://a@127.0.0.1:4053 has failed; address is now gated for 5000 ms. Reason is: [Akka.Remote.EndpointDisassociatedException: Disassociated]", "Disassociated")]
