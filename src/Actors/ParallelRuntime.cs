@@ -186,11 +186,11 @@ public sealed class ParallelRuntime : IAsyncDisposable
         {
             if (clusterNow || validated.WorkerLink == WorkerLink.Remoting)
             {
-                return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver, validated.Logs), ownsSystem: true, validated, prelaunched);
+                return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver, validated.LoggerFactory), ownsSystem: true, validated, prelaunched);
             }
-            var local = NodeTransport.CreateLocalSystem(validated.SystemName, AkkaConfig.OwnLocal, validated.Logs);
+            var local = NodeTransport.CreateLocalSystem(validated.SystemName, AkkaConfig.OwnLocal, validated.LoggerFactory);
             return new ParallelRuntime(local, ownsSystem: true, validated, prelaunched,
-                startClusterSystem: () => validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver, validated.Logs));
+                startClusterSystem: () => validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver, validated.LoggerFactory));
         }
         catch
         {
@@ -241,7 +241,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
             ("akka.cluster.seed-nodes", seeds),
             ("akka.cluster.roles", (roles ?? []).Prepend(HostNodeRole).Append($"{HostNodes.WorkersRolePrefix}{offered}").Distinct()),
             ("akka.cluster.shutdown-after-unsuccessful-join-seed-nodes", $"{timeout.TotalSeconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)}s"));
-        var system = validated.Transport.CreateSystem(validated.SystemName, membership.WithFallback(AkkaConfig.Node), validated.Logs);
+        var system = validated.Transport.CreateSystem(validated.SystemName, membership.WithFallback(AkkaConfig.Node), validated.LoggerFactory);
         return new ParallelRuntime(system, ownsSystem: true, validated, new PrelaunchedWorkers(validated.SystemName, validated), HostNodeSupervisorName);
     }
 

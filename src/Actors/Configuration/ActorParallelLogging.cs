@@ -50,12 +50,20 @@ internal sealed class LoggingSetup(ILoggerFactory factory) : Setup
 /// </summary>
 internal static class ProcessLogs
 {
-    private static ILoggerFactory s_default = QuietConsoleLoggerFactory.Instance;
+    private const int NotAWorker = -1;
 
-    public static ILoggerFactory Default => Volatile.Read(ref s_default);
+    private static int s_workerLevel = NotAWorker;
+    private static ILoggerFactory? s_worker;
 
-    /// <summary>This process is a worker: what nobody else claims goes to its driver through <paramref name="forwarding"/>.</summary>
-    public static void EnterWorker(ILoggerFactory forwarding) => Volatile.Write(ref s_default, forwarding);
+    public static ILoggerFactory Default => Volatile.Read(ref s_workerLevel) is var level && level == NotAWorker
+        ? QuietConsoleLoggerFactory.Instance
+        : LazyInitializer.EnsureInitialized(ref s_worker, () => new Protocol.WorkerLogWriter((LogLevel)level));
+
+    /// <summary>
+    /// This process is a worker: what nobody else claims goes to its driver from <paramref name="minimumLevel"/> up
+    /// (a <see cref="LogLevel"/>, as a number: the logging assembly is loaded only when something logs).
+    /// </summary>
+    public static void EnterWorker(int minimumLevel) => Volatile.Write(ref s_workerLevel, minimumLevel);
 
     /// <summary>The lowest level <paramref name="factory"/> logs in <paramref name="category"/> (<see cref="LogLevel.None"/> when none).</summary>
     public static LogLevel LowestEnabled(ILoggerFactory factory, string category)

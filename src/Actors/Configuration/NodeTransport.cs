@@ -88,8 +88,9 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     public static ActorSystem CreateLocalSystem(string name, Config config, ILoggerFactory? logs = null)
     {
         Interlocked.Increment(ref s_systemsStarted);
-        var (logging, setup) = Logging(logs);
-        return ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(logging.WithFallback(config)).And(setup));
+        return logs is null
+            ? ActorSystem.Create(name, config)
+            : ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(LogLevel(logs).WithFallback(config)).And(new LoggingSetup(logs)));
     }
 
     /// <summary>
@@ -99,11 +100,12 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     public ActorSystem CreateSystem(string name, Config config, ILoggerFactory? logs = null)
     {
         Interlocked.Increment(ref s_systemsStarted);
-        var (logging, setup) = Logging(logs);
-        var full = logging.WithFallback(Overrides()).WithFallback(config);
+        var full = Overrides().WithFallback(config);
+        var bootstrap = BootstrapSetup.Create().WithConfig(logs is null ? full : LogLevel(logs).WithFallback(full));
+        var setup = logs is null ? Akka.Actor.Setup.ActorSystemSetup.Create(bootstrap) : bootstrap.And(new LoggingSetup(logs));
         if (CertificatePath is null)
         {
-            return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(setup)));
+            return WithSegments(ActorSystem.Create(name, setup));
         }
         var certificate = LoadCertificate();
         var pinned = certificate.GetCertHashString(HashAlgorithmName.SHA256);
@@ -118,15 +120,14 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
                     peer ?? "a peer", peerCertificate is null ? "no certificate" : $"certificate {peerCertificate.Subject}");
                 return false;
             });
-        return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls).And(setup)));
+        return WithSegments(ActorSystem.Create(name, setup.And(tls)));
     }
 
-    /// <summary>The log level that lets through what <paramref name="logs"/> takes of Akka's, and the setup that hands the system the factory.</summary>
-    private static (Config Level, LoggingSetup Setup) Logging(ILoggerFactory? logs)
-    {
-        var factory = logs ?? ProcessLogs.Default;
-        return (AkkaConfig.Settings(("akka.loglevel", ProcessLogs.AkkaLevel(factory))), new LoggingSetup(factory));
-    }
+    /// <summary>
+    /// The <c>akka.loglevel</c> that lets through what <paramref name="logs"/> takes of Akka's. (Without a
+    /// factory the HOCON's WARNING stands, and the configuration has one layer less to look through.)
+    /// </summary>
+    private static Config LogLevel(ILoggerFactory logs) => AkkaConfig.Settings(("akka.loglevel", ProcessLogs.AkkaLevel(logs)));
 
     /// <summary>The system, ready to receive messages larger than a frame from its peers (<see cref="Protocol.WireSegments"/>).</summary>
     private static ActorSystem WithSegments(ActorSystem system)

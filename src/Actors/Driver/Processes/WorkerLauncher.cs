@@ -19,7 +19,7 @@ internal static class WorkerLauncher
     public static LaunchedWorker Start(string systemName, ParallelRuntimeOptions options)
     {
         var environment = new WorkerEnvironment(systemName, [AppContext.BaseDirectory, .. options.AssemblyDirectories], options.Transport.ForWorkers(),
-            Configuration.ProcessLogs.LowestEnabled(options.Logs, Configuration.LogCategories.Worker));
+            (int)Configuration.ProcessLogs.LowestEnabled(options.Logs, Configuration.LogCategories.Worker));
         var (fileName, arguments) = ResolveCommand(options);
         var startInfo = new ProcessStartInfo(fileName)
         {

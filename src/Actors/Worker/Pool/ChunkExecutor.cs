@@ -6,7 +6,6 @@ using ActorParallel.Configuration;
 using ActorParallel.Protocol;
 using ActorParallel.Serialization;
 using Akka.Actor;
-using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Workers;
 
@@ -107,7 +106,7 @@ internal sealed class ChunkExecutor : IDisposable
             catch (Exception exception)
             {
                 // A callback registered by the user's function threw: the map is given up all the same.
-                ProcessLogs.Default.CreateLogger(LogCategories.Worker).LogWarning("a cancellation callback of map {MapId} threw: {Reason}", mapId, exception.Message);
+                WorkerLog.Warning("a cancellation callback of map {MapId} threw: {Reason}", mapId, exception.Message);
             }
         }
         _queue.Add((new AbandonMap(mapId), router));
@@ -196,7 +195,7 @@ internal sealed class ChunkExecutor : IDisposable
                     Reply(new InitializerFailed(error), router);
                     break;
                 default:
-                    ProcessLogs.Default.CreateLogger(LogCategories.Worker).LogError("{MessageType} failed: {Error}", message.GetType().Name, error);
+                    WorkerLog.Error("{MessageType} failed: {Error}", message.GetType().Name, error);
                     break;
             }
         }

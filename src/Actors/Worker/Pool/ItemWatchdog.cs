@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using ActorParallel.Protocol;
-using ActorParallel.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Workers;
 
@@ -113,7 +111,7 @@ internal sealed class ItemWatchdog : IDisposable
             }
             catch (Exception exception)
             {
-                ProcessLogs.Default.CreateLogger(LogCategories.Worker).LogWarning("reporting an overdue item failed: {Reason}", exception.Message);
+                WorkerLog.Warning("reporting an overdue item failed: {Reason}", exception.Message);
             }
         }
     }

@@ -4,8 +4,6 @@ using System.Text;
 using ActorParallel.Protocol;
 using ActorParallel.Serialization;
 using Akka.Actor;
-using ActorParallel.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Workers;
 
@@ -46,7 +44,7 @@ internal sealed class DirectWorker
         }
         catch (IOException exception)
         {
-            ProcessLogs.Default.CreateLogger(LogCategories.Worker).LogError("could not reach its pool at {SocketPath}: {Reason}", link.SocketPath, exception.Message);
+            WorkerLog.Error("could not reach its pool at {SocketPath}: {Reason}", link.SocketPath, exception.Message);
             return ExitCodes.Orphaned;
         }
         using var owned = stream;

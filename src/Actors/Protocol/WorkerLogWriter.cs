@@ -1,7 +1,6 @@
-using ActorParallel.Protocol;
 using Microsoft.Extensions.Logging;
 
-namespace ActorParallel.Workers;
+namespace ActorParallel.Protocol;
 
 /// <summary>
 /// A worker process's log: each record from the driver's level up is written to stderr as a
@@ -9,9 +8,9 @@ namespace ActorParallel.Workers;
 /// to its node's). The worker's own ActorSystem logs here too.
 /// </summary>
 /// <param name="minimum">The lowest level the driver logs (<see cref="WorkerEnvironment.LogLevel"/>).</param>
-internal sealed class DriverLoggerFactory(LogLevel minimum) : ILoggerFactory
+internal sealed class WorkerLogWriter(LogLevel minimum) : ILoggerFactory
 {
-    public ILogger CreateLogger(string categoryName) => new DriverLogger(categoryName, minimum);
+    public ILogger CreateLogger(string categoryName) => new LineLogger(categoryName, minimum);
 
     public void AddProvider(ILoggerProvider provider) =>
         throw new NotSupportedException("A worker process logs to its driver only.");
@@ -20,7 +19,7 @@ internal sealed class DriverLoggerFactory(LogLevel minimum) : ILoggerFactory
     {
     }
 
-    private sealed class DriverLogger(string category, LogLevel minimum) : ILogger
+    private sealed class LineLogger(string category, LogLevel minimum) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
