@@ -6,8 +6,10 @@ namespace ActorParallel.Tests.Samples;
 /// <summary>
 /// The README's samples command, run as a user runs it: every sample, in one process with its workers
 /// and Host nodes. A run that worked prints no ERROR or WARNING line (from the library, from Akka, from
-/// a worker or a node).
+/// a worker or a node). It runs alone (<see cref="Faults.FaultsCollection"/>): two Host nodes and a dozen
+/// workers on two cores, beside another collection's processes, starve the nodes' failure detectors.
 /// </summary>
+[Collection(Faults.FaultsCollection.Name)]
 public sealed class SamplesOutputTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(240);
