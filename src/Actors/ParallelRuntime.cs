@@ -36,6 +36,12 @@ public sealed class ParallelRuntime : IAsyncDisposable
         _localSystem = system;
         Options = options;
         _ownsSystem = ownsSystem;
+        if (!ownsSystem && options.LoggerFactory is { } logs)
+        {
+            // An application's own system: the library's messages (and Akka's, if the system logs
+            // through ActorParallel's bridge) go to the factory given.
+            ActorParallelLogging.Get(system).Use(logs);
+        }
         if (!ownsSystem && ((ExtendedActorSystem)system).Provider is Akka.Remote.RemoteActorRefProvider)
         {
             // An application's own system: ready to receive messages larger than a frame from the workers.
@@ -180,11 +186,11 @@ public sealed class ParallelRuntime : IAsyncDisposable
         {
             if (clusterNow || validated.WorkerLink == WorkerLink.Remoting)
             {
-                return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver), ownsSystem: true, validated, prelaunched);
+                return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver, validated.LoggerFactory), ownsSystem: true, validated, prelaunched);
             }
-            var local = NodeTransport.CreateLocalSystem(validated.SystemName, AkkaConfig.OwnLocal);
+            var local = NodeTransport.CreateLocalSystem(validated.SystemName, AkkaConfig.OwnLocal, validated.LoggerFactory);
             return new ParallelRuntime(local, ownsSystem: true, validated, prelaunched,
-                startClusterSystem: () => validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver));
+                startClusterSystem: () => validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver, validated.LoggerFactory));
         }
         catch
         {
@@ -235,7 +241,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
             ("akka.cluster.seed-nodes", seeds),
             ("akka.cluster.roles", (roles ?? []).Prepend(HostNodeRole).Append($"{HostNodes.WorkersRolePrefix}{offered}").Distinct()),
             ("akka.cluster.shutdown-after-unsuccessful-join-seed-nodes", $"{timeout.TotalSeconds.ToString(global::System.Globalization.CultureInfo.InvariantCulture)}s"));
-        var system = validated.Transport.CreateSystem(validated.SystemName, membership.WithFallback(AkkaConfig.Node));
+        var system = validated.Transport.CreateSystem(validated.SystemName, membership.WithFallback(AkkaConfig.Node), validated.LoggerFactory);
         return new ParallelRuntime(system, ownsSystem: true, validated, new PrelaunchedWorkers(validated.SystemName, validated), HostNodeSupervisorName);
     }
 

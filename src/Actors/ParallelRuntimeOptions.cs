@@ -79,6 +79,31 @@ public sealed class ParallelRuntimeOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public string? CertificatePassword { get; set; }
 
+    /// <summary>
+    /// Where the runtime logs: its own messages (categories <c>ActorParallel.Pool</c>,
+    /// <c>ActorParallel.Processes</c>, <c>ActorParallel.Nodes</c>, <c>ActorParallel.Wire</c>, and
+    /// <c>ActorParallel.Worker</c> for what its worker processes report about themselves), and Akka's
+    /// messages of the ActorSystems it starts, under the Akka class that logged them
+    /// (<c>Akka.Remote.EndpointWriter</c>, ...). The systems log Akka's messages from the lowest level
+    /// this factory enables for the category <c>Akka</c>. Levels: <c>Error</c>, a fault that no caller
+    /// will hear of as an exception (a pool that broke, a message that was dropped); <c>Warning</c>, a
+    /// problem that was worked around (a worker not heard from and given up, a peer refused);
+    /// <c>Information</c>, what the runtime did on its own (a worker that died and was replaced, one
+    /// recycled or killed at a deadline); <c>Debug</c>, Akka's routine reports of connections that ended.
+    /// Akka.Hosting applications (<c>WithActorParallel</c>) get the application's factory from dependency
+    /// injection; for Akka's own messages of a hosted system, use Akka.Hosting's
+    /// <c>ConfigureLoggers(l =&gt; l.AddLoggerFactory())</c>.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: warnings and errors only, one line each on stderr
+    /// (<c>[WARNING] 19:13:00.678 ActorParallel.Pool: ...</c>), as Python's <c>logging</c> prints records
+    /// no handler took.
+    /// </value>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The factory the runtime logs to: <see cref="LoggerFactory"/>, or the process's default (stderr from WARNING up).</summary>
+    internal Microsoft.Extensions.Logging.ILoggerFactory Logs => LoggerFactory ?? ProcessLogs.Default;
+
     internal NodeTransport Transport => new(Hostname, PublicHostname, Port, CertificatePath, CertificatePassword) { BulkLinks = BulkLinks };
 
     /// <summary>Whether large messages over Akka.Remote may take a connection of their own (tests turn it off to exercise segments).</summary>

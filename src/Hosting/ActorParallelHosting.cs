@@ -1,6 +1,8 @@
 using Akka.Actor;
+using Akka.DependencyInjection;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Hosting;
 
@@ -9,6 +11,9 @@ namespace ActorParallel.Hosting;
 /// <c>services.AddAkka("name", b => b.WithActorParallel(...))</c> attaches the process supervisor
 /// (and optionally a pool and a manager) to that system when it starts, and registers the
 /// supervisor and the pool's router in the <see cref="ActorRegistry"/> for code that lives in actors.
+/// ActorParallel's messages go to the application's <see cref="ILoggerFactory"/> (unless
+/// <see cref="ParallelRuntimeOptions.LoggerFactory"/> names another); Akka's own go where Akka.Hosting's
+/// <c>ConfigureLoggers</c> sends them (<c>l =&gt; l.AddLoggerFactory()</c> for the same factory).
 /// <c>services.AddActorParallel(...)</c> does the same and also makes the runtime, pool and manager
 /// resolvable from dependency injection.
 /// </summary>
@@ -55,6 +60,8 @@ public static class ActorParallelHosting
         builder.AddHocon(ParallelRuntime.AkkaConfiguration, HoconAddMode.Append);
         builder.AddStartup(async (system, registry) =>
         {
+            // The library's messages go to the application's logging unless the options name a factory.
+            runtimeOptions.LoggerFactory ??= DependencyResolver.For(system).Resolver.GetService<ILoggerFactory>();
             var runtime = ParallelRuntime.Attach(system, runtimeOptions);
             registry.Register<ActorParallelSupervisor>(runtime.Supervisor);
             var pool = poolOptions is null ? null : runtime.CreatePool(poolOptions);

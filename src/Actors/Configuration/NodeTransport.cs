@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote.Transport.DotNetty;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Configuration;
 
@@ -84,21 +85,31 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
     /// <summary>How many ActorSystems ActorParallel has started in this process (a worker on a direct link starts none).</summary>
     public static int SystemsStarted => Volatile.Read(ref s_systemsStarted);
 
-    /// <summary>Creates an ActorSystem that does not listen at all (local provider), over <paramref name="config"/>.</summary>
-    public static ActorSystem CreateLocalSystem(string name, Config config)
+    /// <summary>
+    /// Creates an ActorSystem that does not listen at all (local provider), over <paramref name="config"/>,
+    /// logging to <paramref name="logs"/> (<see cref="ProcessLogs.Default"/> when <see langword="null"/>).
+    /// </summary>
+    public static ActorSystem CreateLocalSystem(string name, Config config, ILoggerFactory? logs = null)
     {
         Interlocked.Increment(ref s_systemsStarted);
-        return ActorSystem.Create(name, config);
+        return logs is null
+            ? ActorSystem.Create(name, config)
+            : ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(LogLevel(logs).WithFallback(config)).And(new LoggingSetup(logs)));
     }
 
-    /// <summary>Creates an ActorSystem that listens as this transport says, over <paramref name="config"/>.</summary>
-    public ActorSystem CreateSystem(string name, Config config)
+    /// <summary>
+    /// Creates an ActorSystem that listens as this transport says, over <paramref name="config"/>, logging
+    /// to <paramref name="logs"/> (<see cref="ProcessLogs.Default"/> when <see langword="null"/>).
+    /// </summary>
+    public ActorSystem CreateSystem(string name, Config config, ILoggerFactory? logs = null)
     {
         Interlocked.Increment(ref s_systemsStarted);
         var full = Overrides().WithFallback(config);
+        var bootstrap = BootstrapSetup.Create().WithConfig(logs is null ? full : LogLevel(logs).WithFallback(full));
+        var setup = logs is null ? Akka.Actor.Setup.ActorSystemSetup.Create(bootstrap) : bootstrap.And(new LoggingSetup(logs));
         if (CertificatePath is null)
         {
-            return WithSegments(ActorSystem.Create(name, full), null);
+            return WithSegments(ActorSystem.Create(name, setup), null);
         }
         var certificate = LoadCertificate();
         var pinned = certificate.GetCertHashString(HashAlgorithmName.SHA256);
@@ -113,8 +124,14 @@ internal sealed record NodeTransport(string Hostname, string? PublicHostname, in
                     peer ?? "a peer", peerCertificate is null ? "no certificate" : $"certificate {peerCertificate.Subject}");
                 return false;
             });
-        return WithSegments(ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(full).And(tls)), certificate);
+        return WithSegments(ActorSystem.Create(name, setup.And(tls)), certificate);
     }
+
+    /// <summary>
+    /// The <c>akka.loglevel</c> that lets through what <paramref name="logs"/> takes of Akka's. (Without a
+    /// factory the HOCON's WARNING stands, and the configuration has one layer less to look through.)
+    /// </summary>
+    private static Config LogLevel(ILoggerFactory logs) => AkkaConfig.Settings(("akka.loglevel", ProcessLogs.AkkaLevel(logs)));
 
     /// <summary>
     /// The system, ready to send and receive messages larger than a frame (<see cref="Protocol.WireSegments"/>),

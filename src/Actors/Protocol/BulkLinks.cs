@@ -7,7 +7,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ActorParallel.Serialization;
 using Akka.Actor;
-using Akka.Event;
+using ActorParallel.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Protocol;
 
@@ -57,6 +58,8 @@ internal sealed class BulkLinks : IDisposable
 
     /// <summary>How many messages this process has received over bulk links (tests see which way a message came).</summary>
     public static long MessagesReceived => Interlocked.Read(ref s_messagesReceived);
+
+    private ILogger Log => ActorParallelLogging.Get(_system).CreateLogger(LogCategories.Wire);
 
     private WireSerializer Codec => (WireSerializer)_system.Serialization.FindSerializerForType(typeof(IWireMessage));
 
@@ -222,7 +225,7 @@ internal sealed class BulkLinks : IDisposable
                 socket.ReceiveTimeout = 0;
                 if (BinaryPrimitives.ReadInt32LittleEndian(presented) != _token.Length || !CryptographicOperations.FixedTimeEquals(presented[4..], _token))
                 {
-                    _system.Log.Warning("ActorParallel refused a bulk connection from {0}: it did not present this system's token.", socket.RemoteEndPoint);
+                    Log.LogWarning("ActorParallel refused a bulk connection from {Peer}: it did not present this system's token.", socket.RemoteEndPoint);
                     return;
                 }
             }
@@ -258,7 +261,7 @@ internal sealed class BulkLinks : IDisposable
         }
         catch (Exception exception)
         {
-            _system.Log.Error(exception, "A large message for {0} could not be read and was dropped.", recipient);
+            Log.LogError(exception, "A large message for {Recipient} could not be read and was dropped.", recipient);
             return false;
         }
         var provider = _system.Provider;

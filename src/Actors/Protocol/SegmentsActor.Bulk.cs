@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Protocol;
 
@@ -55,7 +55,7 @@ internal sealed partial class SegmentsActor
         }
         catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ObjectDisposedException)
         {
-            Context.GetLogger().Info("No bulk link listens here ({0}): peers send large messages in segments.", exception.Message);
+            Log.LogInformation("No bulk link listens here ({Reason}): peers send large messages in segments.", exception.Message);
             return BulkEndpoint.None;
         }
     }
@@ -87,7 +87,7 @@ internal sealed partial class SegmentsActor
         route.Connecting = false;
         if (connected.Connection is null)
         {
-            Context.GetLogger().Info("Large messages to {0} go in segments over Akka.Remote: {1}", connected.Address, connected.Error);
+            Log.LogInformation("Large messages to {Address} go in segments over Akka.Remote: {Reason}", connected.Address, connected.Error);
         }
         route.Connection = connected.Connection;
         if (connected.Connection is { } connection)
@@ -163,12 +163,11 @@ internal sealed partial class SegmentsActor
         {
             return;
         }
-        var log = Context.GetLogger();
         switch (sent.Outcome)
         {
             case BulkOutcome.NotSent:
                 // Nothing was delivered: the message goes again, in segments, and the next one asks for a new link.
-                log.Info("A bulk link to {0} broke ({1}); the message goes in segments.", transfer.Outbox.Recipient.Path.Address, sent.Error?.Message);
+                Log.LogInformation("A bulk link to {Address} broke ({Reason}); the message goes in segments.", transfer.Outbox.Recipient.Path.Address, sent.Error?.Message);
                 var address = transfer.Outbox.Recipient.Path.Address;
                 if (_routes.TryGetValue(address, out var route) && route.Connection == transfer.Connection)
                 {
@@ -179,11 +178,11 @@ internal sealed partial class SegmentsActor
                 return;
             case BulkOutcome.Unserializable:
                 // As Akka.Remote does with a message it cannot serialize: logged, and the rest goes on.
-                log.Error(sent.Error, "A {0} to {1} could not be serialized and was dropped.", transfer.Message.GetType().Name, transfer.Outbox.Recipient);
+                Log.LogError(sent.Error, "A {MessageType} to {Recipient} could not be serialized and was dropped.", transfer.Message.GetType().Name, transfer.Outbox.Recipient);
                 break;
             case BulkOutcome.Unacknowledged:
                 // Written whole, then the link closed: delivered or not, as with a remoting message to a system that left.
-                log.Debug("A bulk link to {0} closed before acknowledging a message.", transfer.Outbox.Recipient.Path.Address);
+                Log.LogDebug("A bulk link to {Address} closed before acknowledging a message.", transfer.Outbox.Recipient.Path.Address);
                 break;
         }
         lock (transfer.Outbox)

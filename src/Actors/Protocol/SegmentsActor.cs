@@ -1,5 +1,6 @@
 using Akka.Actor;
-using Akka.Event;
+using ActorParallel.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Protocol;
 
@@ -32,6 +33,8 @@ internal sealed partial class SegmentsActor(WireSegments owner) : UntypedActor, 
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private ILogger Log => ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Wire);
+
     protected override void OnReceive(object message)
     {
         switch (message)
@@ -63,7 +66,7 @@ internal sealed partial class SegmentsActor(WireSegments owner) : UntypedActor, 
             case BulkQueryTimedOut timedOut:
                 if (_routes.TryGetValue(timedOut.Address, out var late) && late.Waiting is not null && !late.Connecting)
                 {
-                    Context.GetLogger().Info("Large messages to {0} go in segments over Akka.Remote: it did not say where a bulk link reaches it.", timedOut.Address);
+                    Log.LogInformation("Large messages to {Address} go in segments over Akka.Remote: it did not say where a bulk link reaches it.", timedOut.Address);
                     Routed(late);
                 }
                 break;
@@ -117,7 +120,7 @@ internal sealed partial class SegmentsActor(WireSegments owner) : UntypedActor, 
         catch (Exception exception)
         {
             // As Akka.Remote does with a message it cannot serialize: logged, and the rest goes on.
-            Context.GetLogger().Error(exception, "A {0} to {1} could not be serialized and was dropped.", message.GetType().Name, outbox.Recipient);
+            Log.LogError(exception, "A {MessageType} to {Recipient} could not be serialized and was dropped.", message.GetType().Name, outbox.Recipient);
             lock (outbox)
             {
                 outbox.Queue.Dequeue();
@@ -190,7 +193,7 @@ internal sealed partial class SegmentsActor(WireSegments owner) : UntypedActor, 
         {
             if (segment.TotalBytes > Array.MaxLength || segment.Recipient is null)
             {
-                Context.GetLogger().Error("A segmented message of {0:N0} bytes from {1} cannot be received (the largest is {2:N0}).", segment.TotalBytes, Sender, Array.MaxLength);
+                Log.LogError("A segmented message of {Bytes:N0} bytes from {Sender} cannot be received (the largest is {MaxBytes:N0}).", segment.TotalBytes, Sender, Array.MaxLength);
                 return;
             }
             _receiving[key] = new Reassembly(new byte[segment.TotalBytes], segment.Recipient, segment.Sender);
@@ -227,7 +230,7 @@ internal sealed partial class SegmentsActor(WireSegments owner) : UntypedActor, 
         }
         catch (Exception exception)
         {
-            Context.GetLogger().Error(exception, "A segmented message for {0} could not be read and was dropped.", reassembly.Recipient);
+            Log.LogError(exception, "A segmented message for {Recipient} could not be read and was dropped.", reassembly.Recipient);
             return;
         }
         var sender = reassembly.Sender is null ? ActorRefs.NoSender : provider.ResolveActorRef(reassembly.Sender);

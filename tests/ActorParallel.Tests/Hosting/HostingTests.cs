@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Tests.Hosting;
 
@@ -48,6 +49,35 @@ public sealed class HostingTests
             await host.StopAsync().WaitAsync(Bound);
         }
         Assert.True(await OsProcesses.AllGoneWithin(pids, TimeSpan.FromSeconds(5)), "pool workers outlived the host");
+    }
+
+    [Fact]
+    public async Task AddActorParallel_TheApplicationsLogging_ReceivesWhatTheWorkersAndThePoolLog()
+    {
+        var logs = new CollectedLogs();
+        using var host = new HostBuilder()
+            .ConfigureLogging(logging => logging.ClearProviders().AddProvider(logs))
+            .ConfigureServices(services => services.AddActorParallel("hosted-logs", options =>
+            {
+                options.Runtime.WorkerStart = WorkerStart.Host;
+                options.Pool = new PoolOptions { Processes = 1 };
+            }))
+            .Build();
+        await host.StartAsync().WaitAsync(Bound);
+        try
+        {
+            var pool = host.Services.GetRequiredService<ActorParallel.Pool>();
+            var worker = Assert.Single(await pool.WaitForWorkersAsync().WaitAsync(Bound));
+
+            Assert.Equal(new[] { 3 }, await pool.MapAsync(Configuration.LoggingTargets.LogWarning, new[] { 3 }).WaitAsync(Bound));
+            var record = await logs.WaitFor(r => r.Message.Contains("logged in a worker: 3"), Bound);
+
+            Assert.Equal((LogLevel.Warning, "ActorParallel.Worker", $"worker {worker}: logged in a worker: 3"), (record.Level, record.Category, record.Message));
+        }
+        finally
+        {
+            await host.StopAsync().WaitAsync(Bound);
+        }
     }
 
     [Fact]

@@ -97,6 +97,9 @@ public sealed class HostNodeTests : RuntimeFixture
         Assert.Contains(nodes[0], up);
         Assert.Equal(0, await node.WaitForExit(Bound));
         Assert.Empty(await Runtime.WaitForHostNodesAsync(0, Bound));
+        // Leaving is routine: neither the node's console nor the driver's log has an error or a warning.
+        Assert.DoesNotContain(node.Lines, Samples.SamplesOutputTests.IsProblem);
+        Assert.DoesNotContain(Logs.Records, record => record.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
     }
 
     [Fact]

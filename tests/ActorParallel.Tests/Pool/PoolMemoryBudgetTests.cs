@@ -1,4 +1,5 @@
 using ActorParallel.Tests.Support;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Tests.Pool;
 
@@ -17,13 +18,12 @@ public sealed class PoolMemoryBudgetTests() : RuntimeFixture($"budget-{Guid.NewG
     [Fact]
     public async Task MapAsync_FunctionLeaks_WorkersRecycledAboveTheBudgetResultsExactPoolBackToFull()
     {
-        using var infos = new LogLines(Runtime.LocalSystem, typeof(Akka.Event.Info));
         // MaxChunkLosses 1: a chunk held by a recycled worker would fail the map if it were blamed.
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, MaxWorkerMemoryBytes = Budget, MaxChunkLosses = 1 });
         var first = await pool.WaitForWorkersAsync().WaitAsync(Bound);
 
         var results = await pool.MapAsync(x => DeathTargets.LeakThenSquare(x, LeakPerItemMegabytes), Enumerable.Range(0, 24), chunkSize: 1).WaitAsync(Bound);
-        var recycled = await infos.WaitFor(line => line.Contains("recycled: memory"), Bound);
+        var recycled = (await Logs.WaitFor(record => record.Level == LogLevel.Information && record.Message.Contains("recycled: memory"), Bound)).Message;
 
         Assert.Equal(Enumerable.Range(0, 24).Select(x => x * x), results.Select(r => r.Square));
         // 24 items × 60 MB leaked: at most 3 fit in a worker under 250 MB, so more than two processes ran them.

@@ -1,4 +1,5 @@
 using ActorParallel.Tests.Support;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Tests.Pool;
 
@@ -46,7 +47,6 @@ public sealed class WorkerDeathTests() : RuntimeFixture($"deaths-{Guid.NewGuid()
     [Fact]
     public async Task MapAsync_WorkerSigkilledFromOutside_ExceptionAndLogNameSigkillAndTheItems()
     {
-        using var warnings = new LogLines(Runtime.LocalSystem, typeof(Akka.Event.Warning));
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1, MaxChunkLosses = 1 });
         var victim = Assert.Single(await pool.WaitForWorkersAsync().WaitAsync(Bound));
         var marker = ScratchFile("blocked");
@@ -56,12 +56,14 @@ public sealed class WorkerDeathTests() : RuntimeFixture($"deaths-{Guid.NewGuid()
         Assert.Equal(victim, Assert.Single(await pool.GetWorkerPidsAsync().WaitAsync(Bound)));
         OsProcesses.KillQuietly(victim);
         var error = await Assert.ThrowsAsync<WorkerLostException>(() => map.WaitAsync(Bound));
-        var logged = await warnings.WaitFor(line => line.Contains($"worker {victim} died"), Bound);
+        // Information, not a warning: the caller hears of it as the WorkerLostException.
+        var logged = (await Logs.WaitFor(record => record.Message.Contains($"worker {victim} died"), Bound)).Message;
 
         Assert.Equal((WorkerExitKind.Signal, 9, "SIGKILL"), (error.Cause?.Kind, error.Cause?.Signal, error.Cause?.SignalName));
         Assert.Contains("last: killed by SIGKILL (signal 9), which this driver did not send", error.Message);
         Assert.Contains("killed by SIGKILL", logged);
         Assert.Contains("items 0..0 of map", logged);
+        Assert.Equal((LogLevel.Information, "ActorParallel.Pool"), Logs.Records.Where(r => r.Message == logged).Select(r => (r.Level, r.Category)).Single());
         await AssertBackToFullStrength(pool, 1);
     }
 

@@ -16,7 +16,7 @@ public abstract class RuntimeFixture : IAsyncLifetime
     /// </param>
     protected RuntimeFixture(string? systemName = null)
     {
-        var options = new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host };
+        var options = new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, LoggerFactory = Logs.Factory };
         if (systemName is not null)
         {
             options.SystemName = systemName;
@@ -26,6 +26,9 @@ public abstract class RuntimeFixture : IAsyncLifetime
     }
 
     protected ParallelRuntime Runtime { get; }
+
+    /// <summary>What the runtime logged: the library's records from Information up, Akka's from Warning up.</summary>
+    protected CollectedLogs Logs { get; } = new();
 
     protected string Scratch { get; }
 

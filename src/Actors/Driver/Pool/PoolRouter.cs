@@ -2,8 +2,8 @@ using ActorParallel.Configuration;
 using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Event;
 using AkkaCluster = Akka.Cluster.Cluster;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Driver;
 
@@ -27,6 +27,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
     private readonly WorkerSlots _slots;
     private readonly ChunkScheduler _scheduler;
     private readonly StuckWorkers _stuck;
+    private readonly ILogger _log = ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Pool);
     private readonly List<IActorRef> _stopWaiters = [];
     private readonly List<(int Count, IActorRef Waiter)> _readyWaiters = [];
     private readonly HashSet<Address> _nodes = [];
@@ -41,7 +42,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         _settings = settings;
         _slots = new WorkerSlots(settings, this);
         _scheduler = new ChunkScheduler(settings, _slots, this);
-        _stuck = new StuckWorkers(settings, _slots, _scheduler, this, Context.GetLogger());
+        _stuck = new StuckWorkers(settings, _slots, _scheduler, this, _log);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -101,7 +102,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         }
         catch (Exception fault)
         {
-            Context.GetLogger().Error(fault, "ActorParallel pool router {0} failed handling {1}; the pool is broken and its workers are ended.", Self.Path.Name, message.GetType().Name);
+            _log.LogError(fault, "ActorParallel pool {Pool} failed handling {MessageType}; the pool is broken and its workers are ended.", _settings.Name, message.GetType().Name);
             Break(new InvalidOperationException($"The pool failed in its own code while handling {message.GetType().Name}: {fault.Message} It takes no more work; create a new pool.", fault));
             _slots.TerminateAll();
         }
@@ -144,7 +145,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
                 _scheduler.Abandoned(slot, abandoned.MapId);
                 break;
             case MemoryOverBudget over when _slots.TryGetByActor(Sender, out var slot):
-                WorkerExitReport.LogRecycled(Context.GetLogger(), _settings.Name, slot, over);
+                WorkerExitReport.LogRecycled(_log, _settings.Name, slot, over);
                 _slots.Recycle(slot);
                 break;
             case InitializerFailed failed:
@@ -287,7 +288,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
         {
             Break(new InvalidOperationException($"Pool worker processes exit before they are ready (last exit code {exited.ExitCode})."));
         }
-        WorkerExitReport.LogIfUnexpected(Context.GetLogger(), _settings.Name, slot, exited, _terminating);
+        WorkerExitReport.LogIfUnexpected(_log, _settings.Name, slot, exited, _terminating);
         _scheduler.WorkerLost(slot, exited.ExitCode, exited.Cause);
         _slots.Replenish(slot.Supervisor);
         _scheduler.Dispatch();

@@ -1,5 +1,5 @@
 using ActorParallel.Protocol;
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Driver;
 
@@ -10,7 +10,7 @@ namespace ActorParallel.Driver;
 /// killed; one whose item ran past its deadline is killed at once. Its replacement starts at once, and
 /// the other chunks it held run again elsewhere, without blame, when its exit is seen.
 /// </summary>
-internal sealed class StuckWorkers(PoolSettings settings, WorkerSlots slots, ChunkScheduler scheduler, IRouterActions router, ILoggingAdapter log)
+internal sealed class StuckWorkers(PoolSettings settings, WorkerSlots slots, ChunkScheduler scheduler, IRouterActions router, ILogger log)
 {
     /// <summary>Workers still running a chunk of the cancelled map get the grace period to finish it.</summary>
     public void MapCancelled(long mapId)
@@ -53,7 +53,7 @@ internal sealed class StuckWorkers(PoolSettings settings, WorkerSlots slots, Chu
         {
             return;
         }
-        log.Info("ActorParallel pool {0}: worker {1} still runs a chunk of cancelled map {2} after {3}; it is killed and replaced.",
+        log.LogInformation("ActorParallel pool {Pool}: worker {Pid} still runs a chunk of cancelled map {MapId} after {Grace}; it is killed and replaced.",
             settings.Name, slot.Pid, overdue.MapId, settings.CancellationGracePeriod);
         Kill(slot);
     }
@@ -65,7 +65,7 @@ internal sealed class StuckWorkers(PoolSettings settings, WorkerSlots slots, Chu
         {
             return;
         }
-        log.Info("ActorParallel pool {0}: item {1} of chunk {2} of map {3} ran {4} ms, past its deadline, on worker {5}, which is killed and replaced.",
+        log.LogInformation("ActorParallel pool {Pool}: item {Item} of chunk {Seq} of map {MapId} ran {Milliseconds} ms, past its deadline, on worker {Pid}, which is killed and replaced.",
             settings.Name, overdue.ItemIndex, overdue.Seq, overdue.MapId, overdue.ElapsedMicros / 1000, slot.Pid);
         Kill(slot);
         scheduler.Dispatch();

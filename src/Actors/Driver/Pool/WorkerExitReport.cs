@@ -1,5 +1,5 @@
 using ActorParallel.Protocol;
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Driver;
 
@@ -15,20 +15,22 @@ internal static class WorkerExitReport
     /// while the pool terminates or by the driver's supervisor (its system shutting down), or one whose
     /// Host node was lost.
     /// </summary>
-    public static void LogIfUnexpected(ILoggingAdapter log, string pool, WorkerSlot slot, ProcessExited exited, bool terminating)
+    public static void LogIfUnexpected(ILogger log, string pool, WorkerSlot slot, ProcessExited exited, bool terminating)
     {
         // The driver's own ends are not news: its pool or supervisor ended the worker on purpose (terminate,
         // dispose, the system shutting down), or the worker's Host node went away (the cluster says so).
         if (!terminating && !slot.KilledByPool && !(slot.Retiring && exited.ExitCode == ExitCodes.Success)
             && exited.Cause?.Kind != WorkerExitKind.KilledByDriver)
         {
-            log.Warning("ActorParallel pool {0}: {1}.", pool, Died(slot, exited));
+            // Information, not a warning: the pool replaces the worker, and its chunks run again or fail
+            // their map with a WorkerLostException that carries this same cause.
+            log.LogInformation("ActorParallel pool {Pool}: {WorkerExit}.", pool, Died(slot, exited));
         }
     }
 
     /// <summary>Logs that a worker above its memory budget is recycled: what the budget is for, so information, not a warning.</summary>
-    public static void LogRecycled(ILoggingAdapter log, string pool, WorkerSlot slot, MemoryOverBudget over) =>
-        log.Info("ActorParallel pool {0}: {1}.", pool, Recycled(slot, over));
+    public static void LogRecycled(ILogger log, string pool, WorkerSlot slot, MemoryOverBudget over) =>
+        log.LogInformation("ActorParallel pool {Pool}: {WorkerExit}.", pool, Recycled(slot, over));
 
     /// <summary>E.g. <c>worker 1234 died: stack overflow (at Work.Recurse(Int32), repeated 87000 times); it was running items 7..7 of map 3</c>.</summary>
     public static string Died(WorkerSlot slot, ProcessExited exited)

@@ -1,8 +1,9 @@
+using ActorParallel.Configuration;
 using System.Net.Sockets;
 using ActorParallel.Protocol;
 using ActorParallel.Workers;
 using Akka.Actor;
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Driver;
 
@@ -74,7 +75,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
         switch (message)
         {
             case Heartbeat when TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _lastHeardTicks)) > DirectLink.AcceptablePause:
-                Context.GetLogger().Warning("Worker process {0} has not been heard from in {1}; it is given up.", _pid, DirectLink.AcceptablePause);
+                ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Processes).LogWarning("Worker process {Pid} has not been heard from in {Pause}; it is given up.", _pid, DirectLink.AcceptablePause);
                 Context.Stop(Self);
                 break;
             case Heartbeat:

@@ -9,10 +9,12 @@ namespace ActorParallel.Driver;
 /// </summary>
 internal sealed class LaunchedWorker : IDisposable
 {
-    public LaunchedWorker(Process process)
+    /// <param name="process">The worker, just started.</param>
+    /// <param name="logs">Where the log records it writes to its stderr go.</param>
+    public LaunchedWorker(Process process, Microsoft.Extensions.Logging.ILoggerFactory logs)
     {
         Process = process;
-        Stderr = WorkerStderr.Start(process.StandardError.BaseStream);
+        Stderr = WorkerStderr.Start(process.StandardError.BaseStream, logs, process.Id);
         OomBaseline = OomKills.Read(process.Id);
     }
 

@@ -1,8 +1,9 @@
+using ActorParallel.Configuration;
 using System.Collections.Immutable;
 using ActorParallel.Protocol;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Event;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Driver;
 
@@ -106,7 +107,7 @@ internal sealed class ProcessSupervisor : UntypedActor
     private void Refuse(object message)
     {
         var why = $"refused: {Sender.Path.Address} is not the driver of the cluster this Host node joined; only that driver starts and ends processes here.";
-        Context.GetLogger().Warning("ActorParallel Host node {0}", why);
+        ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Nodes).LogWarning("ActorParallel Host node {Refusal}", why);
         Sender.Tell(message switch
         {
             StartProcess start => new ProcessStartFailed(start.Spec.Id, why),

@@ -18,7 +18,8 @@ internal static class WorkerLauncher
     /// </summary>
     public static LaunchedWorker Start(string systemName, ParallelRuntimeOptions options)
     {
-        var environment = new WorkerEnvironment(systemName, [AppContext.BaseDirectory, .. options.AssemblyDirectories], options.Transport.ForWorkers());
+        var environment = new WorkerEnvironment(systemName, [AppContext.BaseDirectory, .. options.AssemblyDirectories], options.Transport.ForWorkers(),
+            (int)Configuration.ProcessLogs.LowestEnabled(options.Logs, Configuration.LogCategories.Worker));
         var (fileName, arguments) = ResolveCommand(options);
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -32,7 +33,7 @@ internal static class WorkerLauncher
             startInfo.ArgumentList.Add(argument);
         }
         environment.ApplyTo(startInfo);
-        return new LaunchedWorker(Process.Start(startInfo) ?? throw new InvalidOperationException($"The OS did not start '{fileName}'."));
+        return new LaunchedWorker(Process.Start(startInfo) ?? throw new InvalidOperationException($"The OS did not start '{fileName}'."), options.Logs);
     }
 
     /// <summary>The executable and leading arguments of a worker process, per <see cref="ParallelRuntimeOptions.WorkerStart"/>.</summary>

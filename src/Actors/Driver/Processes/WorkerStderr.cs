@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
+using ActorParallel.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Driver;
 
@@ -8,7 +10,8 @@ namespace ActorParallel.Driver;
 /// (as a Python child's writes to the stderr it inherits appear), and the last lines stay here, with
 /// the .NET runtime's crash report if it printed one (<c>Stack overflow.</c>, <c>Process terminated.</c>,
 /// <c>Unhandled exception.</c>), to say why the worker died. A crash report is kept apart from the
-/// tail, so a long trace after it does not push it out.
+/// tail, so a long trace after it does not push it out. The worker's log records (<see cref="WorkerLogLine"/>)
+/// are taken out of the stream and logged to the driver's logger instead.
 /// </summary>
 internal sealed class WorkerStderr
 {
@@ -33,6 +36,8 @@ internal sealed class WorkerStderr
 
     private readonly Stream _source;
     private readonly Stream _sink;
+    private readonly ILoggerFactory? _logs;
+    private readonly int _pid;
     private readonly object _gate = new();
     private readonly Queue<string> _tail = new();
     private int _tailChars;
@@ -42,18 +47,22 @@ internal sealed class WorkerStderr
 
     /// <param name="source">The read end of the worker's stderr pipe.</param>
     /// <param name="sink">Where its lines go on to; writes are serialized on the sink, so lines of different workers never mix.</param>
-    public WorkerStderr(Stream source, Stream sink)
+    /// <param name="logs">Where the worker's log records go; when <see langword="null"/>, they go on to <paramref name="sink"/> as they came.</param>
+    /// <param name="pid">The worker's process id, to say whose the records are.</param>
+    public WorkerStderr(Stream source, Stream sink, ILoggerFactory? logs = null, int pid = 0)
     {
         _source = source;
         _sink = sink;
+        _logs = logs;
+        _pid = pid;
         Completion = Task.Run(PumpAsync);
     }
 
     /// <summary>Completes when the worker's stderr has reached end-of-file (every process holding it has exited) or failed.</summary>
     public Task Completion { get; }
 
-    /// <summary>Reads <paramref name="source"/> onto the driver's stderr.</summary>
-    public static WorkerStderr Start(Stream source) => new(source, s_driverStderr.Value);
+    /// <summary>Reads <paramref name="source"/> onto the driver's stderr, and the log records in it to <paramref name="logs"/>.</summary>
+    public static WorkerStderr Start(Stream source, ILoggerFactory logs, int pid) => new(source, s_driverStderr.Value, logs, pid);
 
     /// <summary>What has been read so far: the last lines and the runtime's crash report, if any.</summary>
     public StderrReport Snapshot()
@@ -104,12 +113,36 @@ internal sealed class WorkerStderr
     private void Take(ReadOnlySpan<byte> bytes)
     {
         var text = Encoding.UTF8.GetString(bytes);
+        var lines = text.TrimEnd('\n').Split('\n');
+        List<string>? passed = null;
+        List<WorkerLogLine>? records = null;
         lock (_gate)
         {
-            foreach (var line in text.TrimEnd('\n').Split('\n'))
+            for (var i = 0; i < lines.Length; i++)
             {
+                var line = lines[i];
+                if (_logs is not null && WorkerLogLine.Parse(line.TrimEnd('\r')) is { } record)
+                {
+                    passed ??= [.. lines[..i]];
+                    (records ??= []).Add(record);
+                    continue;
+                }
+                passed?.Add(line);
                 Keep(line.TrimEnd('\r'));
             }
+        }
+        foreach (var record in records ?? [])
+        {
+            _logs!.CreateLogger(record.Category).Log(record.Level, "worker {Pid}: {Text}", _pid, record.Text);
+        }
+        if (passed is not null)
+        {
+            // Some lines were log records: the others go on, each with its line break.
+            if (passed.Count == 0)
+            {
+                return;
+            }
+            bytes = Encoding.UTF8.GetBytes(string.Join('\n', passed) + "\n");
         }
         try
         {

@@ -2,9 +2,9 @@ using System.Net.Sockets;
 using ActorParallel.Configuration;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Event;
 using Akka.Remote;
 using AkkaCluster = Akka.Cluster.Cluster;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Workers;
 
@@ -24,7 +24,7 @@ internal sealed class DriverWatch : UntypedActor
 {
     private static readonly TimeSpan ProbeTimeout = Timeouts.DriverProbe;
 
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ILogger _log = ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Nodes);
     private readonly Dictionary<Address, Member> _members = [];
     private Address? _driver;
     private bool _probing;
@@ -78,7 +78,8 @@ internal sealed class DriverWatch : UntypedActor
                 Probe();
                 break;
             case ProbeResult { Refused: true } result when result.Driver.Equals(_driver):
-                _log.Warning("ActorParallel Host node: the driver at {0} is gone (its port refuses connections); this node stops with its workers.", result.Driver);
+                // Information: a node that outlives its driver has nothing left to do, and says so on its console when it stops.
+                _log.LogInformation("ActorParallel Host node: the driver at {Driver} is gone (its port refuses connections); this node stops with its workers.", result.Driver);
                 AkkaCluster.Get(Context.System).Down(AkkaCluster.Get(Context.System).SelfAddress);
                 break;
             case ProbeResult:

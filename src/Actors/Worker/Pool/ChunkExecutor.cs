@@ -111,7 +111,7 @@ internal sealed class ChunkExecutor : IDisposable
             catch (Exception exception)
             {
                 // A callback registered by the user's function threw: the map is given up all the same.
-                Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: a cancellation callback of map {mapId} threw: {exception.Message}");
+                WorkerLog.Warning("a cancellation callback of map {MapId} threw: {Reason}", mapId, exception.Message);
             }
         }
         _queue.Add(new Work(new AbandonMap(mapId), router));
@@ -200,7 +200,7 @@ internal sealed class ChunkExecutor : IDisposable
                     Reply(new InitializerFailed(error), router);
                     break;
                 default:
-                    Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: {message.GetType().Name} failed: {error}");
+                    WorkerLog.Error("{MessageType} failed: {Error}", message.GetType().Name, error);
                     break;
             }
         }

@@ -111,7 +111,7 @@ internal sealed class ItemWatchdog : IDisposable
             }
             catch (Exception exception)
             {
-                Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId}: reporting an overdue item failed: {exception.Message}");
+                WorkerLog.Warning("reporting an overdue item failed: {Reason}", exception.Message);
             }
         }
     }

@@ -44,7 +44,7 @@ internal sealed class DirectWorker
         }
         catch (IOException exception)
         {
-            Console.Error.WriteLine($"ActorParallel worker {Environment.ProcessId} could not reach its pool at {link.SocketPath}: {exception.Message}");
+            WorkerLog.Error("could not reach its pool at {SocketPath}: {Reason}", link.SocketPath, exception.Message);
             return ExitCodes.Orphaned;
         }
         using var owned = stream;

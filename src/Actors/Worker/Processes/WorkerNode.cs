@@ -19,6 +19,8 @@ internal static class WorkerNode
     /// <summary>Runs the worker until the driver ends it; returns the process exit code.</summary>
     public static int Run(WorkerEnvironment environment)
     {
+        // What this process logs goes to its driver, which reads its stderr.
+        ProcessLogs.EnterWorker(environment.LogLevel);
         var firstLine = WatchParentThroughStdin();
         LoadAssembliesFrom(environment.ProbeDirectories);
         // The driver-side actor that adopts this process says, on the first line, how to reach it.
@@ -30,7 +32,8 @@ internal static class WorkerNode
             return DirectWorker.Run(link);
         }
 
-        var system = environment.Transport.CreateSystem(environment.SystemName, AkkaConfig.Worker);
+        // Its Akka messages go to the driver too, from the driver's level up.
+        var system = environment.Transport.CreateSystem(environment.SystemName, AkkaConfig.Worker, ProcessLogs.Default);
         // Shared objects decoded here talk to their driver through this system.
         Workers.SharedStateNode.UseForThisProcess(system);
         // Terminated from outside: say goodbye over remoting (so the driver logs no failure), but briefly.

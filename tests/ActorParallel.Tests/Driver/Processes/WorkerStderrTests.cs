@@ -1,6 +1,9 @@
 using System.IO.Pipes;
 using System.Text;
 using ActorParallel.Driver;
+using ActorParallel.Protocol;
+using ActorParallel.Tests.Support;
+using Microsoft.Extensions.Logging;
 
 namespace ActorParallel.Tests.Driver.Processes;
 
@@ -21,6 +24,21 @@ public sealed class WorkerStderrTests
         Assert.Equal("first\nsecond\r\nthird without end\n", Encoding.UTF8.GetString(sink.ToArray()));
         Assert.Equal(["first", "second", "third without end"], stderr.Snapshot().Tail.ToArray());
         Assert.Null(stderr.Snapshot().Crash);
+    }
+
+    [Fact]
+    public async Task LogRecords_AmongOrdinaryLines_LoggedAsTheWorkersAndTakenOutOfTheStream()
+    {
+        var logs = new CollectedLogs(LogLevel.Debug);
+        var record = new WorkerLogLine(LogLevel.Error, "ActorParallel.Worker", "RunChunks failed:\nat Frame()");
+        var sink = new MemoryStream();
+        var stderr = new WorkerStderr(new MemoryStream(Encoding.UTF8.GetBytes($"before\n{record}\nafter\n")), sink, logs.Factory, pid: 4242);
+        await stderr.Completion.WaitAsync(Bound);
+
+        Assert.Equal("before\nafter\n", Encoding.UTF8.GetString(sink.ToArray()));
+        Assert.Equal(["before", "after"], stderr.Snapshot().Tail.ToArray());
+        var logged = Assert.Single(logs.Records);
+        Assert.Equal((LogLevel.Error, "ActorParallel.Worker", "worker 4242: RunChunks failed:\nat Frame()"), (logged.Level, logged.Category, logged.Message));
     }
 
     [Fact]
