@@ -116,7 +116,7 @@ public sealed class PipeConnection : ISharedObject
     /// <typeparam name="T">The message's type.</typeparam>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The message.</returns>
-    /// <exception cref="InvalidCastException">The message is not a <typeparamref name="T"/>.</exception>
+    /// <exception cref="InvalidCastException">The message is not a <typeparamref name="T"/>; it has been taken off the pipe all the same (as Python's <c>recv()</c> would take it), so read with <see cref="RecvAsync(CancellationToken)"/> when the type can vary.</exception>
     /// <exception cref="EndOfStreamException">The other end is closed or its process is gone, and every message it sent has been received.</exception>
     /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>

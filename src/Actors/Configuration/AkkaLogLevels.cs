@@ -59,6 +59,13 @@ internal static class AkkaLogLevels
             return true;
         }
         var text = Text(logEvent);
+        if (logEvent.LogClass?.Name == "ClusterRemoteWatcher" && text.Contains("Detected unreachable", StringComparison.Ordinal))
+        {
+            // The remote watcher's failure detector covers watched actors in systems that are not cluster
+            // members: a worker process linked over remoting. Its exit is reported by the driver (from the OS,
+            // or from its Host node) at once, and a member that is lost is reported by the cluster itself.
+            return true;
+        }
         if (text.Contains("TLS handshake failed", StringComparison.Ordinal))
         {
             // A connection closed before its handshake is a Host node's probe of its driver (see DriverWatch)

@@ -86,6 +86,25 @@ public sealed class LoggingTests() : RuntimeFixture($"logging-{Guid.NewGuid():N}
         Assert.Equal(LogLevel.Warning, refused.Level);
     }
 
+    [Fact]
+    public async Task RemotingWorkerKilled_TheRemoteWatchersUnreachableReport_IsDebug_AndNothingIsAWarning()
+    {
+        var logs = new CollectedLogs(LogLevel.Information, akkaMinimum: LogLevel.Debug);
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting, LoggerFactory = logs.Factory });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var workers = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        var squares = await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 10)).WaitAsync(Bound);
+        Assert.Equal(Enumerable.Range(0, 10).Select(PoolTargets.Square), squares);
+
+        OsProcesses.KillQuietly(workers[0]);
+        // The remote watcher's failure detector notices the dead worker's system some seconds later.
+        var unreachable = await logs.WaitFor(r => r.Message.Contains("Detected unreachable"), Bound);
+
+        Assert.Equal(LogLevel.Debug, unreachable.Level);
+        Assert.DoesNotContain(logs.Records, r => r.Level >= LogLevel.Warning);
+        Assert.Contains(logs.Records, r => r.Category == LogCategories.Pool && r.Message.Contains($"worker {workers[0]} died"));
+    }
+
     [Theory]
     [InlineData("swallowing exception during message send", "Attempted to send remote message but Remoting is not running.")]
     [InlineData("Association with remote system akka.tcp://a@127.0.0.1:4053 has failed; address is now gated for 5000 ms. Reason is: [Akka.Remote.EndpointDisassociatedException: Disassociated]", "Disassociated")]

@@ -160,6 +160,22 @@ public sealed class PoolFlowTests(PoolFlowFixture fixture)
         Assert.Equal(new[] { 0, 1, 4 }, await _pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
     }
 
+    [Fact]
+    public async Task AsFlow_FunctionReturnsNull_FailsNamingTheElement_AndThePoolStaysUsable()
+    {
+        var probe = Source.From(new[] { "a", "b", "null", "d" })
+            .Via(_pool.AsFlow<string, string?>(PoolTargets.NullForTheWordNull, new PoolFlowOptions { ChunkSize = 1 }))
+            .RunWith(this.SinkProbe<string?>(), Materializer);
+
+        probe.Request(4);
+        Assert.Equal(new[] { "A", "B" }, probe.ExpectNextN(2, Bound));
+        var error = Assert.IsType<InvalidOperationException>(probe.ExpectError());
+
+        Assert.Contains("returned null for element 2", error.Message);
+        Assert.Contains("Reactive Streams rule 2.13", error.Message);
+        Assert.Equal(new[] { 0, 1, 4 }, await _pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(PoolFlowOptions.DefaultChunkSize)]

@@ -34,6 +34,8 @@ public static class PoolTargets
 
     public static string Repeat(int length) => new('r', length);
 
+    public static string? NullForTheWordNull(string word) => word == "null" ? null : word.ToUpperInvariant();
+
     public static int Length(string text) => text.Length;
 
     public static int Add(int a, int b) => a + b;

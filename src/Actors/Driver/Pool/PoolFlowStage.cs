@@ -58,6 +58,9 @@ internal sealed class PoolFlowStage<TIn, TOut> : GraphStage<FlowShape<TIn, TOut>
 
         /// <summary>Elements pulled and not yet pushed (or dropped by the decider): the back-pressure bound applies to this.</summary>
         private int _held;
+
+        /// <summary>Elements pushed downstream so far: the next one's position among the results.</summary>
+        private long _pushed;
         private int _chunksRunning;
         private bool _upstreamDone;
         private bool _runFinished;
@@ -145,7 +148,16 @@ internal sealed class PoolFlowStage<TIn, TOut> : GraphStage<FlowShape<TIn, TOut>
         {
             if (IsAvailable(Out) && _ready.TryDequeue(out var result))
             {
+                if (result is null)
+                {
+                    // Akka.Streams refuses a null element with a bare ArgumentNullException; say which one, and why.
+                    FailStage(new InvalidOperationException(
+                        $"pool.AsFlow: the function returned null for element {_pushed} of the stream, and Akka.Streams carries no null elements " +
+                        "(Reactive Streams rule 2.13): return a wrapper or a sentinel value instead (MapAsync allows null results)."));
+                    return;
+                }
                 Push(Out, result);
+                _pushed++;
                 _held--;
             }
             if (_failure is not null)
