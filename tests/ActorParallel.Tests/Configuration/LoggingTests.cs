@@ -103,6 +103,10 @@ public sealed class LoggingTests() : RuntimeFixture($"logging-{Guid.NewGuid():N}
         Assert.Equal(LogLevel.Debug, unreachable.Level);
         Assert.DoesNotContain(logs.Records, r => r.Level >= LogLevel.Warning);
         Assert.Contains(logs.Records, r => r.Category == LogCategories.Pool && r.Message.Contains($"worker {workers[0]} died"));
+        var replaced = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        Assert.Equal(2, replaced.Count(OsProcesses.IsAlive));
+        await pool.DisposeAsync().AsTask().WaitAsync(Bound);
+        Assert.True(await OsProcesses.AllGoneWithin(workers.Concat(replaced), Bound), "a worker outlived its pool");
     }
 
     [Theory]

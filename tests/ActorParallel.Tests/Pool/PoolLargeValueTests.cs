@@ -66,6 +66,11 @@ public sealed class PoolLargeValueTests : RuntimeFixture
         var driverSegments = SegmentsReceived(segmentsOnly);
         await AssertRoundTripAsync(withoutBulk, 8 << 20, items: 2);
         Assert.True(SegmentsReceived(segmentsOnly) - driverSegments >= 2 * ((8 << 20) / WireSegments.SegmentBytes), "without bulk links the results did not come in segments");
+        var workers = (await withBulk.WaitForWorkersAsync().WaitAsync(Bound)).Concat(await withoutBulk.WaitForWorkersAsync().WaitAsync(Bound)).ToList();
+        Assert.Equal(2, workers.Count(OsProcesses.IsAlive));
+        await withBulk.DisposeAsync().AsTask().WaitAsync(Bound);
+        await withoutBulk.DisposeAsync().AsTask().WaitAsync(Bound);
+        Assert.True(await OsProcesses.AllGoneWithin(workers, Bound), "a worker outlived its pool");
     }
 
     [Theory]
