@@ -157,9 +157,12 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     /// <summary>The elements' address; <see cref="ObjectDisposedException"/> naming <paramref name="shown"/> once unmapped here.</summary>
     internal T* ItemsOf(object shown) => _items is not null ? _items : throw new ObjectDisposedException(NameOf(shown), $"{shown} is disposed in this process.");
 
-    private static string NameOf(object shown) => shown is RawArray<T> ? Describe() : $"{shown.GetType().Name[..shown.GetType().Name.IndexOf('`', StringComparison.Ordinal)]}<{typeof(T).Name}>";
+    // Names are built once per element type: the indexers and atomics pass them on every call.
+    private static readonly string s_name = $"RawArray<{typeof(T).Name}>";
 
-    internal static string Describe() => $"RawArray<{typeof(T).Name}>";
+    private static string NameOf(object shown) => shown is SynchronizedArray<T> ? SynchronizedArray<T>.Describe() : s_name;
+
+    internal static string Describe() => s_name;
 
     internal static SegmentLease Create(int length, string what)
     {

@@ -81,7 +81,9 @@ public sealed unsafe class RawValue<T> : IDisposable, ILocalMemoryHandle
 
     internal SegmentLease Lease => _lease;
 
-    internal static string Describe() => $"RawValue<{typeof(T).Name}>";
+    private static readonly string s_name = $"RawValue<{typeof(T).Name}>";
+
+    internal static string Describe() => s_name;
 
     void ISharedObject.WriteHandle(WireWriter writer) =>
         MemoryHandles.Write(writer, SharedObjects.RawValueKind, _lease.Segment(Describe()), typeof(T), ToString(), $"manager.Value(initial) (SharedValue<{typeof(T).Name}>)");

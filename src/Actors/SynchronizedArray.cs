@@ -157,7 +157,9 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
 
     private byte* Mutex => _mutex is not null ? _mutex : throw new ObjectDisposedException(Describe(), $"{this} is disposed in this process.");
 
-    private static string Describe() => $"SynchronizedArray<{typeof(T).Name}>";
+    private static readonly string s_name = $"SynchronizedArray<{typeof(T).Name}>";
+
+    internal static string Describe() => s_name;
 
     void ISharedObject.WriteHandle(WireWriter writer) =>
         MemoryHandles.Write(writer, SharedObjects.SynchronizedArrayKind, _raw.Lease.Segment(Describe()), typeof(T), ToString(), $"manager.Array<{typeof(T).Name}>(length) (SharedArray<T>)");

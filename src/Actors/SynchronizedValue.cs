@@ -102,7 +102,9 @@ public sealed unsafe class SynchronizedValue<T> : IDisposable, ILocalMemoryHandl
 
     private byte* Mutex => _mutex is not null ? _mutex : throw new ObjectDisposedException(Describe(), $"{this} is disposed in this process.");
 
-    private static string Describe() => $"SynchronizedValue<{typeof(T).Name}>";
+    private static readonly string s_name = $"SynchronizedValue<{typeof(T).Name}>";
+
+    private static string Describe() => s_name;
 
     void ISharedObject.WriteHandle(WireWriter writer) =>
         MemoryHandles.Write(writer, SharedObjects.SynchronizedValueKind, _raw.Lease.Segment(Describe()), typeof(T), ToString(), $"manager.Value(initial) (SharedValue<{typeof(T).Name}>)");
