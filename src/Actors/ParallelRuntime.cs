@@ -30,6 +30,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
     private readonly Lazy<HostNodes> _hostNodes;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, WorkerProcess> _children = new();
     private int _disposed;
+    private readonly PrelaunchedWorkers _prelaunched;
 
     private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, string? supervisorName = null, Func<ActorSystem>? startClusterSystem = null)
     {
@@ -52,6 +53,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
             _clusterSystem = new Lazy<ActorSystem>(() => StartClusterSystem(startClusterSystem));
         }
         _hostNodes = new Lazy<HostNodes>(() => new HostNodes(System));
+        _prelaunched = prelaunched;
         var hostNode = supervisorName == HostNodeSupervisorName;
         Supervisor = system.ActorOf(ProcessSupervisor.Props(options, prelaunched, driverOnly: hostNode), supervisorName ?? $"actorparallel-{Interlocked.Increment(ref s_supervisorCount)}");
         if (hostNode && ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider)
@@ -126,7 +128,9 @@ public sealed class ParallelRuntime : IAsyncDisposable
         {
             throw new ArgumentException($"ActorSystem '{system.Name}' has no remoting: use ParallelRuntime.AkkaConfiguration as its configuration's fallback.", nameof(system));
         }
-        return new ParallelRuntime(system, ownsSystem: false, validated, new PrelaunchedWorkers(validated.SystemName, validated));
+        var spares = new PrelaunchedWorkers(validated.SystemName, validated, validated.SpareProcesses);
+        spares.Launch(validated.SpareProcesses);
+        return new ParallelRuntime(system, ownsSystem: false, validated, spares);
     }
 
     /// <summary>
@@ -148,6 +152,9 @@ public sealed class ParallelRuntime : IAsyncDisposable
             s_defaultOptions = validated;
         }
     }
+
+    /// <summary>Completes once every spare process (<see cref="ParallelRuntimeOptions.SpareProcesses"/>) waiting now is up and waits to be taken.</summary>
+    internal Task SparesWaitingAsync() => _prelaunched.WaitingAsync();
 
     /// <summary>
     /// The default runtime; when this call creates it, <paramref name="prestart"/> workers (the pool
@@ -180,8 +187,8 @@ public sealed class ParallelRuntime : IAsyncDisposable
         var validated = (options ?? new ParallelRuntimeOptions()).Validated();
         // Worker processes need no driver address to start (they are told it on stdin when adopted):
         // launching them first overlaps their start with the driver's.
-        var prelaunched = new PrelaunchedWorkers(validated.SystemName, validated);
-        prelaunched.Launch(prestart);
+        var prelaunched = new PrelaunchedWorkers(validated.SystemName, validated, validated.SpareProcesses);
+        prelaunched.Launch(prestart + validated.SpareProcesses);
         try
         {
             if (clusterNow || validated.WorkerLink == WorkerLink.Remoting)

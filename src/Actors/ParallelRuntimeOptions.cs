@@ -46,6 +46,19 @@ public sealed class ParallelRuntimeOptions
     public int MaxConcurrentLaunches { get; set; } = Math.Max(4, 4 * Environment.ProcessorCount);
 
     /// <summary>
+    /// How many worker processes the runtime keeps started and waiting, so that a
+    /// <see cref="WorkerProcess"/> or a pool's worker starts in milliseconds instead of the tens of
+    /// milliseconds a new .NET process takes (the idea of Python's <c>forkserver</c>, which forks new
+    /// processes from a server started ahead). A spare process has run no user code: taking one is a
+    /// fresh process, as isolated as a cold start. A spare that is taken is replaced when a process
+    /// of this runtime ends, so that its start does not compete for the cores with the processes
+    /// that run; each spare costs its idle memory (see the README's figures) until it is taken or
+    /// the runtime is disposed. Local workers only: Host nodes start their own.
+    /// </summary>
+    /// <value>The default value is 0 (no spare processes); at most 256.</value>
+    public int SpareProcesses { get; set; }
+
+    /// <summary>
     /// Folders that worker processes load the user's assemblies from, besides the application's own
     /// folder (a Host node adds the folders of its <c>--assembly</c> files).
     /// </summary>
@@ -134,6 +147,10 @@ public sealed class ParallelRuntimeOptions
         if (TerminateGracePeriod < TimeSpan.Zero)
         {
             problems.Add(nameof(TerminateGracePeriod), $"{nameof(TerminateGracePeriod)} must not be negative (was {TerminateGracePeriod}).");
+        }
+        if (SpareProcesses is < 0 or > MaxPrestart)
+        {
+            problems.Add(nameof(SpareProcesses), $"{nameof(SpareProcesses)} must be from 0 to {MaxPrestart} (was {SpareProcesses}).");
         }
         if (MaxConcurrentLaunches < 1)
         {

@@ -21,6 +21,12 @@ internal sealed record WorkerLogLine(LogLevel Level, string Category, string Tex
     /// <summary>The longest text sent (a longer one is cut): escaped and in UTF-8 it stays under the 8 KiB the driver reads a line in.</summary>
     public const int MaxTextChars = 2000;
 
+    /// <summary>
+    /// The line a worker launched ahead of need writes once its runtime is up and it waits to be
+    /// adopted: its driver then knows the process is a warm spare (<see cref="ParallelRuntimeOptions.SpareProcesses"/>).
+    /// </summary>
+    public const string WaitingLine = "#actorparallel-waiting";
+
     /// <summary>The environment variable that tells a worker the lowest level its driver logs.</summary>
     public const string LevelVariable = "ACTORPARALLEL_WORKER_LOG_LEVEL";
 

@@ -4,9 +4,10 @@ namespace ActorParallel.Driver;
 
 /// <summary>
 /// Worker processes launched ahead of need - by a pool that creates the default runtime, before the
-/// driver's ActorSystem exists. Each starts its runtime and ActorSystem at once, then waits on its
-/// stdin for the driver-side actor that adopts it, so its start overlaps the driver's. Owned by the
-/// <see cref="ProcessSupervisor"/> once the runtime is up.
+/// driver's ActorSystem exists, and the spare processes <see cref="ParallelRuntimeOptions.SpareProcesses"/>
+/// asks for. Each starts its runtime and ActorSystem at once, then waits on its stdin for the
+/// driver-side actor that adopts it, so its start overlaps the driver's (or happens before it is
+/// needed). Owned by the <see cref="ProcessSupervisor"/> once the runtime is up.
 /// </summary>
 internal sealed class PrelaunchedWorkers : IDisposable
 {
@@ -14,10 +15,26 @@ internal sealed class PrelaunchedWorkers : IDisposable
     private readonly string _systemName;
     private readonly ParallelRuntimeOptions _options;
 
-    public PrelaunchedWorkers(string systemName, ParallelRuntimeOptions options)
+    public PrelaunchedWorkers(string systemName, ParallelRuntimeOptions options, int spares = 0)
     {
         _systemName = systemName;
         _options = options;
+        Spares = spares;
+    }
+
+    /// <summary>How many workers to keep waiting (<see cref="ParallelRuntimeOptions.SpareProcesses"/>; 0 on a Host node).</summary>
+    public int Spares { get; }
+
+    /// <summary>Launches workers until <see cref="Spares"/> live ones wait.</summary>
+    public void Refill()
+    {
+        int waiting;
+        lock (_launched)
+        {
+            DropExited();
+            waiting = _launched.Count;
+        }
+        Launch(Spares - waiting);
     }
 
     /// <summary>Launches <paramref name="count"/> workers (fewer if the OS refuses: the real start that follows reports why).</summary>
@@ -27,7 +44,11 @@ internal sealed class PrelaunchedWorkers : IDisposable
         {
             try
             {
-                _launched.Enqueue(WorkerLauncher.Start(_systemName, _options));
+                var worker = WorkerLauncher.Start(_systemName, _options);
+                lock (_launched)
+                {
+                    _launched.Enqueue(worker);
+                }
             }
             catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
             {
@@ -39,14 +60,26 @@ internal sealed class PrelaunchedWorkers : IDisposable
     /// <summary>A live prelaunched worker, or <see langword="null"/> when there is none.</summary>
     public LaunchedWorker? Take()
     {
-        DropExited();
-        return _launched.TryDequeue(out var worker) ? worker : null;
+        lock (_launched)
+        {
+            DropExited();
+            return _launched.TryDequeue(out var worker) ? worker : null;
+        }
+    }
+
+    /// <summary>Completes once every worker waiting now is up and waits to be adopted (or has exited).</summary>
+    public Task WaitingAsync()
+    {
+        lock (_launched)
+        {
+            return Task.WhenAll(_launched.Select(worker => Task.WhenAny(worker.Stderr.Waiting, worker.Stderr.Completion)));
+        }
     }
 
     /// <summary>Ends every worker nobody adopted: end-of-file on its stdin makes it exit, and a kill makes sure.</summary>
     public void Dispose()
     {
-        while (_launched.TryDequeue(out var worker))
+        while (TakeAny() is { } worker)
         {
             try
             {
@@ -61,6 +94,14 @@ internal sealed class PrelaunchedWorkers : IDisposable
                 // Already gone.
             }
             worker.Dispose();
+        }
+    }
+
+    private LaunchedWorker? TakeAny()
+    {
+        lock (_launched)
+        {
+            return _launched.TryDequeue(out var worker) ? worker : null;
         }
     }
 

@@ -69,6 +69,9 @@ internal sealed class ProcessSupervisor : UntypedActor
                 break;
             case ProcessExited exited:
                 Record(exited);
+                // Spares taken are replaced now that a process ended: a spare's start then does not
+                // compete for the cores with the processes that took them.
+                _prelaunched.Refill();
                 break;
             case LaunchSlot.Release:
                 ReleaseSlot(Sender);

@@ -44,6 +44,7 @@ internal sealed class WorkerStderr
     private WorkerExitKind? _reportKind;
     private string _reportHeadline = string.Empty;
     private readonly List<string> _reportLines = [];
+    private readonly TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="source">The read end of the worker's stderr pipe.</param>
     /// <param name="sink">Where its lines go on to; writes are serialized on the sink, so lines of different workers never mix.</param>
@@ -60,6 +61,9 @@ internal sealed class WorkerStderr
 
     /// <summary>Completes when the worker's stderr has reached end-of-file (every process holding it has exited) or failed.</summary>
     public Task Completion { get; }
+
+    /// <summary>Completes when a worker launched ahead of need says it is up and waits to be adopted (<see cref="WorkerLogLine.WaitingLine"/>).</summary>
+    public Task Waiting => _waiting.Task;
 
     /// <summary>Reads <paramref name="source"/> onto the driver's stderr, and the log records in it to <paramref name="logs"/>.</summary>
     public static WorkerStderr Start(Stream source, ILoggerFactory logs, int pid) => new(source, s_driverStderr.Value, logs, pid);
@@ -121,6 +125,12 @@ internal sealed class WorkerStderr
             for (var i = 0; i < lines.Length; i++)
             {
                 var line = lines[i];
+                if (line.TrimEnd('\r') == WorkerLogLine.WaitingLine)
+                {
+                    passed ??= [.. lines[..i]];
+                    _waiting.TrySetResult();
+                    continue;
+                }
                 if (_logs is not null && WorkerLogLine.Parse(line.TrimEnd('\r')) is { } record)
                 {
                     passed ??= [.. lines[..i]];

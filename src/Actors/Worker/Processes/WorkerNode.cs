@@ -23,6 +23,12 @@ internal static class WorkerNode
         ProcessLogs.EnterWorker(environment.LogLevel);
         var firstLine = WatchParentThroughStdin();
         LoadAssembliesFrom(environment.ProbeDirectories);
+        if (!firstLine.IsCompleted)
+        {
+            // Launched ahead of need: the driver learns that this process is up and waits.
+            Console.Error.WriteLine(WorkerLogLine.WaitingLine);
+            Console.Error.Flush();
+        }
         // The driver-side actor that adopts this process says, on the first line, how to reach it.
         // A worker launched ahead of need waits here until one does.
         var (parentPath, name) = SplitFirstLine(firstLine.GetAwaiter().GetResult());
