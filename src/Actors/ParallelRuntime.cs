@@ -129,7 +129,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
             throw new ArgumentException($"ActorSystem '{system.Name}' has no remoting: use ParallelRuntime.AkkaConfiguration as its configuration's fallback.", nameof(system));
         }
         var spares = new PrelaunchedWorkers(validated.SystemName, validated, validated.SpareProcesses);
-        spares.Launch(validated.SpareProcesses);
+        spares.Launch(validated.SpareProcesses, spare: true);
         return new ParallelRuntime(system, ownsSystem: false, validated, spares);
     }
 
@@ -153,8 +153,15 @@ public sealed class ParallelRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes once every spare process (<see cref="ParallelRuntimeOptions.SpareProcesses"/>) waiting now is up and waits to be taken.</summary>
-    internal Task SparesWaitingAsync() => _prelaunched.WaitingAsync();
+    /// <summary>
+    /// Completes once every spare process (<see cref="ParallelRuntimeOptions.SpareProcesses"/>) is up and
+    /// waits to be taken, including those launched to replace spares taken by processes that have been joined.
+    /// </summary>
+    internal async Task SparesWaitingAsync()
+    {
+        var waiting = await Supervisor.Ask<Task>(SparesWaiting.Instance, Timeouts.ActorLookup).ConfigureAwait(false);
+        await waiting.ConfigureAwait(false);
+    }
 
     /// <summary>
     /// The default runtime; when this call creates it, <paramref name="prestart"/> workers (the pool
@@ -188,7 +195,8 @@ public sealed class ParallelRuntime : IAsyncDisposable
         // Worker processes need no driver address to start (they are told it on stdin when adopted):
         // launching them first overlaps their start with the driver's.
         var prelaunched = new PrelaunchedWorkers(validated.SystemName, validated, validated.SpareProcesses);
-        prelaunched.Launch(prestart + validated.SpareProcesses);
+        prelaunched.Launch(prestart);
+        prelaunched.Launch(validated.SpareProcesses, spare: true);
         try
         {
             if (clusterNow || validated.WorkerLink == WorkerLink.Remoting)

@@ -36,7 +36,7 @@ internal static class MemoryWorkloads
         using var array = new SynchronizedArray<double>(n);
         using var loopTicks = new RawArray<long>(processes);
         var jobs = Enumerable.Range(0, processes)
-            .Select(w => new WorkerProcess(runtime, Fill, [array, loopTicks, w, (int)((long)w * n / processes), (int)((long)(w + 1) * n / processes)]))
+            .Select(w => runtime.CreateProcess(Fill, array, loopTicks, w, (int)((long)w * n / processes), (int)((long)(w + 1) * n / processes)))
             .ToList();
         await SharedWorkloads.StartAndJoinAsync(jobs);
         var elapsed = watch.Elapsed;

@@ -15,10 +15,16 @@ namespace ActorParallel.Protocol;
 /// (<see cref="WorkerLogLine"/>) starts there. A number, so that a worker that logs nothing never loads the
 /// logging assembly (with it, three processes' start took ~15 ms more CPU).
 /// </param>
-internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string> ProbeDirectories, Configuration.NodeTransport Transport, int LogLevel)
+/// <param name="Spare">
+/// A spare process (<see cref="ParallelRuntimeOptions.SpareProcesses"/>): it warms the start of a
+/// process target while it waits (<c>Worker/Processes/SpareWarmUp</c>). A worker launched for a
+/// pool, or while the driver starts, does not: that would take the cores the driver's start needs.
+/// </param>
+internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string> ProbeDirectories, Configuration.NodeTransport Transport, int LogLevel, bool Spare = false)
 {
     public const string SystemVariable = "ACTORPARALLEL_WORKER_SYSTEM";
     public const string ProbeVariable = "ACTORPARALLEL_WORKER_PROBE";
+    public const string SpareVariable = "ACTORPARALLEL_WORKER_SPARE";
 
     /// <summary>Writes the contract into a child's start info.</summary>
     public void ApplyTo(System.Diagnostics.ProcessStartInfo startInfo)
@@ -26,6 +32,10 @@ internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string
         startInfo.Environment[SystemVariable] = SystemName;
         startInfo.Environment[ProbeVariable] = string.Join(Path.PathSeparator, ProbeDirectories);
         startInfo.Environment[WorkerLogLine.LevelVariable] = LogLevel.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (Spare)
+        {
+            startInfo.Environment[SpareVariable] = "1";
+        }
         Transport.ApplyTo(startInfo);
     }
 
@@ -44,10 +54,11 @@ internal sealed record WorkerEnvironment(string SystemName, IReadOnlyList<string
         var level = int.TryParse(Environment.GetEnvironmentVariable(WorkerLogLine.LevelVariable), System.Globalization.CultureInfo.InvariantCulture, out var parsed)
             ? parsed
             : (int)Configuration.QuietConsoleLoggerFactory.MinimumLevel;
-        foreach (var name in new[] { SystemVariable, ProbeVariable, WorkerLogLine.LevelVariable })
+        var spare = Environment.GetEnvironmentVariable(SpareVariable) == "1";
+        foreach (var name in new[] { SystemVariable, ProbeVariable, WorkerLogLine.LevelVariable, SpareVariable })
         {
             Environment.SetEnvironmentVariable(name, null);
         }
-        return new WorkerEnvironment(system, probe.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries), Configuration.NodeTransport.TakeFromCurrentProcess(), level);
+        return new WorkerEnvironment(system, probe.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries), Configuration.NodeTransport.TakeFromCurrentProcess(), level, spare);
     }
 }

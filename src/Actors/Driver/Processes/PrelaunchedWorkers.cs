@@ -34,17 +34,19 @@ internal sealed class PrelaunchedWorkers : IDisposable
             DropExited();
             waiting = _launched.Count;
         }
-        Launch(Spares - waiting);
+        Launch(Spares - waiting, spare: true);
     }
 
     /// <summary>Launches <paramref name="count"/> workers (fewer if the OS refuses: the real start that follows reports why).</summary>
-    public void Launch(int count)
+    /// <param name="count">How many.</param>
+    /// <param name="spare">Spare processes, which warm up while they wait; not those a starting pool or process will take at once.</param>
+    public void Launch(int count, bool spare = false)
     {
         for (var i = 0; i < count; i++)
         {
             try
             {
-                var worker = WorkerLauncher.Start(_systemName, _options);
+                var worker = WorkerLauncher.Start(_systemName, _options, spare);
                 lock (_launched)
                 {
                     _launched.Enqueue(worker);
@@ -120,4 +122,15 @@ internal sealed class PrelaunchedWorkers : IDisposable
             }
         }
     }
+}
+
+/// <summary>
+/// Asks a <see cref="ProcessSupervisor"/> for a task that completes once the spare processes waiting
+/// after everything it was told before are up (<see cref="PrelaunchedWorkers.WaitingAsync"/>): a
+/// process's exit, which makes it launch a replacement, is in its mailbox before the process's joiner
+/// hears of it.
+/// </summary>
+internal sealed class SparesWaiting
+{
+    public static readonly SparesWaiting Instance = new();
 }

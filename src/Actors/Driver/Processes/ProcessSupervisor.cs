@@ -73,6 +73,9 @@ internal sealed class ProcessSupervisor : UntypedActor
                 // compete for the cores with the processes that took them.
                 _prelaunched.Refill();
                 break;
+            case SparesWaiting:
+                Sender.Tell(_prelaunched.WaitingAsync());
+                break;
             case LaunchSlot.Release:
                 ReleaseSlot(Sender);
                 break;

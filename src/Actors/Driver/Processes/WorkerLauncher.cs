@@ -16,10 +16,13 @@ internal static class WorkerLauncher
     /// writes to: the adopting actor writes its path there, and the worker sees end-of-file the moment
     /// this process dies, however it dies.
     /// </summary>
-    public static LaunchedWorker Start(string systemName, ParallelRuntimeOptions options)
+    /// <param name="systemName">The driver's ActorSystem name.</param>
+    /// <param name="options">The runtime's options.</param>
+    /// <param name="spare">A spare process (<see cref="ParallelRuntimeOptions.SpareProcesses"/>), which warms up while it waits.</param>
+    public static LaunchedWorker Start(string systemName, ParallelRuntimeOptions options, bool spare = false)
     {
         var environment = new WorkerEnvironment(systemName, [AppContext.BaseDirectory, .. options.AssemblyDirectories], options.Transport.ForWorkers(),
-            (int)Configuration.ProcessLogs.LowestEnabled(options.Logs, Configuration.LogCategories.Worker));
+            (int)Configuration.ProcessLogs.LowestEnabled(options.Logs, Configuration.LogCategories.Worker), spare);
         var (fileName, arguments) = ResolveCommand(options);
         var startInfo = new ProcessStartInfo(fileName)
         {

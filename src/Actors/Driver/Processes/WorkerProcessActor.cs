@@ -68,6 +68,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
 
     private void Launch()
     {
+        var adopting = _prelaunched is not null;
         try
         {
             _launched = _prelaunched ?? WorkerLauncher.Start(Context.System.Name, _options);
@@ -82,13 +83,22 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         }
 
         _pid = _process.Id;
+        var told = !_process.HasExited && (LinksDirectly ? OfferDirectLink() : TellWhereToSayHello());
+        if (!told && adopting)
+        {
+            // A worker launched ahead of need died while it waited (the OOM killer, a kill from
+            // outside): this process gets a fresh one, not that one's death.
+            _launched.Dispose();
+            Launch();
+            return;
+        }
         var self = Self;
         _process.EnableRaisingEvents = true;
         _process.Exited += (_, _) => self.Tell(OsExited.Instance);
         Instruments.WorkerStarted(new(Instruments.RuntimeNameTag, Context.System.Name));
         _starter.Tell(new ProcessStarted(_spec.Id, _pid));
         Timers.StartSingleTimer(HelloTimeout.Instance, HelloTimeout.Instance, _options.WorkerStartTimeout);
-        if (_process.HasExited || !(LinksDirectly ? OfferDirectLink() : TellWhereToSayHello()))
+        if (!told || _process.HasExited)
         {
             Self.Tell(OsExited.Instance);
         }
@@ -115,12 +125,20 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             _error = new RemoteError(exception.GetType().FullName!, $"No socket for the worker's direct link: {exception.Message}", string.Empty, null);
             return false;
         }
+        // Told first, accepted after: the listener queues the worker's connection until then, and a
+        // worker that cannot be told leaves no accept behind to report a failure later.
+        if (!WriteFirstLine(DirectLink.Describe(path, token, MessageLimits.MaxPayloadBytes(Context.System))))
+        {
+            listener.Dispose();
+            File.Delete(path);
+            return false;
+        }
         _accepting = new CancellationTokenSource();
         var self = Self;
         DirectLink.AcceptAsync(listener, path, token, _accepting.Token).ContinueWith(
             accepted => self.Tell(accepted.IsCompletedSuccessfully ? new DirectLinkUp(accepted.Result) : new DirectLinkFailed(accepted.Exception?.GetBaseException())),
             TaskScheduler.Default);
-        return WriteFirstLine(DirectLink.Describe(path, token, MessageLimits.MaxPayloadBytes(Context.System)));
+        return true;
     }
 
     /// <summary>The first line on the worker's stdin is the path of this actor, which it greets.</summary>

@@ -120,6 +120,7 @@ internal sealed class WorkerStderr
         var lines = text.TrimEnd('\n').Split('\n');
         List<string>? passed = null;
         List<WorkerLogLine>? records = null;
+        var waiting = false;
         lock (_gate)
         {
             for (var i = 0; i < lines.Length; i++)
@@ -128,7 +129,7 @@ internal sealed class WorkerStderr
                 if (line.TrimEnd('\r') == WorkerLogLine.WaitingLine)
                 {
                     passed ??= [.. lines[..i]];
-                    _waiting.TrySetResult();
+                    waiting = true;
                     continue;
                 }
                 if (_logs is not null && WorkerLogLine.Parse(line.TrimEnd('\r')) is { } record)
@@ -144,6 +145,11 @@ internal sealed class WorkerStderr
         foreach (var record in records ?? [])
         {
             _logs!.CreateLogger(record.Category).Log(record.Level, "worker {Pid}: {Text}", _pid, record.Text);
+        }
+        if (waiting)
+        {
+            // After the records it wrote before it: whoever waits for it sees them logged.
+            _waiting.TrySetResult();
         }
         if (passed is not null)
         {

@@ -12,6 +12,10 @@ namespace ActorParallel.Workers;
 internal static class WorkerLog
 {
     [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void Debug(string template, params object?[] args) =>
+        ProcessLogs.Default.CreateLogger(LogCategories.Worker).Log(LogLevel.Debug, template, args);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Warning(string template, params object?[] args) =>
         ProcessLogs.Default.CreateLogger(LogCategories.Worker).Log(LogLevel.Warning, template, args);
 

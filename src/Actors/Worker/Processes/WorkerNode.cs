@@ -25,7 +25,11 @@ internal static class WorkerNode
         LoadAssembliesFrom(environment.ProbeDirectories);
         if (!firstLine.IsCompleted)
         {
-            // Launched ahead of need: the driver learns that this process is up and waits.
+            // Launched ahead of need: a spare warms up; the driver then learns that this process is up and waits.
+            if (environment.Spare)
+            {
+                SpareWarmUp.Run(report: environment.LogLevel <= (int)Microsoft.Extensions.Logging.LogLevel.Debug);
+            }
             Console.Error.WriteLine(WorkerLogLine.WaitingLine);
             Console.Error.Flush();
         }

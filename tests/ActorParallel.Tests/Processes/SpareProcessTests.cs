@@ -1,0 +1,113 @@
+using ActorParallel.Tests.Support;
+using Microsoft.Extensions.Logging;
+
+namespace ActorParallel.Tests.Processes;
+
+/// <summary>
+/// Spare processes (<see cref="ParallelRuntimeOptions.SpareProcesses"/>): started and waiting before
+/// any process needs them, taken by the processes that start, replaced when a process ends, ended
+/// with the runtime; a spare that died while it waited is never handed to a process.
+/// </summary>
+public sealed class SpareProcessTests
+{
+    private static readonly TimeSpan Bound = RuntimeFixture.Bound;
+
+    [Fact]
+    public async Task Spares_AreTakenByProcesses_ReplacedWhenTheyEnd_AndEndWithTheRuntime()
+    {
+        var name = UniqueSystemName();
+        using var logs = new CollectedLogs(LogLevel.Debug);
+        var options = Options(name, spares: 2);
+        options.LoggerFactory = logs.Factory;
+        var runtime = ParallelRuntime.Create(options);
+        var seen = new List<int>();
+        try
+        {
+            await runtime.SparesWaitingAsync().WaitAsync(Bound);
+            var spares = OsProcesses.WorkersOfSystem(name);
+            seen.AddRange(spares);
+            Assert.Equal(2, spares.Count);
+            // Each warmed up (a record of the worker's, before it said it waits), and none failed to.
+            Assert.Equal(2, logs.Records.Count(r => r.Message.Contains("spare process warmed up", StringComparison.Ordinal)));
+            Assert.DoesNotContain(logs.Records, r => r.Message.Contains("warm-up failed", StringComparison.Ordinal));
+            // A waiting spare has warmed up on a block of its own, and unmapped it: it holds nothing of anyone's.
+            Assert.All(spares, pid => Assert.DoesNotContain("actorparallel-", File.ReadAllText($"/proc/{pid}/maps")));
+
+            using var array = new SynchronizedArray<double>(1000);
+            var jobs = new[] { runtime.CreateProcess(SharedMemoryTargets.FillHalf, array, 0, 500), runtime.CreateProcess(SharedMemoryTargets.FillHalf, array, 500, 1000) };
+            foreach (var job in jobs)
+            {
+                await job.StartAsync().WaitAsync(Bound);
+            }
+            foreach (var job in jobs)
+            {
+                Assert.True(await job.JoinAsync(Bound));
+                Assert.Equal(0, job.ExitCode);
+            }
+
+            Assert.Equal(spares.Order(), jobs.Select(job => job.Pid!.Value).Order());
+            Assert.Equal(Enumerable.Range(0, 1000).Select(i => i * 0.5), array.ToArray());
+            // Both ended: two new spares took their place.
+            await runtime.SparesWaitingAsync().WaitAsync(Bound);
+            var replacements = OsProcesses.WorkersOfSystem(name);
+            seen.AddRange(replacements);
+            Assert.Equal(2, replacements.Count);
+            Assert.Empty(replacements.Intersect(spares));
+        }
+        finally
+        {
+            await runtime.DisposeAsync().AsTask().WaitAsync(Bound);
+        }
+        Assert.True(await OsProcesses.AllGoneWithin(seen, TimeSpan.FromSeconds(5)), "A spare process outlived its runtime.");
+        Assert.Empty(OsProcesses.WorkersOfSystem(name));
+    }
+
+    [Fact]
+    public async Task ASpareKilledWhileItWaits_IsNotHandedToAProcess()
+    {
+        var name = UniqueSystemName();
+        var runtime = ParallelRuntime.Create(Options(name, spares: 1));
+        var seen = new List<int>();
+        try
+        {
+            await runtime.SparesWaitingAsync().WaitAsync(Bound);
+            var spare = Assert.Single(OsProcesses.WorkersOfSystem(name));
+            seen.Add(spare);
+            Assert.True(OsProcesses.Signal(spare, 9));
+            Assert.True(await OsProcesses.AllGoneWithin([spare], Bound));
+
+            var scratch = Path.Combine(Path.GetTempPath(), $"{name}.txt");
+            var process = runtime.CreateProcess(TestTargets.WriteFile, scratch, "fresh");
+            await process.StartAsync().WaitAsync(Bound);
+            seen.Add(process.Pid!.Value);
+            Assert.True(await process.JoinAsync(Bound));
+
+            Assert.NotEqual(spare, process.Pid);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal("fresh", File.ReadAllText(scratch));
+            File.Delete(scratch);
+        }
+        finally
+        {
+            await runtime.DisposeAsync().AsTask().WaitAsync(Bound);
+        }
+        Assert.True(await OsProcesses.AllGoneWithin(seen, TimeSpan.FromSeconds(5)), "A process outlived its runtime.");
+        Assert.Empty(OsProcesses.WorkersOfSystem(name));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(257)]
+    public void SpareProcesses_OutOfRange_IsRefusedNamingTheOption(int spares)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ParallelRuntime.Create(new ParallelRuntimeOptions { SpareProcesses = spares }));
+
+        Assert.Equal("SpareProcesses", error.ParamName);
+        Assert.Contains($"was {spares}", error.Message);
+    }
+
+    private static string UniqueSystemName() => $"spares-{Guid.NewGuid():N}";
+
+    private static ParallelRuntimeOptions Options(string systemName, int spares) =>
+        new() { WorkerStart = WorkerStart.Host, SystemName = systemName, SpareProcesses = spares };
+}
