@@ -5,8 +5,8 @@ namespace ActorParallel.Workers;
 /// <summary>
 /// A queue handle's client in a process other than the queue's driver: puts and <c>TaskDone</c>
 /// calls batched by this process's <see cref="QueueWriter"/>, takes prefetched by its <see cref="QueueReader"/>,
-/// everything else one request to the store through this process's shared-state channel. Items got and
-/// <c>TaskDone</c> calls are counted on this process's <see cref="TaskAccount"/>.
+/// everything else one request to the store through this process's shared-state channel. Items got (by
+/// the reader) and <c>TaskDone</c> calls are counted on this process's <see cref="TaskAccount"/>.
 /// </summary>
 internal sealed class RemoteQueueClient(SharedStateNode node, string hostPath, string name, bool bounded) : IQueueClient
 {
@@ -37,19 +37,7 @@ internal sealed class RemoteQueueClient(SharedStateNode node, string hostPath, s
         return QueueReplies.Expect<QueueOffered>(reply).Accepted;
     }
 
-    public Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken)
-    {
-        var take = Reader.TakeAsync(timeoutMs, cancellationToken);
-        if (!take.IsCompletedSuccessfully)
-        {
-            return CountedAsync(take);
-        }
-        if (take.Result is not null)
-        {
-            Tasks.Got();
-        }
-        return take;
-    }
+    public Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken) => Reader.TakeAsync(timeoutMs, cancellationToken);
 
     public void TaskDone()
     {
@@ -64,16 +52,6 @@ internal sealed class RemoteQueueClient(SharedStateNode node, string hostPath, s
             Tasks.Got();
             throw;
         }
-    }
-
-    private async Task<byte[]?> CountedAsync(Task<byte[]?> take)
-    {
-        var item = await take.ConfigureAwait(false);
-        if (item is not null)
-        {
-            Tasks.Got();
-        }
-        return item;
     }
 
     public async Task JoinAsync(CancellationToken cancellationToken)
