@@ -2,7 +2,8 @@ namespace ActorParallel;
 
 /// <summary>
 /// A <see cref="SharedBarrier"/> is broken (Python's <c>threading.BrokenBarrierError</c>): a party's
-/// wait timed out, a waiting party's process died, or the barrier was aborted or reset while waited on.
+/// wait timed out, a waiting party's process died, the barrier was aborted or reset while waited on, or
+/// its action threw (in another party, which gets the action's own exception) or that party's process died running it.
 /// </summary>
 public sealed class BrokenBarrierException : ActorParallelException
 {

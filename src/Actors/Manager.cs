@@ -294,14 +294,22 @@ public sealed class Manager : IAsyncDisposable
         return new(_node, _hostPath, name ?? NewName("semaphore"), value, bounded: true);
     }
 
-    /// <summary>Creates a barrier for <paramref name="parties"/> waits across processes (Python's <c>multiprocessing.Barrier(parties, timeout=timeout)</c>).</summary>
+    /// <summary>Creates a barrier for <paramref name="parties"/> waits across processes (Python's <c>multiprocessing.Barrier(parties, action=action, timeout=timeout)</c>).</summary>
     /// <param name="parties">How many waits each round needs; at least 1.</param>
     /// <param name="timeout">The default timeout of each wait; <see langword="null"/> (the default) for none.</param>
     /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="action">
+    /// Run once per round, before any party is released, by the party that arrives last, in its own
+    /// process (Python's <c>action</c>); <see langword="null"/> (the default) for none. It travels with the
+    /// barrier's handle as a process target does: a static method, a lambda, or a closure over shippable
+    /// values (shared handles among them). If it throws, the barrier breaks: that party gets the
+    /// exception, the others <see cref="BrokenBarrierException"/>.
+    /// </param>
     /// <returns>The barrier's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parties"/> is below 1, or <paramref name="timeout"/> is negative.</exception>
-    public SharedBarrier Barrier(int parties, TimeSpan? timeout = null, string? name = null)
+    /// <exception cref="NotShippableException"><paramref name="action"/> cannot travel to another process (a multicast delegate, a method made at run time, a capture of a process-local resource): the message names the action and why.</exception>
+    public SharedBarrier Barrier(int parties, TimeSpan? timeout = null, string? name = null, Action? action = null)
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
@@ -309,7 +317,13 @@ public sealed class Manager : IAsyncDisposable
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, nameof(timeout));
         }
-        return new(_node, _hostPath, name ?? NewName("barrier"), parties, timeout);
+        name ??= NewName("barrier");
+        if (action is not null)
+        {
+            // Fails here, not in the first process the handle is sent to.
+            _ = ValueCodec.Encode(action, SharedBarrier.DescribeAction(name));
+        }
+        return new(_node, _hostPath, name, parties, timeout, action);
     }
 
     /// <summary>Creates a re-entrant lock shared across processes (Python's <c>multiprocessing.RLock()</c>).</summary>

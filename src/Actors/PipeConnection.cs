@@ -287,7 +287,7 @@ public sealed class PipeConnection : ISharedObject
     }
 
     private IQueueClient Client(string queue) =>
-        QueueStore.Find(_host) is { } store ? new LocalQueueClient(store, queue, _node.Address) : new RemoteQueueClient(_node, _host, queue, bounded: false);
+        QueueStore.Find(_host) is { } store ? new LocalQueueClient(store, queue, _node.Address, _node.TaskAccount(_host, queue)) : new RemoteQueueClient(_node, _host, queue, bounded: false);
 
     private void ThrowIfClosed()
     {

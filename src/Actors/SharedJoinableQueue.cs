@@ -10,12 +10,18 @@ namespace ActorParallel;
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
 /// <remarks>
-/// At least once: an item stays on its consumer's account until that process calls <see cref="TaskDone"/>
+/// <para>At least once: an item stays on its consumer's account until that process calls <see cref="TaskDone"/>
 /// for it (a consumer's calls are matched to the items it got, oldest first). If the consumer process
 /// dies first (even by SIGKILL), the items on its account go back to the front of the queue for
 /// another consumer, and <see cref="JoinAsync"/> keeps waiting for them: a killed consumer never
 /// leaves a join hanging nor loses an item, but an item it had processed without calling
-/// <see cref="TaskDone"/> is processed again.
+/// <see cref="TaskDone"/> is processed again.</para>
+/// <para>So <see cref="TaskDone"/> is per process: a process calls it for items it got itself. Python's
+/// <c>task_done()</c> raises <c>ValueError</c> only when called more times than items were put, across every
+/// process; here a process that calls it more times than items it got (through any handle to this queue)
+/// gets <see cref="InvalidOperationException"/>, at once, though its calls travel batched. That is
+/// stricter than Python (a producer cannot finish items a consumer got), and it is what keeps each
+/// consumer's account, and so the at-least-once redelivery, right.</para>
 /// </remarks>
 public sealed class SharedJoinableQueue<T> : SharedQueue<T>
 {
@@ -27,8 +33,11 @@ public sealed class SharedJoinableQueue<T> : SharedQueue<T>
     /// <summary>
     /// Says one item this process got is finished, as Python's <c>task_done()</c>. Returns at once; the
     /// count reaches the driver with this process's next puts, and before it reports back to its driver.
-    /// Calls beyond the number of unfinished items are ignored (Python raises <c>ValueError</c>).
     /// </summary>
+    /// <exception cref="InvalidOperationException">This process has already called it once for every item it got from
+    /// this queue (by <see cref="SharedQueue{T}.GetAsync"/>, <see cref="SharedQueue{T}.GetNoWait"/> or
+    /// <see cref="SharedQueue{T}.ReadAllAsync"/>, through any handle): Python's <c>ValueError('task_done() called too many times')</c>,
+    /// counted per process (see the remarks); the queue's counts are unchanged. Or, in the queue's driver, the queue was deleted.</exception>
     /// <exception cref="ObjectDisposedException">The queue's manager is disposed.</exception>
     public void TaskDone() => Client.TaskDone();
 

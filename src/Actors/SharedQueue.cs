@@ -38,7 +38,7 @@ public class SharedQueue<T> : ISharedObject
         Name = name;
         MaxSize = maxSize;
         Client = QueueStore.Find(host) is { } store
-            ? new LocalQueueClient(store, name, node.Address)
+            ? new LocalQueueClient(store, name, node.Address, node.TaskAccount(host, name))
             : new RemoteQueueClient(node, host, name, maxSize > 0);
     }
 

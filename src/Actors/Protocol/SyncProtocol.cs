@@ -23,7 +23,11 @@ internal enum SyncOp : byte
     /// <summary>Event: the flag (Value 1 or 0); Barrier: the parties waiting (Value), Broken outcome if broken.</summary>
     Read,
 
-    /// <summary>Event: wait for the flag; Barrier: wait for every party; Condition: release the lock, wait for a notify, take the lock again.</summary>
+    /// <summary>
+    /// Event: wait for the flag; Barrier: wait for every party (Arg <see cref="SyncArgs.WithAction"/>: the barrier has an action, and
+    /// the last party is answered <see cref="SyncOutcome.RunAction"/>); Condition: release the lock,
+    /// wait for a notify, take the lock again.
+    /// </summary>
     Wait,
 
     /// <summary>Semaphore, RLock, Condition: acquire.</summary>
@@ -43,6 +47,19 @@ internal enum SyncOp : byte
 
     /// <summary>Any: end request Arg of this owner if it still waits (it is answered TimedOut, a barrier broken).</summary>
     Cancel,
+
+    /// <summary>Barrier: the action of round Arg (the <see cref="SyncOutcome.RunAction"/> answer's Value) returned: release every party.</summary>
+    ActionDone,
+
+    /// <summary>Barrier: the action of round Arg threw: break the barrier.</summary>
+    ActionFailed,
+}
+
+/// <summary>Values of a <see cref="SyncRequest"/>'s Arg.</summary>
+internal static class SyncArgs
+{
+    /// <summary>A barrier <see cref="SyncOp.Wait"/>'s Arg when the barrier has an action.</summary>
+    public const long WithAction = 1;
 }
 
 /// <summary>How a <see cref="SyncRequest"/> went.</summary>
@@ -59,6 +76,13 @@ internal enum SyncOutcome : byte
 
     /// <summary>A bounded semaphore released more than acquired (Python's <c>ValueError</c>).</summary>
     TooManyReleases,
+
+    /// <summary>
+    /// The last party of a barrier with an action: run it, then say how it went with
+    /// <see cref="SyncOp.ActionDone"/> or <see cref="SyncOp.ActionFailed"/> and Arg = Value (the round);
+    /// the other parties stay parked until then.
+    /// </summary>
+    RunAction,
 }
 
 /// <summary>

@@ -39,6 +39,14 @@ public static class QueueTargets
         }
     }
 
+    /// <summary>Takes one item, calls TaskDone for it, then once more: the second call throws, and so does the process.</summary>
+    public static async Task TakeOneThenTaskDoneTwice(SharedJoinableQueue<int> queue)
+    {
+        await queue.GetAsync(TimeSpan.FromSeconds(60));
+        queue.TaskDone();
+        queue.TaskDone();
+    }
+
     /// <summary>Takes one item (which brings a batch to this process), says so in a file, then waits to be killed with all of them.</summary>
     public static async Task TakeOneThenWait(SharedJoinableQueue<int> queue, string marker)
     {

@@ -22,6 +22,44 @@ public static class SyncTargets
     /// <summary>Waits at the barrier until killed.</summary>
     public static async Task WaitAtBarrierForever(SharedBarrier barrier) => await barrier.WaitAsync();
 
+    /// <summary>Waits at the barrier once; its failure is the process's.</summary>
+    public static async Task WaitAtBarrierOnce(SharedBarrier barrier) => await barrier.WaitAsync(TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// Waits at the barrier <paramref name="rounds"/> times; after each wait reports this process's id,
+    /// the round, its arrival index and how many times the action had run by then.
+    /// </summary>
+    public static async Task WaitRoundsAndReport(SharedBarrier barrier, SharedList<int> runners, SharedQueue<int[]> report, int rounds)
+    {
+        for (var round = 0; round < rounds; round++)
+        {
+            var index = await barrier.WaitAsync(TimeSpan.FromSeconds(60));
+            var actions = await runners.CountAsync();
+            report.Put([Environment.ProcessId, round, index, actions]);
+        }
+        await report.FlushAsync();
+    }
+
+    /// <summary>A barrier action that appends the id of the process running it to <paramref name="runners"/>, stored before it returns.</summary>
+    public static Action RecordRunner(SharedList<int> runners) =>
+        () => runners.AppendAsync(Environment.ProcessId).GetAwaiter().GetResult();
+
+    /// <summary>A barrier action that throws.</summary>
+    public static void FailingAction() => throw new InvalidOperationException("The barrier action failed on purpose.");
+
+    /// <summary>
+    /// A barrier action that puts the id of the process running it on <paramref name="runner"/>, then, while
+    /// <paramref name="hang"/> is 1, waits for <paramref name="never"/> (which nobody sets: it waits to be killed).
+    /// </summary>
+    public static Action ReportThenHang(SharedQueue<int> runner, SharedValue<int> hang, SharedEvent never) => () =>
+    {
+        runner.PutAsync(Environment.ProcessId).GetAwaiter().GetResult();
+        if (hang.GetAsync().GetAwaiter().GetResult() == 1)
+        {
+            never.WaitAsync().GetAwaiter().GetResult();
+        }
+    };
+
     /// <summary>Tries the lock without waiting, reports it, then waits for it and reports that too.</summary>
     public static async Task TryThenWaitForRLock(SharedRLock rlock, SharedQueue<string> report)
     {

@@ -6,9 +6,10 @@ namespace ActorParallel.Driver;
 /// <summary>
 /// A queue handle's client in the driver that holds the queue: every call goes straight into the
 /// <see cref="QueueStore"/> (no message, no actor), so the driver's puts are stored when they return
-/// and its gets take one item at a time.
+/// and its gets take one item at a time; each item got and each <c>TaskDone</c> is counted on this
+/// process's <paramref name="tasks"/>.
 /// </summary>
-internal sealed class LocalQueueClient(QueueStore store, string name, string address) : IQueueClient
+internal sealed class LocalQueueClient(QueueStore store, string name, string address, TaskAccount tasks) : IQueueClient
 {
     private static long s_lastClient;
 
@@ -25,8 +26,15 @@ internal sealed class LocalQueueClient(QueueStore store, string name, string add
     public async Task<bool> OfferAsync(byte[] value, long timeoutMs, CancellationToken cancellationToken) =>
         (await CallAsync<QueueOffered>(new QueueOffer(name, [value], timeoutMs), cancellationToken).ConfigureAwait(false)).Accepted;
 
-    public Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken) =>
-        store.TryTakeNow(name, out var item) ? Task.FromResult(item) : WaitToTakeAsync(timeoutMs, cancellationToken);
+    public Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken)
+    {
+        if (store.TryTakeNow(name, out var item))
+        {
+            tasks.Got();
+            return Task.FromResult(item);
+        }
+        return WaitToTakeAsync(timeoutMs, cancellationToken);
+    }
 
     private async Task<byte[]?> WaitToTakeAsync(long timeoutMs, CancellationToken cancellationToken)
     {
@@ -53,10 +61,24 @@ internal sealed class LocalQueueClient(QueueStore store, string name, string add
         }
         // In the driver's own hands at once.
         store.Handle(new QueueSettle(name, _id, 1, 0), static _ => { });
+        tasks.Got();
         return items.Values[0];
     }
 
-    public void TaskDone() => Call<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [], 1));
+    public void TaskDone()
+    {
+        tasks.Done();
+        try
+        {
+            Call<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [], 1));
+        }
+        catch
+        {
+            // Not counted (the queue was deleted, or its manager disposed): still this process's to finish.
+            tasks.Got();
+            throw;
+        }
+    }
 
     public Task JoinAsync(CancellationToken cancellationToken) => CallAsync<QueueAck>(new QueueJoin(name), cancellationToken);
 

@@ -7,10 +7,11 @@ namespace ActorParallel.Driver;
 /// The host's synchronization primitives (Python's <c>Event</c>, <c>Semaphore</c>,
 /// <c>BoundedSemaphore</c>, <c>Barrier</c>, <c>RLock</c>, <c>Condition</c>), each made on first use.
 /// Called by its actor only. Whatever a process that goes away held is released (its semaphore
-/// acquisitions, its locks), its waits end, and a barrier it was waiting at is broken.
+/// acquisitions, its locks), its waits end, and a barrier it was waiting at (or running the action of) is broken.
+/// Barriers are in <c>SyncTable.Barrier.cs</c>.
 /// </summary>
 /// <param name="schedule">Schedules a <see cref="SyncExpired"/> back to the actor after the given milliseconds.</param>
-internal sealed class SyncTable(Func<long, SyncExpired, ICancelable> schedule)
+internal sealed partial class SyncTable(Func<long, SyncExpired, ICancelable> schedule)
 {
     private readonly Dictionary<string, Entry> _entries = [];
 
@@ -32,7 +33,7 @@ internal sealed class SyncTable(Func<long, SyncExpired, ICancelable> schedule)
                 Send(reply, request, SyncOutcome.Done, 0);
                 break;
             case SyncOp.Read:
-                Send(reply, request, entry.Broken ? SyncOutcome.Broken : SyncOutcome.Done, entry.Kind == SyncKind.Barrier ? entry.Waiters.Count : entry.Value);
+                Send(reply, request, entry.Broken ? SyncOutcome.Broken : SyncOutcome.Done, entry.Kind == SyncKind.Barrier ? BarrierWaiting(entry) : entry.Value);
                 break;
             case SyncOp.Wait when entry.Kind == SyncKind.Event:
                 if (entry.Value == 1)
@@ -72,6 +73,9 @@ internal sealed class SyncTable(Func<long, SyncExpired, ICancelable> schedule)
                 End(entry, request.Owner, request.Arg);
                 Send(reply, request, SyncOutcome.Done, 0);
                 break;
+            case SyncOp.ActionDone or SyncOp.ActionFailed:
+                ActionEnded(entry, request, reply);
+                break;
         }
     }
 
@@ -89,9 +93,9 @@ internal sealed class SyncTable(Func<long, SyncExpired, ICancelable> schedule)
     {
         foreach (var entry in _entries.Values)
         {
-            if (entry.Kind == SyncKind.Barrier && entry.Waiters.Any(w => w.Request.Address == address))
+            if (entry.Kind == SyncKind.Barrier)
             {
-                BreakWaiters(entry);
+                BarrierProcessGone(entry, address);
                 continue;
             }
             entry.Waiters.RemoveAll(w => w.Request.Address == address && w.Cancel());
@@ -116,7 +120,7 @@ internal sealed class SyncTable(Func<long, SyncExpired, ICancelable> schedule)
     /// <summary>Forgets everything; returns the callbacks of every wait, which will never be answered otherwise.</summary>
     public List<(string Name, Action<object> Reply)> Clear()
     {
-        var waiting = _entries.SelectMany(e => e.Value.Waiters.Concat(e.Value.ConditionWaiters).Select(w => (e.Key, w.Reply))).ToList();
+        var waiting = _entries.SelectMany(e => e.Value.Waiters.Concat(e.Value.ConditionWaiters).Concat(e.Value.NextRound).Select(w => (e.Key, w.Reply))).ToList();
         _entries.Clear();
         return waiting;
     }
@@ -227,48 +231,17 @@ internal sealed class SyncTable(Func<long, SyncExpired, ICancelable> schedule)
         Send(reply, request, SyncOutcome.Done, count);
     }
 
-    private void BarrierWait(Entry entry, SyncRequest request, Action<object> reply)
-    {
-        if (entry.Broken)
-        {
-            Send(reply, request, SyncOutcome.Broken, 0);
-            return;
-        }
-        var index = entry.Waiters.Count;
-        if (index + 1 >= entry.Init)
-        {
-            var arrived = entry.TakeWaiters();
-            for (var i = 0; i < arrived.Count; i++)
-            {
-                arrived[i].Answer(SyncOutcome.Done, i);
-            }
-            Send(reply, request, SyncOutcome.Done, index);
-            return;
-        }
-        Park(entry, entry.Waiters, request, reply);
-    }
-
-    private static void BreakWaiters(Entry entry)
-    {
-        entry.Broken = true;
-        foreach (var waiter in entry.TakeWaiters())
-        {
-            waiter.Answer(SyncOutcome.Broken, 0);
-        }
-    }
-
     /// <summary>Ends a wait of <paramref name="owner"/>'s request <paramref name="requestId"/>, if it still waits.</summary>
     private void End(Entry entry, string owner, long requestId)
     {
+        if (entry.Kind == SyncKind.Barrier)
+        {
+            EndBarrierWait(entry, owner, requestId);
+            return;
+        }
         var waiter = entry.Waiters.Find(w => w.Is(owner, requestId));
         if (waiter is not null && !waiter.Notified && !waiter.Reacquiring)
         {
-            if (entry.Kind == SyncKind.Barrier)
-            {
-                // Python: a party that times out breaks the barrier for every party.
-                BreakWaiters(entry);
-                return;
-            }
             entry.Waiters.Remove(waiter);
             waiter.Answer(SyncOutcome.TimedOut, 0);
             GrantSemaphore(entry);
@@ -372,6 +345,15 @@ internal sealed class SyncTable(Func<long, SyncExpired, ICancelable> schedule)
         public int Depth { get; set; }
 
         public bool Broken { get; set; }
+
+        /// <summary>A barrier's party running the round's action (answered <see cref="SyncOutcome.RunAction"/>), until it says how it went.</summary>
+        public Waiter? Runner { get; set; }
+
+        /// <summary>The round <see cref="Runner"/> runs the action of: its <see cref="SyncOp.ActionDone"/> names it.</summary>
+        public long RunnerRound { get; set; }
+
+        /// <summary>A barrier's arrivals while the action runs: the next round's parties, let in once the round is released (no timer until then, as Python's <c>_enter</c>).</summary>
+        public List<Waiter> NextRound { get; } = [];
 
         public List<Waiter> TakeWaiters()
         {

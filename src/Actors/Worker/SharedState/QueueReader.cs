@@ -9,12 +9,14 @@ namespace ActorParallel.Workers;
 /// round trip per batch. The store keeps every item it sent on this process's account until this
 /// process says (with its next request) that its code got it; when the process reports back to its
 /// driver (a target's or a chunk's end) the items it holds unread go back to the queue, and when the
-/// process dies the store puts back whatever was still on its account.
+/// process dies the store puts back whatever was still on its account. Items handed out count on this
+/// process's <see cref="TaskAccount"/> for the queue.
 /// </summary>
 internal sealed class QueueReader(SharedStateNode node, string hostPath, string queue, int prefetch)
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly Queue<byte[]> _buffer = new();
+    private readonly TaskAccount _tasks = node.TaskAccount(hostPath, queue);
     private int _handed;
     private long _lastRequest;
 
@@ -125,6 +127,7 @@ internal sealed class QueueReader(SharedStateNode node, string hostPath, string 
             if (_buffer.TryDequeue(out var item))
             {
                 _handed++;
+                _tasks.Got();
                 return item;
             }
             return null;

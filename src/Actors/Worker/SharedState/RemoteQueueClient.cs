@@ -5,7 +5,8 @@ namespace ActorParallel.Workers;
 /// <summary>
 /// A queue handle's client in a process other than the queue's driver: puts and <c>TaskDone</c>
 /// calls batched by this process's <see cref="QueueWriter"/>, takes prefetched by its <see cref="QueueReader"/>,
-/// everything else one request to the store through this process's shared-state channel.
+/// everything else one request to the store through this process's shared-state channel. Items got (by
+/// the reader) and <c>TaskDone</c> calls are counted on this process's <see cref="TaskAccount"/>.
 /// </summary>
 internal sealed class RemoteQueueClient(SharedStateNode node, string hostPath, string name, bool bounded) : IQueueClient
 {
@@ -14,7 +15,11 @@ internal sealed class RemoteQueueClient(SharedStateNode node, string hostPath, s
 
     private QueueWriter Writer => node.QueueWriter(hostPath, name, bounded);
 
+    private TaskAccount? _tasks;
+
     private QueueReader Reader => node.QueueReader(hostPath, name, bounded ? 1 : Prefetch);
+
+    private TaskAccount Tasks => _tasks ??= node.TaskAccount(hostPath, name);
 
     public void Put(byte[] value) => Writer.Put(value, null);
 
@@ -34,7 +39,20 @@ internal sealed class RemoteQueueClient(SharedStateNode node, string hostPath, s
 
     public Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken) => Reader.TakeAsync(timeoutMs, cancellationToken);
 
-    public void TaskDone() => Writer.TaskDone();
+    public void TaskDone()
+    {
+        Tasks.Done();
+        try
+        {
+            Writer.TaskDone();
+        }
+        catch
+        {
+            // Not sent (the manager is disposed): still this process's to finish.
+            Tasks.Got();
+            throw;
+        }
+    }
 
     public async Task JoinAsync(CancellationToken cancellationToken)
     {

@@ -19,6 +19,7 @@ internal sealed class SharedStateNode
     // Host, then object name: string keys, whose dictionary code the framework has compiled already.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HostWriter>> _writers = new();
     private readonly ConcurrentDictionary<string, QueueReader> _readers = new();
+    private readonly ConcurrentDictionary<string, TaskAccount> _taskAccounts = new();
     private long _lastOperation;
 
     public SharedStateNode(ISharedChannel channel)
@@ -114,6 +115,10 @@ internal sealed class SharedStateNode
 
     public QueueReader QueueReader(string host, string queue, int prefetch) =>
         _readers.GetOrAdd(host + " " + queue, (_, node) => new QueueReader(node, host, queue, prefetch), this);
+
+    /// <summary>This process's items got from the queue minus its <c>TaskDone</c> calls, shared by every handle to it here.</summary>
+    public TaskAccount TaskAccount(string host, string queue) =>
+        _taskAccounts.GetOrAdd(host + " " + queue, static (_, name) => new TaskAccount(name), queue);
 
     /// <summary>
     /// Waits until every write made through this node is stored by its host. A writer whose manager

@@ -42,7 +42,8 @@ internal sealed class SyncClient(SharedStateNode node, string host, string name,
         {
             answer = (SyncReply)await reply.ConfigureAwait(false);
         }
-        if (cancellationToken.IsCancellationRequested && answer.Outcome != SyncOutcome.Done)
+        // A barrier party told to run the action must run it and report, or the round would hang.
+        if (cancellationToken.IsCancellationRequested && answer.Outcome is not (SyncOutcome.Done or SyncOutcome.RunAction))
         {
             throw new OperationCanceledException(cancellationToken);
         }

@@ -55,6 +55,94 @@ public sealed class SyncTableTests
     }
 
     [Fact]
+    public void Barrier_WithAction_LastPartyRunsItFirst_OthersReleasedOnlyWhenItIsDone()
+    {
+        var replies = new Dictionary<string, SyncReply>();
+        Wait("a", "p1", 3, replies);
+        Wait("b", "p2", 3, replies);
+        Wait("c", "p3", 3, replies);
+
+        // Only the last party is answered: run the action; the others stay parked.
+        var run = Assert.Single(replies).Value;
+        Assert.Equal(("c", SyncOutcome.RunAction), (replies.Keys.Single(), run.Outcome));
+        Assert.Equal(3, Call(SyncKind.Barrier, SyncOp.Read, "r", "p4", init: 3)!.Value);
+
+        var done = Call(SyncKind.Barrier, SyncOp.ActionDone, "c", "p3", init: 3, arg: run.Value)!;
+
+        Assert.Equal(new SyncReply("x", done.RequestId, SyncOutcome.Done, 2), done);
+        Assert.Equal([0L, 1L], new[] { replies["a"].Value, replies["b"].Value }.Order());
+        Assert.All([replies["a"], replies["b"]], r => Assert.Equal(SyncOutcome.Done, r.Outcome));
+        Assert.Equal(0, Call(SyncKind.Barrier, SyncOp.Read, "r", "p4", init: 3)!.Value);
+    }
+
+    [Fact]
+    public void Barrier_ActionFailed_BreaksIt_ResetMakesItWork()
+    {
+        var replies = new Dictionary<string, SyncReply>();
+        Wait("a", "p1", 2, replies);
+        Wait("b", "p2", 2, replies);
+
+        var failed = Call(SyncKind.Barrier, SyncOp.ActionFailed, "b", "p2", init: 2, arg: replies["b"].Value)!;
+
+        Assert.Equal(SyncOutcome.Broken, failed.Outcome);
+        Assert.Equal(SyncOutcome.Broken, replies["a"].Outcome);
+        Assert.Equal(SyncOutcome.Broken, Call(SyncKind.Barrier, SyncOp.Read, "r", "p4", init: 2)!.Outcome);
+        Call(SyncKind.Barrier, SyncOp.Reset, "r", "p4", init: 2);
+        replies.Clear();
+        Wait("a", "p1", 2, replies);
+        Wait("b", "p2", 2, replies);
+        Assert.Equal(SyncOutcome.RunAction, replies["b"].Outcome);
+    }
+
+    [Fact]
+    public void Barrier_RunnersProcessGone_BreaksIt_ItsLateReportIsBroken()
+    {
+        var replies = new Dictionary<string, SyncReply>();
+        Wait("a", "p1", 2, replies);
+        Wait("b", "p2", 2, replies);
+
+        _table.ProcessGone("p2");
+
+        Assert.Equal(SyncOutcome.Broken, replies["a"].Outcome);
+        Assert.Equal(SyncOutcome.Broken, Call(SyncKind.Barrier, SyncOp.ActionDone, "b", "p2", init: 2, arg: replies["b"].Value)!.Outcome);
+    }
+
+    [Fact]
+    public void Barrier_AParkedPartyTimesOutWhileTheActionRuns_BreaksIt()
+    {
+        var replies = new Dictionary<string, SyncReply>();
+        Wait("a", "p1", 2, replies, timeoutMs: 50);
+        Wait("b", "p2", 2, replies);
+
+        _table.Expire(Assert.Single(_scheduled));
+
+        Assert.Equal(SyncOutcome.Broken, replies["a"].Outcome);
+        Assert.Equal(SyncOutcome.Broken, Call(SyncKind.Barrier, SyncOp.ActionDone, "b", "p2", init: 2, arg: replies["b"].Value)!.Outcome);
+    }
+
+    [Fact]
+    public void Barrier_ArrivalsWhileTheActionRuns_AreTheNextRounds_LetInWhenItIsReleased()
+    {
+        var replies = new Dictionary<string, SyncReply>();
+        Wait("a", "p1", 2, replies);
+        Wait("b", "p2", 2, replies);
+        var firstRound = replies["b"].Value;
+        Wait("c", "p3", 2, replies);
+        Wait("d", "p4", 2, replies);
+        Assert.Equal(["b"], replies.Keys);
+
+        Call(SyncKind.Barrier, SyncOp.ActionDone, "b", "p2", init: 2, arg: firstRound);
+
+        // c parked (index 0), d arrived last: it runs the next round's action.
+        Assert.Equal(SyncOutcome.Done, replies["a"].Outcome);
+        Assert.False(replies.ContainsKey("c"));
+        Assert.Equal(SyncOutcome.RunAction, replies["d"].Outcome);
+        Assert.NotEqual(firstRound, replies["d"].Value);
+        Call(SyncKind.Barrier, SyncOp.ActionDone, "d", "p4", init: 2, arg: replies["d"].Value);
+        Assert.Equal(new SyncReply("x", replies["c"].RequestId, SyncOutcome.Done, 0), replies["c"]);
+    }
+
+    [Fact]
     public void RLock_ReentrantForItsOwner_ReleasedByAnotherIsNotOwner_FreeAfterEveryLevel()
     {
         Call(SyncKind.RLock, SyncOp.Acquire, "p1:1", "p1");
@@ -84,6 +172,10 @@ public sealed class SyncTableTests
         Assert.Equal(new SyncReply("x", woken!.RequestId, SyncOutcome.Done, 1), woken);
         Assert.Equal(SyncOutcome.Done, Call(SyncKind.Condition, SyncOp.Release, "w", "p1")!.Outcome);
     }
+
+    /// <summary>A wait at a barrier of <paramref name="parties"/> with an action; its reply lands in <paramref name="replies"/> under <paramref name="owner"/>.</summary>
+    private void Wait(string owner, string address, int parties, Dictionary<string, SyncReply> replies, long timeoutMs = -1) =>
+        _table.Handle(Request(SyncKind.Barrier, SyncOp.Wait, owner, address, init: parties, arg: SyncArgs.WithAction, timeoutMs: timeoutMs), r => replies[owner] = (SyncReply)r);
 
     private SyncReply? Call(SyncKind kind, SyncOp op, string owner, string address, long init = 0, long arg = 0)
     {
