@@ -95,6 +95,77 @@ public sealed class SpareProcessTests
         Assert.Empty(OsProcesses.WorkersOfSystem(name));
     }
 
+    [Fact]
+    public async Task ASpare_LinkedAhead_GoesByItsProcessName_AndPoolsStartWorkersOfTheirOwn()
+    {
+        var name = UniqueSystemName();
+        var runtime = ParallelRuntime.Create(Options(name, spares: 1));
+        var seen = new List<int>();
+        try
+        {
+            await runtime.SparesWaitingAsync().WaitAsync(Bound);
+            var spare = Assert.Single(OsProcesses.WorkersOfSystem(name));
+            seen.Add(spare);
+
+            // A pool's workers go by the pool's names, which a spare linked ahead never heard: the pool launches its own.
+            await using (var pool = runtime.CreatePool(new PoolOptions { Processes = 1 }))
+            {
+                var names = await pool.MapAsync(_ => WorkerProcess.Current.Name, Enumerable.Range(0, 4)).WaitAsync(Bound);
+                var poolPids = await pool.GetWorkerPidsAsync().WaitAsync(Bound);
+                seen.AddRange(poolPids);
+                Assert.DoesNotContain(spare, poolPids);
+                Assert.All(names, n => Assert.Contains("-worker-", n));
+            }
+            Assert.True(OsProcesses.IsAlive(spare));
+
+            var scratch = Path.Combine(Path.GetTempPath(), $"{name}.txt");
+            var process = runtime.CreateProcess(TestTargets.WriteCurrentProcess, scratch);
+            process.Name = "named-by-its-user";
+            await process.StartAsync().WaitAsync(Bound);
+            Assert.True(await process.JoinAsync(Bound));
+
+            Assert.Equal(spare, process.Pid);
+            Assert.Equal(["named-by-its-user", spare.ToString(), "True"], File.ReadAllLines(scratch));
+            File.Delete(scratch);
+        }
+        finally
+        {
+            await runtime.DisposeAsync().AsTask().WaitAsync(Bound);
+        }
+        Assert.True(await OsProcesses.AllGoneWithin(seen, TimeSpan.FromSeconds(5)), "A process outlived its runtime.");
+    }
+
+    [Fact]
+    public async Task Spares_OfARuntimeLinkedOverRemoting_GreetTheActorThatAdoptsThem()
+    {
+        var name = UniqueSystemName();
+        var options = Options(name, spares: 1);
+        options.WorkerLink = WorkerLink.Remoting;
+        var runtime = ParallelRuntime.Create(options);
+        var seen = new List<int>();
+        try
+        {
+            await runtime.SparesWaitingAsync().WaitAsync(Bound);
+            var spare = Assert.Single(OsProcesses.WorkersOfSystem(name));
+            seen.Add(spare);
+
+            var scratch = Path.Combine(Path.GetTempPath(), $"{name}.txt");
+            var process = runtime.CreateProcess(TestTargets.WriteCurrentProcess, scratch);
+            await process.StartAsync().WaitAsync(Bound);
+            Assert.True(await process.JoinAsync(Bound));
+
+            Assert.Equal(spare, process.Pid);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal([process.Name, spare.ToString(), "True"], File.ReadAllLines(scratch));
+            File.Delete(scratch);
+        }
+        finally
+        {
+            await runtime.DisposeAsync().AsTask().WaitAsync(Bound);
+        }
+        Assert.True(await OsProcesses.AllGoneWithin(seen, TimeSpan.FromSeconds(5)), "A process outlived its runtime.");
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(257)]

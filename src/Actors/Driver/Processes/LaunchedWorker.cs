@@ -20,6 +20,20 @@ internal sealed class LaunchedWorker : IDisposable
 
     public Process Process { get; }
 
+    /// <summary>A spare process (<see cref="ParallelRuntimeOptions.SpareProcesses"/>), which warms up while it waits.</summary>
+    public bool IsSpare { get; init; }
+
+    /// <summary>The direct link offered to a spare when it was launched, until the process actor that adopts it takes it.</summary>
+    public DirectLinkOffer? Link { get; set; }
+
+    /// <summary>Takes <see cref="Link"/>: from now on the caller owns it.</summary>
+    public DirectLinkOffer? TakeLink()
+    {
+        var link = Link;
+        Link = null;
+        return link;
+    }
+
     public WorkerStderr Stderr { get; }
 
     /// <summary>The OOM-kill counter that covers the worker, as it was when last read.</summary>
@@ -38,5 +52,9 @@ internal sealed class LaunchedWorker : IDisposable
     public WorkerExitCause Diagnose(int exitCode, string? endedByDriver) =>
         ExitDiagnosis.Diagnose(exitCode, endedByDriver, Stderr.Snapshot(), OomKills.RoseSince(OomBaseline));
 
-    public void Dispose() => Process.Dispose();
+    public void Dispose()
+    {
+        TakeLink()?.Abandon();
+        Process.Dispose();
+    }
 }

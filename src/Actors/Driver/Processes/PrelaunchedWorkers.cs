@@ -15,6 +15,9 @@ internal sealed class PrelaunchedWorkers : IDisposable
     private readonly string _systemName;
     private readonly ParallelRuntimeOptions _options;
 
+    /// <summary>The payload limit spares' links are offered with, once the supervisor knows it (<see cref="LinkSpares"/>).</summary>
+    private int? _maxPayloadBytes;
+
     public PrelaunchedWorkers(string systemName, ParallelRuntimeOptions options, int spares = 0)
     {
         _systemName = systemName;
@@ -47,6 +50,7 @@ internal sealed class PrelaunchedWorkers : IDisposable
             try
             {
                 var worker = WorkerLauncher.Start(_systemName, _options, spare);
+                Offer(worker);
                 lock (_launched)
                 {
                     _launched.Enqueue(worker);
@@ -59,13 +63,61 @@ internal sealed class PrelaunchedWorkers : IDisposable
         }
     }
 
-    /// <summary>A live prelaunched worker, or <see langword="null"/> when there is none.</summary>
-    public LaunchedWorker? Take()
+    /// <summary>
+    /// Offers every waiting spare, and every spare launched from now on, its direct link at once (see
+    /// <see cref="DirectLinkOffer"/>), so that the process that takes it finds it connected. Called by
+    /// the supervisor, which knows the payload limit, once its system is up. Spares of a runtime whose
+    /// workers link over remoting are not linked ahead: they greet the actor that adopts them.
+    /// </summary>
+    public void LinkSpares(int maxPayloadBytes)
+    {
+        _maxPayloadBytes = maxPayloadBytes;
+        lock (_launched)
+        {
+            foreach (var worker in _launched)
+            {
+                Offer(worker);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A live prelaunched worker, or <see langword="null"/> when there is none. A spare linked ahead
+    /// (which goes by the name its target gives it) is taken only when <paramref name="linkedToThisDriver"/>:
+    /// a process whose starter is this driver and that runs a target, not a pool's worker.
+    /// </summary>
+    public LaunchedWorker? Take(bool linkedToThisDriver)
     {
         lock (_launched)
         {
             DropExited();
-            return _launched.TryDequeue(out var worker) ? worker : null;
+            for (var i = _launched.Count; i > 0; i--)
+            {
+                var worker = _launched.Dequeue();
+                if (worker.Link is null || linkedToThisDriver)
+                {
+                    return worker;
+                }
+                _launched.Enqueue(worker);
+            }
+            return null;
+        }
+    }
+
+    private void Offer(LaunchedWorker worker)
+    {
+        if (!worker.IsSpare || worker.Link is not null || _maxPayloadBytes is not { } limit || _options.WorkerLink != WorkerLink.Direct)
+        {
+            return;
+        }
+        try
+        {
+            // Null: it exited already; dropped as it would be anyway.
+            worker.Link = DirectLinkOffer.Make(worker.Process, null, limit);
+        }
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+        {
+            // No socket now: the process that takes it offers one itself, and reports what fails then.
         }
     }
 

@@ -1,6 +1,7 @@
 using ActorParallel.Configuration;
 using System.Collections.Immutable;
 using ActorParallel.Protocol;
+using ActorParallel.Serialization;
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ namespace ActorParallel.Driver;
 /// running process, the worker processes launched ahead of need, and a record of how finished ones
 /// exited so that a late join still gets its answer.
 /// </summary>
-internal sealed class ProcessSupervisor : UntypedActor
+internal sealed class ProcessSupervisor : UntypedActor, IWithTimers
 {
     private const int FinishedRecordLimit = 100_000;
 
@@ -23,6 +24,8 @@ internal sealed class ProcessSupervisor : UntypedActor
     private readonly HashSet<IActorRef> _launching = [];
     private readonly LinkedList<IActorRef> _waitingToLaunch = new();
     private readonly bool _driverOnly;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public ProcessSupervisor(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, bool driverOnly)
     {
@@ -69,11 +72,23 @@ internal sealed class ProcessSupervisor : UntypedActor
                 break;
             case ProcessExited exited:
                 Record(exited);
-                // Spares taken are replaced now that a process ended: a spare's start then does not
-                // compete for the cores with the processes that took them.
+                // Spares taken are replaced soon after a process ends (once per delay, however many
+                // end): a spare's start then does not compete for the cores with the processes that took them.
+                if (_prelaunched.Spares > 0 && !Timers.IsTimerActive(RefillSpares.Instance))
+                {
+                    Timers.StartSingleTimer(RefillSpares.Instance, RefillSpares.Instance, Timeouts.SpareRefillDelay);
+                }
+                break;
+            case RefillSpares:
                 _prelaunched.Refill();
                 break;
             case SparesWaiting:
+                if (Timers.IsTimerActive(RefillSpares.Instance))
+                {
+                    // A replacement is due: launched now, so that the answer covers it.
+                    Timers.Cancel(RefillSpares.Instance);
+                    _prelaunched.Refill();
+                }
                 Sender.Tell(_prelaunched.WaitingAsync());
                 break;
             case LaunchSlot.Release:
@@ -124,6 +139,9 @@ internal sealed class ProcessSupervisor : UntypedActor
         });
     }
 
+    // Spares get their direct links now that the payload limit is known (a Host node keeps none).
+    protected override void PreStart() => _prelaunched.LinkSpares(MessageLimits.MaxPayloadBytes(Context.System));
+
     // Prelaunched workers that nobody adopted end with the supervisor; adopted ones end with their process actors.
     protected override void PostStop() => _prelaunched.Dispose();
 
@@ -138,7 +156,7 @@ internal sealed class ProcessSupervisor : UntypedActor
             return;
         }
         // A prelaunched worker is already starting: adopting it needs no launch slot.
-        var prelaunched = _prelaunched.Take();
+        var prelaunched = _prelaunched.Take(linkedToThisDriver: !start.Spec.Serves && Sender.Path.Address.HasLocalScope);
         var launchNow = prelaunched is null && _launching.Count < _options.MaxConcurrentLaunches;
         var child = Context.Watch(Context.ActorOf(WorkerProcessActor.Props(start.Spec, Sender, _options, prelaunched, launchNow), ChildName(id)));
         if (launchNow)
@@ -202,4 +220,10 @@ internal sealed class ProcessSupervisor : UntypedActor
             _finished.Remove(_finishedOrder.Dequeue());
         }
     }
+}
+
+/// <summary>The supervisor's timer that replaces the spare processes taken (<see cref="Timeouts.SpareRefillDelay"/>).</summary>
+internal sealed class RefillSpares
+{
+    public static readonly RefillSpares Instance = new();
 }

@@ -36,7 +36,7 @@ internal static class WorkerLauncher
             startInfo.ArgumentList.Add(argument);
         }
         environment.ApplyTo(startInfo);
-        return new LaunchedWorker(Process.Start(startInfo) ?? throw new InvalidOperationException($"The OS did not start '{fileName}'."), options.Logs);
+        return new LaunchedWorker(Process.Start(startInfo) ?? throw new InvalidOperationException($"The OS did not start '{fileName}'."), options.Logs) { IsSpare = spare };
     }
 
     /// <summary>The executable and leading arguments of a worker process, per <see cref="ParallelRuntimeOptions.WorkerStart"/>.</summary>

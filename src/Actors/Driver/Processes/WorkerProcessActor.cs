@@ -31,7 +31,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     private RemoteError? _error;
     private ProcessExited? _exited;
     private bool _exitRequested;
-    private CancellationTokenSource? _accepting;
+    private DirectLinkOffer? _offer;
 
     /// <summary>Why this driver killed or terminated the process, once it has: part of its exit cause.</summary>
     private string? _endedBy;
@@ -83,11 +83,14 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         }
 
         _pid = _process.Id;
-        var told = !_process.HasExited && (LinksDirectly ? OfferDirectLink() : TellWhereToSayHello());
+        // A spare was offered its link when it was launched: it may be connected already.
+        var linked = _launched.TakeLink();
+        var told = !_process.HasExited && (linked is not null ? LinksDirectly && Await(linked) : LinksDirectly ? OfferDirectLink() : TellWhereToSayHello());
         if (!told && adopting)
         {
             // A worker launched ahead of need died while it waited (the OOM killer, a kill from
-            // outside): this process gets a fresh one, not that one's death.
+            // outside), or cannot serve this start: this process gets a fresh one, not that one's death.
+            linked?.Abandon();
             _launched.Dispose();
             Launch();
             return;
@@ -113,29 +116,26 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
     /// <summary>The first line on the worker's stdin says where to connect and the token to present.</summary>
     private bool OfferDirectLink()
     {
-        var token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        Socket listener;
-        string path;
+        DirectLinkOffer? offer;
         try
         {
-            (listener, path) = DirectLink.Listen();
+            offer = DirectLinkOffer.Make(_process!, _spec.Name, MessageLimits.MaxPayloadBytes(Context.System));
         }
         catch (Exception exception) when (exception is SocketException or IOException or UnauthorizedAccessException)
         {
             _error = new RemoteError(exception.GetType().FullName!, $"No socket for the worker's direct link: {exception.Message}", string.Empty, null);
             return false;
         }
-        // Told first, accepted after: the listener queues the worker's connection until then, and a
-        // worker that cannot be told leaves no accept behind to report a failure later.
-        if (!WriteFirstLine(DirectLink.Describe(path, token, MessageLimits.MaxPayloadBytes(Context.System))))
-        {
-            listener.Dispose();
-            File.Delete(path);
-            return false;
-        }
-        _accepting = new CancellationTokenSource();
+        // Null: the process died before it could be told; its exit is reported as for any other.
+        return offer is not null && Await(offer);
+    }
+
+    /// <summary>Waits for the worker to connect through <paramref name="offer"/> (made here, or when a spare was launched).</summary>
+    private bool Await(DirectLinkOffer offer)
+    {
+        _offer = offer;
         var self = Self;
-        DirectLink.AcceptAsync(listener, path, token, _accepting.Token).ContinueWith(
+        offer.Accepted.ContinueWith(
             accepted => self.Tell(accepted.IsCompletedSuccessfully ? new DirectLinkUp(accepted.Result) : new DirectLinkFailed(accepted.Exception?.GetBaseException())),
             TaskScheduler.Default);
         return true;
@@ -143,22 +143,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
 
     /// <summary>The first line on the worker's stdin is the path of this actor, which it greets.</summary>
     private bool TellWhereToSayHello() =>
-        WriteFirstLine(Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress));
-
-    private bool WriteFirstLine(string line)
-    {
-        try
-        {
-            _process!.StandardInput.WriteLine(WorkerNode.FirstLine(line, _spec.Name));
-            _process.StandardInput.Flush();
-            return true;
-        }
-        catch (IOException)
-        {
-            // The process died before it could be told: its exit is reported as for any other.
-            return false;
-        }
-    }
+        DirectLinkOffer.TellFirstLine(_process!, Self.Path.ToStringWithAddress(((ExtendedActorSystem)Context.System).Provider.DefaultAddress), _spec.Name);
 
     protected override void OnReceive(object message)
     {
@@ -225,8 +210,7 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
-        _accepting?.Cancel();
-        _accepting?.Dispose();
+        _offer?.Cancel();
         if (_process is null)
         {
             return;

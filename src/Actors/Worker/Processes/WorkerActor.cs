@@ -61,6 +61,8 @@ internal static class Target
     /// </summary>
     public static void Start(RunTarget run, Action<TargetFinished> report)
     {
+        // A spare linked ahead learns its name only now.
+        CurrentProcess.EnterWorker(run.ProcessName);
         var thread = new Thread(() =>
         {
             RemoteError? error = null;

@@ -23,9 +23,10 @@ internal static class WorkerNode
         ProcessLogs.EnterWorker(environment.LogLevel);
         var firstLine = WatchParentThroughStdin();
         LoadAssembliesFrom(environment.ProbeDirectories);
-        if (!firstLine.IsCompleted)
+        if (environment.Spare || !firstLine.IsCompleted)
         {
-            // Launched ahead of need: a spare warms up; the driver then learns that this process is up and waits.
+            // Launched ahead of need: a spare warms up (its link may be offered meanwhile, and made
+            // next: it then waits for its target there); the driver learns that this process is up and waits.
             if (environment.Spare)
             {
                 SpareWarmUp.Run(report: environment.LogLevel <= (int)Microsoft.Extensions.Logging.LogLevel.Debug);
@@ -34,7 +35,8 @@ internal static class WorkerNode
             Console.Error.Flush();
         }
         // The driver-side actor that adopts this process says, on the first line, how to reach it.
-        // A worker launched ahead of need waits here until one does.
+        // A worker launched ahead of need waits here until one does (a spare's line carries no name:
+        // its target's brings it).
         var (parentPath, name) = SplitFirstLine(firstLine.GetAwaiter().GetResult());
         CurrentProcess.EnterWorker(name ?? $"worker-{Environment.ProcessId}");
         if (DirectLink.Parse(parentPath) is { } link)
