@@ -83,9 +83,12 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         }
 
         _pid = _process.Id;
-        // A spare was offered its link when it was launched: it may be connected already.
+        // A spare was offered its link when it was launched: it may be connected already. A line on its
+        // stdin proves it alive (the write fails once it has died, even before its exit is seen here).
         var linked = _launched.TakeLink();
-        var told = !_process.HasExited && (linked is not null ? LinksDirectly && Await(linked) : LinksDirectly ? OfferDirectLink() : TellWhereToSayHello());
+        var told = !_process.HasExited && (linked is not null
+            ? LinksDirectly && DirectLinkOffer.TellFirstLine(_process, string.Empty, null) && Await(linked)
+            : LinksDirectly ? OfferDirectLink() : TellWhereToSayHello());
         if (!told && adopting)
         {
             // A worker launched ahead of need died while it waited (the OOM killer, a kill from
@@ -96,8 +99,9 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
             return;
         }
         var self = Self;
-        _process.EnableRaisingEvents = true;
+        // The handler first: enabling the event on a process that has already exited raises it at once.
         _process.Exited += (_, _) => self.Tell(OsExited.Instance);
+        _process.EnableRaisingEvents = true;
         Instruments.WorkerStarted(new(Instruments.RuntimeNameTag, Context.System.Name));
         _starter.Tell(new ProcessStarted(_spec.Id, _pid));
         Timers.StartSingleTimer(HelloTimeout.Instance, HelloTimeout.Instance, _options.WorkerStartTimeout);
