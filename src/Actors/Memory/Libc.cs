@@ -36,6 +36,12 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(nint address, nuint length);
 
+    /// <summary><c>madvise</c>'s <c>MADV_POPULATE_WRITE</c> (Linux 5.14): fault the range in, writable, in one call.</summary>
+    public const int MadvPopulateWrite = 23;
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    public static partial int Madvise(nint address, nuint length, int advice);
+
     [LibraryImport("libc", EntryPoint = "pthread_mutexattr_init")]
     public static partial int MutexAttrInit(byte* attributes);
 

@@ -64,8 +64,18 @@ internal static class WireBlocks
         _ => throw new WireFormatException($"Unknown array kind {kind} on the wire."),
     };
 
-    /// <summary>A new array of <paramref name="kind"/> and <paramref name="length"/> elements, not zeroed (it is about to be filled).</summary>
-    public static Array Allocate(byte kind, int length) => kind switch
+    /// <summary>
+    /// A new array of <paramref name="kind"/> and <paramref name="length"/> elements, not zeroed (it is
+    /// about to be filled), its pages made present at once when it is large (<see cref="Memory.Prefault"/>).
+    /// </summary>
+    public static Array Allocate(byte kind, int length)
+    {
+        var array = AllocateUninitialized(kind, length);
+        Memory.Prefault.Populate(array, ByteLength(array));
+        return array;
+    }
+
+    private static Array AllocateUninitialized(byte kind, int length) => kind switch
     {
         Bytes => GC.AllocateUninitializedArray<byte>(length),
         Int16s => GC.AllocateUninitializedArray<short>(length),
