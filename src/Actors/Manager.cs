@@ -46,6 +46,7 @@ public sealed class Manager : IAsyncDisposable
     /// <param name="runtime">The driver runtime; its ActorSystem must use the cluster provider (ActorParallel's configuration does).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The manager.</returns>
+    /// <exception cref="ObjectDisposedException"><paramref name="runtime"/> is disposed.</exception>
     public static Task<Manager> StartAsync(ParallelRuntime? runtime = null, CancellationToken cancellationToken = default) =>
         StartAsync(runtime, null, cancellationToken);
 
@@ -54,11 +55,13 @@ public sealed class Manager : IAsyncDisposable
     /// <param name="options">Write consistency and its timeout; defaults when <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The manager.</returns>
+    /// <exception cref="ObjectDisposedException"><paramref name="runtime"/> is disposed.</exception>
     public static async Task<Manager> StartAsync(ParallelRuntime? runtime, ManagerOptions? options, CancellationToken cancellationToken = default)
     {
         var validated = (options ?? new ManagerOptions()).Validated();
         // A Manager is DistributedData in the cluster system: a default runtime it creates needs no other.
         runtime ??= ParallelRuntime.GetDefault(prestart: 0, clusterNow: true);
+        runtime.ThrowIfDisposed();
         var system = (ExtendedActorSystem)runtime.System;
         if (system.Provider is not Akka.Cluster.ClusterActorRefProvider)
         {

@@ -30,6 +30,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
     private readonly Lazy<HostNodes> _hostNodes;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, WorkerProcess> _children = new();
     private int _disposed;
+    private readonly CancellationTokenSource _disposing = new();
     private readonly PrelaunchedWorkers _prelaunched;
 
     private ParallelRuntime(ActorSystem system, bool ownsSystem, ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, string? supervisorName = null, Func<ActorSystem>? startClusterSystem = null)
@@ -398,7 +399,12 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <param name="target">A static method, lambda, or closure over shippable values.</param>
     /// <param name="args">The target's arguments.</param>
     /// <returns>The process, not yet started.</returns>
-    public WorkerProcess CreateProcess(Delegate target, params object?[] args) => new(this, target, args);
+    /// <exception cref="ObjectDisposedException">This runtime is disposed.</exception>
+    public WorkerProcess CreateProcess(Delegate target, params object?[] args)
+    {
+        ThrowIfDisposed();
+        return new(this, target, args);
+    }
 
     /// <summary>
     /// The <see cref="WorkerProcess"/>es started on this runtime that are still running, in the order
@@ -420,7 +426,20 @@ public sealed class ParallelRuntime : IAsyncDisposable
     /// <summary>Starts a pool of worker processes on this runtime.</summary>
     /// <param name="options">The pool's options; defaults when <see langword="null"/>.</param>
     /// <returns>The pool; dispose it to end its workers.</returns>
+    /// <exception cref="ObjectDisposedException">This runtime is disposed.</exception>
     public Pool CreatePool(PoolOptions? options = null) => new(this, options ?? new PoolOptions());
+
+    /// <summary>Cancelled when <see cref="DisposeAsync"/> begins: what waits on this runtime's supervisor stops waiting.</summary>
+    internal CancellationToken Disposing => _disposing.Token;
+
+    /// <exception cref="ObjectDisposedException">This runtime is disposed (or being disposed).</exception>
+    internal void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(ParallelRuntime), "This ParallelRuntime is disposed: it starts no more processes, pools or managers.");
+        }
+    }
 
     /// <summary>Terminates every running worker process (SIGTERM, then SIGKILL), then the ActorSystem if this runtime created it.</summary>
     /// <returns>A task that completes when the workers are gone.</returns>
@@ -430,6 +449,7 @@ public sealed class ParallelRuntime : IAsyncDisposable
         {
             return;
         }
+        _disposing.Cancel();
         var bound = Options.TerminateGracePeriod + Timeouts.RuntimeDisposeSlack;
         try
         {

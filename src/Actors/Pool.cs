@@ -67,6 +67,7 @@ public sealed class Pool : IAsyncDisposable
     internal Pool(ParallelRuntime runtime, PoolOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        runtime.ThrowIfDisposed();
         var validated = options.Validated();
         _runtime = runtime;
         // Workers on Host nodes reply over remoting: such a pool's router runs in the cluster system.

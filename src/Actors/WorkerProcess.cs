@@ -122,12 +122,13 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait; a process that started anyway is killed.</param>
     /// <returns>A task that completes when the process has started.</returns>
     /// <exception cref="InvalidOperationException">Already started, or the worker executable could not be run.</exception>
-    /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>), or its runtime is disposed (before or while it starts).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfClosed();
+        _runtime.ThrowIfDisposed();
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException($"Process '{Name}' was already started: a process can be started only once.");
@@ -136,9 +137,16 @@ public sealed class WorkerProcess : IAsyncDisposable
         span?.SetTag("actorparallel.process.name", Name);
         var reply = _runtime.Supervisor.Ask<IStartProcessResponse>(new StartProcess(_spec));
         IStartProcessResponse response;
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runtime.Disposing);
         try
         {
-            response = await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+            response = await reply.WaitAsync(waiting.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The runtime was disposed while this start waited: its supervisor answers no more.
+            _runtime.ThrowIfDisposed();
+            throw;
         }
         catch (OperationCanceledException)
         {

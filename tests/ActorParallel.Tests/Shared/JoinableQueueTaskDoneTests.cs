@@ -50,4 +50,19 @@ public sealed class JoinableQueueTaskDoneTests : RuntimeFixture
         var error = Assert.IsType<InvalidOperationException>(worker.Exception);
         Assert.Equal($"Joinable queue 'work': {TooMany}", error.Message);
     }
+
+    [Fact]
+    public async Task TaskDone_AfterTheManagerIsDisposed_ThrowsObjectDisposed_NotTheCountsError()
+    {
+        var manager = await Manager.StartAsync(Runtime);
+        var queue = manager.JoinableQueue<int>(name: "gone");
+        queue.Put(1);
+        Assert.Equal(1, await queue.GetAsync(Bound).WaitAsync(Bound));
+        queue.TaskDone();
+
+        await manager.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        // Nothing is left to finish here: a disposed manager is still the error that says what happened.
+        Assert.Throws<ObjectDisposedException>(queue.TaskDone);
+    }
 }

@@ -67,6 +67,8 @@ internal sealed class LocalQueueClient(QueueStore store, string name, string add
 
     public void TaskDone()
     {
+        // A disposed manager is the error to report, before whether this process may call it again.
+        store.ThrowIfDisposed(name);
         tasks.Done();
         try
         {

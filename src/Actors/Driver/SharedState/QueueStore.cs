@@ -81,6 +81,21 @@ internal sealed class QueueStore(string manager)
         replies.Send();
     }
 
+    /// <summary>Throws what any request on <paramref name="queue"/> is answered with once the manager is disposed.</summary>
+    /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    public void ThrowIfDisposed(string queue)
+    {
+        bool disposed;
+        lock (_gate)
+        {
+            disposed = _disposed;
+        }
+        if (disposed)
+        {
+            Workers.QueueReplies.Expect<QueueAck>(new ManagerDisposed(manager, queue));
+        }
+    }
+
     /// <summary>Serves one request; <paramref name="reply"/> is called once with the answer, now or when it is ready.</summary>
     public void Handle(IQueueRequest request, Action<object> reply)
     {

@@ -31,6 +31,16 @@ internal sealed class QueueWriter(SharedStateNode node, string hostPath, string 
         Pump();
     }
 
+    /// <summary>Throws when the queue's manager is known to be disposed.</summary>
+    /// <exception cref="ObjectDisposedException">The queue's manager is known to be disposed.</exception>
+    public void ThrowIfDisposed()
+    {
+        lock (Gate)
+        {
+            ThrowIfManagerDisposed();
+        }
+    }
+
     /// <summary>Counts one <c>TaskDone</c> of this process, sent with the next batch.</summary>
     public void TaskDone()
     {

@@ -41,6 +41,8 @@ internal sealed class RemoteQueueClient(SharedStateNode node, string hostPath, s
 
     public void TaskDone()
     {
+        // A manager known to be disposed is the error to report, before whether this process may call it again.
+        Writer.ThrowIfDisposed();
         Tasks.Done();
         try
         {
