@@ -4,6 +4,7 @@ namespace ActorParallel;
 /// A <see cref="SharedBarrier"/> is broken (Python's <c>threading.BrokenBarrierError</c>): a party's
 /// wait timed out, a waiting party's process died, the barrier was aborted or reset while waited on, or
 /// its action threw (in another party, which gets the action's own exception) or that party's process died running it.
+/// The message says which of these broke it (the driver, which breaks it, knows; Python's error does not say).
 /// </summary>
 public sealed class BrokenBarrierException : ActorParallelException
 {

@@ -64,7 +64,7 @@ public sealed class SharedBarrier : ISharedObject
         }
         return reply.Outcome == SyncOutcome.Done
             ? (int)reply.Value
-            : throw new BrokenBarrierException($"Barrier '{Name}' ({Parties} parties) is broken: a wait timed out, a waiting party's process died, it was aborted or reset, or its action failed (Python's BrokenBarrierError).");
+            : throw new BrokenBarrierException($"Barrier '{Name}' ({Parties} parties) is broken: {BarrierBreaks.Describe(reply.Value)} (Python's BrokenBarrierError).");
     }
 
     /// <summary>Breaks the barrier (Python's <c>abort()</c>): current and later waits throw until <see cref="ResetAsync"/>.</summary>

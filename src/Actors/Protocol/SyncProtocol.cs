@@ -62,13 +62,33 @@ internal static class SyncArgs
     public const long WithAction = 1;
 }
 
+/// <summary>
+/// Why a barrier broke: the Value of a <see cref="SyncOutcome.Broken"/> reply, so that each party's
+/// <see cref="BrokenBarrierException"/> says what happened (Python's <c>BrokenBarrierError</c> says nothing).
+/// </summary>
+internal static class BarrierBreaks
+{
+    public const long Unknown = 0, TimedOut = 1, PartyDied = 2, Aborted = 3, Reset = 4, ActionFailed = 5, RunnerDied = 6;
+
+    public static string Describe(long why) => why switch
+    {
+        TimedOut => "a party's wait timed out or was cancelled",
+        PartyDied => "the process of a waiting party died",
+        Aborted => "it was aborted (AbortAsync)",
+        Reset => "it was reset (ResetAsync) while this party waited",
+        ActionFailed => "its action threw, in the party that ran it",
+        RunnerDied => "the process running its action died",
+        _ => "a wait timed out, a waiting party's process died, it was aborted or reset, or its action failed",
+    };
+}
+
 /// <summary>How a <see cref="SyncRequest"/> went.</summary>
 internal enum SyncOutcome : byte
 {
     Done,
     TimedOut,
 
-    /// <summary>The barrier is broken (a party timed out, died, or it was aborted or reset while waited on).</summary>
+    /// <summary>The barrier is broken (a party timed out, died, or it was aborted or reset while waited on); Value says why (<see cref="BarrierBreaks"/>).</summary>
     Broken,
 
     /// <summary>The lock is not held by this owner (Python's <c>RuntimeError</c>).</summary>

@@ -65,6 +65,7 @@ public sealed class BarrierActionTests : RuntimeFixture
         var failed = Assert.Single(outcomes, e => e is InvalidOperationException);
         Assert.Equal("The barrier action failed on purpose.", failed!.Message);
         Assert.Equal(2, outcomes.Count(e => e is BrokenBarrierException));
+        Assert.All(outcomes.OfType<BrokenBarrierException>(), e => Assert.Contains("is broken: its action threw, in the party that ran it", e.Message));
         Assert.True(await barrier.IsBrokenAsync().WaitAsync(Bound));
     }
 
@@ -90,10 +91,11 @@ public sealed class BarrierActionTests : RuntimeFixture
         Assert.False(mine.IsCompleted);
         OsProcesses.KillQuietly(pid);
 
-        await Assert.ThrowsAsync<BrokenBarrierException>(() => mine).WaitAsync(Bound);
+        var broken = await Assert.ThrowsAsync<BrokenBarrierException>(() => mine).WaitAsync(Bound);
         await Joined(first);
         await Joined(last);
-        Assert.IsType<BrokenBarrierException>(first.Exception);
+        Assert.Contains("is broken: the process running its action died", broken.Message);
+        Assert.Equal(broken.Message, Assert.IsType<BrokenBarrierException>(first.Exception).Message);
         Assert.Equal(-9, last.ExitCode);
         Assert.True(await barrier.IsBrokenAsync().WaitAsync(Bound));
 

@@ -101,7 +101,8 @@ public sealed class SyncPrimitiveTests : RuntimeFixture
         party.Kill();
         await Joined(party);
 
-        await Assert.ThrowsAsync<BrokenBarrierException>(() => mine).WaitAsync(Bound);
+        var broken = await Assert.ThrowsAsync<BrokenBarrierException>(() => mine).WaitAsync(Bound);
+        Assert.Contains("is broken: the process of a waiting party died", broken.Message);
         Assert.True(await barrier.IsBrokenAsync().WaitAsync(Bound));
         await barrier.ResetAsync().WaitAsync(Bound);
         Assert.False(await barrier.IsBrokenAsync().WaitAsync(Bound));
@@ -113,8 +114,41 @@ public sealed class SyncPrimitiveTests : RuntimeFixture
         await using var manager = await Manager.StartAsync(Runtime);
         var barrier = manager.Barrier(2, timeout: TimeSpan.FromMilliseconds(100));
 
-        await Assert.ThrowsAsync<BrokenBarrierException>(() => barrier.WaitAsync()).WaitAsync(Bound);
-        await Assert.ThrowsAsync<BrokenBarrierException>(() => barrier.WaitAsync()).WaitAsync(Bound);
+        var timedOut = await Assert.ThrowsAsync<BrokenBarrierException>(() => barrier.WaitAsync()).WaitAsync(Bound);
+        var later = await Assert.ThrowsAsync<BrokenBarrierException>(() => barrier.WaitAsync()).WaitAsync(Bound);
+
+        // Each says why: the later wait finds it broken by the first one's timeout.
+        Assert.Contains("is broken: a party's wait timed out or was cancelled", timedOut.Message);
+        Assert.Equal(timedOut.Message, later.Message);
+    }
+
+    [Fact]
+    public async Task Barrier_AbortedOrReset_WhileWaitedOn_SaysWhichItWas()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var barrier = manager.Barrier(2);
+
+        var aborted = barrier.WaitAsync();
+        await WaitersAtLeastOne(barrier);
+        await barrier.AbortAsync().WaitAsync(Bound);
+        var abortError = await Assert.ThrowsAsync<BrokenBarrierException>(() => aborted).WaitAsync(Bound);
+        await barrier.ResetAsync().WaitAsync(Bound);
+        var reset = barrier.WaitAsync();
+        await WaitersAtLeastOne(barrier);
+        await barrier.ResetAsync().WaitAsync(Bound);
+        var resetError = await Assert.ThrowsAsync<BrokenBarrierException>(() => reset).WaitAsync(Bound);
+
+        Assert.Contains("is broken: it was aborted (AbortAsync)", abortError.Message);
+        Assert.Contains("is broken: it was reset (ResetAsync) while this party waited", resetError.Message);
+    }
+
+    private static async Task WaitersAtLeastOne(SharedBarrier barrier)
+    {
+        using var deadline = new CancellationTokenSource(Bound);
+        while (await barrier.WaitingCountAsync(deadline.Token) < 1)
+        {
+            await Task.Yield();
+        }
     }
 
     [Fact]

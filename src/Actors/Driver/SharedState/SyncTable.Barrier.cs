@@ -17,7 +17,7 @@ internal sealed partial class SyncTable
     {
         if (entry.Broken)
         {
-            Send(reply, request, SyncOutcome.Broken, 0);
+            Send(reply, request, SyncOutcome.Broken, entry.BrokenBy);
             return;
         }
         if (entry.Runner is not null)
@@ -48,15 +48,15 @@ internal sealed partial class SyncTable
         if (entry.Runner is null || entry.RunnerRound != request.Arg)
         {
             // The round was broken while the action ran: a party timed out or died, or an abort or reset.
-            Send(reply, request, SyncOutcome.Broken, 0);
+            Send(reply, request, SyncOutcome.Broken, entry.BrokenBy);
             return;
         }
         entry.Runner = null;
         if (request.Op == SyncOp.ActionFailed)
         {
             // Python: the runner gets the action's exception, every other party BrokenBarrierError.
-            BreakWaiters(entry);
-            Send(reply, request, SyncOutcome.Broken, 0);
+            BreakWaiters(entry, BarrierBreaks.ActionFailed);
+            Send(reply, request, SyncOutcome.Broken, BarrierBreaks.ActionFailed);
             return;
         }
         ReleaseRound(entry, request, reply);
@@ -85,14 +85,14 @@ internal sealed partial class SyncTable
         if (entry.Waiters.Exists(w => w.Is(owner, requestId)))
         {
             // Python: a party that times out breaks the barrier for every party (the action's runner too).
-            BreakWaiters(entry);
+            BreakWaiters(entry, BarrierBreaks.TimedOut);
             return;
         }
         if (entry.NextRound.Find(w => w.Is(owner, requestId)) is { } queued)
         {
             // Not in a round yet: it leaves alone.
             entry.NextRound.Remove(queued);
-            queued.Answer(SyncOutcome.Broken, 0);
+            queued.Answer(SyncOutcome.Broken, BarrierBreaks.TimedOut);
         }
     }
 
@@ -100,9 +100,13 @@ internal sealed partial class SyncTable
     private static void BarrierProcessGone(Entry entry, string address)
     {
         entry.NextRound.RemoveAll(w => w.Request.Address == address);
-        if (entry.Runner?.Request.Address == address || entry.Waiters.Exists(w => w.Request.Address == address))
+        if (entry.Runner?.Request.Address == address)
         {
-            BreakWaiters(entry);
+            BreakWaiters(entry, BarrierBreaks.RunnerDied);
+        }
+        else if (entry.Waiters.Exists(w => w.Request.Address == address))
+        {
+            BreakWaiters(entry, BarrierBreaks.PartyDied);
         }
     }
 
@@ -110,15 +114,16 @@ internal sealed partial class SyncTable
     private static long BarrierWaiting(Entry entry) => entry.Waiters.Count + (entry.Runner is null ? 0 : 1);
 
     /// <summary>Breaks the barrier: every party waiting, or queued for the next round, is answered Broken; the action's runner hears it when it reports.</summary>
-    private static void BreakWaiters(Entry entry)
+    private static void BreakWaiters(Entry entry, long why)
     {
         entry.Broken = true;
+        entry.BrokenBy = why;
         entry.Runner = null;
         var queued = entry.NextRound.ToList();
         entry.NextRound.Clear();
         foreach (var waiter in entry.TakeWaiters().Concat(queued))
         {
-            waiter.Answer(SyncOutcome.Broken, 0);
+            waiter.Answer(SyncOutcome.Broken, why);
         }
     }
 }

@@ -61,12 +61,12 @@ internal sealed partial class SyncTable(Func<long, SyncExpired, ICancelable> sch
                 Notify(entry, request, reply);
                 break;
             case SyncOp.Reset:
-                BreakWaiters(entry);
+                BreakWaiters(entry, BarrierBreaks.Reset);
                 entry.Broken = false;
                 Send(reply, request, SyncOutcome.Done, 0);
                 break;
             case SyncOp.Abort:
-                BreakWaiters(entry);
+                BreakWaiters(entry, BarrierBreaks.Aborted);
                 Send(reply, request, SyncOutcome.Done, 0);
                 break;
             case SyncOp.Cancel:
@@ -303,10 +303,10 @@ internal sealed partial class SyncTable(Func<long, SyncExpired, ICancelable> sch
         var waiter = new Waiter(request, reply);
         if (request.TimeoutMs == 0 && list == entry.Waiters)
         {
-            waiter.Answer(entry.Kind == SyncKind.Barrier ? SyncOutcome.Broken : SyncOutcome.TimedOut, 0);
+            waiter.Answer(entry.Kind == SyncKind.Barrier ? SyncOutcome.Broken : SyncOutcome.TimedOut, entry.Kind == SyncKind.Barrier ? BarrierBreaks.TimedOut : 0);
             if (entry.Kind == SyncKind.Barrier)
             {
-                BreakWaiters(entry);
+                BreakWaiters(entry, BarrierBreaks.TimedOut);
             }
             return waiter;
         }
@@ -345,6 +345,9 @@ internal sealed partial class SyncTable(Func<long, SyncExpired, ICancelable> sch
         public int Depth { get; set; }
 
         public bool Broken { get; set; }
+
+        /// <summary>Why the barrier broke (<see cref="BarrierBreaks"/>), while <see cref="Broken"/>.</summary>
+        public long BrokenBy { get; set; }
 
         /// <summary>A barrier's party running the round's action (answered <see cref="SyncOutcome.RunAction"/>), until it says how it went.</summary>
         public Waiter? Runner { get; set; }
