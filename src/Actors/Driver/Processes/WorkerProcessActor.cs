@@ -16,7 +16,7 @@ namespace ActorParallel.Driver;
 /// from the OS (it is the OS parent), not from a failure detector; it reports the exit with its cause
 /// (<see cref="LaunchedWorker.Diagnose"/>: the exit status, the worker's stderr, its own kill orders).
 /// </summary>
-internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
+internal sealed partial class WorkerProcessActor : UntypedActor, IWithTimers
 {
     private readonly ProcessSpec _spec;
     private readonly IActorRef _starter;
@@ -376,29 +376,5 @@ internal sealed class WorkerProcessActor : UntypedActor, IWithTimers
         {
             // Exited between the check and the kill.
         }
-    }
-
-    private sealed record DirectLinkUp(Socket Socket);
-
-    private sealed record DirectLinkFailed(Exception? Cause);
-
-    private sealed class OsExited
-    {
-        public static readonly OsExited Instance = new();
-    }
-
-    private sealed class HelloTimeout
-    {
-        public static readonly HelloTimeout Instance = new();
-    }
-
-    private sealed class ForceKill
-    {
-        public static readonly ForceKill Instance = new();
-    }
-
-    private sealed class StderrDrained
-    {
-        public static readonly StderrDrained Instance = new();
     }
 }
