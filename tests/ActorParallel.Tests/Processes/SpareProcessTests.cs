@@ -65,48 +65,24 @@ public sealed class SpareProcessTests
     [Fact]
     public async Task ASpareKilledWhileItWaits_IsNotHandedToAProcess()
     {
-        var name = UniqueSystemName();
-        var runtime = ParallelRuntime.Create(Options(name, spares: 1));
-        var seen = new List<int>();
-        try
+        await WithOneSpareAsync(WorkerLink.Direct, async (runtime, spare, seen) =>
         {
-            await runtime.SparesWaitingAsync().WaitAsync(Bound);
-            var spare = Assert.Single(OsProcesses.WorkersOfSystem(name));
-            seen.Add(spare);
             Assert.True(OsProcesses.Signal(spare, 9));
             Assert.True(await OsProcesses.AllGoneWithin([spare], Bound));
 
-            var scratch = Path.Combine(Path.GetTempPath(), $"{name}.txt");
-            var process = runtime.CreateProcess(TestTargets.WriteFile, scratch, "fresh");
-            await process.StartAsync().WaitAsync(Bound);
-            seen.Add(process.Pid!.Value);
-            Assert.True(await process.JoinAsync(Bound));
+            var (process, lines) = await RunToTheEndAsync(runtime, seen);
 
             Assert.NotEqual(spare, process.Pid);
             Assert.Equal(0, process.ExitCode);
-            Assert.Equal("fresh", File.ReadAllText(scratch));
-            File.Delete(scratch);
-        }
-        finally
-        {
-            await runtime.DisposeAsync().AsTask().WaitAsync(Bound);
-        }
-        Assert.True(await OsProcesses.AllGoneWithin(seen, TimeSpan.FromSeconds(5)), "A process outlived its runtime.");
-        Assert.Empty(OsProcesses.WorkersOfSystem(name));
+            Assert.Equal([process.Name, process.Pid!.Value.ToString(), "True"], lines);
+        });
     }
 
     [Fact]
     public async Task ASpare_LinkedAhead_GoesByItsProcessName_AndPoolsStartWorkersOfTheirOwn()
     {
-        var name = UniqueSystemName();
-        var runtime = ParallelRuntime.Create(Options(name, spares: 1));
-        var seen = new List<int>();
-        try
+        await WithOneSpareAsync(WorkerLink.Direct, async (runtime, spare, seen) =>
         {
-            await runtime.SparesWaitingAsync().WaitAsync(Bound);
-            var spare = Assert.Single(OsProcesses.WorkersOfSystem(name));
-            seen.Add(spare);
-
             // A pool's workers go by the pool's names, which a spare linked ahead never heard: the pool launches its own.
             await using (var pool = runtime.CreatePool(new PoolOptions { Processes = 1 }))
             {
@@ -118,29 +94,35 @@ public sealed class SpareProcessTests
             }
             Assert.True(OsProcesses.IsAlive(spare));
 
-            var scratch = Path.Combine(Path.GetTempPath(), $"{name}.txt");
-            var process = runtime.CreateProcess(TestTargets.WriteCurrentProcess, scratch);
-            process.Name = "named-by-its-user";
-            await process.StartAsync().WaitAsync(Bound);
-            Assert.True(await process.JoinAsync(Bound));
+            var (process, lines) = await RunToTheEndAsync(runtime, seen, "named-by-its-user");
 
             Assert.Equal(spare, process.Pid);
-            Assert.Equal(["named-by-its-user", spare.ToString(), "True"], File.ReadAllLines(scratch));
-            File.Delete(scratch);
-        }
-        finally
-        {
-            await runtime.DisposeAsync().AsTask().WaitAsync(Bound);
-        }
-        Assert.True(await OsProcesses.AllGoneWithin(seen, TimeSpan.FromSeconds(5)), "A process outlived its runtime.");
+            Assert.Equal(["named-by-its-user", spare.ToString(), "True"], lines);
+        });
     }
 
     [Fact]
     public async Task Spares_OfARuntimeLinkedOverRemoting_GreetTheActorThatAdoptsThem()
     {
+        await WithOneSpareAsync(WorkerLink.Remoting, async (runtime, spare, seen) =>
+        {
+            var (process, lines) = await RunToTheEndAsync(runtime, seen);
+
+            Assert.Equal(spare, process.Pid);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal([process.Name, spare.ToString(), "True"], lines);
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="test"/> on a runtime with one spare, waiting and found from the OS; disposes
+    /// the runtime, then checks that no process it started (<c>seen</c>) outlived it.
+    /// </summary>
+    private static async Task WithOneSpareAsync(WorkerLink link, Func<ParallelRuntime, int, List<int>, Task> test)
+    {
         var name = UniqueSystemName();
         var options = Options(name, spares: 1);
-        options.WorkerLink = WorkerLink.Remoting;
+        options.WorkerLink = link;
         var runtime = ParallelRuntime.Create(options);
         var seen = new List<int>();
         try
@@ -148,22 +130,31 @@ public sealed class SpareProcessTests
             await runtime.SparesWaitingAsync().WaitAsync(Bound);
             var spare = Assert.Single(OsProcesses.WorkersOfSystem(name));
             seen.Add(spare);
-
-            var scratch = Path.Combine(Path.GetTempPath(), $"{name}.txt");
-            var process = runtime.CreateProcess(TestTargets.WriteCurrentProcess, scratch);
-            await process.StartAsync().WaitAsync(Bound);
-            Assert.True(await process.JoinAsync(Bound));
-
-            Assert.Equal(spare, process.Pid);
-            Assert.Equal(0, process.ExitCode);
-            Assert.Equal([process.Name, spare.ToString(), "True"], File.ReadAllLines(scratch));
-            File.Delete(scratch);
+            await test(runtime, spare, seen);
         }
         finally
         {
             await runtime.DisposeAsync().AsTask().WaitAsync(Bound);
         }
         Assert.True(await OsProcesses.AllGoneWithin(seen, TimeSpan.FromSeconds(5)), "A process outlived its runtime.");
+        Assert.Empty(OsProcesses.WorkersOfSystem(name));
+    }
+
+    /// <summary>Starts and joins a process that writes what <see cref="WorkerProcess.Current"/> says in it; the lines it wrote.</summary>
+    private static async Task<(WorkerProcess Process, string[] Lines)> RunToTheEndAsync(ParallelRuntime runtime, List<int> seen, string? processName = null)
+    {
+        var scratch = Path.Combine(Path.GetTempPath(), $"spare-{Guid.NewGuid():N}.txt");
+        var process = runtime.CreateProcess(TestTargets.WriteCurrentProcess, scratch);
+        if (processName is not null)
+        {
+            process.Name = processName;
+        }
+        await process.StartAsync().WaitAsync(Bound);
+        seen.Add(process.Pid!.Value);
+        Assert.True(await process.JoinAsync(Bound));
+        var lines = File.ReadAllLines(scratch);
+        File.Delete(scratch);
+        return (process, lines);
     }
 
     [Theory]
