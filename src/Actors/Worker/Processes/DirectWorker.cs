@@ -75,6 +75,7 @@ internal sealed class DirectWorker
         try
         {
             socket.Connect(new UnixDomainSocketEndPoint(path));
+            DirectLink.AskSendBuffer(socket);
             return DirectLink.Open(socket);
         }
         catch (SocketException exception)

@@ -11,7 +11,7 @@ namespace ActorParallel.Workers;
 /// </summary>
 internal sealed partial class UnixSocketStream : Stream
 {
-    private const int AfUnix = 1, SockStream = 1, SockCloexec = 0x80000, Eintr = 4, PathCapacity = 108;
+    private const int AfUnix = 1, SockStream = 1, SockCloexec = 0x80000, Eintr = 4, PathCapacity = 108, SolSocket = 1, SoSndbuf = 7;
 
     private readonly int _fd;
     private int _closed;
@@ -65,6 +65,9 @@ internal sealed partial class UnixSocketStream : Stream
             Close(fd);
             throw error;
         }
+        // Failing, it only leaves the default: each large value then crosses in more pieces.
+        var sendBuffer = Protocol.DirectLink.SendBufferBytes;
+        _ = SetOption(fd, SolSocket, SoSndbuf, ref sendBuffer, sizeof(int));
         return new UnixSocketStream(fd);
     }
 
@@ -129,6 +132,9 @@ internal sealed partial class UnixSocketStream : Stream
 
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
     private static partial int ConnectSocket(int fd, ref byte address, int length);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt")]
+    private static partial int SetOption(int fd, int level, int name, ref int value, int length);
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static partial nint ReadDescriptor(int fd, ref byte buffer, nint count);
