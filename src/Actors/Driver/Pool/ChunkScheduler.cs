@@ -10,7 +10,7 @@ namespace ActorParallel.Driver;
 /// map fails where its failed chunk stands, after every chunk before it; a map whose chunks fail
 /// alone hands each failure to its caller and goes on.
 /// </summary>
-internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, IRouterActions router)
+internal sealed partial class ChunkScheduler(PoolSettings settings, WorkerSlots slots, IRouterActions router)
 {
     private readonly List<MapJob> _jobs = [];
     private readonly Dictionary<long, MapJob> _jobsById = [];
@@ -317,68 +317,6 @@ internal sealed class ChunkScheduler(PoolSettings settings, WorkerSlots slots, I
             return;
         }
         slots.RetireAll();
-    }
-
-    /// <summary>A chunk's span, timed in its worker, recorded under the span its chunk was given (its own call's, or its map's).</summary>
-    private void RecordSpan(WorkerSlot slot, MapJob? job, long mapId, ChunkSpan span)
-    {
-        if (!slot.InFlight.TryGetValue((mapId, span.Seq), out var chunk))
-        {
-            return;
-        }
-        var parent = chunk.TraceParent is { } own
-            ? ActivityContext.TryParse(own, null, isRemote: false, out var context) ? context : (ActivityContext?)null
-            : job?.TraceContext;
-        if (parent is { } known)
-        {
-            Instruments.RecordChunkSpan(span, known, slot.Pid, settings.Name);
-        }
-    }
-
-    /// <summary>The router is stopping: its maps' chunks leave the backlog.</summary>
-    public void ClearBacklog()
-    {
-        if (_backlogReported != 0)
-        {
-            Instruments.Backlog.Add(-_backlogReported, _poolTag);
-            _backlogReported = 0;
-        }
-    }
-
-    private void RecordCompleted(int chunks, long items, double secondsPerChunk)
-    {
-        if (chunks == 0)
-        {
-            return;
-        }
-        Instruments.ChunksCompleted.Add(chunks, _poolTag);
-        Instruments.ItemsCompleted.Add(items, _poolTag);
-        if (Instruments.ChunkDuration.Enabled)
-        {
-            for (var index = 0; index < chunks; index++)
-            {
-                Instruments.ChunkDuration.Record(secondsPerChunk, _poolTag);
-            }
-        }
-    }
-
-    /// <summary>Chunks read from the maps' inputs and not finished: waiting in the input, to be retried, or on a worker.</summary>
-    private void ReportBacklog()
-    {
-        if (!Instruments.Backlog.Enabled)
-        {
-            return;
-        }
-        var backlog = 0L;
-        foreach (var job in _jobs)
-        {
-            backlog += job.InFlight + job.Retry.Count + (job.Input.Reader.CanCount ? job.Input.Reader.Count : 0);
-        }
-        if (backlog != _backlogReported)
-        {
-            Instruments.Backlog.Add(backlog - _backlogReported, _poolTag);
-            _backlogReported = backlog;
-        }
     }
 
     /// <summary>Each map as the router sees it, for diagnosing a stalled map.</summary>
