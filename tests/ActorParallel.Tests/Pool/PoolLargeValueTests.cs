@@ -87,6 +87,24 @@ public sealed class PoolLargeValueTests : RuntimeFixture
     [Theory]
     [InlineData(WorkerLink.Direct)]
     [InlineData(WorkerLink.Remoting)]
+    public async Task MapAndApply_FunctionReturnsTheArrayItReuses_EachResultHoldsWhatItsCallPutThere(WorkerLink link)
+    {
+        // The array (64 KiB) travels by reference, out of band: each result must be taken before the
+        // function runs again and refills it (Python pickles a chunk's results when the chunk ends).
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = link });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
+        static int Held(byte[] result) => result.All(b => b == result[0]) ? result[0] : -1;
+
+        var mapped = await pool.MapAsync(LargeValueTargets.FillReusedArray, Enumerable.Range(0, 48), chunkSize: 1).WaitAsync(Bound);
+        var applied = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => pool.ApplyAsync(() => LargeValueTargets.FillReusedArray(i)))).WaitAsync(Bound);
+
+        Assert.Equal(Enumerable.Range(0, 48), mapped.Select(Held));
+        Assert.Equal(Enumerable.Range(0, 32), applied.Select(Held));
+    }
+
+    [Theory]
+    [InlineData(WorkerLink.Direct)]
+    [InlineData(WorkerLink.Remoting)]
     public async Task ApplyAsync_LargeCapturedValueAndLargeResult_TravelWhole(WorkerLink link)
     {
         await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = link });

@@ -40,6 +40,16 @@ public static class LargeValueTargets
     /// <summary>Sums doubles (an unmanaged array that travels out of band).</summary>
     public static double Sum(double[] values) => values.Sum();
 
+    private static byte[]? s_reused;
+
+    /// <summary>Fills the one 64 KiB array this process keeps with <paramref name="item"/> and returns it: the same array every call.</summary>
+    public static byte[] FillReusedArray(int item)
+    {
+        s_reused ??= new byte[64 * 1024];
+        Array.Fill(s_reused, (byte)item);
+        return s_reused;
+    }
+
     /// <summary>A process target that writes the checksum of its argument to <paramref name="path"/>.</summary>
     public static void WriteChecksum(byte[] bytes, string path) => File.WriteAllText(path, Checksum(bytes).ToString(System.Globalization.CultureInfo.InvariantCulture));
 

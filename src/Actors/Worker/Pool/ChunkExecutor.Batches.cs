@@ -66,6 +66,7 @@ internal sealed partial class ChunkExecutor
             {
                 _spans.Add(EndSpan(span, chunk.Seq, failed: false));
             }
+            var byReference = false;
             foreach (var segment in segments)
             {
                 // One message must stay under the frame: send what is pending before it would not.
@@ -76,8 +77,12 @@ internal sealed partial class ChunkExecutor
                 }
                 results.Add(segment);
                 pendingBytes += segment.Items.Size;
+                byReference |= segment.Items.Blocks.Length > 0;
             }
-            if (Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
+            // A result's large arrays are held by reference, not copied: they go now, before the function
+            // runs again and perhaps refills the array it returned (Python pickles a chunk's results when
+            // the chunk ends, too). Within one chunk, results share what they share, as in Python.
+            if (byReference || Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
             {
                 var over = OverMemoryBudget(router);
                 Flush(batch.MapId, results, ref lastFlush, router);
@@ -188,9 +193,25 @@ internal sealed partial class ChunkExecutor
             var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
             ImmutableArray<ChunkSpan> spans = _spans.Count == 0 ? default : [.. _spans];
             _spans.Clear();
-            Reply(new ChunkResults(mapId, results.DrainToImmutable(), micros, spans), router);
+            var payloads = results.DrainToImmutable();
+            Reply(new ChunkResults(mapId, _sendCopies ? payloads : OwnArrays(payloads), micros, spans), router);
         }
         lastFlush = now;
+    }
+
+    /// <summary>
+    /// The results with copies of the arrays they hold by reference, for a send that reads them later:
+    /// the function may refill the arrays it returned as soon as it runs again.
+    /// </summary>
+    private static ImmutableArray<ChunkPayload> OwnArrays(ImmutableArray<ChunkPayload> payloads)
+    {
+        if (payloads.All(payload => payload.Items.Blocks.Length == 0))
+        {
+            return payloads;
+        }
+        return [.. payloads.Select(payload => payload.Items.Blocks.Length == 0
+            ? payload
+            : payload with { Items = new Encoded(payload.Items.Bytes, [.. payload.Items.Blocks.Select(block => (Array)block.Clone())]) })];
     }
 
     /// <summary>

@@ -38,6 +38,8 @@ internal sealed partial class ChunkExecutor : IDisposable
 
     private readonly int _maxPayloadBytes;
 
+    private readonly bool _sendCopies;
+
     /// <summary>Compute thread only: spans of traced chunks that finished, sent with the next results.</summary>
     private readonly List<ChunkSpan> _spans = [];
 
@@ -58,10 +60,16 @@ internal sealed partial class ChunkExecutor : IDisposable
 
     /// <param name="send">Sends a reply to the router that sent the work (over remoting, or the direct link).</param>
     /// <param name="maxPayloadBytes">The most bytes of results one reply may carry.</param>
-    public ChunkExecutor(Action<object, IActorRef> send, int maxPayloadBytes)
+    /// <param name="sendCopies">
+    /// Whether <paramref name="send"/> has copied the message, its large arrays included, when it returns
+    /// (the direct link writes it to its socket there and then); otherwise (remoting serializes later,
+    /// on its own threads) the arrays a result holds by reference are copied before it is handed over.
+    /// </param>
+    public ChunkExecutor(Action<object, IActorRef> send, int maxPayloadBytes, bool sendCopies)
     {
         _send = send;
         _maxPayloadBytes = maxPayloadBytes;
+        _sendCopies = sendCopies;
         _thread = new Thread(Loop) { IsBackground = true, Name = "actorparallel-compute" };
         _thread.Start();
     }

@@ -120,7 +120,7 @@ internal sealed class DirectWorker
                     break;
                 default:
                     // A pool's worker gets its executor (and thread) with its first order; a process target needs none.
-                    _executor ??= new ChunkExecutor((reply, _) => Send(reply), _maxPayloadBytes);
+                    _executor ??= new ChunkExecutor((reply, _) => Send(reply), _maxPayloadBytes, sendCopies: true);
                     _executor.TryAccept(message, ActorRefs.Nobody);
                     break;
             }

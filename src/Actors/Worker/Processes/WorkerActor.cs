@@ -41,7 +41,7 @@ internal sealed class WorkerActor : UntypedActor
         var self = Self;
         var segments = WireSegments.Get(Context.System);
         // Results larger than a remoting frame go in pieces, and what follows them waits until they are in.
-        return new ChunkExecutor((reply, router) => segments.Send(router, reply, self), MessageLimits.MaxPayloadBytes(Context.System));
+        return new ChunkExecutor((reply, router) => segments.Send(router, reply, self), MessageLimits.MaxPayloadBytes(Context.System), sendCopies: false);
     }
 
     private void HandleRun(RunTarget run, IActorRef driver)

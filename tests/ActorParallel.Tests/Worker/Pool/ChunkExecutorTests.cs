@@ -17,7 +17,7 @@ public sealed class ChunkExecutorTests
         // The second chunk fails too, on its second item: its failure shows it ran (and no results are
         // flushed, which would involve this test process's shared-state node).
         var replies = Channel.CreateUnbounded<object>();
-        using var executor = new ChunkExecutor((message, _) => replies.Writer.TryWrite(message), maxPayloadBytes: 1 << 20);
+        using var executor = new ChunkExecutor((message, _) => replies.Writer.TryWrite(message), maxPayloadBytes: 1 << 20, sendCopies: false);
         var function = ValueCodec.Encode(new Func<int, int>(TenTimesExceptZero), "the test function");
 
         executor.TryAccept(new RunChunks(1, function, [Chunk(0, [0]), Chunk(1, [5, 0])]), ActorRefs.Nobody);
@@ -33,7 +33,7 @@ public sealed class ChunkExecutorTests
     public async Task RunChunks_TracedBatchWhoseChunksThrow_EachFailureCarriesItsSpanTimedHere()
     {
         var replies = Channel.CreateUnbounded<object>();
-        using var executor = new ChunkExecutor((message, _) => replies.Writer.TryWrite(message), maxPayloadBytes: 1 << 20);
+        using var executor = new ChunkExecutor((message, _) => replies.Writer.TryWrite(message), maxPayloadBytes: 1 << 20, sendCopies: false);
         var function = ValueCodec.Encode(new Func<int, int>(TenTimesExceptZero), "the test function");
         const string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         var before = DateTime.UtcNow;
