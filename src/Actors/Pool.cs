@@ -76,7 +76,7 @@ public sealed partial class Pool : IAsyncDisposable
         byte[]? initializer;
         using (HostBoundWork.SendingTo(_hostBound))
         {
-            initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs);
+            initializer = validated.Initializer is null ? null : ShippedCall.Encode(validated.Initializer, validated.InitializerArgs).Bytes;
         }
         _items = new ItemSettings(validated.ItemTimeout == Timeout.InfiniteTimeSpan ? null : validated.ItemTimeout, validated.RetryPipeline, validated.MaxValueBytes);
         var settings = new PoolSettings(validated.Processes, validated.Name, initializer, validated.MaxTasksPerChild, validated.MaxChunkLosses, validated.CancellationGracePeriod, _maxPayloadBytes,

@@ -190,11 +190,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
             writer.WriteInt32(chunk.ItemOffset);
             writer.WriteInt32(chunk.ItemCount);
             writer.WriteBytes(chunk.Items.Bytes);
-            writer.WriteCount(chunk.Items.Blocks.Length);
-            foreach (var block in chunk.Items.Blocks)
-            {
-                writer.WriteBlock(block);
-            }
+            WriteBlocks(writer, chunk.Items.Blocks);
         }
     }
 
@@ -205,12 +201,7 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         for (var index = 0; index < count; index++)
         {
             var (seq, offset, itemCount, bytes) = (reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadBytes());
-            var blocks = new Array[reader.ReadCount()];
-            for (var block = 0; block < blocks.Length; block++)
-            {
-                blocks[block] = reader.ReadBlock();
-            }
-            chunks.Add(new ChunkPayload(seq, offset, itemCount, new Encoded(bytes, blocks)));
+            chunks.Add(new ChunkPayload(seq, offset, itemCount, new Encoded(bytes, ReadBlocks(reader))));
         }
         return chunks.MoveToImmutable();
     }

@@ -10,10 +10,19 @@ namespace ActorParallel.Protocol;
 /// </summary>
 /// <param name="Id">Identifies the process in every later message.</param>
 /// <param name="Name">A display name, as Python's <c>Process.name</c>.</param>
-/// <param name="Call">The encoded target and arguments.</param>
+/// <param name="Call">The encoded target and arguments (without the large arrays they hold, which are in <see cref="Blocks"/>).</param>
 public sealed record ProcessSpec(long Id, string Name, ImmutableArray<byte> Call)
 {
     private static long s_lastId;
+
+    /// <summary>
+    /// The arguments' arrays of primitives of 32 KiB or more, held by reference and read when the call is
+    /// sent (<see cref="Encoded.Blocks"/>): a 100 MiB argument is not copied in the driver.
+    /// </summary>
+    internal Array[] Blocks { get; init; } = [];
+
+    /// <summary>The call as it travels: its bytes and its arrays.</summary>
+    internal Encoded Encoded => new(ImmutableCollectionsMarshal.AsArray(Call) ?? [], Blocks);
 
     /// <summary>Encodes <paramref name="target"/> and <paramref name="args"/> into a spec with a fresh id.</summary>
     /// <param name="target">A static method, lambda or closure over shippable values.</param>
@@ -24,9 +33,9 @@ public sealed record ProcessSpec(long Id, string Name, ImmutableArray<byte> Call
     /// <exception cref="ArgumentException">The arguments do not match the target's parameters.</exception>
     public static ProcessSpec Create(Delegate target, object?[] args, string? name = null)
     {
-        var call = ShippedCall.Encode(target, args);
+        var call = ShippedCall.Encode(target, args, collectBlocks: true);
         var id = Interlocked.Increment(ref s_lastId);
-        return new ProcessSpec(id, name ?? $"Process-{id}", ImmutableCollectionsMarshal.AsImmutableArray(call));
+        return new ProcessSpec(id, name ?? $"Process-{id}", ImmutableCollectionsMarshal.AsImmutableArray(call.Bytes)) { Blocks = call.Blocks };
     }
 
     /// <summary>

@@ -28,6 +28,7 @@ internal sealed class ProcessProtocolCodec : ProtocolCodec
                 writer.WriteInt64(start.Spec.Id);
                 writer.WriteString(start.Spec.Name);
                 writer.WriteBytes(start.Spec.Call.AsSpan());
+                WriteBlocks(writer, start.Spec.Blocks);
                 return true;
             case ProcessStarted started:
                 writer.WriteByte(ProcessStartedTag);
@@ -84,7 +85,7 @@ internal sealed class ProcessProtocolCodec : ProtocolCodec
 
     public override object Read(byte tag, WireReader reader, WireSerializer wire) => tag switch
     {
-        StartProcessTag => new StartProcess(new ProcessSpec(reader.ReadInt64(), reader.ReadRequiredString(), ImmutableCollectionsMarshal.AsImmutableArray(reader.ReadBytes()))),
+        StartProcessTag => new StartProcess(new ProcessSpec(reader.ReadInt64(), reader.ReadRequiredString(), ImmutableCollectionsMarshal.AsImmutableArray(reader.ReadBytes())) { Blocks = ReadBlocks(reader) }),
         ProcessStartedTag => new ProcessStarted(reader.ReadInt64(), reader.ReadInt32()),
         ProcessStartFailedTag => new ProcessStartFailed(reader.ReadInt64(), reader.ReadRequiredString()),
         JoinProcessTag => new JoinProcess(reader.ReadInt64()),

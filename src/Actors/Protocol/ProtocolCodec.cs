@@ -24,4 +24,25 @@ internal abstract class ProtocolCodec
     public abstract object Read(byte tag, WireReader reader, WireSerializer wire);
 
     protected WireFormatException Unknown(byte tag) => new($"Tag {tag} is not a message of {GetType().Name}.");
+
+    /// <summary>Writes an encoded value's out-of-band arrays: their count, then each (by reference on the direct link, inline elsewhere).</summary>
+    protected static void WriteBlocks(WireWriter writer, Array[] blocks)
+    {
+        writer.WriteCount(blocks.Length);
+        foreach (var block in blocks)
+        {
+            writer.WriteBlock(block);
+        }
+    }
+
+    /// <summary>Reads what <see cref="WriteBlocks"/> wrote.</summary>
+    protected static Array[] ReadBlocks(WireReader reader)
+    {
+        var blocks = new Array[reader.ReadCount()];
+        for (var index = 0; index < blocks.Length; index++)
+        {
+            blocks[index] = reader.ReadBlock();
+        }
+        return blocks;
+    }
 }

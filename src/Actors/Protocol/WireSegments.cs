@@ -118,9 +118,9 @@ internal sealed class WireSegments : IExtension
     {
         RunChunks run => (run.Function?.Length ?? 0) + Sum(run.Chunks),
         ChunkResults results => Sum(results.Results),
-        RunTarget target => target.Call.Length,
+        RunTarget target => target.Call.Size,
         RunInitializer initializer => initializer.Call.Length,
-        StartProcess start => start.Spec.Call.Length,
+        StartProcess start => start.Spec.Encoded.Size,
         AppendValues append => Sum(append.Values),
         ListPage page => Sum(page.Values),
         EditList edit => edit.Value?.Length ?? 0,

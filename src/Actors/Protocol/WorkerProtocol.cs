@@ -6,7 +6,7 @@ namespace ActorParallel.Protocol;
 internal sealed record WorkerHello(string Address, int Pid) : IWireMessage;
 
 /// <summary>Driver → worker actor: run <paramref name="Call"/> (an encoded <see cref="ShippedCall"/>) once.</summary>
-internal sealed record RunTarget(string ProcessName, byte[] Call) : IWireMessage;
+internal sealed record RunTarget(string ProcessName, Encoded Call) : IWireMessage;
 
 /// <summary>Worker actor → driver: the target returned (<paramref name="Error"/> null) or threw.</summary>
 internal sealed record TargetFinished(RemoteError? Error) : IWireMessage;

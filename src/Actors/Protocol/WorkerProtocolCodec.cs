@@ -24,7 +24,8 @@ internal sealed class WorkerProtocolCodec : ProtocolCodec
             case RunTarget run:
                 writer.WriteByte(RunTargetTag);
                 writer.WriteString(run.ProcessName);
-                writer.WriteBytes(run.Call);
+                writer.WriteBytes(run.Call.Bytes);
+                WriteBlocks(writer, run.Call.Blocks);
                 return true;
             case TargetFinished finished:
                 writer.WriteByte(TargetFinishedTag);
@@ -43,7 +44,7 @@ internal sealed class WorkerProtocolCodec : ProtocolCodec
     public override object Read(byte tag, WireReader reader, WireSerializer wire) => tag switch
     {
         HelloTag => new WorkerHello(reader.ReadRequiredString(), reader.ReadInt32()),
-        RunTargetTag => new RunTarget(reader.ReadRequiredString(), reader.ReadBytes()),
+        RunTargetTag => new RunTarget(reader.ReadRequiredString(), new Encoded(reader.ReadBytes(), ReadBlocks(reader))),
         TargetFinishedTag => new TargetFinished(reader.ReadBool() ? RemoteError.ReadFrom(reader) : null),
         ExitWorkerTag => new ExitWorker(reader.ReadInt32()),
         _ => throw Unknown(tag),

@@ -7,25 +7,27 @@ internal static class ShippedCall
 {
     /// <summary>
     /// Checks the arguments against the target's parameters and encodes both, so that a call that
-    /// cannot run or cannot travel fails here, in the caller, with an error that says why.
+    /// cannot run or cannot travel fails here, in the caller, with an error that says why. With
+    /// <paramref name="collectBlocks"/>, arrays of primitives of 32 KiB or more are not copied: the
+    /// call holds them by reference (<see cref="Encoded.Blocks"/>), and they are read when it is sent.
     /// </summary>
-    public static byte[] Encode(Delegate target, object?[] args)
+    public static Encoded Encode(Delegate target, object?[] args, bool collectBlocks = false)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(args);
         CheckArguments(target, args);
-        var writer = new WireWriter();
+        var writer = new WireWriter(collectBlocks: collectBlocks);
         ValueCodec.Write(writer, target, $"target {Describe(target.Method)}");
         writer.WriteCount(args.Length);
         for (var index = 0; index < args.Length; index++)
         {
             ValueCodec.Write(writer, args[index], $"argument {index + 1} of {Describe(target.Method)}");
         }
-        return writer.ToArray();
+        return writer.ToEncoded();
     }
 
     /// <summary>Decodes a call and runs it; an async target is awaited. Returns the target's result.</summary>
-    public static object? Invoke(byte[] call)
+    public static object? Invoke(Encoded call)
     {
         var reader = new WireReader(call);
         var target = ValueCodec.Read(reader) as Delegate

@@ -1,4 +1,5 @@
 using ActorParallel.Protocol;
+using ActorParallel.Serialization;
 using Akka.TestKit.Xunit2;
 
 namespace ActorParallel.Tests.Protocol;
@@ -129,15 +130,34 @@ public sealed class WireSerializerTests : TestKit
     }
 
     [Fact]
-    public void FromBinary_RunTarget_KeepsCallBytes()
+    public void ProcessSpecCreate_LargeArgument_IsHeldByReferenceAndTravelsWithTheStart()
     {
-        var message = new RunTarget("Process-1", [1, 2, 3, 250]);
+        var large = Enumerable.Range(0, 100_000).Select(i => (long)i * 3).ToArray();
+        var small = new long[] { 1, 2, 3 };
+
+        var spec = ProcessSpec.Create(ArgumentTargets.Take, [large, small]);
+        var serializer = Sys.Serialization.FindSerializerFor(new StartProcess(spec));
+        var copy = Assert.IsType<StartProcess>(serializer.FromBinary(serializer.ToBinary(new StartProcess(spec)), typeof(StartProcess)));
+
+        // Not copied in the driver: the 800 KB argument is the caller's own array until the call is sent.
+        Assert.Same(large, Assert.Single(spec.Blocks));
+        Assert.Equal(large, Assert.IsType<long[]>(Assert.Single(copy.Spec.Blocks)));
+        Assert.Equal(spec.Call.ToArray(), copy.Spec.Call.ToArray());
+        Assert.Equal(large.Length + small.Length, ShippedCall.Invoke(copy.Spec.Encoded));
+    }
+
+    [Fact]
+    public void FromBinary_RunTarget_KeepsCallBytesAndItsArrays()
+    {
+        var large = Enumerable.Range(0, 40_000).Select(i => (double)i).ToArray();
+        var message = new RunTarget("Process-1", new Encoded([1, 2, 3, 250], [large]));
         var serializer = Sys.Serialization.FindSerializerFor(message);
 
         var copy = Assert.IsType<RunTarget>(serializer.FromBinary(serializer.ToBinary(message), typeof(RunTarget)));
 
         Assert.Equal("Process-1", copy.ProcessName);
-        Assert.Equal(message.Call, copy.Call);
+        Assert.Equal(message.Call.Bytes, copy.Call.Bytes);
+        Assert.Equal(large, Assert.IsType<double[]>(Assert.Single(copy.Call.Blocks)));
     }
 
     [Fact]
@@ -166,4 +186,10 @@ public sealed class WireSerializerTests : TestKit
         Assert.Equal(ready, readyCopy);
         Assert.IsType<WireSerializer>(serializer);
     }
+}
+
+/// <summary>A process target for the spec tests.</summary>
+public static class ArgumentTargets
+{
+    public static int Take(long[] large, long[] small) => large.Length + small.Length;
 }

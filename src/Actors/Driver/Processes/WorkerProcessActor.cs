@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using OsProcess = System.Diagnostics.Process;
 using ActorParallel.Protocol;
@@ -252,7 +251,7 @@ internal sealed partial class WorkerProcessActor : UntypedActor, IWithTimers
             return;
         }
         // Arguments larger than a remoting frame go in pieces (a process on the direct link gets them in one frame).
-        WireSegments.Get(Context.System).Send(worker, new RunTarget(_spec.Name, ImmutableCollectionsMarshal.AsArray(_spec.Call)!), Self);
+        WireSegments.Get(Context.System).Send(worker, new RunTarget(_spec.Name, _spec.Encoded), Self);
     }
 
     private void HandleDirectLinkUp(Socket socket)
