@@ -16,8 +16,9 @@ public sealed record ProcessSpec(long Id, string Name, ImmutableArray<byte> Call
     private static long s_lastId;
 
     /// <summary>
-    /// The arguments' arrays of primitives of 32 KiB or more, held by reference and read when the call is
-    /// sent (<see cref="Encoded.Blocks"/>): a 100 MiB argument is not copied in the driver.
+    /// The arguments' arrays of primitives of 32 KiB or more, copied once, as they were when the spec was
+    /// made, and sent out of band from there (<see cref="Encoded.Blocks"/>): not encoded into
+    /// <see cref="Call"/> and copied again to be sent.
     /// </summary>
     internal Array[] Blocks { get; init; } = [];
 
@@ -35,7 +36,12 @@ public sealed record ProcessSpec(long Id, string Name, ImmutableArray<byte> Call
     {
         var call = ShippedCall.Encode(target, args, collectBlocks: true);
         var id = Interlocked.Increment(ref s_lastId);
-        return new ProcessSpec(id, name ?? $"Process-{id}", ImmutableCollectionsMarshal.AsImmutableArray(call.Bytes)) { Blocks = call.Blocks };
+        // Copied here: the process gets its arguments as they were now (it is sent them later, when it is
+        // up), whatever the caller does with its arrays meanwhile - as Python's start() pickles them.
+        return new ProcessSpec(id, name ?? $"Process-{id}", ImmutableCollectionsMarshal.AsImmutableArray(call.Bytes))
+        {
+            Blocks = [.. call.Blocks.Select(block => (Array)block.Clone())],
+        };
     }
 
     /// <summary>

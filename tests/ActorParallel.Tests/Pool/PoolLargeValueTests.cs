@@ -127,12 +127,15 @@ public sealed class PoolLargeValueTests : RuntimeFixture
         var argument = LargeValueTargets.Pattern(100 << 20, 3);
         var path = Path.Combine(Scratch, $"checksum-{link}");
         var process = runtime.CreateProcess(new Action<byte[], string>(LargeValueTargets.WriteChecksum), argument, path);
+        var expected = LargeValueTargets.Checksum(argument);
 
         await process.StartAsync().WaitAsync(Bound);
+        // The process has its arguments as they were when it was made (it is sent them once it is up).
+        Array.Fill(argument, (byte)0);
         await process.JoinAsync().WaitAsync(Bound);
 
         Assert.Equal(0, process.ExitCode);
-        Assert.Equal(LargeValueTargets.Checksum(argument).ToString(System.Globalization.CultureInfo.InvariantCulture), await File.ReadAllTextAsync(path));
+        Assert.Equal(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), await File.ReadAllTextAsync(path));
     }
 
     [Theory]

@@ -130,18 +130,21 @@ public sealed class WireSerializerTests : TestKit
     }
 
     [Fact]
-    public void ProcessSpecCreate_LargeArgument_IsHeldByReferenceAndTravelsWithTheStart()
+    public void ProcessSpecCreate_LargeArgument_IsCopiedOnceOutOfBandAsItWasAndTravelsWithTheStart()
     {
         var large = Enumerable.Range(0, 100_000).Select(i => (long)i * 3).ToArray();
+        var expected = large.ToArray();
         var small = new long[] { 1, 2, 3 };
 
         var spec = ProcessSpec.Create(ArgumentTargets.Take, [large, small]);
+        large[0] = -1;
         var serializer = Sys.Serialization.FindSerializerFor(new StartProcess(spec));
         var copy = Assert.IsType<StartProcess>(serializer.FromBinary(serializer.ToBinary(new StartProcess(spec)), typeof(StartProcess)));
 
-        // Not copied in the driver: the 800 KB argument is the caller's own array until the call is sent.
-        Assert.Same(large, Assert.Single(spec.Blocks));
-        Assert.Equal(large, Assert.IsType<long[]>(Assert.Single(copy.Spec.Blocks)));
+        // The 800 KB argument is beside the call's bytes, not in them, as it was when the spec was made.
+        Assert.True(spec.Call.Length < 1024, $"the call's bytes are {spec.Call.Length:N0}");
+        Assert.Equal(expected, Assert.IsType<long[]>(Assert.Single(spec.Blocks)));
+        Assert.Equal(expected, Assert.IsType<long[]>(Assert.Single(copy.Spec.Blocks)));
         Assert.Equal(spec.Call.ToArray(), copy.Spec.Call.ToArray());
         Assert.Equal(large.Length + small.Length, ShippedCall.Invoke(copy.Spec.Encoded));
     }
