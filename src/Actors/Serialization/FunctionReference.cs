@@ -31,7 +31,7 @@ internal static class FunctionReference
             header = Headers.GetOrAdd(key, Header(function, what));
         }
         writer.WriteRaw(header);
-        ValueCodec.Write(writer, function.Target, function.Target is null ? what : $"'this' ({function.Method.DeclaringType?.Name}) that {what} is bound to");
+        ValueCodec.Write(writer, function.Target, function.Target is null ? what : TargetOf(function, what));
     }
 
     private static byte[] Header(Delegate function, string what)
@@ -120,4 +120,16 @@ internal static class FunctionReference
     private sealed record HeaderKey(Type Delegate, MethodInfo Method);
 
     private sealed record MethodKey(Guid Module, int Token);
+
+    /// <summary>How errors name the object a function is bound to: a lambda's closure, or the instance of a method.</summary>
+    private static string TargetOf(Delegate function, string what)
+    {
+        var type = function.Target!.GetType();
+        return type.Name.Contains("DisplayClass", StringComparison.Ordinal)
+            ? $"{ClosureOf}{what}"
+            : $"'this' (a {type.Name}) that {what} is bound to";
+    }
+
+    /// <summary>How errors begin naming a lambda's closure (<see cref="ShippableTypes.ClosureHint"/> looks for it).</summary>
+    public const string ClosureOf = "the closure of ";
 }

@@ -18,9 +18,18 @@ internal static class ShippableTypes
         if (ProcessLocalReason(type) is { } reason)
         {
             throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to another process: {reason}.", type);
+                $"Cannot ship {what} of type {type.FullName} to another process: {reason}.{ClosureHint(what)}", type);
         }
     }
+
+    /// <summary>
+    /// For a value a lambda's closure holds: why a lambda may carry a variable it never uses (C# gives the
+    /// lambdas of one scope one closure object), and what to do about it; empty for any other value.
+    /// </summary>
+    public static string ClosureHint(string what) => what.Contains(FunctionReference.ClosureOf, StringComparison.Ordinal)
+        ? " A C# lambda shares one closure object with the other lambdas of its scope and carries every variable they capture:"
+            + " capture only what it needs, e.g. by calling a static method that takes those values as arguments."
+        : string.Empty;
 
     /// <summary>Why values of <paramref name="type"/> can never leave this process, or <see langword="null"/>.</summary>
     public static string? ProcessLocalReason(Type type) =>

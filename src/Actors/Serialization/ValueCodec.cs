@@ -356,7 +356,7 @@ internal static class ValueCodec
         catch (Exception exception)
         {
             throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to another process: {exception.GetBaseException().Message}", type, exception);
+                $"Cannot ship {what} of type {type.FullName} to another process: {exception.GetBaseException().Message}{ShippableTypes.ClosureHint(what)}", type, exception);
         }
         writer.WriteByte(Packed);
         writer.WriteBytes(packed);

@@ -83,6 +83,26 @@ public sealed class PoolErrorTests
     }
 
     [Fact]
+    public async Task ApplyAsync_LambdaSharingItsClosureWithAStream_IsRefusedNamingTheStreamAndSayingWhyItTravels()
+    {
+        await WithPool(async pool =>
+        {
+            using var stream = new MemoryStream([1, 2, 3]);
+            var size = 3;
+            // The two lambdas capture variables of one scope: C# gives them one closure object.
+            Func<long> length = () => stream.Length;
+
+            var error = await Assert.ThrowsAsync<NotShippableException>(() => pool.ApplyAsync(() => size * 2).WaitAsync(Bound));
+
+            Assert.Contains("captured variable 'stream' of the closure of the apply call's function", error.Message);
+            Assert.Contains("shares one closure object with the other lambdas of its scope", error.Message);
+            Assert.DoesNotContain("DisplayClass", error.Message);
+            Assert.Equal(3, length());
+            Assert.Equal(6, await pool.ApplyAsync(() => ErrorTargets.ThrowCodedOnTwo(6)).WaitAsync(Bound));
+        });
+    }
+
+    [Fact]
     public async Task ApplyAsync_ClosureOverChainOf100000Records_RefusedInTheCallerAndAShallowChainTravels()
     {
         await WithPool(async pool =>
