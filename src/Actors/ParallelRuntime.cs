@@ -232,6 +232,16 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
     /// </summary>
     private void StopAtExit()
     {
+        // As Python's exit joins its non-daemonic children: they finish what they were started for. (Ctrl-C
+        // and SIGTERM end a .NET program without this handler: its workers end as their link closes.)
+        try
+        {
+            Task.WaitAll([.. ActiveChildren().Where(process => !process.Daemon).Select(process => process.JoinAsync())]);
+        }
+        catch (AggregateException)
+        {
+            // A join that failed (the runtime stopping): the supervisor's end below kills what still runs.
+        }
         try
         {
             var stopped = Supervisor.GracefulStop(Timeouts.SystemStopAtExit);

@@ -74,6 +74,30 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Python's <c>daemon</c> flag, <see langword="false"/> by default. When your program ends (its
+    /// <c>Main</c> returns, or <see cref="Environment.Exit"/>), the processes of
+    /// <see cref="ParallelRuntime.Default"/> that still run are waited for, as Python joins its
+    /// non-daemonic children at exit (a process that never ends keeps your program from ending, as in
+    /// Python); daemon processes are terminated instead. Ctrl-C and SIGTERM end the program at once, and
+    /// all its processes with it. Processes of a runtime you create end when you dispose it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set after the process was started.</exception>
+    public bool Daemon
+    {
+        get => _daemon;
+        set
+        {
+            if (Volatile.Read(ref _started) != 0)
+            {
+                throw new InvalidOperationException($"Process '{_spec.Name}' is already started; whether it is a daemon can no longer change.");
+            }
+            _daemon = value;
+        }
+    }
+
+    private bool _daemon;
+
     /// <summary>The OS process id; <see langword="null"/> before the process has started.</summary>
     public int? Pid { get; private set; }
 

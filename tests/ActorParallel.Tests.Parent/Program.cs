@@ -8,7 +8,8 @@ using ActorParallel;
 // "map-handled", a program that maps on a pool of that many workers until it is done, as a user's
 // would, for tests that send it Ctrl-C or SIGTERM - "map-handled" has a Ctrl-C handler of its own;
 // with "stderr", one process that writes that many lines to its stderr and fails fast; with "shm",
-// three shared-memory blocks, printed as "segment <id>", mapped by that many workers that wait).
+// three shared-memory blocks, printed as "segment <id>", mapped by that many workers that wait; with
+// "exit-joins", "exit-daemon" or "exit-signalled", a program that ends with a process still running).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
@@ -86,6 +87,22 @@ if (mode == "shm")
     await Task.Delay(Timeout.Infinite);
 }
 
+if (mode is "exit-joins" or "exit-daemon" or "exit-signalled")
+{
+    // Main returns with a process still running, which writes "done" to the file named by the third
+    // argument after a second ("exit-joins") or a minute: one that is no daemon is waited for, a
+    // daemon is terminated; "exit-signalled" waits for the test's SIGTERM instead of returning.
+    var process = new WorkerProcess(WriteDoneLater, args[2], mode == "exit-joins" ? 1_000 : 60_000) { Daemon = mode == "exit-daemon" };
+    await process.StartAsync();
+    Console.WriteLine($"worker {process.Pid}");
+    Console.WriteLine("ready");
+    if (mode == "exit-signalled")
+    {
+        await Task.Delay(Timeout.Infinite);
+    }
+    return;
+}
+
 if (mode == "stderr")
 {
     // A worker that writes lines to its stderr and fails fast: its lines must reach this program's
@@ -113,6 +130,12 @@ if (mode == "terminate-system")
 await Task.Delay(Timeout.Infinite);
 
 static void SleepForever() => Thread.Sleep(Timeout.Infinite);
+
+static void WriteDoneLater(string path, int milliseconds)
+{
+    Thread.Sleep(milliseconds);
+    File.WriteAllText(path, "done");
+}
 
 static void MapAndWait(SharedMemory block, SynchronizedArray<double> array, RawValue<long> value, RawValue<int> attached)
 {
