@@ -8,7 +8,9 @@ namespace ActorParallel.Serialization;
 /// <summary>
 /// How a plain data type travels in the typed form (<see cref="TypedCodec{T}"/>): a record or class
 /// whose whole state is public auto-properties of typed-codec types, rebuilt through the public
-/// constructor whose parameters name those properties, then the settable properties that remain.
+/// constructor whose parameters name those properties, then the properties that remain: through their
+/// setters, or, for a get-only one (<c>public List&lt;string&gt; Lines { get; } = new();</c>), its
+/// backing field - as it was in the sender, not as the constructor leaves it.
 /// Read and written by reflection: ~170 ns an item, against MessagePack's ~200 ms of code
 /// generation on a process's first value of a new type (measured; a pool's first map of records
 /// paid it in the driver and in every worker). Types that do not fit go to MessagePack as before.
@@ -94,7 +96,15 @@ internal sealed class RecordShape
         var instance = _constructor is null ? Activator.CreateInstance(typeof(T))! : _constructor.Invoke(arguments);
         foreach (var property in _bySetter)
         {
-            property.Info.SetValue(instance, property.Read(reader));
+            var value = property.Read(reader);
+            if (property.Backing is { } backing)
+            {
+                backing.SetValue(instance, value);
+            }
+            else
+            {
+                property.Info.SetValue(instance, value);
+            }
         }
         return (T)instance;
     }
@@ -120,6 +130,7 @@ internal sealed class RecordShape
         var properties = readable.ToDictionary(p => p.Name);
         // The whole state must be public auto-properties: any other field would not travel.
         var state = new List<PropertyInfo>();
+        var backingFields = new Dictionary<PropertyInfo, FieldInfo>();
         for (var current = type; current is not null && current != typeof(object) && current != typeof(ValueType); current = current.BaseType)
         {
             foreach (var field in current.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
@@ -132,6 +143,7 @@ internal sealed class RecordShape
                     return null;
                 }
                 state.Add(property);
+                backingFields[property] = field;
             }
         }
         var constructor = type.GetConstructors()
@@ -146,20 +158,21 @@ internal sealed class RecordShape
             .Select(parameter => properties.Values.First(p => string.Equals(p.Name, parameter.Name, StringComparison.OrdinalIgnoreCase)))
             .ToArray() ?? [];
         var bySetter = state.Except(byConstructor).ToArray();
-        if (bySetter.Any(p => p.SetMethod is not { IsPublic: true }) || byConstructor.Concat(bySetter).Any(p => !TypedCodecs.Has(p.PropertyType)))
+        if (byConstructor.Concat(bySetter).Any(p => !TypedCodecs.Has(p.PropertyType)))
         {
             return null;
         }
-        return new RecordShape(constructor, [.. byConstructor.Select(Property.Of)], [.. bySetter.Select(Property.Of)]);
+        return new RecordShape(constructor, [.. byConstructor.Select(p => Property.Of(p, null))],
+            [.. bySetter.Select(p => Property.Of(p, p.SetMethod is { IsPublic: true } ? null : backingFields[p]))]);
     }
 
-    /// <summary>One property and the typed codec of its type, boxed.</summary>
-    private sealed record Property(PropertyInfo Info, Action<WireWriter, object?> Write, Func<WireReader, object?> Read)
+    /// <summary>One property, the typed codec of its type, boxed, and the backing field a get-only one is restored through.</summary>
+    private sealed record Property(PropertyInfo Info, Action<WireWriter, object?> Write, Func<WireReader, object?> Read, FieldInfo? Backing)
     {
-        public static Property Of(PropertyInfo info)
+        public static Property Of(PropertyInfo info, FieldInfo? backing)
         {
             var (write, read) = TypedCodecs.Boxed(info.PropertyType);
-            return new Property(info, write, read);
+            return new Property(info, write, read, backing);
         }
     }
 }

@@ -109,6 +109,21 @@ internal static class ShippableTypes
         }
     }
 
+    /// <summary>
+    /// A get-only auto-property that MessagePack (which sets what has a setter or a constructor
+    /// parameter) would leave as the constructor makes it; <see langword="null"/> when there is none.
+    /// The typed form restores such properties (<see cref="RecordShape"/>): only types it cannot carry get here.
+    /// </summary>
+    private static string? GetOnlyProperty(Type type)
+    {
+        var parameters = type.GetConstructors().SelectMany(c => c.GetParameters()).Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
+            .Where(p => p.GetIndexParameters().Length == 0 && p.SetMethod is not { IsPublic: true } && !parameters.Contains(p.Name)
+                && type.GetField($"<{p.Name}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic) is not null)
+            .Select(p => p.Name)
+            .FirstOrDefault();
+    }
+
     private static string? FindProcessLocalMember(Type type, HashSet<Type> seen, int depth)
     {
         if (typeof(ILocalMemoryHandle).IsAssignableFrom(type))
@@ -142,6 +157,11 @@ internal static class ShippableTypes
         if (type.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false)
         {
             return null;
+        }
+        if (GetOnlyProperty(type) is { } getOnly)
+        {
+            return $"its property '{getOnly}' has neither a setter nor a constructor parameter, so it would arrive as the constructor leaves it, not as it was; "
+                + $"give it a setter or init accessor, or a constructor parameter named '{char.ToLowerInvariant(getOnly[0])}{getOnly[1..]}'";
         }
         var members = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
             .Where(p => p.GetIndexParameters().Length == 0)

@@ -41,7 +41,23 @@ internal static class TypedCodecs
         [typeof(float)] = (new Action<WireWriter, float>((w, v) => w.WriteInt32(BitConverter.SingleToInt32Bits(v))), new Func<WireReader, float>(r => BitConverter.Int32BitsToSingle(r.ReadInt32()))),
         [typeof(double)] = (new Action<WireWriter, double>((w, v) => w.WriteDouble(v)), new Func<WireReader, double>(r => r.ReadDouble())),
         [typeof(string)] = (new Action<WireWriter, string?>((w, v) => w.WriteString(v)), new Func<WireReader, string?>(r => r.ReadString())),
+        [typeof(Guid)] = (new Action<WireWriter, Guid>((w, v) => w.WriteGuid(v)), new Func<WireReader, Guid>(r => r.ReadGuid())),
+        [typeof(TimeSpan)] = (new Action<WireWriter, TimeSpan>((w, v) => w.WriteInt64(v.Ticks)), new Func<WireReader, TimeSpan>(r => TimeSpan.FromTicks(r.ReadInt64()))),
+        [typeof(DateTime)] = (new Action<WireWriter, DateTime>((w, v) => w.WriteInt64(v.ToBinary())), new Func<WireReader, DateTime>(r => DateTime.FromBinary(r.ReadInt64()))),
+        [typeof(decimal)] = (new Action<WireWriter, decimal>(WriteDecimal), new Func<WireReader, decimal>(ReadDecimal)),
     };
+
+    private static void WriteDecimal(WireWriter writer, decimal value)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        foreach (var bit in bits)
+        {
+            writer.WriteInt32(bit);
+        }
+    }
+
+    private static decimal ReadDecimal(WireReader reader) => new([reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32()]);
 
     /// <summary>The (write, read) delegates for <paramref name="type"/>, or <see langword="null"/> when it has none.</summary>
     public static (Delegate Write, Delegate Read)? Create(Type type)
