@@ -232,11 +232,17 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
     /// </summary>
     private void StopAtExit()
     {
-        // As Python's exit joins its non-daemonic children: they finish what they were started for. (Ctrl-C
-        // and SIGTERM end a .NET program without this handler: its workers end as their link closes.)
+        // As Python's exit terminates its daemonic children, then joins the others: they finish what they
+        // were started for. (Ctrl-C and SIGTERM end a .NET program without this handler: its workers end
+        // as their link closes.)
         try
         {
-            Task.WaitAll([.. ActiveChildren().Where(process => !process.Daemon).Select(process => process.JoinAsync())]);
+            var running = ActiveChildren();
+            foreach (var daemon in running.Where(process => process.Daemon))
+            {
+                _ = daemon.TerminateAsync();
+            }
+            Task.WaitAll([.. running.Where(process => !process.Daemon).Select(process => process.JoinAsync())]);
         }
         catch (AggregateException)
         {

@@ -79,7 +79,7 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <c>Main</c> returns, or <see cref="Environment.Exit"/>), the processes of
     /// <see cref="ParallelRuntime.Default"/> that still run are waited for, as Python joins its
     /// non-daemonic children at exit (a process that never ends keeps your program from ending, as in
-    /// Python); daemon processes are terminated instead. Ctrl-C and SIGTERM end the program at once, and
+    /// Python); daemon processes are terminated first, as Python's are. Ctrl-C and SIGTERM end the program at once, and
     /// all its processes with it. Processes of a runtime you create end when you dispose it.
     /// </summary>
     /// <exception cref="InvalidOperationException">Set after the process was started.</exception>

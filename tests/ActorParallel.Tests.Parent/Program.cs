@@ -9,7 +9,8 @@ using ActorParallel;
 // would, for tests that send it Ctrl-C or SIGTERM - "map-handled" has a Ctrl-C handler of its own;
 // with "stderr", one process that writes that many lines to its stderr and fails fast; with "shm",
 // three shared-memory blocks, printed as "segment <id>", mapped by that many workers that wait; with
-// "exit-joins", "exit-daemon" or "exit-signalled", a program that ends with a process still running).
+// "exit-joins", "exit-daemon", "exit-daemon-first" or "exit-signalled", a program that ends with
+// processes still running).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
@@ -103,6 +104,20 @@ if (mode is "exit-joins" or "exit-daemon" or "exit-signalled")
     return;
 }
 
+if (mode == "exit-daemon-first")
+{
+    // Main returns with a daemon and a process that writes to the file named by the third argument
+    // whether the daemon was gone before it finished (as Python's exit terminates daemons first).
+    var daemon = new WorkerProcess(WriteDoneLater, args[2] + ".daemon", 60_000) { Daemon = true };
+    await daemon.StartAsync();
+    var waiter = new WorkerProcess(WriteWhetherGone, args[2], daemon.Pid!.Value);
+    await waiter.StartAsync();
+    Console.WriteLine($"worker {daemon.Pid}");
+    Console.WriteLine($"worker {waiter.Pid}");
+    Console.WriteLine("ready");
+    return;
+}
+
 if (mode == "stderr")
 {
     // A worker that writes lines to its stderr and fails fast: its lines must reach this program's
@@ -130,6 +145,29 @@ if (mode == "terminate-system")
 await Task.Delay(Timeout.Infinite);
 
 static void SleepForever() => Thread.Sleep(Timeout.Infinite);
+
+// Waits (10 s at most) for the process to be gone (or a zombie), then says whether it was.
+static void WriteWhetherGone(string path, int pid)
+{
+    static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+    var until = DateTime.UtcNow.AddSeconds(10);
+    while (Alive(pid) && DateTime.UtcNow < until)
+    {
+        Thread.Sleep(20);
+    }
+    File.WriteAllText(path, Alive(pid) ? "daemon alive" : "daemon gone");
+}
 
 static void WriteDoneLater(string path, int milliseconds)
 {

@@ -43,6 +43,21 @@ public sealed class ProgramExitTests : IDisposable
     }
 
     [Fact]
+    public async Task MainReturns_DaemonAndAnotherProcessRunning_TheDaemonIsTerminatedBeforeTheOtherIsWaitedFor()
+    {
+        var path = Path.Combine(_folder, "order");
+        using var program = new ChildProgram("ActorParallel.Tests.Parent", "1", "exit-daemon-first", path);
+        await program.WaitForLine("ready", Bound);
+        program.Lines.Where(l => l.StartsWith("worker ", StringComparison.Ordinal)).Select(l => int.Parse(l["worker ".Length..])).ToList().ForEach(program.Track);
+
+        var exitCode = await program.WaitForExit(Bound);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("daemon gone", await File.ReadAllTextAsync(path));
+        Assert.False(File.Exists(path + ".daemon"), "the daemon ran to its end");
+    }
+
+    [Fact]
     public async Task Sigterm_ProgramWithAProcessRunning_ExitsPromptlyAndTerminatesIt()
     {
         var path = Path.Combine(_folder, "signalled");
