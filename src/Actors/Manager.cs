@@ -23,6 +23,7 @@ public sealed partial class Manager : IAsyncDisposable
     private readonly IActorRef _host;
     private readonly string _hostPath;
     private readonly List<Func<Task>> _deletes = [];
+    private readonly HashSet<string> _names = [];
     private readonly ActorSystem _system;
     private readonly QueueStore _queues;
     private bool _disposed;
@@ -89,15 +90,16 @@ public sealed partial class Manager : IAsyncDisposable
 
     /// <summary>Creates a shared list (Python's <c>manager.list()</c>).</summary>
     /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The list's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedList<T> List<T>(string? name = null)
     {
         ThrowIfDisposed();
         ShippableTypes.CheckShippableType(typeof(T), "the element type of a SharedList");
-        var list = new SharedList<T>(_node, _hostPath, name ?? NewName("list"));
+        var list = new SharedList<T>(_node, _hostPath, Claim(name, "list"));
         _deletes.Add(() => list.DeleteAsync());
         return list;
     }
@@ -105,16 +107,17 @@ public sealed partial class Manager : IAsyncDisposable
     /// <summary>Creates a shared number (Python's <c>Value('i', initial)</c> or <c>Value('d', initial)</c>).</summary>
     /// <typeparam name="T"><see cref="int"/>, <see cref="long"/> or <see cref="double"/>.</typeparam>
     /// <param name="initial">The starting value.</param>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The value's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another numeric type.</exception>
     public SharedValue<T> Value<T>(T initial = default, string? name = null)
         where T : struct, INumber<T>
     {
         ThrowIfDisposed();
         SharedValue<T>.CheckSupported();
-        var value = new SharedValue<T>(_node, _hostPath, name ?? NewName("value"), initial);
+        var value = new SharedValue<T>(_node, _hostPath, Claim(name, "value"), initial);
         _deletes.Add(() => value.DeleteAsync());
         return value;
     }
@@ -122,9 +125,10 @@ public sealed partial class Manager : IAsyncDisposable
     /// <summary>Creates a shared dictionary (Python's <c>manager.dict()</c>).</summary>
     /// <typeparam name="TKey">The key type.</typeparam>
     /// <typeparam name="TValue">The value type.</typeparam>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The dict's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     /// <exception cref="NotShippableException">A key or value type cannot travel between processes.</exception>
     public SharedDict<TKey, TValue> Dict<TKey, TValue>(string? name = null)
         where TKey : notnull
@@ -132,7 +136,7 @@ public sealed partial class Manager : IAsyncDisposable
         ThrowIfDisposed();
         ShippableTypes.CheckShippableType(typeof(TKey), "the key type of a SharedDict");
         ShippableTypes.CheckShippableType(typeof(TValue), "the value type of a SharedDict");
-        var dict = new SharedDict<TKey, TValue>(_node, _hostPath, name ?? NewName("dict"));
+        var dict = new SharedDict<TKey, TValue>(_node, _hostPath, Claim(name, "dict"));
         _deletes.Add(() => dict.DeleteAsync());
         return dict;
     }
@@ -140,47 +144,51 @@ public sealed partial class Manager : IAsyncDisposable
     /// <summary>Creates a shared array of fixed length (Python's <c>Array('i', length)</c>).</summary>
     /// <typeparam name="T">The element type.</typeparam>
     /// <param name="length">The number of elements; at least 0.</param>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The array's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     public SharedArray<T> Array<T>(int length, string? name = null)
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ShippableTypes.CheckShippableType(typeof(T), "the element type of a SharedArray");
-        var array = new SharedArray<T>(_node, _hostPath, name ?? NewName("array"), length);
+        var array = new SharedArray<T>(_node, _hostPath, Claim(name, "array"), length);
         _deletes.Add(() => array.DeleteAsync());
         return array;
     }
 
     /// <summary>Creates named values shared across processes (Python's <c>manager.Namespace()</c>).</summary>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The namespace's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     public SharedNamespace Namespace(string? name = null)
     {
         ThrowIfDisposed();
-        var space = new SharedNamespace(_node, _hostPath, name ?? NewName("namespace"));
+        var space = new SharedNamespace(_node, _hostPath, Claim(name, "namespace"));
         _deletes.Add(() => space.DeleteAsync());
         return space;
     }
 
     /// <summary>Creates a lock shared across processes (Python's <c>manager.Lock()</c>).</summary>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The lock's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     public SharedLock Lock(string? name = null)
     {
         ThrowIfDisposed();
-        return new(_node, _hostPath, name ?? NewName("lock"));
+        return new(_node, _hostPath, Claim(name, "lock"));
     }
 
     /// <summary>Creates a first-in, first-out queue shared across processes (Python's <c>multiprocessing.Queue(maxsize)</c> or <c>manager.Queue(maxsize)</c>).</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="maxSize">The most items it holds; 0 (the default) for no bound.</param>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The queue's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedQueue<T> Queue<T>(int maxSize = 0, string? name = null)
@@ -192,9 +200,10 @@ public sealed partial class Manager : IAsyncDisposable
     /// <summary>Creates a queue that counts unfinished items (Python's <c>multiprocessing.JoinableQueue(maxsize)</c>).</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="maxSize">The most items it holds; 0 (the default) for no bound.</param>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The queue's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedJoinableQueue<T> JoinableQueue<T>(int maxSize = 0, string? name = null)
@@ -205,9 +214,10 @@ public sealed partial class Manager : IAsyncDisposable
 
     /// <summary>Creates an unbounded queue with only put, get and empty (Python's <c>multiprocessing.SimpleQueue()</c>).</summary>
     /// <typeparam name="T">The item type.</typeparam>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The queue's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedSimpleQueue<T> SimpleQueue<T>(string? name = null)
     {
@@ -221,13 +231,14 @@ public sealed partial class Manager : IAsyncDisposable
     /// the second only sends, as Python's <c>(r, w)</c>.
     /// </summary>
     /// <param name="duplex">Whether both ends send and receive; <see langword="true"/> by default.</param>
-    /// <param name="name">A name; a unique one is made when omitted.</param>
+    /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The two ends, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
     public (PipeConnection First, PipeConnection Second) Pipe(bool duplex = true, string? name = null)
     {
         ThrowIfDisposed();
-        var pipeName = name ?? NewName("pipe");
+        var pipeName = Claim(name, "pipe");
         string toFirst = pipeName + ":to-1", toSecond = pipeName + ":to-2";
         _queues.CreatePipe(toFirst, duplex ? toSecond : null);
         var block = PipeBlock(pipeName, toFirst, duplex ? toSecond : null);
@@ -266,7 +277,7 @@ public sealed partial class Manager : IAsyncDisposable
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
         ShippableTypes.CheckShippableType(typeof(T), "the item type of a shared queue");
-        var queueName = name ?? NewName("queue");
+        var queueName = Claim(name, "queue");
         _queues.Create(queueName, maxSize, joinable);
         return queueName;
     }
@@ -317,4 +328,29 @@ public sealed partial class Manager : IAsyncDisposable
     public override string ToString() => $"<Manager '{Name}'>";
 
     private static string NewName(string kind) => $"{kind}-{Interlocked.Increment(ref s_lastId)}";
+
+    /// <summary>
+    /// The name of a new object: <paramref name="name"/>, which no other object of this manager may have
+    /// (each kind's store would take the second for the first), or a new one no object has.
+    /// </summary>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    private string Claim(string? name, string kind)
+    {
+        lock (_names)
+        {
+            if (name is not null)
+            {
+                return _names.Add(name)
+                    ? name
+                    : throw new ArgumentException($"Manager '{Name}' already has an object named '{name}': names are unique within a manager. Pass the existing object's handle instead, or choose another name.", nameof(name));
+            }
+            string made;
+            do
+            {
+                made = NewName(kind);
+            }
+            while (!_names.Add(made));
+            return made;
+        }
+    }
 }

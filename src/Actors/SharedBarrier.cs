@@ -114,7 +114,7 @@ public sealed class SharedBarrier : ISharedObject
     }
 
     /// <summary>What errors call the action: "the action of barrier 'NAME'".</summary>
-    internal static string DescribeAction(string name) => $"the action of barrier '{name}'";
+    internal static string DescribeAction(string? name) => name is null ? "the action of a new barrier" : $"the action of barrier '{name}'";
 
     void ISharedObject.WriteHandle(WireWriter writer)
     {
