@@ -30,9 +30,11 @@ public sealed record RemoteError(string Type, string Message, string StackTrace,
         {
             exception = inner;
         }
-        if (exception is AggregateException { InnerExceptions.Count: 1 } aggregate)
+        if (exception is AggregateException { InnerExceptions: [var thrown] } && WasThrown(thrown))
         {
-            exception = aggregate.InnerExceptions[0];
+            // A task's wrapper around the one exception that was thrown: that exception is the error. One
+            // the code made and threw itself, whose inner exception was never thrown, stays as it is.
+            exception = thrown;
         }
         var type = exception.GetType().FullName ?? exception.GetType().Name;
         var message = Read(exception, static e => e.Message, type, "message");
@@ -42,6 +44,19 @@ public sealed record RemoteError(string Type, string Message, string StackTrace,
             : depth >= MaxInnerDepth ? new RemoteError(cause.GetType().FullName ?? cause.GetType().Name, $"(further inner exceptions cut after {MaxInnerDepth})", string.Empty, null)
             : From(cause, depth + 1);
         return new RemoteError(type, message, stack, innerError);
+    }
+
+    /// <summary>Whether the exception was thrown (it has a stack trace), read without letting an override's failure escape.</summary>
+    private static bool WasThrown(Exception exception)
+    {
+        try
+        {
+            return exception.StackTrace is not null;
+        }
+        catch (Exception)
+        {
+            return true;
+        }
     }
 
     /// <summary>Reads one of the exception's texts, which user code may override to throw.</summary>
