@@ -173,11 +173,8 @@ public sealed class PipeConnection : ISharedObject
         {
             return true;
         }
-        var limit = timeout ?? TimeSpan.Zero;
-        if (limit != Timeout.InfiniteTimeSpan)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, nameof(timeout));
-        }
+        // No timeout only looks, as Python's poll(); an infinite or enormous one waits as long as it takes.
+        var limit = timeout is null ? TimeSpan.Zero : Configuration.Timeouts.WaitLimit(timeout, nameof(timeout)) ?? Timeout.InfiniteTimeSpan;
         if (_recvQueue is null)
         {
             _ = Receiver;

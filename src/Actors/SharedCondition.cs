@@ -111,7 +111,7 @@ public sealed class SharedCondition : ISharedObject
 
     private async Task<bool> WaitForAsync(string owner, Func<Task<bool>> predicate, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var deadline = timeout is { } limit && limit != Timeout.InfiniteTimeSpan ? DateTime.UtcNow + limit : (DateTime?)null;
+        var deadline = Configuration.Timeouts.WaitLimit(timeout, nameof(timeout)) is { } limit ? DateTime.UtcNow + limit : (DateTime?)null;
         while (!await predicate().ConfigureAwait(false))
         {
             var left = deadline is { } end ? end - DateTime.UtcNow : (TimeSpan?)null;

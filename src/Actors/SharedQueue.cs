@@ -218,13 +218,5 @@ public class SharedQueue<T> : ISharedObject
         return ValueCodec.Encode(item, $"an item of {GetType().Name.Split('`')[0]}<{typeof(T).Name}>");
     }
 
-    private protected static long Milliseconds(TimeSpan timeout, string paramName)
-    {
-        if (timeout == Timeout.InfiniteTimeSpan)
-        {
-            return -1;
-        }
-        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero, paramName);
-        return (long)Math.Ceiling(timeout.TotalMilliseconds);
-    }
+    private protected static long Milliseconds(TimeSpan timeout, string paramName) => Configuration.Timeouts.WaitMilliseconds(timeout, paramName);
 }

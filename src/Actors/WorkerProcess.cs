@@ -195,9 +195,10 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     /// <summary>Waits for the process to exit, as Python's <c>join(timeout)</c>.</summary>
     /// <param name="timeout">
-    /// How long to wait; <see langword="null"/> waits as long as it takes. Zero or negative only looks
-    /// (CPython's <c>join</c> treats a negative timeout as 0, through <c>multiprocessing.connection.wait</c>);
-    /// one longer than <see cref="int.MaxValue"/> milliseconds (~24.8 days) waits as long as it takes.
+    /// How long to wait; <see langword="null"/> or <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it
+    /// takes. Zero or any other negative value only looks (CPython's <c>join</c> treats a negative timeout
+    /// as 0, through <c>multiprocessing.connection.wait</c>); one of <see cref="int.MaxValue"/> milliseconds
+    /// (~24.8 days) or more waits as long as it takes.
     /// </param>
     /// <param name="cancellationToken">Cancels the wait, not the process.</param>
     /// <returns><see langword="true"/> if the process has exited; <see langword="false"/> if the timeout came first.</returns>
@@ -309,10 +310,15 @@ public sealed class WorkerProcess : IAsyncDisposable
     public override string ToString() =>
         $"<WorkerProcess name='{Name}' pid={Pid?.ToString() ?? "-"} {(ExitCode is { } code ? $"exitcode={code}" : IsAlive ? "started" : "initial")}{(Volatile.Read(ref _closed) != 0 ? " closed" : string.Empty)}>";
 
-    /// <summary>CPython's <c>join</c> treats a negative timeout as 0; <see cref="Task.WaitAsync(TimeSpan)"/> takes at most <see cref="int.MaxValue"/> milliseconds.</summary>
+    /// <summary>
+    /// CPython's <c>join</c> treats a negative timeout as 0, but .NET's <see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits, as every other wait here does; <see cref="Task.WaitAsync(TimeSpan)"/> takes at most
+    /// <see cref="int.MaxValue"/> milliseconds.
+    /// </summary>
     private static TimeSpan WaitBound(TimeSpan? timeout) => timeout switch
     {
         null => Timeout.InfiniteTimeSpan,
+        { } t when t == Timeout.InfiniteTimeSpan => Timeout.InfiniteTimeSpan,
         { } t when t <= TimeSpan.Zero => TimeSpan.Zero,
         { } t when t.TotalMilliseconds >= int.MaxValue => Timeout.InfiniteTimeSpan,
         { } t => t,

@@ -7,6 +7,27 @@ namespace ActorParallel.Configuration;
 /// </summary>
 internal static class Timeouts
 {
+    /// <summary>
+    /// A caller's wait limit: <see langword="null"/> (wait as long as it takes) for none,
+    /// <see cref="Timeout.InfiniteTimeSpan"/>, or one of <see cref="int.MaxValue"/> milliseconds (~24.8
+    /// days) or more, which no timer takes (<see cref="TimeSpan.MaxValue"/> made some waits end at once).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is otherwise negative.</exception>
+    public static TimeSpan? WaitLimit(TimeSpan? timeout, string paramName)
+    {
+        if (timeout is not { } limit || limit == Timeout.InfiniteTimeSpan || limit.TotalMilliseconds >= int.MaxValue)
+        {
+            return null;
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, paramName);
+        return limit;
+    }
+
+    /// <summary><see cref="WaitLimit"/> in whole milliseconds, rounded up; -1 for none.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is otherwise negative.</exception>
+    public static long WaitMilliseconds(TimeSpan? timeout, string paramName) =>
+        WaitLimit(timeout, paramName) is { } limit ? (long)Math.Ceiling(limit.TotalMilliseconds) : -1;
+
     /// <summary>Finding an actor by its path on another node (a Host node's supervisor, a Manager's server): 30 s.</summary>
     public static readonly TimeSpan ActorLookup = TimeSpan.FromSeconds(30);
 

@@ -13,6 +13,8 @@ public static class TestTargets
 
     public static void SleepForever() => Thread.Sleep(Timeout.Infinite);
 
+    public static void Sleep(int milliseconds) => Thread.Sleep(milliseconds);
+
     /// <summary>Writes what <see cref="WorkerProcess.Current"/> says in the worker: name, pid and whether it is a worker, a line each.</summary>
     public static void WriteCurrentProcess(string path)
     {

@@ -53,13 +53,5 @@ internal sealed class SyncClient(SharedStateNode node, string host, string name,
     private SyncRequest Request(SyncOp op, string owner, long id, long arg, long milliseconds) =>
         new(name, kind, op, owner, id, node.Address, init, arg, milliseconds);
 
-    private static long Milliseconds(TimeSpan? timeout)
-    {
-        if (timeout is not { } limit || limit == Timeout.InfiniteTimeSpan)
-        {
-            return -1;
-        }
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, TimeSpan.Zero, nameof(timeout));
-        return (long)Math.Ceiling(limit.TotalMilliseconds);
-    }
+    private static long Milliseconds(TimeSpan? timeout) => Configuration.Timeouts.WaitMilliseconds(timeout, nameof(timeout));
 }
