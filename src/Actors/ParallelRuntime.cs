@@ -244,9 +244,10 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
             }
             Task.WaitAll([.. running.Where(process => !process.Daemon).Select(process => process.JoinAsync())]);
         }
-        catch (AggregateException)
+        catch (Exception exception) when (exception is AggregateException or InvalidOperationException or ObjectDisposedException)
         {
-            // A join that failed (the runtime stopping): the supervisor's end below kills what still runs.
+            // A join that failed (the runtime stopping, a process closed meanwhile): the supervisor's end
+            // below kills what still runs.
         }
         try
         {
