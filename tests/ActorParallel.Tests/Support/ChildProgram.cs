@@ -107,6 +107,16 @@ public sealed class ChildProgram : IDisposable
         var finished = await Task.WhenAny(waiter.Task, _exited.Task).WaitAsync(timeout);
         if (finished != waiter.Task)
         {
+            // Exited: its last lines may still be on their way through the pipe (a program that ends right
+            // after printing them); they have all been read once the wait below returns.
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+            lock (_lines)
+            {
+                if (_lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal)) is { } late)
+                {
+                    return late;
+                }
+            }
             throw new Xunit.Sdk.XunitException($"The program exited before printing '{prefix}'. Output:\n{string.Join('\n', Lines)}");
         }
         return await waiter.Task;
