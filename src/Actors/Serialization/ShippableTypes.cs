@@ -119,7 +119,7 @@ internal static class ShippableTypes
         var parameters = type.GetConstructors().SelectMany(c => c.GetParameters()).Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         return type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
             .Where(p => p.GetIndexParameters().Length == 0 && p.SetMethod is not { IsPublic: true } && !parameters.Contains(p.Name)
-                && type.GetField($"<{p.Name}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic) is not null)
+                && p.DeclaringType?.GetField($"<{p.Name}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic) is not null)
             .Select(p => p.Name)
             .FirstOrDefault();
     }

@@ -33,6 +33,17 @@ public sealed class GetOnlyPropertyTests
         public object Payload { get; } = new List<int> { 1 };
     }
 
+    /// <summary>The same property, declared on a base type.</summary>
+    public class StampedBase
+    {
+        public object Payload { get; } = new List<int> { 1 };
+    }
+
+    public sealed class DerivedStamped : StampedBase
+    {
+        public string Label { get; set; } = "";
+    }
+
     private static Order MakeOrder()
     {
         var order = new Order { Id = "A1" };
@@ -76,8 +87,9 @@ public sealed class GetOnlyPropertyTests
     {
         var asObject = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new Stamped(), "argument 1"));
         var asItems = Assert.Throws<NotShippableException>(() => ChunkCodec.EncodeItems(new[] { new Stamped() }, "items"));
+        var inherited = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new DerivedStamped(), "argument 1"));
 
-        foreach (var error in new[] { asObject, asItems })
+        foreach (var error in new[] { asObject, asItems, inherited })
         {
             Assert.Contains("property 'Payload' has neither a setter nor a constructor parameter", error.Message);
         }
