@@ -95,18 +95,49 @@ public sealed class LoggingTests() : RuntimeFixture($"logging-{Guid.NewGuid():N}
         var workers = await pool.WaitForWorkersAsync().WaitAsync(Bound);
         var squares = await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 10)).WaitAsync(Bound);
         Assert.Equal(Enumerable.Range(0, 10).Select(PoolTargets.Square), squares);
+        // Watched as the driver watches them, so that the test knows when Akka has settled the killed one's end.
+        var watcher = Inbox.Create(runtime.System);
+        var deployed = await WorkerActors(runtime.System, watcher, count: 2);
+        deployed.ForEach(actor => watcher.Watch(actor));
 
         OsProcesses.KillQuietly(workers[0]);
-        // The remote watcher's failure detector notices the dead worker's system some seconds later.
-        var unreachable = await logs.WaitFor(r => r.Message.Contains("Detected unreachable"), Bound);
+        // Akka learns of it some seconds later: by the remote watcher's failure detector ("Detected unreachable"),
+        // or, when a new worker took the dead one's port, from the system now answering there.
+        var ended = Assert.IsType<Terminated>(await watcher.ReceiveAsync(Bound));
 
-        Assert.Equal(LogLevel.Debug, unreachable.Level);
-        Assert.DoesNotContain(logs.Records, r => r.Level >= LogLevel.Warning);
+        Assert.Contains(ended.ActorRef, deployed);
+        Assert.All(logs.Records.Where(r => r.Message.Contains("Detected unreachable")), r => Assert.Equal(LogLevel.Debug, r.Level));
         Assert.Contains(logs.Records, r => r.Category == LogCategories.Pool && r.Message.Contains($"worker {workers[0]} died"));
         var replaced = await pool.WaitForWorkersAsync().WaitAsync(Bound);
         Assert.Equal(2, replaced.Count(OsProcesses.IsAlive));
         await pool.DisposeAsync().AsTask().WaitAsync(Bound);
         Assert.True(await OsProcesses.AllGoneWithin(workers.Concat(replaced), Bound), "a worker outlived its pool");
+        Assert.DoesNotContain(logs.Records, r => r.Level >= LogLevel.Warning);
+    }
+
+    /// <summary>The pool's worker actors, deployed into their processes (answering Identify from there).</summary>
+    private static async Task<List<IActorRef>> WorkerActors(ActorSystem system, Inbox inbox, int count)
+    {
+        system.ActorSelection("/user/*/p-*/worker").Tell(new Identify(null), inbox.Receiver);
+        var found = new List<IActorRef>();
+        while (found.Count < count)
+        {
+            if (Assert.IsType<ActorIdentity>(await inbox.ReceiveAsync(Bound)).Subject is { } subject)
+            {
+                found.Add(subject);
+            }
+        }
+        return found;
+    }
+
+    [Fact]
+    public void AkkaLogLevels_TheRemoteWatchersUnreachableReport_IsDebug()
+    {
+        var watcherClass = Type.GetType("Akka.Cluster.ClusterRemoteWatcher, Akka.Cluster", throwOnError: true)!;
+        var report = new Akka.Event.Warning("akka://x/system/remote-watcher", watcherClass, "Detected unreachable: [akka.tcp://x@127.0.0.1:4053]");
+
+        Assert.Equal(LogLevel.Debug, AkkaLogLevels.Of(report));
+        Assert.Equal(LogLevel.Warning, AkkaLogLevels.Of(new Akka.Event.Warning("src", typeof(LoggingTests), "Detected unreachable: [akka.tcp://x@127.0.0.1:4053]")));
     }
 
     [Theory]
