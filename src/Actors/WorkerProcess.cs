@@ -19,6 +19,9 @@ public sealed class WorkerProcess : IAsyncDisposable
     private int _started;
     private int _closed;
     private Task<IProcessExitResponse>? _exit;
+    // A start on its way: completed once the supervisor has been asked, and with the exit to wait for (or why there is none) once it answers.
+    private readonly TaskCompletionSource _startAsked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Task<IProcessExitResponse>> _startOutcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _exception;
 
     /// <summary>Creates a process on <see cref="ParallelRuntime.Default"/>.</summary>
@@ -160,6 +163,24 @@ public sealed class WorkerProcess : IAsyncDisposable
         using var span = Instruments.Source.StartActivity(Instruments.ProcessStartSpan);
         span?.SetTag("actorparallel.process.name", Name);
         var reply = _runtime.Supervisor.Ask<IStartProcessResponse>(new StartProcess(_spec));
+        _startAsked.SetResult();
+        try
+        {
+            await AwaitStartAsync(reply, span, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception failure)
+        {
+            _startOutcome.TrySetException(failure is OperationCanceledException
+                ? new InvalidOperationException($"The start of process '{Name}' was cancelled; the process was killed.", failure)
+                : failure);
+            // Observed here: a join that never comes must not leave an unobserved exception behind.
+            _ = _startOutcome.Task.Exception;
+            throw;
+        }
+    }
+
+    private async Task AwaitStartAsync(Task<IStartProcessResponse> reply, Activity? span, CancellationToken cancellationToken)
+    {
         IStartProcessResponse response;
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _runtime.Disposing);
         try
@@ -185,6 +206,7 @@ public sealed class WorkerProcess : IAsyncDisposable
                 _runtime.AddChild(this);
                 var exit = _runtime.Supervisor.Ask<IProcessExitResponse>(new JoinProcess(Id));
                 _exit = exit;
+                _startOutcome.SetResult(exit);
                 _ = exit.ContinueWith(_ => _runtime.RemoveChild(this), TaskScheduler.Default);
                 break;
             case ProcessStartFailed failed:
@@ -202,12 +224,14 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// </param>
     /// <param name="cancellationToken">Cancels the wait, not the process.</param>
     /// <returns><see langword="true"/> if the process has exited; <see langword="false"/> if the timeout came first.</returns>
-    /// <exception cref="InvalidOperationException">The process was never started.</exception>
+    /// <exception cref="InvalidOperationException">The process was never started, or its start failed (a join during a start waits for it, then for the exit).</exception>
     /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var exit = RequireStarted("joined");
+        RequireStarted("joined");
+        // During a start: its outcome, then the exit (a start that fails fails the join with its reason).
+        var exit = _exit ?? _startOutcome.Task.Unwrap();
         using var span = Instruments.Source.StartActivity(Instruments.ProcessJoinSpan);
         span?.SetTag("actorparallel.process.name", Name);
         span?.SetTag("process.pid", Pid);
@@ -230,23 +254,30 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait, not the termination.</param>
     /// <returns>A task that completes when the process has exited.</returns>
-    /// <exception cref="InvalidOperationException">The process was never started.</exception>
+    /// <exception cref="InvalidOperationException">The process was never started. (During a start it is ended where it is: before its launch, or as it runs.)</exception>
     /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task TerminateAsync(CancellationToken cancellationToken = default)
     {
-        var exit = RequireStarted("terminated");
+        RequireStarted("terminated");
+        // A start still on its way is ended where it is (before its launch, or as a running process); the answer comes at its exit.
+        await _startAsked.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         await _runtime.Supervisor.Ask<IProcessExitResponse>(new TerminateProcess(Id), cancellationToken).ConfigureAwait(false);
-        await exit.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_exit is { } exit)
+        {
+            await exit.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Kills the process at once (SIGKILL) and returns without waiting; <see cref="JoinAsync"/> waits.</summary>
-    /// <exception cref="InvalidOperationException">The process was never started.</exception>
+    /// <exception cref="InvalidOperationException">The process was never started. (During a start it is killed where it is: before its launch, or as it runs.)</exception>
     /// <exception cref="ObjectDisposedException">The process object was closed (<see cref="Close"/>).</exception>
     public void Kill()
     {
         RequireStarted("killed");
-        _runtime.Supervisor.Tell(new KillProcess(Id));
+        var supervisor = _runtime.Supervisor;
+        var kill = new KillProcess(Id);
+        _startAsked.Task.ContinueWith(_ => supervisor.Tell(kill), TaskContinuationOptions.ExecuteSynchronously);
     }
 
     /// <summary>
@@ -327,9 +358,12 @@ public sealed class WorkerProcess : IAsyncDisposable
     private void ThrowIfClosed() =>
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
 
-    private Task<IProcessExitResponse> RequireStarted(string verb)
+    private void RequireStarted(string verb)
     {
         ThrowIfClosed();
-        return _exit ?? throw new InvalidOperationException($"Process '{Name}' must be started before it can be {verb}.");
+        if (Volatile.Read(ref _started) == 0)
+        {
+            throw new InvalidOperationException($"Process '{Name}' must be started before it can be {verb}.");
+        }
     }
 }

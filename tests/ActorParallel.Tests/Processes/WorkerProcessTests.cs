@@ -194,6 +194,36 @@ public sealed class WorkerProcessTests : RuntimeFixture
         Assert.False(process.IsAlive);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task KillOrTerminate_DuringStartAsync_EndTheStartingProcess_AndAJoinDuringTheStartWaitsForTheExit(bool kill)
+    {
+        var process = Create(TestTargets.SleepForever);
+        var start = process.StartAsync();
+        var join = process.JoinAsync(Bound);
+        Assert.False(start.IsCompleted, "the start answered before a process could be launched");
+
+        var ended = kill ? Task.Run(process.Kill) : process.TerminateAsync();
+
+        await ended.WaitAsync(Bound);
+        try
+        {
+            await start.WaitAsync(Bound);
+        }
+        catch (InvalidOperationException notLaunched)
+        {
+            // Ended while it waited for its launch: there was no process, and the join says why.
+            Assert.Contains("ended before it was launched", notLaunched.Message);
+            var joinError = await Assert.ThrowsAsync<InvalidOperationException>(() => join.WaitAsync(Bound));
+            Assert.Equal(notLaunched.Message, joinError.Message);
+            return;
+        }
+        Assert.True(await join.WaitAsync(Bound), $"{process} did not exit within {Bound}.");
+        Assert.Equal(kill ? -9 : -15, process.ExitCode);
+        Assert.False(OsProcesses.IsAlive(process.Pid!.Value));
+    }
+
     [Fact]
     public async Task StartAsync_WorkerExecutableMissing_ThrowsNamingThePath()
     {
