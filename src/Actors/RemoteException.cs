@@ -24,6 +24,11 @@ namespace ActorParallel;
 /// <item>the instance it builds from the remote message reports exactly that message.</item>
 /// </list>
 /// <para>
+/// A <see cref="MessageTooLargeException"/> or <see cref="NotShippableException"/> raised in a worker (a
+/// result over <c>PoolOptions.MaxValueBytes</c>, one that cannot be shipped) is rebuilt with where it
+/// happened first: "Item 3 of the map: the result encodes to …".
+/// </para>
+/// <para>
 /// The rebuilt exception carries the remote message; its <see cref="Exception.InnerException"/> is this
 /// <see cref="RemoteException"/>, with the remote stack (<see cref="RemoteStackTrace"/>), where it happened
 /// and the <see cref="ItemIndex"/>, which is also in the rebuilt exception's <see cref="Exception.Data"/>
@@ -47,7 +52,10 @@ public sealed class RemoteException : ActorParallelException
         : base(FormatMessage(error, context), error.Inner is null ? null : new RemoteException(error.Inner))
     {
         Error = error;
+        _context = context;
     }
+
+    private readonly string _context;
 
     /// <summary>The captured error.</summary>
     public RemoteError Error { get; }
@@ -77,8 +85,9 @@ public sealed class RemoteException : ActorParallelException
         }
         try
         {
-            var rebuilt = (Exception)constructor.Invoke([Error.Message, this]);
-            if (!string.Equals(rebuilt.Message, Error.Message, StringComparison.Ordinal) || !ReferenceEquals(rebuilt.InnerException, this))
+            var message = RebuiltMessage(constructor.DeclaringType!);
+            var rebuilt = (Exception)constructor.Invoke([message, this]);
+            if (!string.Equals(rebuilt.Message, message, StringComparison.Ordinal) || !ReferenceEquals(rebuilt.InnerException, this))
             {
                 // The type makes a message of its own, or drops the inner exception: not faithful.
                 return this;
@@ -99,6 +108,22 @@ public sealed class RemoteException : ActorParallelException
     /// <inheritdoc />
     public override string ToString() =>
         $"{base.ToString()}{Environment.NewLine}--- remote stack ---{Environment.NewLine}{Error.StackTrace}";
+
+    /// <summary>
+    /// The remote message; this library's own errors raised around the user's function (a result over the
+    /// cap, a result that cannot be shipped) are worded to be read after where they happened, which only the
+    /// caller knows (e.g. "Item 3 of the map: the result encodes to …").
+    /// </summary>
+    private string RebuiltMessage(Type type)
+    {
+        if (type != typeof(MessageTooLargeException) && type != typeof(NotShippableException) || string.IsNullOrEmpty(_context) || Error.Message.Length < 2)
+        {
+            return Error.Message;
+        }
+        var message = Error.Message;
+        var first = char.IsUpper(message[0]) && char.IsLower(message[1]) ? char.ToLowerInvariant(message[0]) : message[0];
+        return $"{_context}: {first}{message[1..]}";
+    }
 
     private static string FormatMessage(RemoteError error, string context) =>
         string.IsNullOrEmpty(context)

@@ -190,7 +190,7 @@ public sealed class PoolLargeValueTests : RuntimeFixture
         var remote = Assert.IsType<RemoteException>(result.InnerException);
         Assert.Equal(typeof(MessageTooLargeException).FullName, remote.RemoteType);
         Assert.Equal(1, remote.ItemIndex);
-        Assert.Matches(@"The result of this item encodes to 1,048,5\d\d bytes, over the pool's cap of 1,048,576 bytes", result.Message);
+        Assert.Matches(@"^Item 1 of the map: the result encodes to 1,048,5\d\d bytes, over the pool's cap of 1,048,576 bytes \(PoolOptions.MaxValueBytes\)\.$", result.Message);
         Assert.Equal([1 << 19, (1 << 20) - 64], under.Select(b => b.Length));
     }
 

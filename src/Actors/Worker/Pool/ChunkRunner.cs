@@ -101,7 +101,7 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
         if (count == 1 && bytes.Size > maxResultBytes)
         {
             throw new ChunkItemException(offset, new MessageTooLargeException(
-                $"The result of this item encodes to {bytes.Size:N0} bytes, over the pool's cap of {maxResultBytes:N0} bytes (PoolOptions.MaxValueBytes)."));
+                $"The result encodes to {bytes.Size:N0} bytes, over the pool's cap of {maxResultBytes:N0} bytes (PoolOptions.MaxValueBytes)."));
         }
         if ((bytes.Size <= maxBytes && !(bytes.Size > maxResultBytes)) || count == 1)
         {
