@@ -123,10 +123,11 @@ public class SharedQueue<T> : ISharedObject
     /// <returns>The item.</returns>
     /// <exception cref="QueueEmptyException">No item came within <paramref name="timeout"/> (Python's <c>queue.Empty</c>).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
-    /// <exception cref="InvalidOperationException">The queue was deleted.</exception>
+    /// <exception cref="InvalidOperationException">This handle was closed (<see cref="Close"/>; Python raises <c>ValueError</c>), or the queue was deleted.</exception>
     /// <exception cref="ObjectDisposedException">The queue's manager is disposed.</exception>
     public async Task<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        ThrowIfClosed();
         var milliseconds = timeout is { } limit ? Milliseconds(limit, nameof(timeout)) : -1;
         var value = await Client.TakeAsync(milliseconds, cancellationToken).ConfigureAwait(false)
             ?? throw new QueueEmptyException(milliseconds == 0
@@ -138,7 +139,7 @@ public class SharedQueue<T> : ISharedObject
     /// <summary>Removes and returns the first item if there is one now, as Python's <c>get_nowait()</c> (it asks the driver, so from a worker it waits for that answer).</summary>
     /// <returns>The item.</returns>
     /// <exception cref="QueueEmptyException">The queue is empty.</exception>
-    /// <exception cref="InvalidOperationException">The queue was deleted.</exception>
+    /// <exception cref="InvalidOperationException">This handle was closed, or the queue was deleted.</exception>
     /// <exception cref="ObjectDisposedException">The queue's manager is disposed.</exception>
     public T GetNoWait() => GetAsync(TimeSpan.Zero).GetAwaiter().GetResult();
 
@@ -149,7 +150,7 @@ public class SharedQueue<T> : ISharedObject
     /// </summary>
     /// <param name="cancellationToken">Ends the iteration.</param>
     /// <returns>The items, in the queue's order as this consumer receives them.</returns>
-    /// <exception cref="InvalidOperationException">The queue was deleted.</exception>
+    /// <exception cref="InvalidOperationException">This handle was closed, or the queue was deleted.</exception>
     /// <exception cref="ObjectDisposedException">The queue's manager is disposed.</exception>
     public async IAsyncEnumerable<T> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -190,8 +191,8 @@ public class SharedQueue<T> : ISharedObject
     public Task FlushAsync(CancellationToken cancellationToken = default) => Client.FlushAsync(cancellationToken);
 
     /// <summary>
-    /// Says this handle will put no more items, as Python's <c>close()</c>: later puts through it throw.
-    /// Items put before are still delivered (they are stored before this process reports back); other
+    /// Says this handle will put no more items, as Python's <c>close()</c>: later puts and gets through it
+    /// throw <see cref="InvalidOperationException"/> (Python's <c>ValueError: Queue is closed</c>). Items put before are still delivered (they are stored before this process reports back); other
     /// handles and processes are not affected.
     /// </summary>
     public void Close() => _closed = true;
@@ -208,13 +209,18 @@ public class SharedQueue<T> : ISharedObject
     internal static object ReadHandle(WireReader reader, string host, string name) =>
         new SharedQueue<T>(SharedStateNode.For(host), host, name, reader.ReadInt32(), SharedObjects.QueueKind);
 
-    /// <summary>An item's bytes, once this handle is known to be open.</summary>
-    private protected byte[] Encode(T item)
+    private void ThrowIfClosed()
     {
         if (_closed)
         {
             throw new InvalidOperationException($"Shared queue '{Name}' was closed by this handle (Python's ValueError: Queue is closed).");
         }
+    }
+
+    /// <summary>An item's bytes, once this handle is known to be open.</summary>
+    private protected byte[] Encode(T item)
+    {
+        ThrowIfClosed();
         return ValueCodec.Encode(item, $"an item of {GetType().Name.Split('`')[0]}<{typeof(T).Name}>");
     }
 

@@ -44,6 +44,45 @@ public sealed class SharedQueueTests : RuntimeFixture
     private static Func<int> TakeNow(SharedQueue<int> queue) => () => queue.GetNoWait();
 
     [Fact]
+    public async Task Close_InAWorker_ItsLaterPutsAndGetsThrow_ItemsPutBeforeArrive_OtherHandlesStillWork()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var queue = manager.Queue<int>();
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
+
+        var refusals = await pool.ApplyAsync(PutTwoThenClose(queue)).WaitAsync(Bound);
+        queue.Put(3);
+
+        Assert.All(refusals, message => Assert.Contains($"Shared queue '{queue.Name}' was closed by this handle", message));
+        Assert.Equal(3, refusals.Length);
+        var first = await queue.GetAsync().WaitAsync(Bound);
+        var second = await queue.GetAsync().WaitAsync(Bound);
+        Assert.Equal([1, 2, 3], new[] { first, second, queue.GetNoWait() });
+    }
+
+    /// <summary>Puts 1 and 2, closes its handle, and gives the messages of a put, a get and a get_nowait tried after.</summary>
+    private static Func<string[]> PutTwoThenClose(SharedQueue<int> queue) => () =>
+    {
+        queue.Put(1);
+        queue.Put(2);
+        queue.Close();
+        return [Refusal(() => queue.Put(3)), Refusal(() => queue.GetAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult()), Refusal(() => queue.GetNoWait())];
+    };
+
+    private static string Refusal(Action action)
+    {
+        try
+        {
+            action();
+            return "not refused";
+        }
+        catch (InvalidOperationException refused)
+        {
+            return refused.Message;
+        }
+    }
+
+    [Fact]
     public async Task GetAsync_Cancelled_ThrowsAndTheNextItemStaysInTheQueue()
     {
         await using var manager = await Manager.StartAsync(Runtime);
