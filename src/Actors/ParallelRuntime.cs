@@ -30,6 +30,7 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
     private readonly Lazy<HostNodes> _hostNodes;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, WorkerProcess> _children = new();
     private int _disposed;
+    private int _stoppingAtExit;
     private readonly CancellationTokenSource _disposing = new();
     private readonly PrelaunchedWorkers _prelaunched;
 
@@ -177,7 +178,16 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
             {
                 var runtime = Create(s_defaultOptions, prestart, clusterNow);
                 // Stopping the systems stops the supervisor, whose process actors kill what still runs.
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.StopAtExit();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.StopAtExit(unhandled: false);
+                // An exception no code caught ends a .NET program without ProcessExit; Python's exit after an
+                // uncaught exception in the main thread joins the non-daemonic children all the same.
+                AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+                {
+                    if (e.IsTerminating)
+                    {
+                        runtime.StopAtExit(unhandled: true);
+                    }
+                };
                 s_default = runtime;
             }
             return s_default;
@@ -226,12 +236,17 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// At process exit: the supervisor's end kills what still runs (its workers also see their link
-    /// close); the systems are terminated, and waited for only when Host nodes are in the cluster (they
+    /// At process exit (or at an unhandled exception, which ends the program without ProcessExit): daemons
+    /// are terminated and the other processes joined; then the supervisor's end kills what still runs (its
+    /// workers also see their link close); the systems are terminated, and waited for only when Host nodes are in the cluster (they
     /// are told the driver leaves): a one-member cluster's leave took ~0.8 s that only delayed the exit.
     /// </summary>
-    private void StopAtExit()
+    private void StopAtExit(bool unhandled)
     {
+        if (Interlocked.Exchange(ref _stoppingAtExit, 1) != 0)
+        {
+            return;
+        }
         // As Python's exit terminates its daemonic children, then joins the others: they finish what they
         // were started for. (Ctrl-C and SIGTERM end a .NET program without this handler: its workers end
         // as their link closes.)
@@ -242,7 +257,15 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
             {
                 _ = daemon.TerminateAsync();
             }
-            Task.WaitAll([.. running.Where(process => !process.Daemon).Select(process => process.JoinAsync())]);
+            var joined = running.Where(process => !process.Daemon).ToList();
+            if (unhandled && joined.Count > 0)
+            {
+                // .NET prints the exception only once this handler returns: say why nothing happens meanwhile.
+                Console.Error.WriteLine($"ActorParallel: the program failed with an unhandled exception (printed when this wait ends); "
+                    + $"waiting for its {joined.Count} running process(es) that are not daemons ({string.Join(", ", joined.Select(process => process.Name))}) to finish, "
+                    + "as Python does at exit. WorkerProcess.Daemon = true processes are terminated instead.");
+            }
+            Task.WaitAll([.. joined.Select(process => process.JoinAsync())]);
         }
         catch (Exception exception) when (exception is AggregateException or InvalidOperationException or ObjectDisposedException)
         {

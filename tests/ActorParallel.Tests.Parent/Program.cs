@@ -9,8 +9,8 @@ using ActorParallel;
 // would, for tests that send it Ctrl-C or SIGTERM - "map-handled" has a Ctrl-C handler of its own;
 // with "stderr", one process that writes that many lines to its stderr and fails fast; with "shm",
 // three shared-memory blocks, printed as "segment <id>", mapped by that many workers that wait; with
-// "exit-joins", "exit-daemon", "exit-daemon-first" or "exit-signalled", a program that ends with
-// processes still running).
+// "exit-joins", "exit-daemon", "exit-daemon-first", "exit-signalled" or "exit-throws", a program that
+// ends with processes still running).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
@@ -88,18 +88,23 @@ if (mode == "shm")
     await Task.Delay(Timeout.Infinite);
 }
 
-if (mode is "exit-joins" or "exit-daemon" or "exit-signalled")
+if (mode is "exit-joins" or "exit-daemon" or "exit-signalled" or "exit-throws")
 {
     // Main returns with a process still running, which writes "done" to the file named by the third
     // argument after a second ("exit-joins") or a minute: one that is no daemon is waited for, a
-    // daemon is terminated; "exit-signalled" waits for the test's SIGTERM instead of returning.
-    var process = new WorkerProcess(WriteDoneLater, args[2], mode == "exit-joins" ? 1_000 : 60_000) { Daemon = mode == "exit-daemon" };
+    // daemon is terminated; "exit-signalled" waits for the test's SIGTERM instead of returning, and
+    // "exit-throws" ends with an exception that nothing catches.
+    var process = new WorkerProcess(WriteDoneLater, args[2], mode is "exit-joins" or "exit-throws" ? 1_000 : 60_000) { Daemon = mode == "exit-daemon" };
     await process.StartAsync();
     Console.WriteLine($"worker {process.Pid}");
     Console.WriteLine("ready");
     if (mode == "exit-signalled")
     {
         await Task.Delay(Timeout.Infinite);
+    }
+    if (mode == "exit-throws")
+    {
+        throw new InvalidOperationException("the program's own failure");
     }
     return;
 }

@@ -3,8 +3,8 @@ using ActorParallel.Tests.Support;
 namespace ActorParallel.Tests.Processes;
 
 /// <summary>
-/// A program whose Main returns while a process of the default runtime still runs: as Python's exit
-/// joins non-daemonic children, the process finishes its work first; a daemon is terminated; a
+/// A program whose Main returns (or throws) while a process of the default runtime still runs: as
+/// Python's exit joins non-daemonic children, the process finishes its work first; a daemon is terminated; a
 /// program ended by SIGTERM terminates it too. Each test runs a real driver program
 /// (ActorParallel.Tests.Parent) and watches the OS.
 /// </summary>
@@ -25,6 +25,23 @@ public sealed class ProgramExitTests : IDisposable
 
         Assert.Equal(0, exitCode);
         Assert.Equal("done", await File.ReadAllTextAsync(path));
+        Assert.True(await OsProcesses.AllGoneWithin([worker], TimeSpan.FromSeconds(5)), "the worker outlived its program");
+    }
+
+    [Fact]
+    public async Task MainThrows_ProcessStillRunning_IsWaitedFor_ThenTheExceptionIsReported()
+    {
+        var path = Path.Combine(_folder, "joined-after-throw");
+        using var program = new ChildProgram("ActorParallel.Tests.Parent", "1", "exit-throws", path);
+        var worker = await WorkerOf(program);
+
+        var exitCode = await program.WaitForExit(Bound);
+
+        // SIGABRT, as .NET ends a program on an unhandled exception; the process finished its work first.
+        Assert.Equal(128 + 6, exitCode);
+        Assert.Equal("done", await File.ReadAllTextAsync(path));
+        Assert.Contains(program.Lines, line => line.Contains("waiting for its 1 running process(es) that are not daemons"));
+        Assert.Contains(program.Lines, line => line.Contains("Unhandled exception. System.InvalidOperationException: the program's own failure"));
         Assert.True(await OsProcesses.AllGoneWithin([worker], TimeSpan.FromSeconds(5)), "the worker outlived its program");
     }
 
