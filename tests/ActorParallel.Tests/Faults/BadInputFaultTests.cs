@@ -66,6 +66,28 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
         Assert.Null(secondDispose);
     }
 
+    [Fact]
+    public async Task Map_AnItemThatThrowsWhenRead_FailsNamingTheItemAndWhy_TheItemsBeforeItAreNotLost()
+    {
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        var items = Enumerable.Range(0, 6).Select(value => new ReadFails(value, 0)).ToArray();
+        var results = new List<int>();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var value in pool.IMap(ReadFails.ValueOf, items, chunkSize: 1).WithCancellation(default))
+            {
+                results.Add(value);
+            }
+        }).WaitAsync(Bound);
+
+        Assert.StartsWith("Item 3 of the map could not be read to be sent to a worker: InvalidOperationException: Collection was modified", error.Message);
+        Assert.Contains("copied before the map", error.Message);
+        Assert.Equal([0, 1, 2], results);
+        var usable = await pool.MapAsync(PoolTargets.Square, [0, 1, 2, 3]).WaitAsync(Bound);
+        Assert.Equal([0, 1, 4, 9], usable);
+    }
+
     private async Task StartTwice()
     {
         var process = Create(TestTargets.Nothing);
@@ -85,4 +107,14 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
     }
 
     private static string FirstLine(string text) => text.Split('\n')[0];
+}
+
+/// <summary>An item whose reading throws as a list that another thread changes does; item 3's does.</summary>
+public sealed class ReadFails(int value, int failing)
+{
+    public int Value { get; } = value + failing;
+
+    public int Failing => Value == 3 ? throw new InvalidOperationException("Collection was modified; enumeration operation may not execute.") : 0;
+
+    public static int ValueOf(ReadFails item) => item.Value;
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using ActorParallel.Protocol;
+using ActorParallel.Serialization;
 using Akka.Actor;
 
 namespace ActorParallel.Driver;
@@ -98,7 +99,20 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
     private async Task EmitAsync(TIn[] items, int start, int count, CancellationToken cancellationToken)
     {
         var slice = start == 0 && count == items.Length ? items : items[start..(start + count)];
-        var bytes = ChunkCodec.EncodeItems(slice, "items");
+        Encoded bytes;
+        try
+        {
+            bytes = ChunkCodec.EncodeItems(slice, "items");
+        }
+        catch (Exception exception) when (exception is not (ActorParallelException or OutOfMemoryException))
+        {
+            // Reading an item threw: most often a collection that another thread changes while the map runs.
+            var cause = exception is System.Reflection.TargetInvocationException { InnerException: { } thrown } ? thrown : exception;
+            var which = count == 1 ? $"Item {_offset}" : $"One of items {_offset}-{_offset + count - 1}";
+            throw new InvalidOperationException(
+                $"{which} of the map could not be read to be sent to a worker: {cause.GetType().Name}: {cause.Message} "
+                + "Items are read when their chunk is sent, while the map runs: an item that other code changes meanwhile must be copied before the map.", cause);
+        }
         if (bytes.Size > maxValueBytes && count == 1)
         {
             throw new MessageTooLargeException(
