@@ -322,7 +322,7 @@ public sealed partial class Manager : IAsyncDisposable
     }
 
     private void ThrowIfDisposed() =>
-        _ = _disposed ? throw new ObjectDisposedException($"Manager '{Name}'", $"Manager '{Name}' is disposed: it makes no more shared objects.") : 0;
+        _ = _disposed ? throw new ObjectDisposedException($"Manager {Name}", $"Manager '{Name}' is disposed: it makes no more shared objects.") : 0;
 
     /// <inheritdoc />
     public override string ToString() => $"<Manager '{Name}'>";

@@ -77,7 +77,7 @@ public sealed class SharedNamespace : ISharedObject
         {
             return (true, default);
         }
-        throw new InvalidCastException($"Attribute '{name}' of namespace '{Name}' holds a {value?.GetType().Name ?? "null"}, not a {typeof(T).Name}.");
+        throw new InvalidCastException($"Attribute '{name}' of namespace '{Name}' holds {(value is null ? "null" : Serialization.TypeNames.WithArticle(Serialization.TypeNames.Readable(value.GetType())))}, not {Serialization.TypeNames.WithArticle(Serialization.TypeNames.Readable(typeof(T)))}.");
     }
 
     /// <summary>Removes attribute <paramref name="name"/> (Python's <c>del ns.name</c>, which raises <c>AttributeError</c> where this returns <see langword="false"/>).</summary>

@@ -355,8 +355,13 @@ public sealed class WorkerProcess : IAsyncDisposable
         { } t => t,
     };
 
-    private void ThrowIfClosed() =>
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
+    private void ThrowIfClosed()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(WorkerProcess), $"Process '{Name}' was closed (Close or DisposeAsync): it cannot be started, joined, terminated or killed any more.");
+        }
+    }
 
     private void RequireStarted(string verb)
     {

@@ -108,5 +108,5 @@ internal static unsafe class Atomics
     }
 
     private static NotSupportedException Unsupported<T>(string owner, string operation) =>
-        new($"{owner}: atomic {operation} is for int, long and double; {typeof(T).FullName} has none. Hold GetLock() (or a SharedMemoryLock) around the update instead.");
+        new($"{owner}: atomic {operation} is for int, long and double; {Serialization.TypeNames.Readable(typeof(T))} has none. Hold GetLock() (or a SharedMemoryLock) around the update instead.");
 }

@@ -16,7 +16,7 @@ internal static class ElementTypes
         if (Refusals.GetOrAdd(typeof(T), static type => FindAddress(type, type.Name, 0)) is { } where)
         {
             throw new NotSupportedException(
-                $"{owner} cannot hold elements of type {typeof(T).FullName}: {where} is an address in one process's memory, meaningless in another. " +
+                $"{owner} cannot hold elements of type {Serialization.TypeNames.Readable(typeof(T))}: {where} is an address in one process's memory, meaningless in another. " +
                 "Share an index or an offset instead.");
         }
     }

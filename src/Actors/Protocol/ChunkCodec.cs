@@ -34,12 +34,12 @@ internal static class ChunkCodec
             catch (TypedFormMismatchException mismatch)
             {
                 // Inside an item: a property's or a tuple element's value of a derived type.
-                throw mismatch.Refusal($"{what} of {typeof(T).Name}");
+                throw mismatch.Refusal($"{what} of {TypeNames.Readable(typeof(T))}");
             }
         }
         // As one T[]; or item by item, each naming its type, when some item is of a type derived from T, or
         // when items travel by reference (delegates, shared handles), which only a single value's tag carries.
-        ValueCodec.Write(writer, exact && !ByReference<T>.Value ? items : Array.ConvertAll(items, item => (object?)item), $"{what} (an array of {typeof(T).Name})");
+        ValueCodec.Write(writer, exact && !ByReference<T>.Value ? items : Array.ConvertAll(items, item => (object?)item), $"{what} (an array of {TypeNames.Readable(typeof(T))})");
         return writer.ToEncoded();
     }
 

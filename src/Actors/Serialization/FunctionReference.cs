@@ -127,7 +127,7 @@ internal static class FunctionReference
         var type = function.Target!.GetType();
         return type.Name.Contains("DisplayClass", StringComparison.Ordinal)
             ? $"{ClosureOf}{what}"
-            : $"'this' (a {type.Name}) that {what} is bound to";
+            : $"'this' ({TypeNames.WithArticle(TypeNames.Readable(type))}) that {what} is bound to";
     }
 
     /// <summary>How errors begin naming a lambda's closure (<see cref="ShippableTypes.ClosureHint"/> looks for it).</summary>

@@ -179,11 +179,11 @@ internal sealed class RecordShape
 
 /// <summary>A value of a type derived from its declared one met the typed form, which would lose what the derived type adds.</summary>
 internal sealed class TypedFormMismatchException(Type declared, Type actual)
-    : Exception($"A {actual.FullName} stands where a {declared.FullName} is declared.")
+    : Exception($"{TypeNames.WithArticle(TypeNames.Readable(actual))} stands where {TypeNames.WithArticle(TypeNames.Readable(declared))} is declared.")
 {
     /// <summary>The error for the caller: no form would carry what the derived type adds (MessagePack, too, writes a member by its declared type).</summary>
     public NotShippableException Refusal(string what) => new(
-        $"Cannot ship {what}: it holds a {actual.FullName} where a {declared.FullName} is declared, and only {declared.Name}'s properties would travel. " +
+        $"Cannot ship {what}: it holds {TypeNames.WithArticle(TypeNames.Readable(actual))} where {TypeNames.WithArticle(TypeNames.Readable(declared))} is declared, and only {declared.Name}'s properties would travel. " +
         $"Declare that member or element as {actual.Name} or object, or make {declared.Name} sealed.",
         actual,
         this);

@@ -18,7 +18,7 @@ internal static class ShippableTypes
         if (ProcessLocalReason(type) is { } reason)
         {
             throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to another process: {reason}.{ClosureHint(what)}", type);
+                $"Cannot ship {what} of type {TypeNames.Readable(type)} to another process: {reason}.{ClosureHint(what)}", type);
         }
     }
 
@@ -88,7 +88,7 @@ internal static class ShippableTypes
         if (field is not null)
         {
             throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName}: it keeps state in the non-public field '{field}', which would not travel. " +
+                $"Cannot ship {what} of type {TypeNames.Readable(type)}: it keeps state in the non-public field '{field}', which would not travel. " +
                 "Expose that state as public properties (a record does), or ship the data instead of the object.", type);
         }
     }
@@ -105,7 +105,7 @@ internal static class ShippableTypes
         var found = ProcessLocalMembers.GetOrAdd(type, static t => FindProcessLocalMember(t, [], 0));
         if (found is not null)
         {
-            throw new NotShippableException($"Cannot ship {what} of type {type.FullName}: {found}.", type);
+            throw new NotShippableException($"Cannot ship {what} of type {TypeNames.Readable(type)}: {found}.", type);
         }
     }
 
@@ -145,7 +145,7 @@ internal static class ShippableTypes
             {
                 if (ProcessLocalReason(argument) is { } reason)
                 {
-                    return $"it holds {argument.FullName}, which cannot travel: {reason}";
+                    return $"it holds {TypeNames.Readable(argument)}, which cannot travel: {reason}";
                 }
                 if (FindProcessLocalMember(argument, seen, depth + 1) is { } inside)
                 {
@@ -171,7 +171,7 @@ internal static class ShippableTypes
         {
             if (ProcessLocalReason(memberType) is { } reason)
             {
-                return $"its {kind} '{name}' is of type {memberType.FullName}, which cannot travel: {reason}";
+                return $"its {kind} '{name}' is of type {TypeNames.Readable(memberType)}, which cannot travel: {reason}";
             }
             if (FindProcessLocalMember(memberType, seen, depth + 1) is { } inside)
             {

@@ -114,4 +114,48 @@ internal static class TypeNames
         NamedTypes.GetOrAdd(assemblyQualifiedName, static name =>
             Type.GetType(name, static assemblyName => Assembly.Load(assemblyName), typeResolver: null, throwOnError: false)
             ?? throw new WireFormatException($"Type '{name}' is not loadable in this process: is the same build deployed on both sides?"));
+
+    /// <summary>
+    /// A type as C# writes it, for messages: its namespace and name, generic arguments in angle brackets
+    /// (<c>System.Collections.Generic.List&lt;MyApp.Order&gt;</c>, not the assembly-qualified
+    /// <c>List`1[[MyApp.Order, MyApp, Version=…]]</c> of <see cref="Type.FullName"/>), nested types after a dot.
+    /// </summary>
+    public static string Readable(Type? type)
+    {
+        if (type is null)
+        {
+            return "null";
+        }
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            return Readable(underlying) + "?";
+        }
+        if (type.IsArray)
+        {
+            return $"{Readable(type.GetElementType())}[{new string(',', type.GetArrayRank() - 1)}]";
+        }
+        if (type.IsGenericParameter)
+        {
+            return type.Name;
+        }
+        var name = type.Name;
+        var tick = name.IndexOf('`');
+        if (tick >= 0)
+        {
+            name = name[..tick];
+        }
+        var outer = type.IsNested ? Readable(type.DeclaringType) + "." : type.Namespace is { Length: > 0 } ns ? ns + "." : string.Empty;
+        if (!type.IsGenericType)
+        {
+            return outer + name;
+        }
+        var arguments = type.GetGenericArguments();
+        // A nested type's own arguments follow those of the types it is nested in.
+        var own = type.IsNested ? arguments.Skip(type.DeclaringType!.GetGenericArguments().Length).ToArray() : arguments;
+        return own.Length == 0 ? outer + name : $"{outer}{name}<{string.Join(", ", own.Select(Readable))}>";
+    }
+
+    /// <summary>"a" or "an" before <paramref name="noun"/>, by its first letter.</summary>
+    public static string WithArticle(string noun) =>
+        (noun.Length > 0 && "AEIOUaeiou".Contains(noun[0]) ? "an " : "a ") + noun;
 }

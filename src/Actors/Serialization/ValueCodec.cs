@@ -127,7 +127,7 @@ internal static class ValueCodec
                 writer.WriteCount(items.Length);
                 for (var index = 0; index < items.Length; index++)
                 {
-                    Write(writer, items[index], $"{what}[{index}]");
+                    Write(writer, items[index], $"element {index} of {what}");
                 }
                 return;
             case Delegate function:
@@ -182,7 +182,7 @@ internal static class ValueCodec
         }
         catch (Exception exception) when (Deepest(exception) is { } deep)
         {
-            throw new WireFormatException($"A value arrived with a {deep.Type.FullName} that nests deeper than {WireDepth.MaxLevels:N0} levels: the other side runs a different build.");
+            throw new WireFormatException($"A value arrived with {TypeNames.WithArticle(TypeNames.Readable(deep.Type))} that nests deeper than {WireDepth.MaxLevels:N0} levels: the other side runs a different build.");
         }
         finally
         {
@@ -233,7 +233,7 @@ internal static class ValueCodec
                 var type = TypeNames.Read(reader);
                 if (!TypedCodecs.Has(type))
                 {
-                    throw new WireFormatException($"A value of {type.FullName} arrived in the typed form, which it has none of here: the other side runs a different build.");
+                    throw new WireFormatException($"A value of {TypeNames.Readable(type)} arrived in the typed form, which it has none of here: the other side runs a different build.");
                 }
                 return TypedCodecs.Boxed(type).Read(reader);
             }
@@ -260,7 +260,7 @@ internal static class ValueCodec
     {
         if (type.IsValueType || type.ContainsGenericParameters)
         {
-            throw new NotShippableException($"Cannot ship {what}: compiler-generated type {type.FullName} is not a closure.", type);
+            throw new NotShippableException($"Cannot ship {what}: compiler-generated type {TypeNames.Readable(type)} is not a closure.", type);
         }
         var fields = ClosureFields.GetOrAdd(type, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic));
         // Name a captured resource of this process (a stream, a handle) before anything subtler.
@@ -301,7 +301,7 @@ internal static class ValueCodec
             var value = Read(reader);
             // The sender's fields come in the order of this build's: look by position first.
             var field = index < fields.Length && fields[index].Name == name ? fields[index] : Array.Find(fields, f => f.Name == name)
-                ?? throw new WireFormatException($"Closure {type.FullName} has no field '{name}': the worker runs a different build.");
+                ?? throw new WireFormatException($"Closure {TypeNames.Readable(type)} has no field '{name}': the worker runs a different build.");
             field.SetValue(instance, value);
         }
         return instance;
@@ -356,7 +356,7 @@ internal static class ValueCodec
         catch (Exception exception)
         {
             throw new NotShippableException(
-                $"Cannot ship {what} of type {type.FullName} to another process: {exception.GetBaseException().Message}{ShippableTypes.ClosureHint(what)}", type, exception);
+                $"Cannot ship {what} of type {TypeNames.Readable(type)} to another process: {exception.GetBaseException().Message}{ShippableTypes.ClosureHint(what)}", type, exception);
         }
         writer.WriteByte(Packed);
         writer.WriteBytes(packed);

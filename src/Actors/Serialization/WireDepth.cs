@@ -40,9 +40,9 @@ internal static class WireDepth
     public static NotShippableException TooDeep(string what, Type? type, Type? deepest, Exception? inner = null)
     {
         var shown = what.Length <= 200 ? what : $"{what[..120]}...{what[^60..]}";
-        var at = deepest is null || deepest == type ? string.Empty : $", a {deepest.FullName} at that depth";
+        var at = deepest is null || deepest == type ? string.Empty : $", {TypeNames.WithArticle(TypeNames.Readable(deepest))} at that depth";
         return new NotShippableException(
-            $"Cannot ship {shown} of type {type?.FullName ?? "null"}: it nests deeper than {MaxLevels:N0} levels{at}, which would overflow the stack " +
+            $"Cannot ship {shown} of type {TypeNames.Readable(type)}: it nests deeper than {MaxLevels:N0} levels{at}, which would overflow the stack " +
             "of the process that reads or writes it. Ship a deep structure flattened (a linked chain as an array or a list of its values).",
             deepest ?? type,
             inner);
@@ -54,7 +54,7 @@ internal static class WireDepth
             .WithSecurity(options.Security.WithMaximumObjectGraphDepth(MaxLevels * 4));
 
     /// <summary>Thrown inside MessagePack, where the value's name is not known; <see cref="ValueCodec"/> names it.</summary>
-    internal sealed class TooDeepException(Type type) : Exception($"A {type.FullName} nests deeper than {MaxLevels:N0} levels.")
+    internal sealed class TooDeepException(Type type) : Exception($"{TypeNames.WithArticle(TypeNames.Readable(type))} nests deeper than {MaxLevels:N0} levels.")
     {
         public Type Type { get; } = type;
     }

@@ -59,7 +59,7 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
         var inStruct = Assert.Throws<NotSupportedException>(() => new SynchronizedValue<WithAddress>());
 
         Assert.Contains("System.IntPtr", bare.Message);
-        Assert.Contains($"{typeof(WithAddress).FullName}", inStruct.Message);
+        Assert.Contains($"{typeof(WithAddress).FullName!.Replace('+', '.')}", inStruct.Message);
         Assert.Contains("WithAddress.Where", inStruct.Message);
     }
 
@@ -74,7 +74,7 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
 
         Assert.Contains("System.Int16", onValue.Message);
         Assert.Contains("int, long and double", onValue.Message);
-        Assert.Contains(typeof(Point).FullName!, onArray.Message);
+        Assert.Contains(typeof(Point).FullName!.Replace('+', '.'), onArray.Message);
         Assert.Contains("GetLock()", onArray.Message);
     }
 

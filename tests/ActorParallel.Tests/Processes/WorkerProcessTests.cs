@@ -384,7 +384,8 @@ public sealed class WorkerProcessTests : RuntimeFixture
         process.Close();
 
         Assert.Equal(-9, process.ExitCode);
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => process.JoinAsync());
+        var closed = await Assert.ThrowsAsync<ObjectDisposedException>(() => process.JoinAsync());
+        Assert.StartsWith($"Process '{process.Name}' was closed (Close or DisposeAsync)", closed.Message);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => process.StartAsync());
         await Assert.ThrowsAsync<ObjectDisposedException>(() => process.TerminateAsync());
         Assert.Throws<ObjectDisposedException>(process.Kill);

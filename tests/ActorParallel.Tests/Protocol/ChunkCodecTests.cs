@@ -164,8 +164,8 @@ public sealed class ChunkCodecTests
 
         var error = Assert.Throws<NotShippableException>(() => ChunkCodec.EncodeItems(items, "items"));
 
-        Assert.Contains(typeof(Derived).FullName!, error.Message);
-        Assert.Contains(typeof(Point).FullName!, error.Message);
+        Assert.Contains(typeof(Derived).FullName!.Replace('+', '.'), error.Message);
+        Assert.Contains(typeof(Point).FullName!.Replace('+', '.'), error.Message);
         Assert.Equal(typeof(Derived), error.ValueType);
     }
 

@@ -64,6 +64,27 @@ public sealed class TypeNamesTests
         return writer.ToArray();
     }
 
+    [Theory]
+    [InlineData(typeof(int), "System.Int32")]
+    [InlineData(typeof(int?), "System.Int32?")]
+    [InlineData(typeof(List<Outer.Inner>), "System.Collections.Generic.List<ActorParallel.Tests.Serialization.TypeNamesTests.Outer.Inner>")]
+    [InlineData(typeof(Dictionary<string, int[]>), "System.Collections.Generic.Dictionary<System.String, System.Int32[]>")]
+    [InlineData(typeof(Outer.Generic<double>[,]), "ActorParallel.Tests.Serialization.TypeNamesTests.Outer.Generic<System.Double>[,]")]
+    [InlineData(typeof(List<>), "System.Collections.Generic.List<T>")]
+    public void Readable_NamesATypeAsCSharpWritesIt_WithoutAssemblyNames(Type type, string expected)
+    {
+        Assert.Equal(expected, TypeNames.Readable(type));
+    }
+
+    [Theory]
+    [InlineData("Animal", "an Animal")]
+    [InlineData("Order", "an Order")]
+    [InlineData("MyApp.Dog", "a MyApp.Dog")]
+    public void WithArticle_ByTheFirstLetter(string noun, string expected)
+    {
+        Assert.Equal(expected, TypeNames.WithArticle(noun));
+    }
+
     public static class Outer
     {
         public sealed class Inner;

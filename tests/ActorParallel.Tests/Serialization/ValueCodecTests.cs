@@ -63,8 +63,8 @@ public sealed class ValueCodecTests
         var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new Shape[] { new Shape("s"), new Circle("c", 2) }, "argument 1"));
 
         Assert.Contains("argument 1", error.Message);
-        Assert.Contains(typeof(Circle).FullName!, error.Message);
-        Assert.Contains(typeof(Shape).FullName!, error.Message);
+        Assert.Contains(typeof(Circle).FullName!.Replace('+', '.'), error.Message);
+        Assert.Contains(typeof(Shape).FullName!.Replace('+', '.'), error.Message);
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class ValueCodecTests
 
         var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(chain, "the chain"));
 
-        Assert.Contains(typeof(Node).FullName!, error.Message);
+        Assert.Contains(typeof(Node).FullName!.Replace('+', '.'), error.Message);
         Assert.Contains("1,000 levels", error.Message);
         Assert.Contains("the chain", error.Message);
     }

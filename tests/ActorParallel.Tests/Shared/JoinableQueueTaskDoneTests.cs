@@ -8,7 +8,7 @@ namespace ActorParallel.Tests.Shared;
 /// </summary>
 public sealed class JoinableQueueTaskDoneTests : RuntimeFixture
 {
-    private const string TooMany = "task_done() called more times than items this process got from it (Python's ValueError).";
+    private const string TooMany = "TaskDone() called more times than items this process got from it (Python's task_done() raises ValueError).";
 
     [Fact]
     public async Task TaskDone_InTheDriver_MoreThanItGot_Throws_AndTheQueueCountsAreUnchanged()

@@ -102,7 +102,7 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
         Encoded bytes;
         try
         {
-            bytes = ChunkCodec.EncodeItems(slice, "items");
+            bytes = ChunkCodec.EncodeItems(slice, count == 1 ? $"item {_offset} of the map" : $"items {_offset}-{_offset + count - 1} of the map");
         }
         catch (Exception exception) when (exception is not (ActorParallelException or OutOfMemoryException))
         {

@@ -75,7 +75,7 @@ internal sealed class AkkaSharedChannel : ISharedChannel, IExtension
     {
         if (_system.WhenTerminated.IsCompleted)
         {
-            throw new ObjectDisposedException($"ActorSystem '{_system.Name}'", $"The ActorSystem '{_system.Name}' of this process's runtime has stopped: shared object '{SharedRequests.ObjectOf(request)}' cannot be reached through it, and its manager's objects went with it if the manager ran here.");
+            throw new ObjectDisposedException($"ActorSystem {_system.Name}", $"The ActorSystem '{_system.Name}' of this process's runtime has stopped: shared object '{SharedRequests.ObjectOf(request)}' cannot be reached through it, and its manager's objects went with it if the manager ran here.");
         }
         IActorRef host;
         try

@@ -23,7 +23,7 @@ internal sealed class TaskAccount(string queue)
             if (open <= 0)
             {
                 throw new InvalidOperationException(
-                    $"Joinable queue '{queue}': task_done() called more times than items this process got from it (Python's ValueError).");
+                    $"Joinable queue '{queue}': TaskDone() called more times than items this process got from it (Python's task_done() raises ValueError).");
             }
             var seen = Interlocked.CompareExchange(ref _open, open - 1, open);
             if (seen == open)

@@ -14,7 +14,7 @@ public sealed class TaskAccountTests
 
         var error = Assert.Throws<InvalidOperationException>(account.Done);
 
-        Assert.Equal("Joinable queue 'jobs': task_done() called more times than items this process got from it (Python's ValueError).", error.Message);
+        Assert.Equal("Joinable queue 'jobs': TaskDone() called more times than items this process got from it (Python's task_done() raises ValueError).", error.Message);
         account.Got();
         account.Done();
     }
