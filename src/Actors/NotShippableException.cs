@@ -16,6 +16,18 @@ public sealed class NotShippableException : ActorParallelException
         ValueType = valueType;
     }
 
+    /// <summary>
+    /// Creates the exception with an inner one: the form in which a refusal raised in a worker (a result
+    /// that cannot travel back) is rebuilt in the caller, its <see cref="RemoteException"/> inside.
+    /// <see cref="ValueType"/> is then <see langword="null"/> (the type may not exist in the caller).
+    /// </summary>
+    /// <param name="message">What cannot be shipped and why.</param>
+    /// <param name="innerException">The cause.</param>
+    public NotShippableException(string message, Exception innerException)
+        : this(message, null, innerException)
+    {
+    }
+
     /// <summary>The type that cannot be shipped, or <see langword="null"/> when the reason is not a type.</summary>
     public Type? ValueType { get; }
 }

@@ -59,8 +59,11 @@ internal static class ShippableTypes
 
     /// <summary>
     /// MessagePack's contractless format carries public fields and properties only. A user type that
-    /// keeps state in a private field would arrive without it: refuse it here, naming the field.
-    /// Types of the runtime itself (collections and the like) have formatters of their own.
+    /// keeps state in a private field would arrive without it: refuse it here, naming the field. A field
+    /// that a public constructor sets from a public member's value is restored (MessagePack calls the
+    /// constructor whose parameters all name public members): <c>class C(int value) { private readonly
+    /// int _value = value; public int Value => _value; }</c> travels. Types of the runtime itself
+    /// (collections and the like) have formatters of their own.
     /// </summary>
     public static void RefuseHiddenState(Type type, string what)
     {
@@ -72,12 +75,13 @@ internal static class ShippableTypes
                 return null;
             }
             var publicProperties = t.GetProperties(BindingFlags.Instance | BindingFlags.Public).Select(p => p.Name).ToHashSet();
+            var covered = SetByConstructor(t, publicProperties);
             for (var current = t; current is not null && current != typeof(object); current = current.BaseType)
             {
                 foreach (var f in current.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
                 {
                     var backingOf = f.Name.StartsWith('<') ? f.Name[1..f.Name.IndexOf('>')] : null;
-                    if (backingOf is null || !publicProperties.Contains(backingOf))
+                    if ((backingOf is null || !publicProperties.Contains(backingOf)) && !covered.Contains(backingOf ?? BareName(f.Name)))
                     {
                         return f.Name;
                     }
@@ -91,6 +95,67 @@ internal static class ShippableTypes
                 $"Cannot ship {what} of type {TypeNames.Readable(type)}: it keeps state in the non-public field '{field}', which would not travel. " +
                 "Expose that state as public properties (a record does), or ship the data instead of the object.", type);
         }
+    }
+
+    /// <summary>The parameter names of the public constructors whose parameters all name public members (as MessagePack matches them, ignoring case).</summary>
+    private static HashSet<string> SetByConstructor(Type type, HashSet<string> publicProperties)
+    {
+        var members = new HashSet<string>(publicProperties, StringComparer.OrdinalIgnoreCase);
+        members.UnionWith(type.GetFields(BindingFlags.Instance | BindingFlags.Public).Select(f => f.Name));
+        var covered = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var constructor in type.GetConstructors())
+        {
+            var parameters = constructor.GetParameters();
+            if (parameters.All(p => p.Name is { } name && members.Contains(name)))
+            {
+                covered.UnionWith(parameters.Select(p => p.Name!));
+            }
+        }
+        return covered;
+    }
+
+    /// <summary>A field's name without the usual prefixes: <c>_value</c> and <c>m_value</c> are <c>value</c>.</summary>
+    private static string BareName(string field) =>
+        field.StartsWith("m_", StringComparison.Ordinal) ? field[2..] : field.TrimStart('_');
+
+    private static readonly ConcurrentDictionary<Type, Type?> HiddenStateInside = new();
+
+    /// <summary>
+    /// <see cref="RefuseHiddenState"/> for the element types inside <paramref name="type"/>: an array's,
+    /// a <c>List&lt;T&gt;</c>'s or a <c>Dictionary&lt;TKey, TValue&gt;</c>'s (generic arguments), at any
+    /// depth; MessagePack would fail on such an element with an error that names neither it nor its field.
+    /// </summary>
+    public static void RefuseHiddenStateInside(Type type, string what)
+    {
+        if (HiddenStateInside.GetOrAdd(type, static t => FindHiddenStateInside(t, 0)) is { } element)
+        {
+            RefuseHiddenState(element, $"the {TypeNames.Readable(element)} values in {what}");
+        }
+    }
+
+    private static Type? FindHiddenStateInside(Type type, int depth)
+    {
+        if (depth > 8)
+        {
+            return null;
+        }
+        var inside = type.IsArray ? [type.GetElementType()!] : type.IsGenericType ? type.GetGenericArguments() : [];
+        foreach (var element in inside)
+        {
+            try
+            {
+                RefuseHiddenState(element, string.Empty);
+            }
+            catch (NotShippableException)
+            {
+                return element;
+            }
+            if (FindHiddenStateInside(element, depth + 1) is { } deeper)
+            {
+                return deeper;
+            }
+        }
+        return null;
     }
 
     private static readonly ConcurrentDictionary<Type, string?> ProcessLocalMembers = new();
@@ -128,7 +193,7 @@ internal static class ShippableTypes
     {
         if (typeof(ILocalMemoryHandle).IsAssignableFrom(type))
         {
-            return $"{type.Name} is a handle to shared memory, which travels as an argument, a captured variable or an element of an object[], not inside another value";
+            return $"{TypeNames.Readable(type)} is a handle to shared memory, which travels as an argument, a captured variable or an element of an object[], not inside another value";
         }
         if (depth > 8 || type.IsPrimitive || type.IsEnum || type == typeof(string) || !seen.Add(type))
         {

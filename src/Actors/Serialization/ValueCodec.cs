@@ -344,6 +344,7 @@ internal static class ValueCodec
     {
         ShippableTypes.RefuseHiddenState(type, what);
         ShippableTypes.RefuseProcessLocalMembers(type, what);
+        ShippableTypes.RefuseHiddenStateInside(type, what);
         byte[] packed;
         try
         {

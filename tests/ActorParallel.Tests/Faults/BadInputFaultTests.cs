@@ -32,7 +32,7 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
             ("a token cancelled before the map starts", typeof(OperationCanceledException), () => pool.MapAsync(PoolTargets.Square, [1, 2], cancellationToken: cancelled.Token)),
             ("a function capturing a stream", typeof(NotShippableException), () => pool.MapAsync((int x) => x + (int)stream.Length, [1, 2])),
             ("items that cannot be serialized", typeof(NotShippableException), () => pool.MapAsync((MemoryStream s) => s.Length, [stream])),
-            ("results that cannot be serialized", typeof(RemoteException), () => pool.MapAsync(x => new MemoryStream(x), [1, 2])),
+            ("results that cannot be serialized", typeof(NotShippableException), () => pool.MapAsync(x => new MemoryStream(x), [1, 2])),
             ("a cap on values of 0 bytes", typeof(ArgumentException), () => Task.FromResult(Runtime.CreatePool(new PoolOptions { MaxValueBytes = 0 }))),
             ("an item over the pool's cap on values", typeof(MessageTooLargeException), () => pool.MapAsync(PoolTargets.Length, ["small", huge])),
             ("an apply call capturing a value over the cap", typeof(MessageTooLargeException), () => pool.ApplyAsync(Pool.PoolLargeValueTests.LengthOf(new byte[2_000_000]))),

@@ -124,7 +124,10 @@ public sealed class PoolErrorTests
     {
         await WithPool(async pool =>
         {
-            var error = await Assert.ThrowsAsync<RemoteException>(() => pool.ApplyAsync(() => ErrorTargets.Chain(100_000)).WaitAsync(Bound));
+            // Rebuilt as the refusal it was in the worker, naming the call; the remote one inside.
+            var refused = await Assert.ThrowsAsync<NotShippableException>(() => pool.ApplyAsync(() => ErrorTargets.Chain(100_000)).WaitAsync(Bound));
+            Assert.StartsWith("The apply call: cannot ship", refused.Message);
+            var error = Assert.IsType<RemoteException>(refused.InnerException);
 
             Assert.Equal(typeof(NotShippableException).FullName, error.RemoteType);
             Assert.Contains(typeof(Node).FullName!, error.RemoteMessage);
@@ -137,7 +140,9 @@ public sealed class PoolErrorTests
     {
         await WithPool(async pool =>
         {
-            var error = await Assert.ThrowsAsync<RemoteException>(() => pool.MapAsync(x => new MemoryStream(x), [1, 2]).WaitAsync(Bound));
+            var refused = await Assert.ThrowsAsync<NotShippableException>(() => pool.MapAsync(x => new MemoryStream(x), [1, 2]).WaitAsync(Bound));
+            Assert.Matches(@"^Chunk [01] of the map: cannot ship", refused.Message);
+            var error = Assert.IsType<RemoteException>(refused.InnerException);
 
             Assert.Equal(typeof(NotShippableException).FullName, error.RemoteType);
             Assert.Contains("back to the driver", error.RemoteMessage);

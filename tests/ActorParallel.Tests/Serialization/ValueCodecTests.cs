@@ -93,6 +93,31 @@ public sealed class ValueCodecTests
     }
 
     [Fact]
+    public void Decode_ClassWhosePrivateFieldsItsConstructorSetsFromPublicMembers_RoundTrips_AsAnArrayAndAsAnObject()
+    {
+        var single = (SetByConstructor)ValueCodec.Decode(ValueCodec.Encode(new SetByConstructor(7, "x"), "argument 1"))!;
+        var array = (SetByConstructor[])ValueCodec.Decode(ValueCodec.Encode(new[] { new SetByConstructor(8, "y") }, "argument 1"))!;
+
+        Assert.Equal((7, "x"), (single.Value, single.Name));
+        Assert.Equal((8, "y"), (array[0].Value, array[0].Name));
+    }
+
+    [Fact]
+    public void Encode_ArraysAndCollectionsOfAClassWithPrivateState_AreRefusedAsTheClassAloneIs()
+    {
+        var asArray = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new[] { new Tally(5) }, "argument 1"));
+        var inList = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new[] { new List<Tally> { new(5) } }, "argument 1"));
+        var inDictionary = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new Dictionary<string, Tally> { ["a"] = new(5) }, "argument 1"));
+
+        Assert.All([asArray, inList, inDictionary], error =>
+        {
+            Assert.Equal(typeof(Tally), error.ValueType);
+            Assert.StartsWith($"Cannot ship the {typeof(Tally).FullName!.Replace('+', '.')} values in argument 1 of type", error.Message);
+            Assert.Contains("'_count'", error.Message);
+        });
+    }
+
+    [Fact]
     public void Decode_StaticMethodGroup_InvokesTheSameMethod()
     {
         Func<int, int> square = Square;
@@ -179,6 +204,16 @@ public sealed class ValueCodecTests
         public string Name { get; set; } = "";
 
         public int Retries { get; set; }
+    }
+
+    public sealed class SetByConstructor(int value, string name)
+    {
+        private readonly int _value = value;
+        private readonly string m_name = name;
+
+        public int Value => _value;
+
+        public string Name => m_name;
     }
 
     public sealed class Tally(int count)
