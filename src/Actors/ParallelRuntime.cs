@@ -212,11 +212,11 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
         {
             if (clusterNow || validated.WorkerLink == WorkerLink.Remoting)
             {
-                return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver, validated.LoggerFactory), ownsSystem: true, validated, prelaunched);
+                return new ParallelRuntime(validated.Transport.CreateSystem(validated.SystemName, validated.DriverConfig, validated.LoggerFactory), ownsSystem: true, validated, prelaunched);
             }
             var local = NodeTransport.CreateLocalSystem(validated.SystemName, AkkaConfig.OwnLocal, validated.LoggerFactory);
             return new ParallelRuntime(local, ownsSystem: true, validated, prelaunched,
-                startClusterSystem: () => validated.Transport.CreateSystem(validated.SystemName, AkkaConfig.OwnDriver, validated.LoggerFactory));
+                startClusterSystem: () => validated.Transport.CreateSystem(validated.SystemName, validated.DriverConfig, validated.LoggerFactory));
         }
         catch
         {

@@ -38,6 +38,18 @@ public sealed class ParallelRuntimeOptions
     public TimeSpan TerminateGracePeriod { get; set; } = TimeSpan.FromMilliseconds(750);
 
     /// <summary>
+    /// How long a worker process on this machine may go unheard (no heartbeat, or a send to it blocked)
+    /// before it is given up: killed, replaced, and its chunks run elsewhere. Heartbeats go every second
+    /// on a direct link; a remoting worker is watched by Akka's remote watcher with this pause
+    /// (<c>akka.remote.watch-failure-detector.acceptable-heartbeat-pause</c>). A process that is frozen
+    /// (SIGSTOP, a stuck host) or paused longer than this is lost; raise it for workers whose garbage
+    /// collections of a large heap pause them for seconds. Workers on Host nodes are watched by their
+    /// node's settings.
+    /// </summary>
+    /// <value>The default value is 4 seconds; from 2 seconds to 1 day.</value>
+    public TimeSpan WorkerHeartbeatTimeout { get; set; } = Configuration.Timeouts.LinkAcceptablePause;
+
+    /// <summary>
     /// How many worker processes may be starting (launched, not yet connected back) at once; more
     /// wait for a slot. Starting is CPU-bound, so launching many more than the cores can serve only
     /// makes every one of them slow.
@@ -127,6 +139,14 @@ public sealed class ParallelRuntimeOptions
     /// <summary>The most workers a pool may launch while the default runtime starts (see <see cref="ParallelRuntime.Default"/>).</summary>
     internal const int MaxPrestart = 256;
 
+    /// <summary>The driver system's configuration: the library's, with the remote watcher's pause set to <see cref="WorkerHeartbeatTimeout"/>.</summary>
+    internal Akka.Configuration.Config DriverConfig =>
+        WorkerHeartbeatTimeout == Configuration.Timeouts.LinkAcceptablePause
+            ? Configuration.AkkaConfig.OwnDriver
+            : Akka.Configuration.ConfigurationFactory.ParseString(
+                    $"akka.remote.watch-failure-detector.acceptable-heartbeat-pause = {(long)WorkerHeartbeatTimeout.TotalMilliseconds} ms")
+                .WithFallback(Configuration.AkkaConfig.OwnDriver);
+
     internal ParallelRuntimeOptions Validated()
     {
         var problems = new OptionProblems(nameof(ParallelRuntimeOptions));
@@ -149,6 +169,10 @@ public sealed class ParallelRuntimeOptions
         if (TerminateGracePeriod < TimeSpan.Zero)
         {
             problems.Add(nameof(TerminateGracePeriod), $"{nameof(TerminateGracePeriod)} must not be negative (was {TerminateGracePeriod}).");
+        }
+        if (WorkerHeartbeatTimeout < TimeSpan.FromSeconds(2) || WorkerHeartbeatTimeout > TimeSpan.FromDays(1))
+        {
+            problems.Add(nameof(WorkerHeartbeatTimeout), $"{nameof(WorkerHeartbeatTimeout)} must be from 2 seconds (two heartbeats) to 1 day (was {WorkerHeartbeatTimeout}).");
         }
         if (SpareProcesses is < 0 or > MaxPrestart)
         {

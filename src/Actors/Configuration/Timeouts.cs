@@ -85,7 +85,7 @@ internal static class Timeouts
     /// <summary>Between heartbeats on a direct link: 1 s.</summary>
     public static readonly TimeSpan LinkHeartbeat = TimeSpan.FromSeconds(1);
 
-    /// <summary>Silence on a direct link, or a send blocked, after which the other end is given up: 4 s.</summary>
+    /// <summary>The default <see cref="ParallelRuntimeOptions.WorkerHeartbeatTimeout"/>: 4 s (hocon/actorparallel.conf's remote watcher pause matches it).</summary>
     public static readonly TimeSpan LinkAcceptablePause = TimeSpan.FromSeconds(4);
 
     /// <summary>

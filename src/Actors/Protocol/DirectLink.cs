@@ -21,9 +21,6 @@ internal static class DirectLink
     /// <summary>How often each side shows it is alive.</summary>
     public static readonly TimeSpan HeartbeatInterval = Timeouts.LinkHeartbeat;
 
-    /// <summary>How long the driver waits for any frame before it gives the worker up (as the remoting failure detector would).</summary>
-    public static readonly TimeSpan AcceptablePause = Timeouts.LinkAcceptablePause;
-
     /// <summary>
     /// The send buffer each end asks for (<c>SO_SNDBUF</c>; Linux doubles it, up to
     /// <c>net.core.wmem_max</c>, and a smaller maximum simply caps it). A Unix socket's sender may have

@@ -113,6 +113,58 @@ public sealed class WorkerFaultTests(ITestOutputHelper output) : RuntimeFixture
     }
 
     [Fact]
+    public async Task WorkerHeartbeatTimeout_Raised_AWorkerFrozenLongerThanTheDefaultIsKept_AndServesAfter()
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions
+        {
+            WorkerStart = WorkerStart.Host, WorkerHeartbeatTimeout = TimeSpan.FromSeconds(40),
+        });
+        await using var pool = runtime.CreatePool(new PoolOptions { Processes = 1 });
+        var victim = Assert.Single(await pool.WaitForWorkersAsync().WaitAsync(Bound));
+        var before = await pool.MapAsync(PoolTargets.Square, [0, 1, 2]).WaitAsync(Bound);
+        Assert.Equal([0, 1, 4], before);
+
+        // A freeze (as a long garbage collection of a large heap would be) past the default 4 s and its 1 s checks.
+        OsProcesses.Signal(victim, OsProcesses.SigStop);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(7));
+        }
+        finally
+        {
+            OsProcesses.Signal(victim, OsProcesses.SigCont);
+        }
+        var after = await pool.MapAsync(PoolTargets.Square, [3, 4]).WaitAsync(Bound);
+
+        Assert.Equal([9, 16], after);
+        var workers = await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        Assert.Equal([victim], workers);
+        Assert.True(OsProcesses.IsAlive(victim), "the frozen worker was given up");
+    }
+
+    [Fact]
+    public async Task WorkerHeartbeatTimeout_RemotingWorkers_IsTheRemoteWatchersPause()
+    {
+        await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerLink = WorkerLink.Remoting, WorkerHeartbeatTimeout = TimeSpan.FromSeconds(40) });
+        await using var defaults = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerLink = WorkerLink.Remoting });
+
+        const string pause = "akka.remote.watch-failure-detector.acceptable-heartbeat-pause";
+        Assert.Equal(TimeSpan.FromSeconds(40), runtime.System.Settings.Config.GetTimeSpan(pause));
+        Assert.Equal(TimeSpan.FromSeconds(4), defaults.System.Settings.Config.GetTimeSpan(pause));
+    }
+
+    [Theory]
+    [InlineData(1.9)]
+    [InlineData(86_401)]
+    public void WorkerHeartbeatTimeout_OutOfRange_IsRefusedNamingIt(double seconds)
+    {
+        var error = Assert.Throws<ArgumentException>(() => ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerHeartbeatTimeout = TimeSpan.FromSeconds(seconds) }));
+
+        Assert.Equal(nameof(ParallelRuntimeOptions.WorkerHeartbeatTimeout), error.ParamName);
+        Assert.Contains("from 2 seconds (two heartbeats) to 1 day", error.Message);
+    }
+
+    [Fact]
     public async Task Sigstop_WorkerBeforeALargeMap_ALinkBlockedOnItIsGivenUpAndTheMapCompletes()
     {
         // Batches of ~250 KB each: more than a socket buffer holds, so sending the first one to a

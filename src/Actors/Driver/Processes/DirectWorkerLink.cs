@@ -10,7 +10,7 @@ namespace ActorParallel.Driver;
 /// <summary>
 /// The driver's end of a <see cref="DirectLink"/>: to the pool's router it is the worker (it sends
 /// the worker's replies as itself), and it writes what the router sends down the socket. It stops
-/// when the link closes or the worker has been silent longer than <see cref="DirectLink.AcceptablePause"/>
+/// when the link closes or the worker has been silent longer than <see cref="ParallelRuntimeOptions.WorkerHeartbeatTimeout"/>
 /// (a stopped or frozen process); its process actor then ends the process, as when a remote-deployed
 /// worker actor is lost. The worker's shared-object requests (<see cref="SharedCall"/>) it passes to
 /// their host and returns the replies; when it stops, the locks the worker held are released.
@@ -26,18 +26,24 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     private string? _queueUser;
     private readonly AkkaSharedChannel _shared = AkkaSharedChannel.Get(Context.System);
 
-    public DirectWorkerLink(Socket socket, int pid)
+    public DirectWorkerLink(Socket socket, int pid, TimeSpan acceptablePause)
     {
         // A write to a stopped worker blocks once the socket's buffer is full, and this actor with
         // it, heartbeat checks included: it fails instead after the same pause, and the link is given up.
-        socket.SendTimeout = (int)DirectLink.AcceptablePause.TotalMilliseconds;
+        _acceptablePause = acceptablePause;
+        socket.SendTimeout = (int)acceptablePause.TotalMilliseconds;
         _stream = DirectLink.Open(socket);
         _pid = pid;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(Socket socket, int pid) => Akka.Actor.Props.Create(() => new DirectWorkerLink(socket, pid));
+    private readonly TimeSpan _acceptablePause;
+
+    /// <param name="socket">The link's connected socket.</param>
+    /// <param name="pid">The worker process.</param>
+    /// <param name="acceptablePause">Silence, or a send blocked, after which the worker is given up (<see cref="ParallelRuntimeOptions.WorkerHeartbeatTimeout"/>).</param>
+    public static Props Props(Socket socket, int pid, TimeSpan acceptablePause) => Akka.Actor.Props.Create(() => new DirectWorkerLink(socket, pid, acceptablePause));
 
     protected override void PreStart()
     {
@@ -74,8 +80,9 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case Heartbeat when TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _lastHeardTicks)) > DirectLink.AcceptablePause:
-                ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Processes).LogWarning("Worker process {Pid} has not been heard from in {Pause}; it is given up.", _pid, DirectLink.AcceptablePause);
+            case Heartbeat when TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _lastHeardTicks)) > _acceptablePause:
+                ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Processes).LogWarning(
+                    "Worker process {Pid} has not been heard from in {Pause} (ParallelRuntimeOptions.WorkerHeartbeatTimeout); it is given up.", _pid, _acceptablePause);
                 Context.Stop(Self);
                 break;
             case Heartbeat:
