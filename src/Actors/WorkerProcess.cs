@@ -162,10 +162,18 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
         using var span = Instruments.Source.StartActivity(Instruments.ProcessStartSpan);
         span?.SetTag("actorparallel.process.name", Name);
-        var reply = _runtime.Supervisor.Ask<IStartProcessResponse>(new StartProcess(_spec));
-        _startAsked.SetResult();
         try
         {
+            Task<IStartProcessResponse> reply;
+            try
+            {
+                reply = _runtime.Supervisor.Ask<IStartProcessResponse>(new StartProcess(_spec));
+            }
+            finally
+            {
+                // A terminate or kill waiting for the ask goes out after it (or, if it failed, finds nothing to end).
+                _startAsked.TrySetResult();
+            }
             await AwaitStartAsync(reply, span, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception failure)
