@@ -31,6 +31,7 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, WorkerProcess> _children = new();
     private int _disposed;
     private int _stoppingAtExit;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Task> _starting = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly PrelaunchedWorkers _prelaunched;
 
@@ -178,14 +179,14 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
             {
                 var runtime = Create(s_defaultOptions, prestart, clusterNow);
                 // Stopping the systems stops the supervisor, whose process actors kill what still runs.
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.StopAtExit(unhandled: false);
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.StopAtExit(unhandled: null);
                 // An exception no code caught ends a .NET program without ProcessExit; Python's exit after an
                 // uncaught exception in the main thread joins the non-daemonic children all the same.
                 AppDomain.CurrentDomain.UnhandledException += (_, e) =>
                 {
                     if (e.IsTerminating)
                     {
-                        runtime.StopAtExit(unhandled: true);
+                        runtime.StopAtExit(unhandled: e.ExceptionObject);
                     }
                 };
                 s_default = runtime;
@@ -241,7 +242,8 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
     /// workers also see their link close); the systems are terminated, and waited for only when Host nodes are in the cluster (they
     /// are told the driver leaves): a one-member cluster's leave took ~0.8 s that only delayed the exit.
     /// </summary>
-    private void StopAtExit(bool unhandled)
+    /// <param name="unhandled">The exception that ends the program, if one does.</param>
+    private void StopAtExit(object? unhandled)
     {
         if (Interlocked.Exchange(ref _stoppingAtExit, 1) != 0)
         {
@@ -252,18 +254,29 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
         // as their link closes.)
         try
         {
+            // Starts still on their way (a StartAsync not awaited) first: Python's start() has returned by then.
+            Task.WaitAll([.. _starting.Values]);
+        }
+        catch (AggregateException)
+        {
+            // Failed starts left nothing running.
+        }
+        try
+        {
             var running = ActiveChildren();
             foreach (var daemon in running.Where(process => process.Daemon))
             {
                 _ = daemon.TerminateAsync();
             }
             var joined = running.Where(process => !process.Daemon).ToList();
-            if (unhandled && joined.Count > 0)
+            if (unhandled is not null && joined.Count > 0)
             {
-                // .NET prints the exception only once this handler returns: say why nothing happens meanwhile.
-                Console.Error.WriteLine($"ActorParallel: the program failed with an unhandled exception (printed when this wait ends); "
-                    + $"waiting for its {joined.Count} running process(es) that are not daemons ({string.Join(", ", joined.Select(process => process.Name))}) to finish, "
-                    + "as Python does at exit. WorkerProcess.Daemon = true processes are terminated instead.");
+                // .NET prints the exception only once this handler returns, and not at all if the wait is
+                // interrupted (Ctrl-C): print it now, as Python prints its traceback before it joins.
+                Console.Error.WriteLine($"Unhandled exception. {unhandled}");
+                Console.Error.WriteLine($"ActorParallel: waiting for the program's {joined.Count} running process(es) that are not daemons "
+                    + $"({string.Join(", ", joined.Select(process => process.Name))}) to finish, as Python does at exit "
+                    + "(WorkerProcess.Daemon = true processes are terminated instead); .NET reports the exception again when the program ends.");
             }
             Task.WaitAll([.. joined.Select(process => process.JoinAsync())]);
         }
@@ -317,6 +330,13 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
 
     /// <summary>A process of this runtime has exited, or was closed.</summary>
     internal void RemoveChild(WorkerProcess process) => _children.TryRemove(process.Id, out _);
+
+    /// <summary>A start on its way (until <paramref name="outcome"/> completes): the exit waits for it before it joins what runs.</summary>
+    internal void StartPending(WorkerProcess process, Task outcome)
+    {
+        _starting[process.Id] = outcome;
+        outcome.ContinueWith(_ => _starting.TryRemove(process.Id, out var _), TaskScheduler.Default);
+    }
 
     /// <summary>Starts a pool of worker processes on this runtime.</summary>
     /// <param name="options">The pool's options; defaults when <see langword="null"/>.</param>

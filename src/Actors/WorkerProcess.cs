@@ -162,6 +162,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
         using var span = Instruments.Source.StartActivity(Instruments.ProcessStartSpan);
         span?.SetTag("actorparallel.process.name", Name);
+        _runtime.StartPending(this, _startOutcome.Task);
         try
         {
             Task<IStartProcessResponse> reply;
@@ -306,7 +307,8 @@ public sealed class WorkerProcess : IAsyncDisposable
         {
             return;
         }
-        if (Volatile.Read(ref _started) != 0 && _exit is not { IsCompleted: true })
+        // Running, or its start still on its way; a start that failed or was cancelled left nothing running.
+        if (Volatile.Read(ref _started) != 0 && _exit is not { IsCompleted: true } && !_startOutcome.Task.IsFaulted)
         {
             throw new InvalidOperationException($"Cannot close process '{Name}' while it is still running: join, terminate or kill it first (or dispose it, which terminates it).");
         }
@@ -328,21 +330,28 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
         if (Volatile.Read(ref _started) != 0)
         {
-            // A start still on its way (StartAsync not yet returned) has no exit to wait for: kill and wait.
             if (_exit is null)
             {
-                _runtime.Supervisor.Tell(new KillProcess(Id));
+                // A start still on its way (StartAsync not yet returned): it is killed where it is (before its
+                // launch, or as it runs), and its outcome, then its exit, waited for.
+                Kill();
+                try
+                {
+                    await _startOutcome.Task.ConfigureAwait(false);
+                }
+                catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+                {
+                    // Never launched, or its start failed: nothing runs.
+                }
             }
-            else if (!_exit.IsCompleted)
+            if (_exit is { IsCompleted: false } exit)
             {
                 await TerminateAsync().ConfigureAwait(false);
+                await exit.ConfigureAwait(false);
             }
         }
-        if (_exit is null || _exit.IsCompleted)
-        {
-            Volatile.Write(ref _closed, 1);
-            _runtime.RemoveChild(this);
-        }
+        Volatile.Write(ref _closed, 1);
+        _runtime.RemoveChild(this);
     }
 
     /// <inheritdoc />

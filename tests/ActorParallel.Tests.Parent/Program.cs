@@ -9,8 +9,8 @@ using ActorParallel;
 // would, for tests that send it Ctrl-C or SIGTERM - "map-handled" has a Ctrl-C handler of its own;
 // with "stderr", one process that writes that many lines to its stderr and fails fast; with "shm",
 // three shared-memory blocks, printed as "segment <id>", mapped by that many workers that wait; with
-// "exit-joins", "exit-daemon", "exit-daemon-first", "exit-signalled" or "exit-throws", a program that
-// ends with processes still running).
+// "exit-joins", "exit-daemon", "exit-daemon-first", "exit-signalled", "exit-throws" or "exit-starting",
+// a program that ends with processes still running or starting).
 Worker.EnterIfWorker();
 
 var count = args.Length > 0 ? int.Parse(args[0]) : 3;
@@ -106,6 +106,16 @@ if (mode is "exit-joins" or "exit-daemon" or "exit-signalled" or "exit-throws")
     {
         throw new InvalidOperationException("the program's own failure");
     }
+    return;
+}
+
+if (mode == "exit-starting")
+{
+    // Main returns while the start of a process that writes "done" to the file named by the third
+    // argument after a second is still on its way (StartAsync not awaited).
+    var starting = new WorkerProcess(WriteDoneLater, args[2], 1_000);
+    _ = starting.StartAsync();
+    Console.WriteLine("ready");
     return;
 }
 

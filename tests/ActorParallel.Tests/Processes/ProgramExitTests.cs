@@ -40,9 +40,25 @@ public sealed class ProgramExitTests : IDisposable
         // SIGABRT, as .NET ends a program on an unhandled exception; the process finished its work first.
         Assert.Equal(128 + 6, exitCode);
         Assert.Equal("done", await File.ReadAllTextAsync(path));
-        Assert.Contains(program.Lines, line => line.Contains("waiting for its 1 running process(es) that are not daemons"));
-        Assert.Contains(program.Lines, line => line.Contains("Unhandled exception. System.InvalidOperationException: the program's own failure"));
+        var lines = program.Lines;
+        var reported = lines.ToList().FindIndex(line => line.Contains("Unhandled exception. System.InvalidOperationException: the program's own failure"));
+        var waiting = lines.ToList().FindIndex(line => line.Contains("waiting for the program's 1 running process(es) that are not daemons"));
+        // Printed before the wait (as Python prints its traceback before it joins), so an interrupted wait does not lose it.
+        Assert.InRange(reported, 0, waiting);
         Assert.True(await OsProcesses.AllGoneWithin([worker], TimeSpan.FromSeconds(5)), "the worker outlived its program");
+    }
+
+    [Fact]
+    public async Task MainReturns_AStartNotAwaited_TheProcessStartsAndIsWaitedFor()
+    {
+        var path = Path.Combine(_folder, "started-at-exit");
+        using var program = new ChildProgram("ActorParallel.Tests.Parent", "1", "exit-starting", path);
+        await program.WaitForLine("ready", Bound);
+
+        var exitCode = await program.WaitForExit(Bound);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("done", await File.ReadAllTextAsync(path));
     }
 
     [Fact]

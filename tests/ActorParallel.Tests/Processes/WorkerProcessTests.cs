@@ -225,6 +225,30 @@ public sealed class WorkerProcessTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task DisposeAsync_DuringStartAsync_ReturnsWhenNothingRuns_AndClose_AfterACancelledStart_Succeeds()
+    {
+        var process = Create(TestTargets.SleepForever);
+        var start = process.StartAsync();
+
+        await process.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        var startError = await Record.ExceptionAsync(() => start.WaitAsync(Bound));
+        Assert.True(startError is null or InvalidOperationException, $"the start failed with {startError}");
+        Assert.False(process.IsAlive);
+        Assert.DoesNotContain(process, Runtime.ActiveChildren());
+        Assert.True(process.Pid is not { } pid || !OsProcesses.IsAlive(pid), "the process outlived DisposeAsync");
+        Assert.Throws<ObjectDisposedException>(process.Kill);
+
+        var cancelled = Create(TestTargets.SleepForever);
+        using var cancel = new CancellationTokenSource();
+        var cancelledStart = cancelled.StartAsync(cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelledStart).WaitAsync(Bound);
+        cancelled.Close();
+        Assert.Throws<ObjectDisposedException>(cancelled.Kill);
+    }
+
+    [Fact]
     public async Task StartAsync_WorkerExecutableMissing_ThrowsNamingThePath()
     {
         await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions
