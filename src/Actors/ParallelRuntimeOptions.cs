@@ -43,10 +43,12 @@ public sealed class ParallelRuntimeOptions
     /// on a direct link; a remoting worker is watched by Akka's remote watcher with this pause
     /// (<c>akka.remote.watch-failure-detector.acceptable-heartbeat-pause</c>). A process that is frozen
     /// (SIGSTOP, a stuck host) or paused longer than this is lost; raise it for workers whose garbage
-    /// collections of a large heap pause them for seconds. Workers on Host nodes are watched by their
-    /// node's settings.
+    /// collections of a large heap pause them for seconds. <see cref="Timeout.InfiniteTimeSpan"/> (or any
+    /// value of <see cref="int.MaxValue"/> milliseconds or more) never gives a silent worker up, as Python
+    /// never does: a frozen worker then holds its chunks until it thaws or dies. Workers on Host nodes are
+    /// watched by their node's settings.
     /// </summary>
-    /// <value>The default value is 4 seconds; from 2 seconds to 1 day.</value>
+    /// <value>The default value is 4 seconds; from 2 seconds, or infinite.</value>
     public TimeSpan WorkerHeartbeatTimeout { get; set; } = Configuration.Timeouts.LinkAcceptablePause;
 
     /// <summary>
@@ -144,8 +146,14 @@ public sealed class ParallelRuntimeOptions
         WorkerHeartbeatTimeout == Configuration.Timeouts.LinkAcceptablePause
             ? Configuration.AkkaConfig.OwnDriver
             : Akka.Configuration.ConfigurationFactory.ParseString(
-                    $"akka.remote.watch-failure-detector.acceptable-heartbeat-pause = {(long)WorkerHeartbeatTimeout.TotalMilliseconds} ms")
+                    $"akka.remote.watch-failure-detector.acceptable-heartbeat-pause = {(long)HeartbeatPause.TotalMilliseconds} ms")
                 .WithFallback(Configuration.AkkaConfig.OwnDriver);
+
+    /// <summary><see cref="WorkerHeartbeatTimeout"/>, with "never" as <see cref="Timeout.InfiniteTimeSpan"/> (Akka's failure detector gets ~24.8 days for it).</summary>
+    internal TimeSpan HeartbeatPause =>
+        WorkerHeartbeatTimeout == Timeout.InfiniteTimeSpan || WorkerHeartbeatTimeout.TotalMilliseconds >= int.MaxValue
+            ? TimeSpan.FromMilliseconds(int.MaxValue)
+            : WorkerHeartbeatTimeout;
 
     internal ParallelRuntimeOptions Validated()
     {
@@ -170,9 +178,9 @@ public sealed class ParallelRuntimeOptions
         {
             problems.Add(nameof(TerminateGracePeriod), $"{nameof(TerminateGracePeriod)} must not be negative (was {TerminateGracePeriod}).");
         }
-        if (WorkerHeartbeatTimeout < TimeSpan.FromSeconds(2) || WorkerHeartbeatTimeout > TimeSpan.FromDays(1))
+        if (WorkerHeartbeatTimeout != Timeout.InfiniteTimeSpan && WorkerHeartbeatTimeout < TimeSpan.FromSeconds(2))
         {
-            problems.Add(nameof(WorkerHeartbeatTimeout), $"{nameof(WorkerHeartbeatTimeout)} must be from 2 seconds (two heartbeats) to 1 day (was {WorkerHeartbeatTimeout}).");
+            problems.Add(nameof(WorkerHeartbeatTimeout), $"{nameof(WorkerHeartbeatTimeout)} must be at least 2 seconds (two heartbeats), or Timeout.InfiniteTimeSpan for never (was {WorkerHeartbeatTimeout.TotalSeconds:0.###} s).");
         }
         if (SpareProcesses is < 0 or > MaxPrestart)
         {

@@ -147,21 +147,24 @@ public sealed class WorkerFaultTests(ITestOutputHelper output) : RuntimeFixture
     {
         await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerLink = WorkerLink.Remoting, WorkerHeartbeatTimeout = TimeSpan.FromSeconds(40) });
         await using var defaults = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerLink = WorkerLink.Remoting });
+        await using var never = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerLink = WorkerLink.Remoting, WorkerHeartbeatTimeout = Timeout.InfiniteTimeSpan });
 
         const string pause = "akka.remote.watch-failure-detector.acceptable-heartbeat-pause";
         Assert.Equal(TimeSpan.FromSeconds(40), runtime.System.Settings.Config.GetTimeSpan(pause));
         Assert.Equal(TimeSpan.FromSeconds(4), defaults.System.Settings.Config.GetTimeSpan(pause));
+        Assert.Equal(TimeSpan.FromMilliseconds(int.MaxValue), never.System.Settings.Config.GetTimeSpan(pause));
     }
 
     [Theory]
     [InlineData(1.9)]
-    [InlineData(86_401)]
-    public void WorkerHeartbeatTimeout_OutOfRange_IsRefusedNamingIt(double seconds)
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void WorkerHeartbeatTimeout_UnderTwoSeconds_IsRefusedNamingIt(double seconds)
     {
         var error = Assert.Throws<ArgumentException>(() => ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerHeartbeatTimeout = TimeSpan.FromSeconds(seconds) }));
 
         Assert.Equal(nameof(ParallelRuntimeOptions.WorkerHeartbeatTimeout), error.ParamName);
-        Assert.Contains("from 2 seconds (two heartbeats) to 1 day", error.Message);
+        Assert.Contains($"must be at least 2 seconds (two heartbeats), or Timeout.InfiniteTimeSpan for never (was {seconds} s)", error.Message);
     }
 
     [Fact]

@@ -31,7 +31,8 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
         // A write to a stopped worker blocks once the socket's buffer is full, and this actor with
         // it, heartbeat checks included: it fails instead after the same pause, and the link is given up.
         _acceptablePause = acceptablePause;
-        socket.SendTimeout = (int)acceptablePause.TotalMilliseconds;
+        // int.MaxValue ms: never (0 is the socket's own "no limit").
+        socket.SendTimeout = acceptablePause.TotalMilliseconds >= int.MaxValue ? 0 : (int)acceptablePause.TotalMilliseconds;
         _stream = DirectLink.Open(socket);
         _pid = pid;
     }
@@ -82,7 +83,7 @@ internal sealed class DirectWorkerLink : UntypedActor, IWithTimers
         {
             case Heartbeat when TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _lastHeardTicks)) > _acceptablePause:
                 ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Processes).LogWarning(
-                    "Worker process {Pid} has not been heard from in {Pause} (ParallelRuntimeOptions.WorkerHeartbeatTimeout); it is given up.", _pid, _acceptablePause);
+                    "Worker process {Pid} has not been heard from in {Seconds} s (ParallelRuntimeOptions.WorkerHeartbeatTimeout); it is given up.", _pid, _acceptablePause.TotalSeconds);
                 Context.Stop(Self);
                 break;
             case Heartbeat:

@@ -263,7 +263,7 @@ internal sealed partial class WorkerProcessActor : UntypedActor, IWithTimers
             return;
         }
         _launched?.RefreshOomBaseline();
-        _worker = Context.ActorOf(DirectWorkerLink.Props(socket, _pid, _options.WorkerHeartbeatTimeout), "worker");
+        _worker = Context.ActorOf(DirectWorkerLink.Props(socket, _pid, _options.HeartbeatPause), "worker");
         Context.Watch(_worker);
         HandOver(_worker);
     }
