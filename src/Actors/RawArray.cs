@@ -135,7 +135,7 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"<RawArray<{typeof(T).Name}> '{Name}' length={Length}>";
+    public override string ToString() => $"<RawArray<{Serialization.TypeNames.Readable(typeof(T))}> '{Name}' length={Length}>";
 
     internal SegmentLease Lease => _lease;
 
@@ -158,7 +158,7 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     internal T* ItemsOf(object shown) => _items is not null ? _items : throw new ObjectDisposedException(NameOf(shown), $"{shown} is disposed in this process.");
 
     // Names are built once per element type: the indexers and atomics pass them on every call.
-    private static readonly string s_name = $"RawArray<{typeof(T).Name}>";
+    private static readonly string s_name = $"RawArray<{Serialization.TypeNames.Readable(typeof(T))}>";
 
     private static string NameOf(object shown) => shown is SynchronizedArray<T> ? SynchronizedArray<T>.Describe() : s_name;
 
@@ -172,7 +172,7 @@ public sealed unsafe class RawArray<T> : IDisposable, ILocalMemoryHandle
     }
 
     void ISharedObject.WriteHandle(WireWriter writer) =>
-        MemoryHandles.Write(writer, SharedObjects.RawArrayKind, _lease.Segment(Describe()), typeof(T), ToString(), $"manager.Array<{typeof(T).Name}>(length) (SharedArray<T>)");
+        MemoryHandles.Write(writer, SharedObjects.RawArrayKind, _lease.Segment(Describe()), typeof(T), ToString(), $"manager.Array<{Serialization.TypeNames.Readable(typeof(T))}>(length) (SharedArray<T>)");
 
     internal static object ReadHandle(WireReader reader, string host, string name) =>
         new RawArray<T>(MemoryHandles.Read(reader, name, Describe()));

@@ -75,18 +75,18 @@ public sealed unsafe class RawValue<T> : IDisposable, ILocalMemoryHandle
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"<RawValue<{typeof(T).Name}> '{Name}'>";
+    public override string ToString() => $"<RawValue<{Serialization.TypeNames.Readable(typeof(T))}> '{Name}'>";
 
     internal T* Location => _value is not null ? _value : throw new ObjectDisposedException(Describe(), $"{this} is disposed in this process.");
 
     internal SegmentLease Lease => _lease;
 
-    private static readonly string s_name = $"RawValue<{typeof(T).Name}>";
+    private static readonly string s_name = $"RawValue<{Serialization.TypeNames.Readable(typeof(T))}>";
 
     internal static string Describe() => s_name;
 
     void ISharedObject.WriteHandle(WireWriter writer) =>
-        MemoryHandles.Write(writer, SharedObjects.RawValueKind, _lease.Segment(Describe()), typeof(T), ToString(), $"manager.Value(initial) (SharedValue<{typeof(T).Name}>)");
+        MemoryHandles.Write(writer, SharedObjects.RawValueKind, _lease.Segment(Describe()), typeof(T), ToString(), $"manager.Value(initial) (SharedValue<{Serialization.TypeNames.Readable(typeof(T))}>)");
 
     internal static object ReadHandle(WireReader reader, string host, string name) =>
         new RawValue<T>(MemoryHandles.Read(reader, name, Describe()));

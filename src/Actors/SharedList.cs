@@ -226,5 +226,5 @@ public sealed class SharedList<T> : ISharedObject, IAsyncEnumerable<T>
         };
     }
 
-    private static byte[] Encode(T item) => ValueCodec.Encode(item, $"an element of SharedList<{typeof(T).Name}>");
+    private static byte[] Encode(T item) => ValueCodec.Encode(item, $"an element of SharedList<{Serialization.TypeNames.Readable(typeof(T))}>");
 }

@@ -221,7 +221,7 @@ public class SharedQueue<T> : ISharedObject
     private protected byte[] Encode(T item)
     {
         ThrowIfClosed();
-        return ValueCodec.Encode(item, $"an item of {GetType().Name.Split('`')[0]}<{typeof(T).Name}>");
+        return ValueCodec.Encode(item, $"an item of {GetType().Name.Split('`')[0]}<{Serialization.TypeNames.Readable(typeof(T))}>");
     }
 
     private protected static long Milliseconds(TimeSpan timeout, string paramName) => Configuration.Timeouts.WaitMilliseconds(timeout, paramName);

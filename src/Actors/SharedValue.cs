@@ -92,7 +92,7 @@ public sealed class SharedValue<T> : ISharedObject
     {
         if (typeof(T) != typeof(int) && typeof(T) != typeof(long) && typeof(T) != typeof(double))
         {
-            throw new NotSupportedException($"A shared value holds int, long or double, not {typeof(T).Name}.");
+            throw new NotSupportedException($"A shared value holds int, long or double, not {Serialization.TypeNames.Readable(typeof(T))}.");
         }
     }
 

@@ -153,16 +153,16 @@ public sealed unsafe class SynchronizedArray<T> : IDisposable, ILocalMemoryHandl
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"<SynchronizedArray<{typeof(T).Name}> '{Name}' length={Length}>";
+    public override string ToString() => $"<SynchronizedArray<{Serialization.TypeNames.Readable(typeof(T))}> '{Name}' length={Length}>";
 
     private byte* Mutex => _mutex is not null ? _mutex : throw new ObjectDisposedException(Describe(), $"{this} is disposed in this process.");
 
-    private static readonly string s_name = $"SynchronizedArray<{typeof(T).Name}>";
+    private static readonly string s_name = $"SynchronizedArray<{Serialization.TypeNames.Readable(typeof(T))}>";
 
     internal static string Describe() => s_name;
 
     void ISharedObject.WriteHandle(WireWriter writer) =>
-        MemoryHandles.Write(writer, SharedObjects.SynchronizedArrayKind, _raw.Lease.Segment(Describe()), typeof(T), ToString(), $"manager.Array<{typeof(T).Name}>(length) (SharedArray<T>)");
+        MemoryHandles.Write(writer, SharedObjects.SynchronizedArrayKind, _raw.Lease.Segment(Describe()), typeof(T), ToString(), $"manager.Array<{Serialization.TypeNames.Readable(typeof(T))}>(length) (SharedArray<T>)");
 
     internal static object ReadHandle(WireReader reader, string host, string name) =>
         new SynchronizedArray<T>(MemoryHandles.Read(reader, name, Describe()));

@@ -98,16 +98,16 @@ public sealed unsafe class SynchronizedValue<T> : IDisposable, ILocalMemoryHandl
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"<SynchronizedValue<{typeof(T).Name}> '{Name}'>";
+    public override string ToString() => $"<SynchronizedValue<{Serialization.TypeNames.Readable(typeof(T))}> '{Name}'>";
 
     private byte* Mutex => _mutex is not null ? _mutex : throw new ObjectDisposedException(Describe(), $"{this} is disposed in this process.");
 
-    private static readonly string s_name = $"SynchronizedValue<{typeof(T).Name}>";
+    private static readonly string s_name = $"SynchronizedValue<{Serialization.TypeNames.Readable(typeof(T))}>";
 
     private static string Describe() => s_name;
 
     void ISharedObject.WriteHandle(WireWriter writer) =>
-        MemoryHandles.Write(writer, SharedObjects.SynchronizedValueKind, _raw.Lease.Segment(Describe()), typeof(T), ToString(), $"manager.Value(initial) (SharedValue<{typeof(T).Name}>)");
+        MemoryHandles.Write(writer, SharedObjects.SynchronizedValueKind, _raw.Lease.Segment(Describe()), typeof(T), ToString(), $"manager.Value(initial) (SharedValue<{Serialization.TypeNames.Readable(typeof(T))}>)");
 
     internal static object ReadHandle(WireReader reader, string host, string name) =>
         new SynchronizedValue<T>(MemoryHandles.Read(reader, name, Describe()));

@@ -15,7 +15,7 @@ internal static class ChunkCodec
 
     /// <summary>The items, with their large arrays of primitives out of band (referenced, not copied).</summary>
     /// <exception cref="NotShippableException">An item cannot travel.</exception>
-    public static Encoded EncodeItems<T>(T[] items, string what)
+    public static Encoded EncodeItems<T>(T[] items, string what, Func<int, string>? itemName = null)
     {
         var writer = new WireWriter(16 + items.Length * 5, collectBlocks: true);
         var exact = OfTheStaticTypeOnly(items);
@@ -31,15 +31,22 @@ internal static class ChunkCodec
                 }
                 return writer.ToEncoded();
             }
-            catch (TypedFormMismatchException mismatch)
+            catch (TypedFormRefusalException mismatch)
             {
                 // Inside an item: a property's or a tuple element's value of a derived type.
-                throw mismatch.Refusal($"{what} of {TypeNames.Readable(typeof(T))}");
+                throw mismatch.Refusal(what);
             }
         }
         // As one T[]; or item by item, each naming its type, when some item is of a type derived from T, or
         // when items travel by reference (delegates, shared handles), which only a single value's tag carries.
-        ValueCodec.Write(writer, exact && !ByReference<T>.Value ? items : Array.ConvertAll(items, item => (object?)item), $"{what} (an array of {TypeNames.Readable(typeof(T))})");
+        if (exact && !ByReference<T>.Value)
+        {
+            ValueCodec.Write(writer, items, what);
+        }
+        else
+        {
+            ValueCodec.WriteEach(writer, items, itemName ?? (index => $"element {index} of {what}"));
+        }
         return writer.ToEncoded();
     }
 
@@ -57,7 +64,7 @@ internal static class ChunkCodec
         if (bytes.Length > 0 && bytes[0] == TypedItems)
         {
             var read = Typed<T>.Read
-                ?? throw new WireFormatException($"Chunk items arrived in the typed form, which {typeof(T).Name} has none of: the other side runs a different build.");
+                ?? throw new WireFormatException($"Chunk items arrived in the typed form, which {Serialization.TypeNames.Readable(typeof(T))} has none of: the other side runs a different build.");
             var reader = new WireReader(bytes, 1, bytes.Length - 1, encoded.Blocks);
             var items = new T[reader.ReadCount()];
             for (var index = 0; index < items.Length; index++)
@@ -72,7 +79,7 @@ internal static class ChunkCodec
             T[] typed => typed,
             object?[] boxed => Array.ConvertAll(boxed, item => (T)item!),
             null => [],
-            _ => throw new WireFormatException($"Chunk items decoded as {decoded.GetType().Name}, expected {typeof(T).Name}[]."),
+            _ => throw new WireFormatException($"Chunk items decoded as {decoded.GetType().Name}, expected {Serialization.TypeNames.Readable(typeof(T))}[]."),
         };
     }
 

@@ -74,11 +74,23 @@ internal sealed class RecordShape
         }
         foreach (var property in _byConstructor)
         {
-            property.Write(writer, property.Info.GetValue(value));
+            property.Write(writer, ValueOf<T>(property, value));
         }
         foreach (var property in _bySetter)
         {
-            property.Write(writer, property.Info.GetValue(value));
+            property.Write(writer, ValueOf<T>(property, value));
+        }
+    }
+
+    private static object? ValueOf<T>(Property property, T value)
+    {
+        try
+        {
+            return property.Info.GetValue(value);
+        }
+        catch (TargetInvocationException invocation) when (invocation.InnerException is { } thrown)
+        {
+            throw new PropertyReadFailedException(typeof(T), property.Info.Name, thrown);
         }
     }
 
@@ -177,14 +189,31 @@ internal sealed class RecordShape
     }
 }
 
+/// <summary>The typed form could not write a value: <see cref="Refusal"/> is the caller's error, once it is known what the value was.</summary>
+internal abstract class TypedFormRefusalException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The error for the caller, naming the value by <paramref name="what"/> ("item 3 of the map").</summary>
+    public abstract NotShippableException Refusal(string what);
+}
+
+/// <summary>A property's getter threw while the typed form read it.</summary>
+internal sealed class PropertyReadFailedException(Type type, string property, Exception thrown)
+    : TypedFormRefusalException($"Reading property '{property}' of {TypeNames.Readable(type)} threw.", thrown)
+{
+    public override NotShippableException Refusal(string what) => new(
+        $"Cannot ship {what}: reading its property '{property}' ({TypeNames.Readable(type)}) threw {InnerException!.GetType().Name}: {InnerException.Message.TrimEnd('.')}. " +
+        "A value is read when it is sent: one that other code changes meanwhile must be copied first.",
+        type,
+        InnerException);
+}
+
 /// <summary>A value of a type derived from its declared one met the typed form, which would lose what the derived type adds.</summary>
 internal sealed class TypedFormMismatchException(Type declared, Type actual)
-    : Exception($"{TypeNames.WithArticle(TypeNames.Readable(actual))} stands where {TypeNames.WithArticle(TypeNames.Readable(declared))} is declared.")
+    : TypedFormRefusalException($"{TypeNames.WithArticle(TypeNames.Readable(actual))} stands where {TypeNames.WithArticle(TypeNames.Readable(declared))} is declared.")
 {
     /// <summary>The error for the caller: no form would carry what the derived type adds (MessagePack, too, writes a member by its declared type).</summary>
-    public NotShippableException Refusal(string what) => new(
+    public override NotShippableException Refusal(string what) => new(
         $"Cannot ship {what}: it holds {TypeNames.WithArticle(TypeNames.Readable(actual))} where {TypeNames.WithArticle(TypeNames.Readable(declared))} is declared, and only {declared.Name}'s properties would travel. " +
         $"Declare that member or element as {actual.Name} or object, or make {declared.Name} sealed.",
-        actual,
-        this);
+        actual);
 }

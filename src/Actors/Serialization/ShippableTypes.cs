@@ -129,7 +129,10 @@ internal static class ShippableTypes
     {
         if (HiddenStateInside.GetOrAdd(type, static t => FindHiddenStateInside(t, 0)) is { } element)
         {
-            RefuseHiddenState(element, $"the {TypeNames.Readable(element)} values in {what}");
+            var name = TypeNames.Readable(element);
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {TypeNames.Readable(type)}: that type holds {name} values, and {name} keeps state in the non-public field " +
+                $"'{HiddenState[element]}', which would not travel. Expose that state as public properties (a record does), or ship the data instead of the object.", element);
         }
     }
 

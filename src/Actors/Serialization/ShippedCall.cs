@@ -65,7 +65,7 @@ internal static class ShippedCall
         if (args.Length != expected)
         {
             throw new ArgumentException(
-                $"Target {Describe(target.Method)} takes {expected} argument(s) but {args.Length} were given.", nameof(args));
+                $"Target {Describe(target.Method)} takes {Count(expected, "argument")}, but {args.Length} {(args.Length == 1 ? "was" : "were")} given.", nameof(args));
         }
         for (var index = 0; index < args.Length; index++)
         {
@@ -78,11 +78,13 @@ internal static class ShippedCall
             if (!fits)
             {
                 throw new ArgumentException(
-                    $"Argument {index + 1} ('{parameter.Name}') of {Describe(target.Method)} must be {type.Name}, but {(arg is null ? "null" : arg.GetType().Name)} was given.", nameof(args));
+                    $"Argument {index + 1} ('{parameter.Name}') of {Describe(target.Method)} must be {TypeNames.WithArticle(TypeNames.Readable(type))}, but {(arg is null ? "null" : TypeNames.WithArticle(TypeNames.Readable(arg.GetType())))} was given.", nameof(args));
             }
         }
     }
 
     internal static string Describe(MethodInfo method) =>
         method.DeclaringType is { } type ? $"{type.Name}.{method.Name}" : method.Name;
+
+    private static string Count(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 }

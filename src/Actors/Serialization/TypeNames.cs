@@ -116,15 +116,20 @@ internal static class TypeNames
             ?? throw new WireFormatException($"Type '{name}' is not loadable in this process: is the same build deployed on both sides?"));
 
     /// <summary>
-    /// A type as C# writes it, for messages: its namespace and name, generic arguments in angle brackets
-    /// (<c>System.Collections.Generic.List&lt;MyApp.Order&gt;</c>, not the assembly-qualified
-    /// <c>List`1[[MyApp.Order, MyApp, Version=…]]</c> of <see cref="Type.FullName"/>), nested types after a dot.
+    /// A type as C# writes it, for messages: keywords for the built-in types, the types of .NET's own
+    /// <c>System</c> namespaces by their name alone, other types with their namespace, generic arguments in
+    /// angle brackets and tuples in parentheses (<c>List&lt;MyApp.Order&gt;</c>, <c>(int, string)</c>; not
+    /// the <c>List`1[[MyApp.Order, MyApp, Version=…]]</c> of <see cref="Type.FullName"/>), nested types after a dot.
     /// </summary>
     public static string Readable(Type? type)
     {
         if (type is null)
         {
             return "null";
+        }
+        if (Keywords.TryGetValue(type, out var keyword))
+        {
+            return keyword;
         }
         if (Nullable.GetUnderlyingType(type) is { } underlying)
         {
@@ -138,24 +143,53 @@ internal static class TypeNames
         {
             return type.Name;
         }
+        var arguments = type.IsGenericType ? type.GetGenericArguments() : [];
+        if (type.IsConstructedGenericType && type.FullName?.StartsWith("System.ValueTuple`", StringComparison.Ordinal) == true && arguments.Length < 8)
+        {
+            return $"({string.Join(", ", arguments.Select(Readable))})";
+        }
         var name = type.Name;
         var tick = name.IndexOf('`');
         if (tick >= 0)
         {
             name = name[..tick];
         }
-        var outer = type.IsNested ? Readable(type.DeclaringType) + "." : type.Namespace is { Length: > 0 } ns ? ns + "." : string.Empty;
-        if (!type.IsGenericType)
+        string outer;
+        var inherited = 0;
+        if (type.IsNested)
         {
-            return outer + name;
+            // A type nested in a generic one shares its arguments: Outer<int>.Inner is Inner with [int].
+            var declaring = type.DeclaringType!;
+            inherited = declaring.IsGenericTypeDefinition ? declaring.GetGenericArguments().Length : 0;
+            if (inherited > 0 && type.IsConstructedGenericType)
+            {
+                declaring = declaring.MakeGenericType(arguments[..inherited]);
+            }
+            outer = Readable(declaring) + ".";
         }
-        var arguments = type.GetGenericArguments();
-        // A nested type's own arguments follow those of the types it is nested in.
-        var own = type.IsNested ? arguments.Skip(type.DeclaringType!.GetGenericArguments().Length).ToArray() : arguments;
+        else
+        {
+            outer = type.Namespace is { Length: > 0 } ns && ns != "System" && !ns.StartsWith("System.", StringComparison.Ordinal) ? ns + "." : string.Empty;
+        }
+        var own = arguments[inherited..];
         return own.Length == 0 ? outer + name : $"{outer}{name}<{string.Join(", ", own.Select(Readable))}>";
     }
 
+    private static readonly Dictionary<Type, string> Keywords = new()
+    {
+        [typeof(bool)] = "bool", [typeof(byte)] = "byte", [typeof(sbyte)] = "sbyte", [typeof(char)] = "char",
+        [typeof(short)] = "short", [typeof(ushort)] = "ushort", [typeof(int)] = "int", [typeof(uint)] = "uint",
+        [typeof(long)] = "long", [typeof(ulong)] = "ulong", [typeof(float)] = "float", [typeof(double)] = "double",
+        [typeof(decimal)] = "decimal", [typeof(string)] = "string", [typeof(object)] = "object", [typeof(nint)] = "nint",
+        [typeof(nuint)] = "nuint", [typeof(void)] = "void",
+    };
+
     /// <summary>"a" or "an" before <paramref name="noun"/>, by its first letter.</summary>
     public static string WithArticle(string noun) =>
-        (noun.Length > 0 && "AEIOUaeiou".Contains(noun[0]) ? "an " : "a ") + noun;
+        (StartsWithVowelSound(noun) ? "an " : "a ") + noun;
+
+    /// <summary>By the first letter, except words read with a consonant first: "a User", "a Unicode…", "a Euro…", "a One…".</summary>
+    private static bool StartsWithVowelSound(string noun) =>
+        noun.Length > 0 && "AEIOUaeiou".Contains(noun[0])
+        && !new[] { "Uni", "Use", "Usa", "Usi", "Usu", "Uti", "Uri", "Ure", "Uro", "Eu", "One", "Once" }.Any(prefix => noun.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 }

@@ -50,6 +50,31 @@ internal static class ValueCodec
         return writer.ToEncoded();
     }
 
+    /// <summary>
+    /// Writes <paramref name="items"/> as an <c>object[]</c> is written (each element tagged with its own
+    /// type), naming each element by <paramref name="name"/> in errors ("item 5 of the map").
+    /// </summary>
+    public static void WriteEach<T>(WireWriter writer, T[] items, Func<int, string> name)
+    {
+        if (!WireDepth.TryEnter())
+        {
+            throw WireDepth.TooDeep(name(0), typeof(T[]), null);
+        }
+        try
+        {
+            writer.WriteByte(ObjectArray);
+            writer.WriteCount(items.Length);
+            for (var index = 0; index < items.Length; index++)
+            {
+                Write(writer, items[index], name(index));
+            }
+        }
+        finally
+        {
+            WireDepth.Exit();
+        }
+    }
+
     /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
     /// <exception cref="NotShippableException">The value cannot travel, or it nests deeper than <see cref="WireDepth.MaxLevels"/>.</exception>
     public static void Write(WireWriter writer, object? value, string what)
@@ -160,7 +185,7 @@ internal static class ValueCodec
             {
                 TypedCodecs.Boxed(type).Write(writer, value);
             }
-            catch (TypedFormMismatchException mismatch)
+            catch (TypedFormRefusalException mismatch)
             {
                 throw mismatch.Refusal(what);
             }

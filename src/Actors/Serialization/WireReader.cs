@@ -46,7 +46,7 @@ internal sealed class WireReader
             var index = ReadCount();
             return index < _blocks.Length && _blocks[index] is T[] block
                 ? block
-                : throw new WireFormatException($"Out-of-band array {index} of {typeof(T).Name} is missing ({_blocks.Length} arrived).");
+                : throw new WireFormatException($"Out-of-band array {index} of {Serialization.TypeNames.Readable(typeof(T))} is missing ({_blocks.Length} arrived).");
         }
         var count = ReadCount();
         var array = GC.AllocateUninitializedArray<T>(count);

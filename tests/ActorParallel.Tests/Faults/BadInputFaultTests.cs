@@ -73,7 +73,7 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
         var items = Enumerable.Range(0, 6).Select(value => new ReadFails(value, 0)).ToArray();
         var results = new List<int>();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        var error = await Assert.ThrowsAsync<NotShippableException>(async () =>
         {
             await foreach (var value in pool.IMap(ReadFails.ValueOf, items, chunkSize: 1).WithCancellation(default))
             {
@@ -81,8 +81,9 @@ public sealed class BadInputFaultTests(ITestOutputHelper output) : RuntimeFixtur
             }
         }).WaitAsync(Bound);
 
-        Assert.StartsWith("Item 3 of the map could not be read to be sent to a worker: InvalidOperationException: Collection was modified", error.Message);
-        Assert.Contains("copied before the map", error.Message);
+        Assert.StartsWith("Cannot ship item 3 of the map: reading its property 'Failing' (ActorParallel.Tests.Faults.ReadFails) threw InvalidOperationException: Collection was modified", error.Message);
+        Assert.Contains("changes meanwhile must be copied first", error.Message);
+        Assert.IsType<InvalidOperationException>(error.InnerException);
         Assert.Equal([0, 1, 2], results);
         var usable = await pool.MapAsync(PoolTargets.Square, [0, 1, 2, 3]).WaitAsync(Bound);
         Assert.Equal([0, 1, 4, 9], usable);

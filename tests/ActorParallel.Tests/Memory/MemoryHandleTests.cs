@@ -49,7 +49,7 @@ public sealed class MemoryHandleTests
 
         var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode((array, 3), "argument 1"));
 
-        Assert.Contains("ActorParallel.RawArray<System.Double> is a handle to shared memory, which travels as an argument, a captured variable or an element of an object[]", error.Message);
+        Assert.Contains("ActorParallel.RawArray<double> is a handle to shared memory, which travels as an argument, a captured variable or an element of an object[]", error.Message);
     }
 
     [Fact]

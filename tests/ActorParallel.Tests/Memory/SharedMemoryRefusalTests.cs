@@ -22,9 +22,9 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
 
         Assert.Contains(array.ToString(), captured.Message);
         Assert.Contains("HostNodeRole 'actorparallel-host'", captured.Message);
-        Assert.Contains("manager.Array<Double>(length) (SharedArray<T>)", captured.Message);
+        Assert.Contains("manager.Array<double>(length) (SharedArray<T>)", captured.Message);
         Assert.Contains(counter.ToString(), applied.Message);
-        Assert.Contains("manager.Value(initial) (SharedValue<Int64>)", applied.Message);
+        Assert.Contains("manager.Value(initial) (SharedValue<long>)", applied.Message);
         Assert.Contains(array.ToString(), asItems.Message);
         Assert.Equal([0, 2, 4, 6], stillWorks);
     }
@@ -47,7 +47,7 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
         Assert.Equal("start", error.ParamName);
         Assert.Contains("Elements 999999..1000003 (5 from 999999)", error.Message);
         Assert.Contains("0..999999", error.Message);
-        Assert.Contains("SynchronizedArray<Double>", error.Message);
+        Assert.Contains("SynchronizedArray<double>", error.Message);
         Assert.DoesNotContain("RawArray", error.Message);
         Assert.Equal(2, array.AsSpan(999_998, 2).Length);
     }
@@ -58,7 +58,7 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
         var bare = Assert.Throws<NotSupportedException>(() => new RawArray<nint>(3));
         var inStruct = Assert.Throws<NotSupportedException>(() => new SynchronizedValue<WithAddress>());
 
-        Assert.Contains("System.IntPtr", bare.Message);
+        Assert.Contains("nint", bare.Message);
         Assert.Contains($"{typeof(WithAddress).FullName!.Replace('+', '.')}", inStruct.Message);
         Assert.Contains("WithAddress.Where", inStruct.Message);
     }
@@ -72,7 +72,7 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
         var onValue = Assert.Throws<NotSupportedException>(() => shorts.Add(1));
         var onArray = Assert.Throws<NotSupportedException>(() => points.CompareExchange(0, new Point(1, 2), default));
 
-        Assert.Contains("System.Int16", onValue.Message);
+        Assert.Contains("short", onValue.Message);
         Assert.Contains("int, long and double", onValue.Message);
         Assert.Contains(typeof(Point).FullName!.Replace('+', '.'), onArray.Message);
         Assert.Contains("GetLock()", onArray.Message);
@@ -91,10 +91,10 @@ public sealed class SharedMemoryRefusalTests : RuntimeFixture
         Assert.Contains("Index 3", error.Message);
         Assert.Contains("0 to 2", error.Message);
         // Each error names the object the caller used: the synchronized array, or the raw view it handed out.
-        Assert.Contains("SynchronizedArray<Double>", error.Message);
+        Assert.Contains("SynchronizedArray<double>", error.Message);
         Assert.DoesNotContain("RawArray", error.Message);
-        Assert.Contains("RawArray<Double>", raw.Message);
-        Assert.Equal("SynchronizedArray<Double>", disposed.ObjectName);
+        Assert.Contains("RawArray<double>", raw.Message);
+        Assert.Equal("SynchronizedArray<double>", disposed.ObjectName);
     }
 
     [Fact]

@@ -136,17 +136,30 @@ public sealed class PoolErrorTests
     }
 
     [Fact]
+    public async Task MapAsync_OneResultOfAChunkCannotTravel_TheErrorNamesThatItem()
+    {
+        await WithPool(async pool =>
+        {
+            var refused = await Assert.ThrowsAsync<NotShippableException>(
+                () => pool.MapAsync(static x => x == 5 ? new Serialization.ValueCodecTests.Tally(x) : (object)x, Enumerable.Range(0, 8), chunkSize: 4).WaitAsync(Bound));
+
+            Assert.StartsWith("Item 5 of the map: cannot ship the result travelling back to the driver of type ActorParallel.Tests.Serialization.ValueCodecTests.Tally: it keeps state in the non-public field '_count'", refused.Message);
+            Assert.Equal(5, Assert.IsType<RemoteException>(refused.InnerException).ItemIndex);
+        });
+    }
+
+    [Fact]
     public async Task MapAsync_ResultCannotTravel_ErrorSaysItIsTheResultGoingBackToTheDriver()
     {
         await WithPool(async pool =>
         {
             var refused = await Assert.ThrowsAsync<NotShippableException>(() => pool.MapAsync(x => new MemoryStream(x), [1, 2]).WaitAsync(Bound));
-            Assert.Matches(@"^Chunk [01] of the map: cannot ship", refused.Message);
+            Assert.Matches("^Item [01] of the map: cannot ship the result travelling back to the driver of type MemoryStream", refused.Message);
             var error = Assert.IsType<RemoteException>(refused.InnerException);
 
             Assert.Equal(typeof(NotShippableException).FullName, error.RemoteType);
             Assert.Contains("back to the driver", error.RemoteMessage);
-            Assert.Contains(typeof(MemoryStream).FullName!, error.RemoteMessage);
+            Assert.Contains("of type MemoryStream", error.RemoteMessage);
             Assert.DoesNotContain("to a worker process", error.RemoteMessage);
         });
     }
@@ -162,7 +175,7 @@ public sealed class PoolErrorTests
 
             Assert.Contains(typeof(StreamBox).FullName!, error.Message);
             Assert.Contains("property 'Content'", error.Message);
-            Assert.Contains(typeof(Stream).FullName!, error.Message);
+            Assert.Contains("is of type Stream, which cannot travel", error.Message);
             Assert.DoesNotContain("Timeouts", error.Message);
         });
 

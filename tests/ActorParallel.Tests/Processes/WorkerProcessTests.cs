@@ -270,7 +270,7 @@ public sealed class WorkerProcessTests : RuntimeFixture
         var count = Assert.Throws<ArgumentException>(() => Create(TestTargets.WriteSum, "path", 1));
         var type = Assert.Throws<ArgumentException>(() => Create(TestTargets.WriteSum, "path", "one", 2L));
 
-        Assert.Contains("takes 3 argument(s) but 2 were given", count.Message);
+        Assert.Contains("takes 3 arguments, but 2 were given", count.Message);
         Assert.Contains("'a'", type.Message);
         Assert.Contains(nameof(TestTargets.WriteSum), type.Message);
     }
@@ -284,7 +284,7 @@ public sealed class WorkerProcessTests : RuntimeFixture
 
         Assert.Equal(typeof(MemoryStream), error.ValueType);
         Assert.Contains("'stream'", error.Message);
-        Assert.Contains("System.IO.MemoryStream", error.Message);
+        Assert.Contains("of type MemoryStream", error.Message);
     }
 
     [Fact]

@@ -65,12 +65,15 @@ public sealed class TypeNamesTests
     }
 
     [Theory]
-    [InlineData(typeof(int), "System.Int32")]
-    [InlineData(typeof(int?), "System.Int32?")]
-    [InlineData(typeof(List<Outer.Inner>), "System.Collections.Generic.List<ActorParallel.Tests.Serialization.TypeNamesTests.Outer.Inner>")]
-    [InlineData(typeof(Dictionary<string, int[]>), "System.Collections.Generic.Dictionary<System.String, System.Int32[]>")]
-    [InlineData(typeof(Outer.Generic<double>[,]), "ActorParallel.Tests.Serialization.TypeNamesTests.Outer.Generic<System.Double>[,]")]
-    [InlineData(typeof(List<>), "System.Collections.Generic.List<T>")]
+    [InlineData(typeof(int), "int")]
+    [InlineData(typeof(int?), "int?")]
+    [InlineData(typeof(Guid), "Guid")]
+    [InlineData(typeof((int, string)), "(int, string)")]
+    [InlineData(typeof(Outer.Generic<int>.Nested), "ActorParallel.Tests.Serialization.TypeNamesTests.Outer.Generic<int>.Nested")]
+    [InlineData(typeof(List<Outer.Inner>), "List<ActorParallel.Tests.Serialization.TypeNamesTests.Outer.Inner>")]
+    [InlineData(typeof(Dictionary<string, int[]>), "Dictionary<string, int[]>")]
+    [InlineData(typeof(Outer.Generic<double>[,]), "ActorParallel.Tests.Serialization.TypeNamesTests.Outer.Generic<double>[,]")]
+    [InlineData(typeof(List<>), "List<T>")]
     public void Readable_NamesATypeAsCSharpWritesIt_WithoutAssemblyNames(Type type, string expected)
     {
         Assert.Equal(expected, TypeNames.Readable(type));
@@ -80,6 +83,8 @@ public sealed class TypeNamesTests
     [InlineData("Animal", "an Animal")]
     [InlineData("Order", "an Order")]
     [InlineData("MyApp.Dog", "a MyApp.Dog")]
+    [InlineData("UserAdmin", "a UserAdmin")]
+    [InlineData("Umbrella", "an Umbrella")]
     public void WithArticle_ByTheFirstLetter(string noun, string expected)
     {
         Assert.Equal(expected, TypeNames.WithArticle(noun));
@@ -89,6 +94,9 @@ public sealed class TypeNamesTests
     {
         public sealed class Inner;
 
-        public sealed class Generic<T>;
+        public sealed class Generic<T>
+        {
+            public sealed class Nested;
+        }
     }
 }

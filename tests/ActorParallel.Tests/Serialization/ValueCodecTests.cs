@@ -112,9 +112,19 @@ public sealed class ValueCodecTests
         Assert.All([asArray, inList, inDictionary], error =>
         {
             Assert.Equal(typeof(Tally), error.ValueType);
-            Assert.StartsWith($"Cannot ship the {typeof(Tally).FullName!.Replace('+', '.')} values in argument 1 of type", error.Message);
+            Assert.StartsWith("Cannot ship argument 1 of type ", error.Message);
+            Assert.Contains($": that type holds {typeof(Tally).FullName!.Replace('+', '.')} values, and", error.Message);
             Assert.Contains("'_count'", error.Message);
         });
+    }
+
+    [Fact]
+    public void Encode_ARecordWhosePropertyGetterThrows_IsRefusedNamingTheValueThePropertyAndWhatItThrew()
+    {
+        var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(new GetterThrows(true), "argument 1"));
+
+        Assert.StartsWith($"Cannot ship argument 1: reading its property 'Value' ({typeof(GetterThrows).FullName!.Replace('+', '.')}) threw InvalidOperationException: getter boom. ", error.Message);
+        Assert.Equal("getter boom", Assert.IsType<InvalidOperationException>(error.InnerException).Message);
     }
 
     [Fact]
@@ -206,6 +216,14 @@ public sealed class ValueCodecTests
         public int Retries { get; set; }
     }
 
+    /// <summary>Its constructor takes Value, so the typed form reads it (and discards what the constructor gets).</summary>
+    public sealed class GetterThrows(bool boom, int value = 0)
+    {
+        public bool Boom { get; } = boom || value < 0;
+
+        public int Value => Boom ? throw new InvalidOperationException("getter boom") : 1;
+    }
+
     public sealed class SetByConstructor(int value, string name)
     {
         private readonly int _value = value;
@@ -255,7 +273,7 @@ public sealed class ValueCodecTests
 
         var error = Assert.Throws<NotShippableException>(() => ValueCodec.Encode(nested, "the arrays"));
 
-        Assert.Contains("System.Object[]", error.Message);
+        Assert.Contains("object[]", error.Message);
         Assert.Contains("1,000 levels", error.Message);
     }
 

@@ -26,7 +26,7 @@ public sealed class SharedNamespaceTests : RuntimeFixture
         var missing = await Assert.ThrowsAsync<KeyNotFoundException>(() => ns.GetAsync<int>("absent"));
         Assert.Contains("'absent'", missing.Message);
         var wrongType = await Assert.ThrowsAsync<InvalidCastException>(() => ns.GetAsync<int>("label"));
-        Assert.Contains("String", wrongType.Message);
+        Assert.Contains("holds a string, not an int", wrongType.Message);
         Assert.Equal((false, 0), await ns.TryGetAsync<int>("absent").WaitAsync(Bound));
         Assert.True(await ns.RemoveAsync("label").WaitAsync(Bound));
         Assert.False(await ns.RemoveAsync("label").WaitAsync(Bound));

@@ -53,7 +53,7 @@ public sealed class SharedStateTests : RuntimeFixture
 
         var error = Assert.Throws<NotSupportedException>(() => manager.Value(1.5m));
 
-        Assert.Contains("Decimal", error.Message);
+        Assert.Contains("not decimal", error.Message);
     }
 
     [Fact]

@@ -102,7 +102,8 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
         Encoded bytes;
         try
         {
-            bytes = ChunkCodec.EncodeItems(slice, count == 1 ? $"item {_offset} of the map" : $"items {_offset}-{_offset + count - 1} of the map");
+            var first = _offset;
+            bytes = ChunkCodec.EncodeItems(slice, count == 1 ? $"item {first} of the map" : $"items {first}-{first + count - 1} of the map", index => $"item {first + index} of the map");
         }
         catch (Exception exception) when (exception is not (ActorParallelException or OutOfMemoryException))
         {
@@ -110,7 +111,7 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
             var cause = exception is System.Reflection.TargetInvocationException { InnerException: { } thrown } ? thrown : exception;
             var which = count == 1 ? $"Item {_offset}" : $"One of items {_offset}-{_offset + count - 1}";
             throw new InvalidOperationException(
-                $"{which} of the map could not be read to be sent to a worker: {cause.GetType().Name}: {cause.Message} "
+                $"{which} of the map could not be read to be sent to a worker: {cause.GetType().Name}: {cause.Message.TrimEnd('.')}. "
                 + "Items are read when their chunk is sent, while the map runs: an item that other code changes meanwhile must be copied before the map.", cause);
         }
         if (bytes.Size > maxValueBytes && count == 1)

@@ -1,4 +1,5 @@
 using ActorParallel.Protocol;
+using ActorParallel.Serialization;
 
 namespace ActorParallel.Workers;
 
@@ -97,7 +98,28 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
 
     private static void EncodeSegments(int seq, TOut[] results, int offset, int count, int maxBytes, long? maxResultBytes, ICollection<ChunkPayload> output)
     {
-        var bytes = ChunkCodec.EncodeItems(offset == 0 && count == results.Length ? results : results[offset..(offset + count)], "the results travelling back to the driver");
+        Encoded bytes;
+        try
+        {
+            bytes = ChunkCodec.EncodeItems(offset == 0 && count == results.Length ? results : results[offset..(offset + count)], "the results travelling back to the driver");
+        }
+        catch (NotShippableException)
+        {
+            // The caller is told which item's result: each is tried alone (a rare path).
+            for (var index = offset; index < offset + count; index++)
+            {
+                try
+                {
+                    ValueCodec.Encode(results[index], "the result travelling back to the driver");
+                    ChunkCodec.EncodeItems(results[index..(index + 1)], "the result travelling back to the driver", static _ => "the result travelling back to the driver");
+                }
+                catch (NotShippableException refused)
+                {
+                    throw new ChunkItemException(index, refused);
+                }
+            }
+            throw;
+        }
         if (count == 1 && bytes.Size > maxResultBytes)
         {
             throw new ChunkItemException(offset, new MessageTooLargeException(

@@ -50,6 +50,6 @@ internal static class QueueReplies
         QueueFailed failed => throw new InvalidOperationException(failed.Error),
         QueueEnded ended => throw new EndOfStreamException($"'{ended.Queue}' has ended: the other end of the pipe was closed or its process is gone, and everything it sent has been received (Python's EOFError)."),
         ManagerDisposed disposed => throw SharedStateNode.DisposedError(disposed.Manager, disposed.Object),
-        _ => throw new WireFormatException($"Unexpected answer {reply.GetType().Name} from a queue store; expected {typeof(T).Name}."),
+        _ => throw new WireFormatException($"Unexpected answer {reply.GetType().Name} from a queue store; expected {Serialization.TypeNames.Readable(typeof(T))}."),
     };
 }
