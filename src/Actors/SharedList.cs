@@ -226,5 +226,8 @@ public sealed class SharedList<T> : ISharedObject, IAsyncEnumerable<T>
         };
     }
 
-    private static byte[] Encode(T item) => ValueCodec.Encode(item, $"an element of SharedList<{Serialization.TypeNames.Readable(typeof(T))}>");
+    private static byte[] Encode(T item) => ValueCodec.Encode(item, s_elementName);
+
+    /// <summary>How errors name an element (made once: appends are a hot path).</summary>
+    private static readonly string s_elementName = $"an element of SharedList<{Serialization.TypeNames.Readable(typeof(T))}>";
 }

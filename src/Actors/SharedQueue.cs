@@ -31,6 +31,9 @@ public class SharedQueue<T> : ISharedObject
     private readonly byte _kind;
     private bool _closed;
 
+    /// <summary>How errors name an item (made once: puts are a hot path).</summary>
+    private string? _itemName;
+
     internal SharedQueue(SharedStateNode node, string host, string name, int maxSize, byte kind)
     {
         _host = host;
@@ -221,7 +224,7 @@ public class SharedQueue<T> : ISharedObject
     private protected byte[] Encode(T item)
     {
         ThrowIfClosed();
-        return ValueCodec.Encode(item, $"an item of {GetType().Name.Split('`')[0]}<{Serialization.TypeNames.Readable(typeof(T))}>");
+        return ValueCodec.Encode(item, _itemName ??= $"an item of {GetType().Name.Split('`')[0]}<{Serialization.TypeNames.Readable(typeof(T))}>");
     }
 
     private protected static long Milliseconds(TimeSpan timeout, string paramName) => Configuration.Timeouts.WaitMilliseconds(timeout, paramName);
