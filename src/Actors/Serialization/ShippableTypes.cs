@@ -67,7 +67,17 @@ internal static class ShippableTypes
     /// </summary>
     public static void RefuseHiddenState(Type type, string what)
     {
-        var field = HiddenState.GetOrAdd(type, static t =>
+        if (HiddenFieldOf(type) is { } field)
+        {
+            throw new NotShippableException(
+                $"Cannot ship {what} of type {TypeNames.Readable(type)}: it keeps state in the non-public field '{field}', which would not travel. " +
+                "Expose that state as public properties (a record does), or ship the data instead of the object.", type);
+        }
+    }
+
+    /// <summary>The first non-public field of <paramref name="type"/> that would not travel, if any (remembered per type).</summary>
+    private static string? HiddenFieldOf(Type type) =>
+        HiddenState.GetOrAdd(type, static t =>
         {
             if (t.IsPrimitive || t.IsEnum || t.Assembly == typeof(object).Assembly || typeof(System.Collections.IEnumerable).IsAssignableFrom(t)
                 || (t.Namespace?.StartsWith("System", StringComparison.Ordinal) ?? false))
@@ -89,13 +99,6 @@ internal static class ShippableTypes
             }
             return null;
         });
-        if (field is not null)
-        {
-            throw new NotShippableException(
-                $"Cannot ship {what} of type {TypeNames.Readable(type)}: it keeps state in the non-public field '{field}', which would not travel. " +
-                "Expose that state as public properties (a record does), or ship the data instead of the object.", type);
-        }
-    }
 
     /// <summary>The parameter names of the public constructors whose parameters all name public members (as MessagePack matches them, ignoring case).</summary>
     private static HashSet<string> SetByConstructor(Type type, HashSet<string> publicProperties)
@@ -132,7 +135,7 @@ internal static class ShippableTypes
             var name = TypeNames.Readable(element);
             throw new NotShippableException(
                 $"Cannot ship {what} of type {TypeNames.Readable(type)}: that type holds {name} values, and {name} keeps state in the non-public field " +
-                $"'{HiddenState[element]}', which would not travel. Expose that state as public properties (a record does), or ship the data instead of the object.", element);
+                $"'{HiddenFieldOf(element)}', which would not travel. Expose that state as public properties (a record does), or ship the data instead of the object.", element);
         }
     }
 
@@ -145,11 +148,7 @@ internal static class ShippableTypes
         var inside = type.IsArray ? [type.GetElementType()!] : type.IsGenericType ? type.GetGenericArguments() : [];
         foreach (var element in inside)
         {
-            try
-            {
-                RefuseHiddenState(element, string.Empty);
-            }
-            catch (NotShippableException)
+            if (HiddenFieldOf(element) is not null)
             {
                 return element;
             }

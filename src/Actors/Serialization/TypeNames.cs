@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Reflection;
 
 namespace ActorParallel.Serialization;
@@ -175,14 +176,14 @@ internal static class TypeNames
         return own.Length == 0 ? outer + name : $"{outer}{name}<{string.Join(", ", own.Select(Readable))}>";
     }
 
-    private static readonly Dictionary<Type, string> Keywords = new()
+    private static readonly FrozenDictionary<Type, string> Keywords = new Dictionary<Type, string>
     {
         [typeof(bool)] = "bool", [typeof(byte)] = "byte", [typeof(sbyte)] = "sbyte", [typeof(char)] = "char",
         [typeof(short)] = "short", [typeof(ushort)] = "ushort", [typeof(int)] = "int", [typeof(uint)] = "uint",
         [typeof(long)] = "long", [typeof(ulong)] = "ulong", [typeof(float)] = "float", [typeof(double)] = "double",
         [typeof(decimal)] = "decimal", [typeof(string)] = "string", [typeof(object)] = "object", [typeof(nint)] = "nint",
         [typeof(nuint)] = "nuint", [typeof(void)] = "void",
-    };
+    }.ToFrozenDictionary();
 
     /// <summary>"a" or "an" before <paramref name="noun"/>, by its first letter.</summary>
     public static string WithArticle(string noun) =>
@@ -191,5 +192,7 @@ internal static class TypeNames
     /// <summary>By the first letter, except words read with a consonant first: "a User", "a Unicode…", "a Euro…", "a One…".</summary>
     private static bool StartsWithVowelSound(string noun) =>
         noun.Length > 0 && "AEIOUaeiou".Contains(noun[0])
-        && !new[] { "Uni", "Use", "Usa", "Usi", "Usu", "Uti", "Uri", "Ure", "Uro", "Eu", "One", "Once" }.Any(prefix => noun.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+        && !ConsonantSounding.Any(prefix => noun.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] ConsonantSounding = ["Uni", "Use", "Usa", "Usi", "Usu", "Uti", "Uri", "Ure", "Uro", "Eu", "One"];
 }
