@@ -59,8 +59,8 @@ internal static class NodesLargeItem
     private static async Task<TimeSpan> TimeRoundTrip(Pool pool, byte[] blob)
     {
         var watch = Stopwatch.StartNew();
-        var count = await pool.ApplyAsync(() => LargeValues.ByteCount(blob));
-        var back = await pool.ApplyAsync(() => LargeValues.MakeBytes(count));
+        var count = await pool.ApplyAsync(LargeValues.CountOf(blob));
+        var back = await pool.ApplyAsync(LargeValues.MakeOf(count));
         var elapsed = watch.Elapsed;
         Workloads.Check(back.Length == blob.Length, $"{Name} result");
         return elapsed;
