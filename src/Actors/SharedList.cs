@@ -220,7 +220,7 @@ public sealed class SharedList<T> : ISharedObject, IAsyncEnumerable<T>
             ListEditOutcome.Done => edited,
             ListEditOutcome.IndexOutOfRange => throw new ArgumentOutOfRangeException(nameof(index), index, edited.Count == 0
                 ? $"Shared list '{Name}' is empty (Python's IndexError)."
-                : $"Index {index} is outside shared list '{Name}' of {edited.Count} elements (Python's IndexError)."),
+                : $"Index {index} is outside shared list '{Name}' of {edited.Count} element{(edited.Count == 1 ? string.Empty : "s")} (Python's IndexError)."),
             ListEditOutcome.NotFound => throw new ArgumentException($"The value is not in shared list '{Name}' (Python's ValueError: list.remove(x): x not in list).", "item"),
             _ => throw new WireFormatException($"Unknown list edit outcome {edited.Outcome}."),
         };

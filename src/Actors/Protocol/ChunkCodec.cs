@@ -13,7 +13,10 @@ internal static class ChunkCodec
     /// <summary>The first byte of items in the typed form; no <see cref="ValueCodec"/> tag has it.</summary>
     private const byte TypedItems = 0xF0;
 
-    /// <summary>The items, with their large arrays of primitives out of band (referenced, not copied).</summary>
+    /// <summary>
+    /// The items, with their large arrays of primitives out of band (referenced, not copied). Errors about
+    /// one item name it by <paramref name="itemName"/> (its index), errors about their type by <paramref name="what"/>.
+    /// </summary>
     /// <exception cref="NotShippableException">An item cannot travel.</exception>
     public static Encoded EncodeItems<T>(T[] items, string what, Func<int, string>? itemName = null)
     {
@@ -21,20 +24,21 @@ internal static class ChunkCodec
         var exact = OfTheStaticTypeOnly(items);
         if (Typed<T>.Write is { } write && exact)
         {
+            var index = 0;
             try
             {
                 writer.WriteByte(TypedItems);
                 writer.WriteCount(items.Length);
-                foreach (var item in items)
+                for (; index < items.Length; index++)
                 {
-                    write(writer, item);
+                    write(writer, items[index]);
                 }
                 return writer.ToEncoded();
             }
-            catch (TypedFormRefusalException mismatch)
+            catch (TypedFormRefusalException refused)
             {
-                // Inside an item: a property's or a tuple element's value of a derived type.
-                throw mismatch.Refusal(what);
+                // Inside an item: a property's or a tuple element's value of a derived type, a getter that threw.
+                throw refused.Refusal(itemName?.Invoke(index) ?? what);
             }
         }
         // As one T[]; or item by item, each naming its type, when some item is of a type derived from T, or

@@ -35,6 +35,11 @@ internal static class ShippableTypes
     public static string? ProcessLocalReason(Type type) =>
         type.IsPrimitive || type == typeof(string) ? null : ProcessLocalReasons.GetOrAdd(type, FindProcessLocalReason);
 
+    /// <summary>LINQ's operators' and iterator methods' enumerables: types of System.Linq, or made by the compiler.</summary>
+    private static bool IsLazyQuery(Type type) =>
+        typeof(System.Collections.IEnumerable).IsAssignableFrom(type)
+        && (type.Namespace == "System.Linq" || type.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), inherit: false));
+
     /// <summary>Each type's answer to <see cref="ProcessLocalReason"/>, found once (a stream of calls asks it per value).</summary>
     private static readonly ConcurrentDictionary<Type, string?> ProcessLocalReasons = new();
 
@@ -50,6 +55,7 @@ internal static class ShippableTypes
             _ when typeof(Thread).IsAssignableFrom(type) => "a Thread exists in this process only",
             _ when typeof(MemberInfo).IsAssignableFrom(type) || typeof(Assembly).IsAssignableFrom(type) => "reflection objects are process-local; ship a delegate instead",
             _ when typeof(Akka.Actor.IActorRef).IsAssignableFrom(type) => "actor references travel inside Akka messages, not as call arguments",
+            _ when IsLazyQuery(type) => "it is a lazy query (LINQ or an iterator method), whose items are computed in this process when it is enumerated; ship .ToList() or .ToArray() of it",
             _ when typeof(IDisposable).IsAssignableFrom(type) || typeof(IAsyncDisposable).IsAssignableFrom(type) => "it owns a resource of this process (it is IDisposable)",
             _ => null,
         };
@@ -60,9 +66,10 @@ internal static class ShippableTypes
     /// <summary>
     /// MessagePack's contractless format carries public fields and properties only. A user type that
     /// keeps state in a private field would arrive without it: refuse it here, naming the field. A field
-    /// that a public constructor sets from a public member's value is restored (MessagePack calls the
-    /// constructor whose parameters all name public members): <c>class C(int value) { private readonly
-    /// int _value = value; public int Value => _value; }</c> travels. Types of the runtime itself
+    /// that a public constructor sets from a public member's value, or a public setter sets, is restored
+    /// (MessagePack calls the constructor whose parameters all name public members, then the setters):
+    /// <c>class C(int value) { private readonly int _value = value; public int Value => _value; }</c> and
+    /// <c>class D { private int _x; public int X { get => _x; set => _x = value; } }</c> travel. Types of the runtime itself
     /// (collections and the like) have formatters of their own.
     /// </summary>
     public static void RefuseHiddenState(Type type, string what)
@@ -100,12 +107,18 @@ internal static class ShippableTypes
             return null;
         });
 
-    /// <summary>The parameter names of the public constructors whose parameters all name public members (as MessagePack matches them, ignoring case).</summary>
+    /// <summary>
+    /// The names through which MessagePack restores state: the parameters of the public constructors whose
+    /// parameters all name public members (matched ignoring case), and the public properties it sets after
+    /// (a public setter, as <c>private int _x; public int X { get => _x; set => _x = value; }</c> has).
+    /// </summary>
     private static HashSet<string> SetByConstructor(Type type, HashSet<string> publicProperties)
     {
         var members = new HashSet<string>(publicProperties, StringComparer.OrdinalIgnoreCase);
         members.UnionWith(type.GetFields(BindingFlags.Instance | BindingFlags.Public).Select(f => f.Name));
-        var covered = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var covered = new HashSet<string>(
+            type.GetProperties(BindingFlags.Instance | BindingFlags.Public).Where(p => p.GetMethod is { IsPublic: true } && p.SetMethod is { IsPublic: true }).Select(p => p.Name),
+            StringComparer.OrdinalIgnoreCase);
         foreach (var constructor in type.GetConstructors())
         {
             var parameters = constructor.GetParameters();
@@ -134,8 +147,8 @@ internal static class ShippableTypes
         {
             var name = TypeNames.Readable(element);
             throw new NotShippableException(
-                $"Cannot ship {what} of type {TypeNames.Readable(type)}: that type holds {name} values, and {name} keeps state in the non-public field " +
-                $"'{HiddenFieldOf(element)}', which would not travel. Expose that state as public properties (a record does), or ship the data instead of the object.", element);
+                $"Cannot ship {what} ({TypeNames.Readable(type)}): {name} values in it keep state in the non-public field '{HiddenFieldOf(element)}', " +
+                "which would not travel. Expose that state as public properties (a record does), or ship the data instead of the object.", element);
         }
     }
 

@@ -15,7 +15,7 @@ internal static class ShippedCall
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(args);
-        CheckArguments(target, args);
+        args = CheckArguments(target, args);
         var writer = new WireWriter(collectBlocks: collectBlocks);
         ValueCodec.Write(writer, target, $"target {Describe(target.Method)}");
         writer.WriteCount(args.Length);
@@ -56,16 +56,26 @@ internal static class ShippedCall
         return result;
     }
 
-    private static void CheckArguments(Delegate target, object?[] args)
+    /// <summary>The arguments, checked against the target's parameters, with the default values of optional ones not given (as Python's call fills them).</summary>
+    private static object?[] CheckArguments(Delegate target, object?[] args)
     {
         var parameters = target.Method.GetParameters();
         // A static method closed over its first argument (an extension method delegate) takes one fewer.
         var offset = target.Method.IsStatic && target.Target is not null ? 1 : 0;
         var expected = parameters.Length - offset;
-        if (args.Length != expected)
+        var optional = parameters.Skip(offset).Reverse().TakeWhile(p => p.HasDefaultValue).Count();
+        if (args.Length > expected || args.Length < expected - optional)
         {
+            var takes = optional == 0 ? Count(expected, "argument") : $"{expected - optional} to {Count(expected, "argument")} ({optional} optional)";
             throw new ArgumentException(
-                $"Target {Describe(target.Method)} takes {Count(expected, "argument")}, but {args.Length} {(args.Length == 1 ? "was" : "were")} given.", nameof(args));
+                $"Target {Describe(target.Method)} takes {takes}, but {args.Length} {(args.Length == 1 ? "was" : "were")} given.", nameof(args));
+        }
+        if (args.Length < expected)
+        {
+            // "= default" of a struct reads as null: the struct's default value is meant.
+            args = [.. args, .. parameters.Skip(offset + args.Length).Select(p => p.DefaultValue is null && p.ParameterType.IsValueType
+                ? Activator.CreateInstance(p.ParameterType)
+                : p.DefaultValue)];
         }
         for (var index = 0; index < args.Length; index++)
         {
@@ -81,6 +91,7 @@ internal static class ShippedCall
                     $"Argument {index + 1} ('{parameter.Name}') of {Describe(target.Method)} must be {TypeNames.WithArticle(TypeNames.Readable(type))}, but {(arg is null ? "null" : TypeNames.WithArticle(TypeNames.Readable(arg.GetType())))} was given.", nameof(args));
             }
         }
+        return args;
     }
 
     internal static string Describe(MethodInfo method) =>

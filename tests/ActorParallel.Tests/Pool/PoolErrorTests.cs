@@ -143,22 +143,34 @@ public sealed class PoolErrorTests
             var refused = await Assert.ThrowsAsync<NotShippableException>(
                 () => pool.MapAsync(static x => x == 5 ? new Serialization.ValueCodecTests.Tally(x) : (object)x, Enumerable.Range(0, 8), chunkSize: 4).WaitAsync(Bound));
 
-            Assert.StartsWith("Item 5 of the map: cannot ship the result travelling back to the driver of type ActorParallel.Tests.Serialization.ValueCodecTests.Tally: it keeps state in the non-public field '_count'", refused.Message);
+            Assert.StartsWith("Item 5 of the map: cannot ship the result of type ActorParallel.Tests.Serialization.ValueCodecTests.Tally: it keeps state in the non-public field '_count'", refused.Message);
             Assert.Equal(5, Assert.IsType<RemoteException>(refused.InnerException).ItemIndex);
         });
     }
 
     [Fact]
-    public async Task MapAsync_ResultCannotTravel_ErrorSaysItIsTheResultGoingBackToTheDriver()
+    public async Task MapAsync_ResultIsALazyQuery_RefusedSayingSoAndWhatToShipInstead()
+    {
+        await WithPool(async pool =>
+        {
+            var refused = await Assert.ThrowsAsync<NotShippableException>(
+                () => pool.MapAsync(static (int n) => Enumerable.Range(0, n).Select(x => x * 2), [1, 2]).WaitAsync(Bound));
+
+            Assert.Matches("^Item [01] of the map: cannot ship the result of type .+ to another process: it is a lazy query", refused.Message);
+            Assert.Contains("ship .ToList() or .ToArray() of it", refused.Message);
+        });
+    }
+
+    [Fact]
+    public async Task MapAsync_ResultCannotTravel_ErrorNamesTheItemAndSaysItIsTheResult()
     {
         await WithPool(async pool =>
         {
             var refused = await Assert.ThrowsAsync<NotShippableException>(() => pool.MapAsync(x => new MemoryStream(x), [1, 2]).WaitAsync(Bound));
-            Assert.Matches("^Item [01] of the map: cannot ship the result travelling back to the driver of type MemoryStream", refused.Message);
+            Assert.Matches("^Item [01] of the map: cannot ship the result of type MemoryStream to another process", refused.Message);
             var error = Assert.IsType<RemoteException>(refused.InnerException);
 
             Assert.Equal(typeof(NotShippableException).FullName, error.RemoteType);
-            Assert.Contains("back to the driver", error.RemoteMessage);
             Assert.Contains("of type MemoryStream", error.RemoteMessage);
             Assert.DoesNotContain("to a worker process", error.RemoteMessage);
         });

@@ -169,6 +169,21 @@ public sealed class WorkerProcessTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task StartAsync_OptionalParametersNotGiven_TakeTheirDefaults_AndTooManyArgumentsSayWhatItTakes()
+    {
+        var path = ScratchFile("defaults.txt");
+        var process = Create(TestTargets.WriteWithDefaults, path);
+
+        await process.StartAsync();
+        await Joined(process);
+        var tooMany = Assert.Throws<ArgumentException>(() => Create(TestTargets.WriteWithDefaults, path, "a", 1, DateTime.UnixEpoch, 5));
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal("default text x2 0", await File.ReadAllTextAsync(path));
+        Assert.Contains("takes 1 to 4 arguments (3 optional), but 5 were given", tooMany.Message);
+    }
+
+    [Fact]
     public async Task StartAsync_Twice_ThrowsInvalidOperation()
     {
         var process = Create(TestTargets.WriteFile, ScratchFile("twice.txt"), "x");

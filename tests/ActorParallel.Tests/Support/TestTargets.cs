@@ -5,6 +5,10 @@ public static class TestTargets
 {
     public static void WriteFile(string path, string text) => File.WriteAllText(path, text);
 
+    /// <summary>Writes <paramref name="text"/> and <paramref name="times"/> (optional parameters, a struct's <c>default</c> among them).</summary>
+    public static void WriteWithDefaults(string path, string text = "default text", int times = 2, DateTime stamp = default) =>
+        File.WriteAllText(path, $"{text} x{times} {stamp.Ticks}");
+
     public static void WriteSum(string path, int a, long b) => File.WriteAllText(path, (a + b).ToString());
 
     /// <summary>Writes whether this worker process runs an ActorSystem by now.</summary>

@@ -103,7 +103,7 @@ internal sealed class MapFeeder<TIn>(MapJob job, IActorRef router, int chunkSize
         try
         {
             var first = _offset;
-            bytes = ChunkCodec.EncodeItems(slice, count == 1 ? $"item {first} of the map" : $"items {first}-{first + count - 1} of the map", index => $"item {first + index} of the map");
+            bytes = ChunkCodec.EncodeItems(slice, "the map's items", index => $"item {first + index} of the map");
         }
         catch (Exception exception) when (exception is not (ActorParallelException or OutOfMemoryException))
         {

@@ -110,8 +110,8 @@ internal sealed class ChunkRunner<TIn, TOut> : ChunkRunner
             {
                 try
                 {
-                    ValueCodec.Encode(results[index], "the result travelling back to the driver");
-                    ChunkCodec.EncodeItems(results[index..(index + 1)], "the result travelling back to the driver", static _ => "the result travelling back to the driver");
+                    ValueCodec.Encode(results[index], "the result");
+                    ChunkCodec.EncodeItems(results[index..(index + 1)], "the result", static _ => "the result");
                 }
                 catch (NotShippableException refused)
                 {
