@@ -145,8 +145,7 @@ public sealed class ParallelRuntimeOptions
     internal Akka.Configuration.Config DriverConfig =>
         WorkerHeartbeatTimeout == Configuration.Timeouts.LinkAcceptablePause
             ? Configuration.AkkaConfig.OwnDriver
-            : Akka.Configuration.ConfigurationFactory.ParseString(
-                    $"akka.remote.watch-failure-detector.acceptable-heartbeat-pause = {(long)HeartbeatPause.TotalMilliseconds} ms")
+            : Configuration.AkkaConfig.Settings(("akka.remote.watch-failure-detector.acceptable-heartbeat-pause", $"{(long)HeartbeatPause.TotalMilliseconds}ms"))
                 .WithFallback(Configuration.AkkaConfig.OwnDriver);
 
     /// <summary><see cref="WorkerHeartbeatTimeout"/>, with "never" as <see cref="Timeout.InfiniteTimeSpan"/> (Akka's failure detector gets ~24.8 days for it).</summary>

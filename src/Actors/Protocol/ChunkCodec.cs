@@ -49,9 +49,33 @@ internal static class ChunkCodec
         }
         else
         {
-            ValueCodec.WriteEach(writer, items, itemName ?? (index => $"element {index} of {what}"));
+            WriteEach(writer, items, itemName ?? (index => $"element {index} of {what}"));
         }
         return writer.ToEncoded();
+    }
+
+    /// <summary>
+    /// Writes <paramref name="items"/> as an <c>object[]</c> is written (each element tagged with its own
+    /// type), naming each element by <paramref name="name"/> in errors ("item 5 of the map").
+    /// </summary>
+    private static void WriteEach<T>(WireWriter writer, T[] items, Func<int, string> name)
+    {
+        if (!WireDepth.TryEnter())
+        {
+            throw WireDepth.TooDeep(name(0), typeof(T[]), null);
+        }
+        try
+        {
+            ValueCodec.WriteObjectArrayHeader(writer, items.Length);
+            for (var index = 0; index < items.Length; index++)
+            {
+                ValueCodec.Write(writer, items[index], name(index));
+            }
+        }
+        finally
+        {
+            WireDepth.Exit();
+        }
     }
 
     private static class ByReference<T>

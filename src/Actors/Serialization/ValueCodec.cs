@@ -44,35 +44,16 @@ internal static class ValueCodec
     public static Encoded EncodeAsArrayOfOne(object? value, string what)
     {
         var writer = new WireWriter(collectBlocks: true);
-        writer.WriteByte(ObjectArray);
-        writer.WriteCount(1);
+        WriteObjectArrayHeader(writer, 1);
         Write(writer, value, what);
         return writer.ToEncoded();
     }
 
-    /// <summary>
-    /// Writes <paramref name="items"/> as an <c>object[]</c> is written (each element tagged with its own
-    /// type), naming each element by <paramref name="name"/> in errors ("item 5 of the map").
-    /// </summary>
-    public static void WriteEach<T>(WireWriter writer, T[] items, Func<int, string> name)
+    /// <summary>The start of an <c>object[]</c> of <paramref name="count"/> values, each then written by <see cref="Write"/>.</summary>
+    public static void WriteObjectArrayHeader(WireWriter writer, int count)
     {
-        if (!WireDepth.TryEnter())
-        {
-            throw WireDepth.TooDeep(name(0), typeof(T[]), null);
-        }
-        try
-        {
-            writer.WriteByte(ObjectArray);
-            writer.WriteCount(items.Length);
-            for (var index = 0; index < items.Length; index++)
-            {
-                Write(writer, items[index], name(index));
-            }
-        }
-        finally
-        {
-            WireDepth.Exit();
-        }
+        writer.WriteByte(ObjectArray);
+        writer.WriteCount(count);
     }
 
     /// <summary>Writes one value; <paramref name="what"/> names it in errors ("argument 1", "captured variable 'x'").</summary>
