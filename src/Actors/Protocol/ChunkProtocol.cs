@@ -72,6 +72,26 @@ internal sealed record AbandonMap(long MapId) : IWireMessage;
 internal sealed record AbandonChunk(long MapId, int Seq) : IWireMessage;
 
 /// <summary>
+/// Router → pool worker: another worker is idle while chunks wait on this one behind a long chunk, so
+/// give back every chunk held here that has not started (Python's workers take a task only when they
+/// are free, so none waits behind a slow one). The worker answers with <see cref="ChunksReclaimed"/>.
+/// </summary>
+internal sealed class ReclaimChunks : IWireMessage
+{
+    public static readonly ReclaimChunks Instance = new();
+
+    private ReclaimChunks()
+    {
+    }
+}
+
+/// <summary>
+/// Pool worker → router: the chunks (map id and sequence number, pairwise) that will not run here,
+/// given back in answer to <see cref="ReclaimChunks"/>; empty when every chunk held had started.
+/// </summary>
+internal sealed record ChunksReclaimed(ImmutableArray<long> MapIds, ImmutableArray<int> Seqs) : IWireMessage;
+
+/// <summary>
 /// Driver → a worker that will serve a pool: start the compute thread and run a tiny chunk through
 /// it (decode, call, encode, serialize), so that the code every map needs is compiled before the
 /// first real chunk arrives rather than on its clock.

@@ -3,17 +3,18 @@ using ActorParallel.Serialization;
 
 namespace ActorParallel.Protocol;
 
-/// <summary>The chunk protocol on the wire: a pool's chunks and their results, failures, abandoned maps, the initializer, the warm-up, CPU binding and the memory budget.</summary>
+/// <summary>The chunk protocol on the wire: a pool's chunks and their results, failures, abandoned maps, reclaimed chunks, the initializer, the warm-up, CPU binding and the memory budget.</summary>
 internal sealed class ChunkProtocolCodec : ProtocolCodec
 {
     private const byte RunChunksTag = 5, ChunkResultsTag = 6, ChunkFailedTag = 7, AbandonMapTag = 8, RunInitializerTag = 9,
         InitializerFailedTag = 10, PrepareToServeTag = 30, PinComputeThreadTag = 44, ItemOverdueTag = 48, AbandonChunkTag = 49,
-        SetMemoryBudgetTag = 60, MemoryOverBudgetTag = 61;
+        SetMemoryBudgetTag = 60, MemoryOverBudgetTag = 61, ReclaimChunksTag = 62, ChunksReclaimedTag = 63;
 
     public override IReadOnlyCollection<byte> Tags { get; } =
     [
         RunChunksTag, ChunkResultsTag, ChunkFailedTag, AbandonMapTag, RunInitializerTag,
         InitializerFailedTag, PrepareToServeTag, PinComputeThreadTag, ItemOverdueTag, AbandonChunkTag, SetMemoryBudgetTag, MemoryOverBudgetTag,
+        ReclaimChunksTag, ChunksReclaimedTag,
     ];
 
     public override bool TryWrite(WireWriter writer, object message, WireSerializer wire)
@@ -79,6 +80,18 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
                 writer.WriteByte(SetMemoryBudgetTag);
                 writer.WriteInt64(budget.Bytes);
                 return true;
+            case ReclaimChunks:
+                writer.WriteByte(ReclaimChunksTag);
+                return true;
+            case ChunksReclaimed reclaimed:
+                writer.WriteByte(ChunksReclaimedTag);
+                writer.WriteCount(reclaimed.Seqs.Length);
+                for (var index = 0; index < reclaimed.Seqs.Length; index++)
+                {
+                    writer.WriteInt64(reclaimed.MapIds[index]);
+                    writer.WriteInt32(reclaimed.Seqs[index]);
+                }
+                return true;
             case MemoryOverBudget over:
                 writer.WriteByte(MemoryOverBudgetTag);
                 writer.WriteInt64(over.ResidentBytes);
@@ -103,8 +116,24 @@ internal sealed class ChunkProtocolCodec : ProtocolCodec
         ItemOverdueTag => new ItemOverdue(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt64()),
         SetMemoryBudgetTag => new SetMemoryBudget(reader.ReadInt64()),
         MemoryOverBudgetTag => new MemoryOverBudget(reader.ReadInt64(), reader.ReadInt64()),
+        ReclaimChunksTag => ReclaimChunks.Instance,
+        ChunksReclaimedTag => ReadReclaimed(reader),
         _ => throw Unknown(tag),
     };
+
+    private static ChunksReclaimed ReadReclaimed(WireReader reader)
+    {
+        // No capacity from the count: a malformed one then fails reading past the end, not allocating.
+        var count = reader.ReadCount();
+        var mapIds = ImmutableArray.CreateBuilder<long>();
+        var seqs = ImmutableArray.CreateBuilder<int>();
+        for (var index = 0; index < count; index++)
+        {
+            mapIds.Add(reader.ReadInt64());
+            seqs.Add(reader.ReadInt32());
+        }
+        return new ChunksReclaimed(mapIds.ToImmutable(), seqs.ToImmutable());
+    }
 
     private static RunChunks ReadRunChunks(WireReader reader)
     {

@@ -46,6 +46,33 @@ public sealed class PoolApplyTests() : RuntimeFixture($"apply-{Guid.NewGuid():N}
     }
 
     [Fact]
+    public async Task MapAsync_AfterACallThatBlocksWithNoDeadline_EveryItemRunsOnTheIdleWorker()
+    {
+        // Chunks dealt to the blocked worker (it holds a window of them) would wait there for ever while
+        // the other worker idles: they are taken back and run there, as in Python's pool.
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
+        await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        var marker = ScratchFile($"blocked-{Guid.NewGuid():N}");
+        var blocked = pool.ApplyAsync(() => PoolTargets.MarkThenBlock(marker));
+        await WaitForFile(marker);
+        var blockedPid = int.Parse(await File.ReadAllTextAsync(marker + ".pid"), System.Globalization.CultureInfo.InvariantCulture);
+
+        var pids = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 40), chunkSize: 1).WaitAsync(Bound);
+        var squares = await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 1_000)).WaitAsync(Bound);
+        var unordered = new List<int>();
+        await foreach (var square in pool.IMapUnordered(PoolTargets.Square, Enumerable.Range(0, 12), chunkSize: 1))
+        {
+            unordered.Add(square);
+        }
+
+        Assert.DoesNotContain(blockedPid, pids);
+        Assert.Equal(Enumerable.Range(0, 1_000).Select(PoolTargets.Square), squares);
+        Assert.Equal(Enumerable.Range(0, 12).Select(PoolTargets.Square), unordered.Order());
+        Assert.False(blocked.IsCompleted);
+        Assert.Equal(2, LiveWorkers.Count);
+    }
+
+    [Fact]
     public async Task MapAsync_OnAPoolJustCreated_TwoItemsThatNeedEachOtherRunSideBySide()
     {
         // The first worker ready must not take both: item 0 finishes only once item 1 has run elsewhere.

@@ -44,6 +44,7 @@ public sealed class WireSerializerTests : TestKit
         new ProcessExited(5, 4321, -9, null) { Cause = new WorkerExitCause(WorkerExitKind.OutOfMemory, -9, "out of memory") },
         new ActorParallel.Protocol.SetMemoryBudget(500_000_000),
         new ActorParallel.Protocol.MemoryOverBudget(812_000_000, 500_000_000),
+        ActorParallel.Protocol.ReclaimChunks.Instance,
         ListProcesses.Instance,
         ActorParallel.Protocol.BulkQuery.Instance,
         new ActorParallel.Protocol.BulkEndpoint("127.0.0.1", 40123, "00FF17"),
@@ -81,6 +82,19 @@ public sealed class WireSerializerTests : TestKit
         Assert.Equal(1_000_000, runCopy.MaxResultBytes);
         Assert.Equal(results.Spans, resultsCopy.Spans.AsEnumerable());
         Assert.Equal(span, failedCopy.Span);
+    }
+
+    [Fact]
+    public void FromBinary_ChunksReclaimed_RoundTripsItsPairsInOrder()
+    {
+        var serializer = new WireSerializer((Akka.Actor.ExtendedActorSystem)Sys);
+
+        var copy = Assert.IsType<ChunksReclaimed>(serializer.FromBinary(serializer.ToBinary(new ChunksReclaimed([7, 7, 9], [3, 4, 0])), null));
+        var none = Assert.IsType<ChunksReclaimed>(serializer.FromBinary(serializer.ToBinary(new ChunksReclaimed([], [])), null));
+
+        Assert.Equal([7L, 7, 9], copy.MapIds.AsEnumerable());
+        Assert.Equal([3, 4, 0], copy.Seqs.AsEnumerable());
+        Assert.True(none.Seqs.IsEmpty);
     }
 
     [Fact]

@@ -40,8 +40,12 @@ public static class PoolTargets
 
     public static int Add(int a, int b) => a + b;
 
-    public static void MarkInitialized(string folder) =>
+    /// <summary>Appends a line to <paramref name="folder"/>/init-pid (a second run in one process makes two), then creates done-pid.</summary>
+    public static void MarkInitialized(string folder)
+    {
         File.AppendAllText(Path.Combine(folder, $"init-{Environment.ProcessId}"), "initialized\n");
+        File.Create(Path.Combine(folder, $"done-{Environment.ProcessId}")).Dispose();
+    }
 
     /// <summary>Writes its pid to <paramref name="marker"/>.pid, then creates <paramref name="marker"/>, then never returns: work that will not stop.</summary>
     public static int MarkThenBlock(string marker)

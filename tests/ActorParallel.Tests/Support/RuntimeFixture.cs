@@ -60,11 +60,11 @@ public abstract class RuntimeFixture : IAsyncLifetime
         await Task.WhenAll(processes.Select(Joined));
     }
 
-    /// <summary>Waits for a worker to create <paramref name="path"/> in the scratch folder: its way of saying it got somewhere.</summary>
+    /// <summary>Waits for a worker to create <paramref name="path"/> in the scratch folder (or a folder in it): its way of saying it got somewhere.</summary>
     protected async Task WaitForFile(string path)
     {
         var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var watcher = new FileSystemWatcher(Scratch);
+        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(path) ?? Scratch);
         watcher.Created += (_, e) =>
         {
             if (e.FullPath == path)

@@ -153,7 +153,7 @@ internal sealed class ChunkDealer(PoolSettings settings, IRouterActions router)
     /// <summary>How many more chunks the worker may hold: the map's <paramref name="window"/>, and no more tasks than its life has left.</summary>
     private int Credit(WorkerSlot slot, int window)
     {
-        if (slot.Isolated is not null)
+        if (slot.Isolated is not null || slot.Stalled)
         {
             return 0;
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ActorParallel.Protocol;
 
 namespace ActorParallel.Driver;
@@ -98,12 +97,13 @@ internal sealed partial class ChunkScheduler(PoolSettings settings, WorkerSlots 
                 CompleteIfDone(job);
             }
         }
+        ReclaimForIdleWorkers();
     }
 
     /// <summary>The worker of <paramref name="slot"/> sent results: finished chunks go to their map's output.</summary>
     public void TakeResults(WorkerSlot slot, ChunkResults results)
     {
-        slot.LastProgress = Stopwatch.GetTimestamp();
+        Progressed(slot);
         _jobsById.TryGetValue(results.MapId, out var job);
         if (!results.Spans.IsDefaultOrEmpty)
         {
@@ -163,7 +163,7 @@ internal sealed partial class ChunkScheduler(PoolSettings settings, WorkerSlots 
     /// <summary>The user's function threw on a chunk: an unordered map fails at once, an ordered one where the chunk stands.</summary>
     public void TakeFailure(WorkerSlot slot, ChunkFailed failed)
     {
-        slot.LastProgress = Stopwatch.GetTimestamp();
+        Progressed(slot);
         if (failed.Span is { } span)
         {
             RecordSpan(slot, _jobsById.GetValueOrDefault(failed.MapId), failed.MapId, span);
@@ -249,6 +249,7 @@ internal sealed partial class ChunkScheduler(PoolSettings settings, WorkerSlots 
     /// <summary>The worker skipped a cancelled chunk before it started: it holds it no more.</summary>
     public void AbandonedChunk(WorkerSlot slot, AbandonChunk abandoned)
     {
+        Progressed(slot);
         if (!slot.InFlight.Remove((abandoned.MapId, abandoned.Seq)))
         {
             return;

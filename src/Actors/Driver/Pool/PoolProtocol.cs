@@ -63,5 +63,15 @@ internal sealed record PoolStatus(ImmutableArray<int> ReadyPids, int ProcessesSt
 /// </summary>
 internal sealed record CancelledChunkOverdue(long ProcessId, long MapId, int? Seq = null);
 
+/// <summary>Router → itself: time to look again for chunks waiting on a busy worker while another is idle.</summary>
+internal sealed class ReclaimCheck
+{
+    public static readonly ReclaimCheck Instance = new();
+
+    private ReclaimCheck()
+    {
+    }
+}
+
 /// <summary>Caller → router: one chunk of a map that goes on is no longer wanted (its <c>ApplyAsync</c> call was cancelled).</summary>
 internal sealed record CancelChunk(long MapId, int Seq);

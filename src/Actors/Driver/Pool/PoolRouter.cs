@@ -138,6 +138,12 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case AbandonChunk abandoned when _slots.TryGetByActor(Sender, out var slot):
                 _scheduler.AbandonedChunk(slot, abandoned);
                 break;
+            case ChunksReclaimed reclaimed when _slots.TryGetByActor(Sender, out var slot):
+                _scheduler.TakeReclaimed(slot, reclaimed);
+                break;
+            case ReclaimCheck:
+                _scheduler.Dispatch();
+                break;
             case ItemOverdue overdue when _slots.TryGetByActor(Sender, out var slot):
                 _stuck.ItemOverdue(slot, overdue);
                 break;
@@ -197,7 +203,7 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case Terminated terminated:
                 HandleHostNodeLost(terminated.ActorRef);
                 break;
-            case ChunkResults or ChunkFailed or AbandonMap or AbandonChunk or ItemOverdue or MemoryOverBudget or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
+            case ChunkResults or ChunkFailed or AbandonMap or AbandonChunk or ChunksReclaimed or ItemOverdue or MemoryOverBudget or ProcessStarted or ProcessNotFound or ClusterEvent.MemberUp:
                 break;
             default:
                 Unhandled(message);

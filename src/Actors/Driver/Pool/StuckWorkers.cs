@@ -34,6 +34,8 @@ internal sealed class StuckWorkers(PoolSettings settings, WorkerSlots slots, Chu
             return;
         }
         router.Tell(worker, new AbandonChunk(cancel.MapId, cancel.Seq));
+        // It may be running it, a call that ignores its token: no new work goes there until it shows progress.
+        slot.Stalled = true;
         var grace = settings.CancellationGracePeriod;
         if (grace != Timeout.InfiniteTimeSpan)
         {

@@ -42,6 +42,15 @@ internal sealed class WorkerSlot(long processId, IActorRef supervisor)
     /// </summary>
     public long LastProgress { get; set; }
 
+    /// <summary>
+    /// Chunks were taken back from it while it ran a long one (<see cref="Protocol.ReclaimChunks"/>): it is
+    /// given nothing new until it shows progress again, so the work does not wait there once more.
+    /// </summary>
+    public bool Stalled { get; set; }
+
+    /// <summary>A <see cref="Protocol.ReclaimChunks"/> was sent to it and not yet answered.</summary>
+    public bool Reclaiming { get; set; }
+
     /// <summary>Chunks finished, for <see cref="PoolOptions.MaxTasksPerChild"/>.</summary>
     public int TasksDone { get; set; }
 

@@ -10,7 +10,7 @@ namespace ActorParallel.Workers;
 /// <summary>The compute thread's batches: each chunk run, its results flushed to the router as they come.</summary>
 internal sealed partial class ChunkExecutor
 {
-    private void RunBatch(RunChunks batch, IActorRef router)
+    private void RunBatch(RunChunks batch, BatchCursor cursor, IActorRef router)
     {
         if (IsAbandoned(batch.MapId))
         {
@@ -28,8 +28,9 @@ internal sealed partial class ChunkExecutor
         // A traced map's batch carries its context once; a batch of traced calls, one per chunk, in the chunks' order.
         var everyChunk = !batch.Traces.IsDefault && batch.Traces is [{ Seq: ChunkTrace.EveryChunk } all] ? all.TraceParent : null;
         var traceIndex = 0;
-        foreach (var chunk in batch.Chunks)
+        for (var index = 0; index < batch.Chunks.Length; index++)
         {
+            var chunk = batch.Chunks[index];
             var traceParent = everyChunk;
             if (traceParent is null && !batch.Traces.IsDefaultOrEmpty && traceIndex < batch.Traces.Length && batch.Traces[traceIndex].Seq == chunk.Seq)
             {
@@ -38,6 +39,11 @@ internal sealed partial class ChunkExecutor
             if (_overBudget || IsAbandoned(batch.MapId))
             {
                 return;
+            }
+            if (!cursor.TryStart(index))
+            {
+                // The rest of the batch was given back: another worker runs it.
+                break;
             }
             if (Volatile.Read(ref _abandonedChunks) is { IsEmpty: false } abandonedChunks && abandonedChunks.TryRemove((batch.MapId, chunk.Seq), out _))
             {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Diagnostics;
 using ActorParallel.Configuration;
 using ActorParallel.Protocol;
@@ -30,6 +31,9 @@ internal sealed partial class ChunkExecutor : IDisposable
     /// <summary>Single chunks given up (cancelled <c>ApplyAsync</c> calls) that are skipped if they have not started; <see langword="null"/> until one is.</summary>
     private ConcurrentDictionary<(long MapId, int Seq), byte>? _abandonedChunks;
     private readonly Dictionary<long, ChunkRunner> _runners = [];
+
+    /// <summary>The batches queued or running here, which a reclaim may cut (guarded by itself).</summary>
+    private readonly List<BatchCursor> _held = [];
 
     /// <summary>The tokens of maps whose function takes one, cancelled the moment their map is given up; <see langword="null"/> until such a map comes.</summary>
     private ConcurrentDictionary<long, CancellationTokenSource>? _cancellations;
@@ -79,8 +83,19 @@ internal sealed partial class ChunkExecutor : IDisposable
     {
         switch (message)
         {
-            case RunChunks or Protocol.RunInitializer or PinComputeThread:
+            case RunChunks batch:
+                var cursor = new BatchCursor(batch);
+                lock (_held)
+                {
+                    _held.Add(cursor);
+                }
+                _queue.Add(new Work(message, router, cursor));
+                return true;
+            case Protocol.RunInitializer or PinComputeThread:
                 _queue.Add(new Work(message, router));
+                return true;
+            case ReclaimChunks:
+                Reclaim(router);
                 return true;
             case AbandonMap abandon:
                 Abandon(abandon.MapId, router);
@@ -97,6 +112,31 @@ internal sealed partial class ChunkExecutor : IDisposable
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// Gives back every chunk held here that has not started (the router deals them to an idle worker):
+    /// each batch is cut where the compute thread stands, so a chunk is either run here or given back,
+    /// never both. Answered at once, from the thread that reads the router's messages, even while the
+    /// compute thread is inside a chunk that does not return.
+    /// </summary>
+    private void Reclaim(IActorRef router)
+    {
+        var mapIds = ImmutableArray.CreateBuilder<long>();
+        var seqs = ImmutableArray.CreateBuilder<int>();
+        lock (_held)
+        {
+            foreach (var cursor in _held)
+            {
+                var chunks = cursor.Batch.Chunks;
+                for (var index = cursor.Reclaim(); index < chunks.Length; index++)
+                {
+                    mapIds.Add(cursor.Batch.MapId);
+                    seqs.Add(chunks[index].Seq);
+                }
+            }
+        }
+        _send(new ChunksReclaimed(mapIds.ToImmutable(), seqs.ToImmutable()), router);
     }
 
     /// <summary>
@@ -148,10 +188,10 @@ internal sealed partial class ChunkExecutor : IDisposable
                 continue;
             }
             trimmed = false;
-            var (message, router) = item;
+            var (message, router, cursor) = item;
             try
             {
-                Handle(message, router);
+                Handle(message, router, cursor);
             }
             catch (Exception exception)
             {
@@ -162,12 +202,22 @@ internal sealed partial class ChunkExecutor : IDisposable
         }
     }
 
-    private void Handle(object message, IActorRef router)
+    private void Handle(object message, IActorRef router, BatchCursor? cursor)
     {
         switch (message)
         {
             case RunChunks batch:
-                RunBatch(batch, router);
+                try
+                {
+                    RunBatch(batch, cursor!, router);
+                }
+                finally
+                {
+                    lock (_held)
+                    {
+                        _held.Remove(cursor!);
+                    }
+                }
                 break;
             case RunInitializer initializer:
                 RunInitializer(initializer, router);
@@ -229,7 +279,8 @@ internal sealed partial class ChunkExecutor : IDisposable
         _warmingUp = true;
         try
         {
-            RunBatch((RunChunks)Protocol.DirectLink.RoundTrip(batch), ActorRefs.Nobody);
+            var travelled = (RunChunks)Protocol.DirectLink.RoundTrip(batch);
+            RunBatch(travelled, new BatchCursor(travelled), ActorRefs.Nobody);
         }
         finally
         {
@@ -262,6 +313,39 @@ internal sealed partial class ChunkExecutor : IDisposable
 
     private bool IsAbandoned(long mapId) => _abandoned.Contains(mapId);
 
-    /// <summary>A message for the compute thread and the router it came from.</summary>
-    private sealed record Work(object Message, IActorRef Router);
+    /// <summary>A message for the compute thread, the router it came from, and a batch's cursor.</summary>
+    private sealed record Work(object Message, IActorRef Router, BatchCursor? Cursor = null);
+
+    /// <summary>
+    /// How far the compute thread has got in one batch, and whether a reclaim cut it: one word, the
+    /// index of the next chunk to start, with <see cref="CutBit"/> set once the rest was given back.
+    /// Starting a chunk and cutting the batch are each one compare-and-swap of it, so exactly one wins.
+    /// </summary>
+    private sealed class BatchCursor(RunChunks batch)
+    {
+        private const int CutBit = 1 << 30;
+        private int _state;
+
+        public RunChunks Batch => batch;
+
+        /// <summary>Claims chunk <paramref name="index"/> for the compute thread; <see langword="false"/> when the batch was cut before it.</summary>
+        public bool TryStart(int index) => Interlocked.CompareExchange(ref _state, index + 1, index) == index;
+
+        /// <summary>Cuts the batch: the index of the first chunk given back (the batch's length when none is, or it was cut before).</summary>
+        public int Reclaim()
+        {
+            while (true)
+            {
+                var state = Volatile.Read(ref _state);
+                if ((state & CutBit) != 0)
+                {
+                    return batch.Chunks.Length;
+                }
+                if (Interlocked.CompareExchange(ref _state, state | CutBit, state) == state)
+                {
+                    return state;
+                }
+            }
+        }
+    }
 }

@@ -22,7 +22,7 @@ internal sealed class WorkerActor : UntypedActor
             case RunTarget run:
                 HandleRun(run, Sender);
                 break;
-            case RunChunks or RunInitializer or AbandonMap or AbandonChunk or PrepareToServe or PinComputeThread or SetMemoryBudget:
+            case RunChunks or RunInitializer or AbandonMap or AbandonChunk or ReclaimChunks or PrepareToServe or PinComputeThread or SetMemoryBudget:
                 Executor.TryAccept(message, Sender);
                 break;
             case ExitWorker exit:

@@ -207,6 +207,95 @@ public sealed class ChunkSchedulerTests : TestKit
         Assert.Equal(next.Id, _router.ToldTo<RunChunks>(worker)[^1].MapId);
     }
 
+    [Fact]
+    public void Dispatch_AWorkerIdlesWhileAnotherHoldsQueuedChunksWithoutProgress_TakesThemBackForTheIdleOne()
+    {
+        Create(processes: 2);
+        var busy = Serve();
+        var idle = Serve();
+        var job = Job(chunks: 4);
+        _scheduler.Submit(job);
+        var held = Assert.Single(_router.Batches(busy));
+        _scheduler.TakeResults(SlotOf(idle), Results(job, Assert.Single(_router.Batches(idle))));
+        Assert.Empty(_router.ToldTo<ReclaimChunks>(busy));
+
+        // The busy worker has shown nothing since long ago: its queued chunk is asked back.
+        SlotOf(busy).LastProgress = 0;
+        _scheduler.Dispatch();
+        Assert.Single(_router.ToldTo<ReclaimChunks>(busy));
+        _scheduler.Dispatch();
+        Assert.Single(_router.ToldTo<ReclaimChunks>(busy));
+        _scheduler.TakeReclaimed(SlotOf(busy), new ChunksReclaimed([job.Id], [held[1]]));
+
+        // It goes to the idle worker; the busy one (still in its first chunk) is given nothing new.
+        Assert.Equal([held[1]], _router.Batches(idle)[^1]);
+        Assert.Single(_router.Batches(busy));
+        Assert.True(SlotOf(busy).Stalled);
+        _scheduler.TakeResults(SlotOf(idle), Results(job, [held[1]]));
+        _scheduler.TakeResults(SlotOf(busy), Results(job, [held[0]]));
+        Assert.False(SlotOf(busy).Stalled);
+        Assert.Empty(_scheduler.Jobs);
+    }
+
+    [Fact]
+    public void Dispatch_AWorkerIdlesWhileAnotherHoldsQueuedChunksThatHaveProgressed_LooksAgainLater()
+    {
+        Create(processes: 2);
+        var busy = Serve();
+        var idle = Serve();
+        var job = Job(chunks: 4);
+        _scheduler.Submit(job);
+
+        // Its last progress is a second from now (no clock reading in the test can reach it).
+        SlotOf(busy).LastProgress = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency;
+        _scheduler.TakeResults(SlotOf(idle), Results(job, Assert.Single(_router.Batches(idle)), computeMicros: 2_000));
+
+        // Chunks of 1 ms: the busy worker may show nothing for 4 ms before it is asked (not the 100 ms used when
+        // the chunks' cost is unknown); a look is scheduled for then, less the time this test has taken since.
+        Assert.Empty(_router.ToldTo<ReclaimChunks>(busy));
+        var (_, message, delay) = _router.Scheduled[^1];
+        Assert.IsType<ReclaimCheck>(message);
+        Assert.InRange(delay, TimeSpan.FromMilliseconds(900), TimeSpan.FromMilliseconds(1_006));
+    }
+
+    [Fact]
+    public void TakeReclaimed_AWorkerThatHadStartedNoneOfItsChunks_TakesWorkAgain()
+    {
+        // A worker still warming up gives all its chunks back: it must not stay stalled for want of progress.
+        Create(processes: 2);
+        var slow = Serve();
+        var idle = Serve();
+        var job = Job(chunks: 4);
+        _scheduler.Submit(job);
+        var held = Assert.Single(_router.Batches(slow));
+        _scheduler.TakeResults(SlotOf(idle), Results(job, Assert.Single(_router.Batches(idle))));
+        SlotOf(slow).LastProgress = 0;
+        _scheduler.Dispatch();
+        Assert.True(SlotOf(slow).Stalled);
+
+        _scheduler.TakeReclaimed(SlotOf(slow), new ChunksReclaimed([.. held.Select(_ => job.Id)], [.. held]));
+
+        Assert.False(SlotOf(slow).Stalled);
+        Assert.Equal(2, _router.Batches(slow).Count);
+    }
+
+    [Fact]
+    public void TakeReclaimed_ChunksOfAMapGivenUpMeanwhile_AreDropped()
+    {
+        Create(processes: 2);
+        var busy = Serve();
+        var idle = Serve();
+        var job = Job(chunks: 4);
+        _scheduler.Submit(job);
+        var held = Assert.Single(_router.Batches(busy));
+        _scheduler.Cancel(job.Id);
+
+        _scheduler.TakeReclaimed(SlotOf(busy), new ChunksReclaimed([job.Id], [held[1]]));
+
+        Assert.Single(_router.Batches(idle));
+        Assert.Empty(SlotOf(busy).InFlight);
+    }
+
     private void Create(int processes, int? maxTasksPerChild = null, int maxChunkLosses = 3, int maxPayloadBytes = 1 << 20)
     {
         var settings = new PoolSettings(processes, "test", null, maxTasksPerChild, maxChunkLosses, Timeout.InfiniteTimeSpan, maxPayloadBytes, null, null, null, ItemSettings.None);
