@@ -34,6 +34,9 @@ public sealed class PipeConnection : ISharedObject
     private IQueueClient? _sender;
     private IQueueClient? _receiver;
     private readonly RingPipeEnd? _ring;
+    private readonly Func<IQueueClient> _spill;
+    private readonly Func<Exception> _disposed;
+    private readonly Func<int, int, int, Exception> _ended;
     private byte[]? _peeked;
     private bool _closed;
 
@@ -45,6 +48,9 @@ public sealed class PipeConnection : ISharedObject
         _sendQueue = sendQueue;
         _recvQueue = recvQueue;
         _ring = ring;
+        _spill = () => Sender;
+        _disposed = Disposed;
+        _ended = EndedError;
     }
 
     /// <summary>The end's name: its pipe's name and which end it is.</summary>
@@ -63,7 +69,8 @@ public sealed class PipeConnection : ISharedObject
     /// <summary>Sends <paramref name="value"/> to the other end without waiting, as Python's <c>send(obj)</c>.</summary>
     /// <param name="value">The message: any value the wire format carries, <see langword="null"/> included.</param>
     /// <exception cref="NotShippableException">The value cannot travel to another process.</exception>
-    /// <exception cref="InvalidOperationException">This end is closed, or cannot send.</exception>
+    /// <exception cref="IOException">The other end is closed, or the process that held it has exited: nothing would receive the message, which is not sent (Python's <c>BrokenPipeError</c>). Checked between processes of one machine; an end on a Host node is not watched.</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot send, or was ended when a process it was handed to exited (an end handed to a process is that process's: make a new pipe).</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
     public void Send(object? value)
     {
@@ -73,7 +80,7 @@ public sealed class PipeConnection : ISharedObject
             _ = Sender;
         }
         var message = ValueCodec.Encode(value, $"a message on pipe '{Name}'");
-        if (_ring is null || !_ring.TrySend(message, () => Sender, Disposed))
+        if (_ring is null || !_ring.TrySend(message, _spill, _disposed, _ended))
         {
             Sender.Put(message);
         }
@@ -81,7 +88,9 @@ public sealed class PipeConnection : ISharedObject
 
     /// <summary>Sends <paramref name="bytes"/> as one message, as Python's <c>send_bytes(buf)</c>; received whole by <see cref="RecvBytesAsync"/>.</summary>
     /// <param name="bytes">The message.</param>
-    /// <exception cref="InvalidOperationException">This end is closed, or cannot send.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="bytes"/> is <see langword="null"/>.</exception>
+    /// <exception cref="IOException">The other end is closed, or the process that held it has exited (Python's <c>BrokenPipeError</c>); see <see cref="Send"/>.</exception>
+    /// <exception cref="InvalidOperationException">This end is closed, or cannot send, or was ended when a process it was handed to exited.</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
     public void SendBytes(byte[] bytes)
     {
@@ -95,33 +104,19 @@ public sealed class PipeConnection : ISharedObject
     /// <exception cref="EndOfStreamException">The other end is closed or its process is gone, and every message it sent has been received (Python's <c>EOFError</c>).</exception>
     /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
-    public async Task<object?> RecvAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfClosed();
-        if (Interlocked.Exchange(ref _peeked, null) is { } peeked)
-        {
-            return ValueCodec.Decode(peeked);
-        }
-        if (_recvQueue is null)
-        {
-            _ = Receiver;
-        }
-        var value = _ring is { ReceivesFromRing: true } ring
-            ? await ring.ReceiveAsync(() => Receiver, Ended, Disposed, cancellationToken).ConfigureAwait(false)
-            : await Receiver.TakeAsync(-1, cancellationToken).ConfigureAwait(false);
-        return ValueCodec.Decode(value!);
-    }
+    public async Task<object?> RecvAsync(CancellationToken cancellationToken = default) =>
+        ValueCodec.Decode(await ReceiveEncodedAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Waits for the next message, which must be a <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The message's type.</typeparam>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The message.</returns>
-    /// <exception cref="InvalidCastException">The message is not a <typeparamref name="T"/>; it has been taken off the pipe all the same (as Python's <c>recv()</c> would take it), so read with <see cref="RecvAsync(CancellationToken)"/> when the type can vary.</exception>
+    /// <exception cref="InvalidCastException">The message is not a <typeparamref name="T"/> (the error names this end, <typeparamref name="T"/> and the message's type); the message stays on the pipe, and the next receive gets it (<see cref="RecvAsync(CancellationToken)"/> takes any type).</exception>
     /// <exception cref="EndOfStreamException">The other end is closed or its process is gone, and every message it sent has been received.</exception>
     /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
-    public async Task<T> RecvAsync<T>(CancellationToken cancellationToken = default) =>
-        (T)(await RecvAsync(cancellationToken).ConfigureAwait(false))!;
+    public Task<T> RecvAsync<T>(CancellationToken cancellationToken = default) =>
+        ReceiveAsAsync<T>($"RecvAsync<{TypeNames.Readable(typeof(T))}>()", cancellationToken);
 
     /// <summary>
     /// Receives messages until end-of-file (the other end closed or its process gone, and everything it
@@ -130,7 +125,7 @@ public sealed class PipeConnection : ISharedObject
     /// <typeparam name="T">The messages' type.</typeparam>
     /// <param name="cancellationToken">Ends the iteration with an <see cref="OperationCanceledException"/>.</param>
     /// <returns>The messages, in the order they were sent.</returns>
-    /// <exception cref="InvalidCastException">A message is not a <typeparamref name="T"/>.</exception>
+    /// <exception cref="InvalidCastException">A message is not a <typeparamref name="T"/>; it stays on the pipe for the next receive.</exception>
     /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
     public async IAsyncEnumerable<T> ReadAllAsync<T>([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -153,17 +148,16 @@ public sealed class PipeConnection : ISharedObject
     /// <summary>Waits for the next message, sent by <see cref="SendBytes"/>, as Python's <c>recv_bytes()</c>.</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The message's bytes.</returns>
-    /// <exception cref="InvalidCastException">The message is not bytes.</exception>
+    /// <exception cref="InvalidCastException">The message is not bytes (the error names this end and the message's type); it stays on the pipe, and the next receive gets it.</exception>
     /// <exception cref="EndOfStreamException">The other end is closed or its process is gone, and every message it sent has been received.</exception>
     /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
-    public Task<byte[]> RecvBytesAsync(CancellationToken cancellationToken = default) => RecvAsync<byte[]>(cancellationToken);
+    public Task<byte[]> RecvBytesAsync(CancellationToken cancellationToken = default) => ReceiveAsAsync<byte[]>("RecvBytesAsync()", cancellationToken);
 
     /// <summary>Whether a message is waiting or comes within <paramref name="timeout"/>, as Python's <c>poll(timeout)</c>; the message stays for <see cref="RecvAsync"/>.</summary>
-    /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> (the default, as Python's) answers at once; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+    /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> (the default, as Python's) or any negative value answers at once (Python's <c>poll(-1)</c> does too); <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see langword="true"/> when a message is there to receive, or end-of-file is (Python's poll is true at EOF too).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">This end is closed, or cannot receive.</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
     public async Task<bool> PollAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -173,8 +167,10 @@ public sealed class PipeConnection : ISharedObject
         {
             return true;
         }
-        // No timeout only looks, as Python's poll(); an infinite or enormous one waits as long as it takes.
-        var limit = timeout is null ? TimeSpan.Zero : Configuration.Timeouts.WaitLimit(timeout, nameof(timeout)) ?? Timeout.InfiniteTimeSpan;
+        // No timeout, or a negative one, only looks, as Python's poll(); an infinite or enormous one waits as long as it takes.
+        var limit = timeout is not { } given || (given < TimeSpan.Zero && given != Timeout.InfiniteTimeSpan)
+            ? TimeSpan.Zero
+            : Configuration.Timeouts.WaitLimit(given, nameof(timeout)) ?? Timeout.InfiniteTimeSpan;
         if (_recvQueue is null)
         {
             _ = Receiver;
@@ -197,7 +193,8 @@ public sealed class PipeConnection : ISharedObject
 
     /// <summary>
     /// Closes this end, as Python's <c>close()</c>: what it sent is delivered first, then the other end
-    /// gets end-of-file; this end neither sends nor receives any more. Closing twice does nothing more.
+    /// gets end-of-file; this end neither sends nor receives any more, and a send from the other end
+    /// throws <see cref="IOException"/> (Python's <c>BrokenPipeError</c>). Closing twice does nothing more.
     /// </summary>
     /// <param name="cancellationToken">Cancels the wait, not the close.</param>
     /// <returns>A task that completes when the other end will see end-of-file after this end's messages.</returns>
@@ -209,6 +206,7 @@ public sealed class PipeConnection : ISharedObject
             return;
         }
         _closed = true;
+        _ring?.EndHere();
         if (_sendQueue is null)
         {
             return;
@@ -234,8 +232,18 @@ public sealed class PipeConnection : ISharedObject
         writer.WriteString(_sendQueue);
         writer.WriteString(_recvQueue);
         string? block = null;
+        if (_closed)
+        {
+            throw new NotShippableException($"Cannot hand pipe end '{Name}' to another process: it is closed. Make a new pipe (manager.Pipe()).", typeof(PipeConnection));
+        }
         if (_ring is { } ring)
         {
+            if (ring.IsEnded(out var why, out var pid))
+            {
+                throw new NotShippableException(
+                    $"Cannot hand pipe end '{Name}' to another process: it {Cause(why, pid)}, and an end handed to a process is that process's, ending with it. " +
+                    "Make a new pipe (manager.Pipe()) for the new process.", typeof(PipeConnection));
+            }
             if (HostBoundWork.Active)
             {
                 // A Host node is another machine: the whole pipe goes through the driver's store from now on.
@@ -273,6 +281,61 @@ public sealed class PipeConnection : ISharedObject
 
     /// <summary>0 for a pipe's first end, 1 for its second.</summary>
     internal static int EndOf(string name) => name.EndsWith(":2", StringComparison.Ordinal) ? 1 : 0;
+
+    private async Task<byte[]> ReceiveEncodedAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        if (Interlocked.Exchange(ref _peeked, null) is { } peeked)
+        {
+            return peeked;
+        }
+        if (_recvQueue is null)
+        {
+            _ = Receiver;
+        }
+        var value = _ring is { ReceivesFromRing: true } ring
+            ? await ring.ReceiveAsync(() => Receiver, Ended, Disposed, cancellationToken).ConfigureAwait(false)
+            : await Receiver.TakeAsync(-1, cancellationToken).ConfigureAwait(false);
+        return value!;
+    }
+
+    /// <summary>The next message as a <typeparamref name="T"/>; one of another type stays on the pipe, first in line.</summary>
+    private async Task<T> ReceiveAsAsync<T>(string call, CancellationToken cancellationToken)
+    {
+        var encoded = await ReceiveEncodedAsync(cancellationToken).ConfigureAwait(false);
+        var value = ValueCodec.Decode(encoded);
+        if (value is T typed)
+        {
+            return typed;
+        }
+        if (value is null && default(T) is null)
+        {
+            return default!;
+        }
+        Volatile.Write(ref _peeked, encoded);
+        var came = value is null ? "null" : $"of type {TypeNames.Readable(value.GetType())}";
+        throw new InvalidCastException(
+            $"Pipe end '{Name}': {call} asked for type {TypeNames.Readable(typeof(T))}, but the next message is {came}. " +
+            "It stays on the pipe for the next receive (RecvAsync() takes any type).");
+    }
+
+    private Exception EndedError(int end, int why, int pid)
+    {
+        if (end == EndOf(Name))
+        {
+            return new InvalidOperationException(
+                $"Pipe end '{Name}' cannot send: it {Cause(why, pid)}. An end handed to a process is that process's, and its direction ends when that process exits; " +
+                "make a new pipe (manager.Pipe()) for further messages.");
+        }
+        var other = Name[..^1] + (end + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new IOException(
+            $"Pipe end '{Name}' cannot send: the other end '{other}' {Cause(why, pid)}, so nothing would receive the message; it was not sent (Python's BrokenPipeError)." +
+            (why == PipeRing.ClosedByDeath ? " Make a new pipe (manager.Pipe()) to talk to another process." : string.Empty));
+    }
+
+    private static string Cause(int why, int pid) => why == PipeRing.ClosedByDeath
+        ? $"was ended when process {pid}, which held it, exited"
+        : pid == Environment.ProcessId ? "was closed" : $"was closed (in process {pid})";
 
     private EndOfStreamException Ended() =>
         new($"Pipe end '{Name}': the other end was closed or its process is gone, and everything it sent has been received (Python's EOFError).");

@@ -13,7 +13,8 @@ namespace ActorParallel.Memory;
 /// </summary>
 /// <remarks>
 /// Layout (offsets in the block's data): 0: mode (0 ring, 1 store only: an end went to a Host node),
-/// 4: disposed, 8 and 12: the process id holding end 1 and end 2. At 64 + 256·d the control of
+/// 4: disposed, 8 and 12: the process id holding end 1 and end 2, 16 and 24: whether end 1 and end 2
+/// are ended (closed, or their holder gone: why in the high half, the process id in the low). At 64 + 256·d the control of
 /// direction d (d = 0 is read by end 1, d = 1 by end 2), each field group on its own cache line:
 /// the writer's tail, sent count and closed flag; the reader's head and received count; the futex
 /// word and the reader's waiting flag. The rings follow at 1024 + d·<see cref="Capacity"/>.
@@ -119,6 +120,23 @@ internal sealed unsafe class PipeRing
     public int Holder(int end) => Volatile.Read(ref *(int*)(_data + 8 + 4 * end));
 
     public void SetHolder(int end, int pid) => Volatile.Write(ref *(int*)(_data + 8 + 4 * end), pid);
+
+    /// <summary>
+    /// End <paramref name="end"/> is ended: closed (<see cref="ClosedByClose"/>) or gone with its holder
+    /// <paramref name="pid"/> (<see cref="ClosedByDeath"/>); nothing more may be sent to it. The first reason stays.
+    /// </summary>
+    public void EndEnd(int end, int why, int pid) =>
+        Interlocked.CompareExchange(ref *(long*)(_data + 16 + 8 * end), ((long)why << 32) | (uint)pid, 0);
+
+    /// <summary>Whether end <paramref name="end"/> is ended, why (<see cref="ClosedByClose"/>, <see cref="ClosedByDeath"/>) and by which process.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsEnded(int end, out int why, out int pid)
+    {
+        var state = Volatile.Read(ref *(long*)(_data + 16 + 8 * end));
+        why = (int)(state >> 32);
+        pid = (int)state;
+        return state != 0;
+    }
 
     /// <summary>Ends direction <paramref name="direction"/> (after what was sent), and wakes its reader.</summary>
     public void Close(int direction, int why)

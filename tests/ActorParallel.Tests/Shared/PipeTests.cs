@@ -169,7 +169,124 @@ public sealed class PipeTests : RuntimeFixture
         Assert.InRange(waited, TimeSpan.FromMilliseconds(290), Bound);
         Assert.True(ready);
         Assert.Equal(7, value);
-        Assert.Throws<ArgumentOutOfRangeException>(() => parent.PollAsync(TimeSpan.FromSeconds(-1)).GetAwaiter().GetResult());
+    }
+
+    [Fact]
+    public async Task PollAsync_NegativeTimeout_LooksWithoutWaiting_AsPythonsPollMinusOne()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var (parent, child) = manager.Pipe();
+        var echo = Create(PipeTargets.EchoUntilNull, child);
+        await echo.StartAsync();
+
+        var nothingYet = await parent.PollAsync(TimeSpan.FromSeconds(-1)).WaitAsync(Bound);
+        var alsoNothing = await parent.PollAsync(TimeSpan.MinValue).WaitAsync(Bound);
+        parent.Send(7);
+        // The echo comes back while an infinite poll waits; a negative one then sees it at once.
+        Assert.True(await parent.PollAsync(Timeout.InfiniteTimeSpan).WaitAsync(Bound));
+        var ready = await parent.PollAsync(TimeSpan.FromMilliseconds(-5)).WaitAsync(Bound);
+        var value = await parent.RecvAsync<int>().WaitAsync(Bound);
+        parent.Send(null);
+        await Joined(echo);
+
+        Assert.False(nothingYet);
+        Assert.False(alsoNothing);
+        Assert.True(ready);
+        Assert.Equal(7, value);
+    }
+
+    [Fact]
+    public async Task Send_OtherEndClosed_ThrowsIOExceptionNamingTheEnd_AsPythonsBrokenPipeError()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var (parent, child) = manager.Pipe();
+        var (reader, writer) = manager.Pipe(duplex: false);
+        var closer = Create(PipeTargets.SendThreeAndClose, child);
+        await closer.StartAsync();
+        await Joined(closer);
+        await reader.CloseAsync();
+
+        var fromParent = Assert.Throws<IOException>(() => parent.Send(1));
+        var fromWriter = Assert.Throws<IOException>(() => writer.SendBytes([1]));
+        var received = new List<string>();
+        using var deadline = new CancellationTokenSource(Bound);
+        await foreach (var message in parent.ReadAllAsync<string>(deadline.Token))
+        {
+            received.Add(message);
+        }
+
+        Assert.Equal(typeof(IOException), fromParent.GetType());
+        Assert.Contains($"'{child.Name}' was closed (in process {closer.Pid})", fromParent.Message);
+        Assert.Contains("BrokenPipeError", fromParent.Message);
+        Assert.Contains($"'{reader.Name}' was closed", fromWriter.Message);
+        Assert.Equal(["a", "b", "c"], received);
+    }
+
+    [Fact]
+    public async Task Send_OtherEndsProcessExited_Throws_AndTheEndedEndCannotBeHandedOnOrUsed()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
+        var (parent, child) = manager.Pipe();
+        var first = Create(PipeTargets.EchoOnce, child);
+        await first.StartAsync();
+        parent.Send(1);
+        Assert.Equal(1, await parent.RecvAsync<int>().WaitAsync(Bound));
+        await Joined(first);
+
+        var send = Assert.Throws<IOException>(() => parent.Send(2));
+        var handOn = Assert.Throws<NotShippableException>(() => Create(PipeTargets.EchoOnce, child));
+        var toPool = await Assert.ThrowsAsync<NotShippableException>(() => pool.ApplyAsync(SendOne(child))).WaitAsync(Bound);
+        var useHere = Assert.Throws<InvalidOperationException>(() => child.Send(3));
+
+        Assert.Contains($"'{child.Name}' was ended when process {first.Pid}, which held it, exited", send.Message);
+        Assert.Contains("new pipe", send.Message);
+        Assert.Contains($"'{child.Name}'", handOn.Message);
+        Assert.Contains($"process {first.Pid}", handOn.Message);
+        Assert.Contains("Make a new pipe", handOn.Message);
+        Assert.Contains($"'{child.Name}'", toPool.Message);
+        Assert.Contains($"was ended when process {first.Pid}", useHere.Message);
+        await Assert.ThrowsAsync<EndOfStreamException>(() => parent.RecvAsync()).WaitAsync(Bound);
+
+        // A lambda of its own scope captures the end alone (not the pool).
+        static Func<int> SendOne(PipeConnection end) => () => PipeTargets.SendRange(end, 1);
+    }
+
+    [Fact]
+    public async Task RecvAsync_WrongType_ThrowsNamingTheEndAndBothTypes_AndTheMessageStaysForTheNextReceive()
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var (parent, child) = manager.Pipe();
+        var echo = Create(PipeTargets.EchoUntilNull, child);
+        await echo.StartAsync();
+
+        parent.Send("text");
+        parent.Send(42);
+        var asInt = await Assert.ThrowsAsync<InvalidCastException>(() => parent.RecvAsync<int>()).WaitAsync(Bound);
+        var stillThere = await parent.PollAsync().WaitAsync(Bound);
+        var text = await parent.RecvAsync<string>().WaitAsync(Bound);
+        var asBytes = await Assert.ThrowsAsync<InvalidCastException>(() => parent.RecvBytesAsync()).WaitAsync(Bound);
+        var number = await parent.RecvAsync<int>().WaitAsync(Bound);
+        parent.Send(new List<int> { 1 });
+        var asDictionary = await Assert.ThrowsAsync<InvalidCastException>(() => parent.RecvAsync<Dictionary<string, int>>()).WaitAsync(Bound);
+        var list = await parent.RecvAsync<List<int>>().WaitAsync(Bound);
+        parent.Send(null);
+        await Joined(echo);
+        var (reader, writer) = manager.Pipe(duplex: false);
+        writer.Send(null);
+        var nullAsInt = await Assert.ThrowsAsync<InvalidCastException>(() => reader.RecvAsync<int>()).WaitAsync(Bound);
+        var nullAsString = await reader.RecvAsync<string?>().WaitAsync(Bound);
+
+        Assert.Contains($"Pipe end '{parent.Name}'", asInt.Message);
+        Assert.Contains("RecvAsync<int>() asked for type int, but the next message is of type string", asInt.Message);
+        Assert.True(stillThere);
+        Assert.Equal("text", text);
+        Assert.Contains("RecvBytesAsync() asked for type byte[], but the next message is of type int", asBytes.Message);
+        Assert.Equal(42, number);
+        Assert.Contains("asked for type Dictionary<string, int>, but the next message is of type List<int>", asDictionary.Message);
+        Assert.Equal([1], list);
+        Assert.Contains($"Pipe end '{reader.Name}': RecvAsync<int>() asked for type int, but the next message is null", nullAsInt.Message);
+        Assert.Null(nullAsString);
     }
 
     [Fact]

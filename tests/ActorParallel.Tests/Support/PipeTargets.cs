@@ -68,4 +68,7 @@ public static class PipeTargets
         }
         return Environment.ProcessId;
     }
+
+    /// <summary>Receives one message and sends it back (the trial's <c>EchoOnce</c>).</summary>
+    public static async Task EchoOnce(PipeConnection connection) => connection.Send(await connection.RecvAsync());
 }

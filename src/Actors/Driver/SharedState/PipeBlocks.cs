@@ -23,7 +23,8 @@ internal static class PipeBlocks
 
     /// <summary>
     /// Process <paramref name="pid"/> is gone: every pipe end it held stops sending, so its reader gets
-    /// what was sent, then end-of-file (the spilled messages' queue too).
+    /// what was sent, then end-of-file (the spilled messages' queue too), and is ended, so a send to it
+    /// throws (Python's <c>BrokenPipeError</c>) instead of being lost.
     /// </summary>
     public static void ProcessGone(int pid)
     {
@@ -76,6 +77,8 @@ internal static class PipeBlocks
                     // End 1 writes what end 2 reads (direction 1, queue toSecond), and the reverse.
                     var direction = 1 - end;
                     ring.Close(direction, PipeRing.ClosedByDeath);
+                    // Nothing more is sent to it, nor is it handed to another process: its holder is gone.
+                    ring.EndEnd(end, PipeRing.ClosedByDeath, pid);
                     if ((direction == 0 ? toFirst : toSecond) is { } spilled)
                     {
                         store.Handle(new QueueEnd(spilled), static _ => { });

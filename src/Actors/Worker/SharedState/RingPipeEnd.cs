@@ -58,11 +58,18 @@ internal sealed class RingPipeEnd
         }
     }
 
-    /// <summary>Sends through the ring (or spills to the store); false when the pipe goes through the store now.</summary>
+    /// <summary>
+    /// Sends through the ring (or spills to the store); false when the pipe goes through the store now.
+    /// When this end or the other is ended, throws what <paramref name="ended"/> makes of (end, why, process id).
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
-    public bool TrySend(byte[] message, Func<IQueueClient> spill, Func<Exception> disposed)
+    public bool TrySend(byte[] message, Func<IQueueClient> spill, Func<Exception> disposed, Func<int, int, int, Exception> ended)
     {
         Claim();
+        if (_ring.IsEnded(_end, out var why, out var pid) || _ring.IsEnded(1 - _end, out why, out pid))
+        {
+            throw ended(_ring.IsEnded(_end, out _, out _) ? _end : 1 - _end, why, pid);
+        }
         lock (_locals.SendGate)
         {
             if (_ring.StoreOnly)
@@ -116,6 +123,12 @@ internal sealed class RingPipeEnd
 
     /// <summary>Ends what this end sends: the other end reads what was sent, then end-of-file.</summary>
     public void CloseSending() => _ring.Close(SendDirection, PipeRing.ClosedByClose);
+
+    /// <summary>This end is closed here: sends to it throw from now on.</summary>
+    public void EndHere() => _ring.EndEnd(_end, PipeRing.ClosedByClose, Environment.ProcessId);
+
+    /// <summary>Whether this end is ended (closed, or its holder gone), why and by which process.</summary>
+    public bool IsEnded(out int why, out int pid) => _ring.IsEnded(_end, out why, out pid);
 
     /// <exception cref="EndOfStreamException">The other end closed or its process is gone, and everything it sent was received.</exception>
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
