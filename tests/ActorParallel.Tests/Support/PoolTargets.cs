@@ -66,6 +66,9 @@ public static class PoolTargets
         return ThrowOnSeven(x);
     }
 
+    /// <summary>Returns <paramref name="x"/> at once, except item 5, which never returns.</summary>
+    public static int HangOnFive(int x) => x == 5 ? Hang("sleep") : x;
+
     /// <summary>Never returns, in the way <paramref name="kind"/> names: a busy loop, a blocked thread, or a spin that never yields.</summary>
     public static int Hang(string kind)
     {

@@ -21,10 +21,8 @@ internal sealed partial class ChunkExecutor
             return;
         }
         var deadline = DeadlineOf(batch, router);
-        var results = ImmutableArray.CreateBuilder<ChunkPayload>(batch.Chunks.Length);
+        var results = _pending.Begin(batch.MapId, router, batch.Chunks.Length);
         var segments = new List<ChunkPayload>(1);
-        var pendingBytes = 0L;
-        var lastFlush = Stopwatch.GetTimestamp();
         // A traced map's batch carries its context once; a batch of traced calls, one per chunk, in the chunks' order.
         var everyChunk = !batch.Traces.IsDefault && batch.Traces is [{ Seq: ChunkTrace.EveryChunk } all] ? all.TraceParent : null;
         var traceIndex = 0;
@@ -45,6 +43,7 @@ internal sealed partial class ChunkExecutor
                 // The rest of the batch was given back: another worker runs it.
                 break;
             }
+            _pending.ChunkStarting();
             if (Volatile.Read(ref _abandonedChunks) is { IsEmpty: false } abandonedChunks && abandonedChunks.TryRemove((batch.MapId, chunk.Seq), out _))
             {
                 Reply(new AbandonChunk(batch.MapId, chunk.Seq), router);
@@ -59,8 +58,7 @@ internal sealed partial class ChunkExecutor
             catch (Exception exception)
             {
                 var failedSpan = span is null ? null : EndSpan(span, chunk.Seq, failed: true);
-                Flush(batch.MapId, results, ref lastFlush, router);
-                pendingBytes = 0;
+                Flush();
                 var itemIndex = exception is ChunkItemException item ? item.ItemIndex : -1;
                 var cause = exception is ChunkItemException { InnerException: { } inner } ? inner : exception;
                 Reply(new ChunkFailed(batch.MapId, chunk.Seq, itemIndex, RemoteError.From(cause), failedSpan), router);
@@ -72,27 +70,29 @@ internal sealed partial class ChunkExecutor
             {
                 _spans.Add(EndSpan(span, chunk.Seq, failed: false));
             }
-            var byReference = false;
-            foreach (var segment in segments)
+            bool byReference;
+            lock (_pending)
             {
-                // One message must stay under the frame: send what is pending before it would not.
-                if (pendingBytes + segment.Items.Size > _maxPayloadBytes)
+                byReference = false;
+                foreach (var segment in segments)
                 {
-                    Flush(batch.MapId, results, ref lastFlush, router);
-                    pendingBytes = 0;
+                    // One message must stay under the frame: send what is pending before it would not.
+                    if (_pending.Bytes + segment.Items.Size > _maxPayloadBytes)
+                    {
+                        Flush();
+                    }
+                    results.Add(segment);
+                    _pending.Added(segment.Items.Size);
+                    byReference |= segment.Items.Blocks.Length > 0;
                 }
-                results.Add(segment);
-                pendingBytes += segment.Items.Size;
-                byReference |= segment.Items.Blocks.Length > 0;
             }
             // A result's large arrays are held by reference, not copied: they go now, before the function
             // runs again and perhaps refills the array it returned (Python pickles a chunk's results when
             // the chunk ends, too). Within one chunk, results share what they share, as in Python.
-            if (byReference || Stopwatch.GetTimestamp() - lastFlush > FlushTicks)
+            if (byReference || Stopwatch.GetTimestamp() - _pending.LastFlush > FlushTicks)
             {
                 var over = OverMemoryBudget(router);
-                Flush(batch.MapId, results, ref lastFlush, router);
-                pendingBytes = 0;
+                Flush();
                 if (over)
                 {
                     return;
@@ -100,7 +100,7 @@ internal sealed partial class ChunkExecutor
             }
         }
         OverMemoryBudget(router);
-        Flush(batch.MapId, results, ref lastFlush, router);
+        Flush();
     }
 
     /// <summary>
@@ -172,9 +172,47 @@ internal sealed partial class ChunkExecutor
         return new ItemDeadline(_watchdog, batch.MapId, timeout);
     }
 
-    private void Flush(long mapId, ImmutableArray<ChunkPayload>.Builder results, ref long lastFlush, IActorRef router)
+    /// <summary>Sends the results pending (with the spans of the chunks that finished), from the compute thread.</summary>
+    private void Flush()
     {
-        var now = Stopwatch.GetTimestamp();
+        lock (_pending)
+        {
+            Send(_pending, Stopwatch.GetTimestamp(), withSpans: true);
+        }
+    }
+
+    /// <summary>
+    /// From the flusher's timer: results that have waited <see cref="PendingResults.HoldLimitTicks"/> while
+    /// the compute thread is inside a later chunk go now, so a chunk that is long (or never returns) does
+    /// not hold back the results of those that finished before it in the same batch.
+    /// </summary>
+    private void FlushHeldResults()
+    {
+        try
+        {
+            lock (_pending)
+            {
+                _pending.FlusherFired();
+                if (_pending.Results is { Count: > 0 } && Stopwatch.GetTimestamp() - _pending.LastAdded >= PendingResults.HoldLimitTicks)
+                {
+                    // The compute time they took is up to the last one's end, not the chunk running now.
+                    Send(_pending, _pending.LastAdded, withSpans: false);
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            // The worker's own code failed (a shared write's flush, the send): the compute thread's next flush tries again.
+            WorkerLog.Warning("results held behind a long chunk could not be sent early: {Reason}", exception.Message);
+        }
+    }
+
+    /// <summary>Sends what <paramref name="pending"/> holds (the caller holds its lock); the compute time counted ends at <paramref name="now"/>.</summary>
+    private void Send(PendingResults pending, long now, bool withSpans)
+    {
+        var (mapId, results, router) = (pending.MapId, pending.Results!, pending.Router!);
+        var lastFlush = pending.LastFlush;
+        pending.Flushed(now);
         if (results.Count > 0)
         {
             // A result is reported only after the shared writes that produced it are acknowledged.
@@ -192,17 +230,21 @@ internal sealed partial class ChunkExecutor
                     Reply(new ChunkFailed(mapId, seq, -1, error), router);
                 }
                 results.Clear();
-                _spans.Clear();
-                lastFlush = now;
+                if (withSpans)
+                {
+                    _spans.Clear();
+                }
                 return;
             }
-            var micros = (now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
-            ImmutableArray<ChunkSpan> spans = _spans.Count == 0 ? default : [.. _spans];
-            _spans.Clear();
+            var micros = Math.Max(0, now - lastFlush) * 1_000_000 / Stopwatch.Frequency;
+            ImmutableArray<ChunkSpan> spans = !withSpans || _spans.Count == 0 ? default : [.. _spans];
+            if (withSpans)
+            {
+                _spans.Clear();
+            }
             var payloads = results.DrainToImmutable();
             Reply(new ChunkResults(mapId, _sendCopies ? payloads : OwnArrays(payloads), micros, spans), router);
         }
-        lastFlush = now;
     }
 
     /// <summary>

@@ -11,7 +11,9 @@ namespace ActorParallel.Workers;
 /// <summary>
 /// The compute thread of a pool worker. Batches of chunks queue here in arrival order; results go
 /// straight back to the router, flushed at the end of each batch and every half millisecond inside
-/// one, so the router can refill the worker while it is still busy.
+/// one (and by a timer when a later chunk of the batch keeps the thread longer: <see cref="PendingResults"/>),
+/// so the router can refill the worker while it is still busy. Chunks not yet started can be given back
+/// (<see cref="ReclaimChunks"/>).
 /// </summary>
 internal sealed partial class ChunkExecutor : IDisposable
 {
@@ -31,6 +33,9 @@ internal sealed partial class ChunkExecutor : IDisposable
     /// <summary>Single chunks given up (cancelled <c>ApplyAsync</c> calls) that are skipped if they have not started; <see langword="null"/> until one is.</summary>
     private ConcurrentDictionary<(long MapId, int Seq), byte>? _abandonedChunks;
     private readonly Dictionary<long, ChunkRunner> _runners = [];
+
+    /// <summary>The results of the batch running, not yet sent (guarded by itself: the flusher's timer sends them too).</summary>
+    private readonly PendingResults _pending;
 
     /// <summary>The batches queued or running here, which a reclaim may cut (guarded by itself).</summary>
     private readonly List<BatchCursor> _held = [];
@@ -74,6 +79,7 @@ internal sealed partial class ChunkExecutor : IDisposable
         _send = send;
         _maxPayloadBytes = maxPayloadBytes;
         _sendCopies = sendCopies;
+        _pending = new PendingResults(FlushHeldResults);
         _thread = new Thread(Loop) { IsBackground = true, Name = "actorparallel-compute" };
         _thread.Start();
     }
@@ -170,6 +176,7 @@ internal sealed partial class ChunkExecutor : IDisposable
     {
         _queue.CompleteAdding();
         _watchdog?.Dispose();
+        _pending.Dispose();
     }
 
     private void Loop()
