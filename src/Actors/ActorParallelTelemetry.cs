@@ -11,7 +11,7 @@ namespace ActorParallel;
 /// <para>Instruments (OpenTelemetry naming: dotted lowercase names, UCUM units), all recorded in the driver's process:</para>
 /// <list type="bullet">
 /// <item><c>actorparallel.pool.items.completed</c> (counter, <c>{item}</c>): items whose results came back.</item>
-/// <item><c>actorparallel.pool.items.failed</c> (counter, <c>{item}</c>): items whose function threw, ran past its deadline or lost its worker too often (tag <c>error.type</c>).</item>
+/// <item><c>actorparallel.pool.items.failed</c> (counter, <c>{item}</c>): items whose function threw, ran past its deadline or lost its worker too often, once per failure its caller gets (tries a retry policy ran again are <c>chunks.retried</c>; tag <c>error.type</c>).</item>
 /// <item><c>actorparallel.pool.chunks.completed</c> / <c>actorparallel.pool.chunks.failed</c> (counters, <c>{chunk}</c>): the same per chunk (a task of <c>chunkSize</c> items).</item>
 /// <item><c>actorparallel.pool.chunks.retried</c> (counter, <c>{chunk}</c>): chunks run again; tag <c>actorparallel.retry.reason</c> is <c>worker_lost</c> or <c>policy</c>.</item>
 /// <item><c>actorparallel.pool.chunk.duration</c> (histogram, <c>s</c>): a chunk's compute time in its worker.</item>

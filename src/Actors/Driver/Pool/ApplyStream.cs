@@ -34,6 +34,7 @@ internal sealed class ApplyStream
             IsApply = true,
             IsStream = true,
             ChunksFailAlone = true,
+            HasRetryPolicy = items.Retry is not null,
             ItemTimeout = items.Timeout,
             MaxValueBytes = items.MaxValueBytes,
         };

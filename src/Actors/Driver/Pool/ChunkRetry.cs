@@ -37,17 +37,24 @@ internal sealed class ChunkRetry
     {
         var chunk = failed.Retryable ?? throw new ArgumentException("Only a retryable failure runs again.", nameof(failed));
         var attempt = 0;
+        ChunkDone outcome;
         try
         {
             // The first attempt already ran in the call's own map: it only hands Polly its failure.
-            return await _pipeline.ExecuteAsync(
+            outcome = await _pipeline.ExecuteAsync(
                 async token => attempt++ == 0 ? throw failed.Error! : await RunAgainAsync(chunk, token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested)
         {
-            return new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [], error);
+            outcome = new ChunkDone(chunk.Seq, chunk.Offset, chunk.Count, [], error);
         }
+        if (outcome.Error is { } final)
+        {
+            // Its attempts were not counted as failures: the caller gets one, and the counters count one.
+            _router.Tell(new RetriesEnded(final));
+        }
+        return outcome;
     }
 
     /// <summary>

@@ -118,6 +118,12 @@ internal sealed class MapJob
     /// <summary>A failed chunk of another call run again as its retry policy said (<see cref="ChunkRetry"/>).</summary>
     public bool IsRetry { get; init; }
 
+    /// <summary>
+    /// Its caller has a retry policy (<see cref="ChunkRetry"/>): a failure it may run again is counted as
+    /// failed only when its retries end (<see cref="RetriesEnded"/>), so the counters count what callers get.
+    /// </summary>
+    public bool HasRetryPolicy { get; init; }
+
     /// <summary>The W3C trace context (<c>traceparent</c>) of the map's span, the parent of its chunks' spans; <see langword="null"/> when nobody traces it.</summary>
     public string? TraceParent { get; init; }
 

@@ -60,6 +60,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
             ItemTimeout = items.Timeout,
             MaxValueBytes = items.MaxValueBytes,
             ChunksFailAlone = chunksFailAlone || items.Retry is not null,
+            HasRetryPolicy = items.Retry is not null,
             TraceParent = _activity?.Id,
         };
         var retry = items.Retry is { } options ? new ChunkRetry(router, _job, options) : null;

@@ -63,6 +63,9 @@ internal sealed record PoolStatus(ImmutableArray<int> ReadyPids, int ProcessesSt
 /// </summary>
 internal sealed record CancelledChunkOverdue(long ProcessId, long MapId, int? Seq = null);
 
+/// <summary>A call's retries → router: a chunk its retry policy ran again failed for good (or was not retried): counted once as failed.</summary>
+internal sealed record RetriesEnded(Exception Error);
+
 /// <summary>Router → itself: time to look again for chunks waiting on a busy worker while another is idle.</summary>
 internal sealed class ReclaimCheck
 {

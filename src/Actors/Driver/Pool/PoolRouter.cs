@@ -144,6 +144,9 @@ internal sealed class PoolRouter : UntypedActor, IWithTimers, IRouterActions
             case ReclaimCheck:
                 _scheduler.Dispatch();
                 break;
+            case RetriesEnded ended:
+                _scheduler.CountFailed(ended.Error);
+                break;
             case ItemOverdue overdue when _slots.TryGetByActor(Sender, out var slot):
                 _stuck.ItemOverdue(slot, overdue);
                 break;

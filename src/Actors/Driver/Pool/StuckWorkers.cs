@@ -63,12 +63,15 @@ internal sealed class StuckWorkers(PoolSettings settings, WorkerSlots slots, Chu
     /// <summary>An item ran past its deadline: it fails (or is retried), and its worker, stuck inside it, is killed.</summary>
     public void ItemOverdue(WorkerSlot slot, ItemOverdue overdue)
     {
+        slot.InFlight.TryGetValue((overdue.MapId, overdue.Seq), out var chunk);
         if (slot.KilledByPool || !scheduler.TakeOverdue(slot, overdue))
         {
             return;
         }
-        log.LogInformation("ActorParallel pool {Pool}: item {Item} of chunk {Seq} of map {MapId} ran {Milliseconds} ms, past its deadline, on worker {Pid}, which is killed and replaced.",
-            settings.Name, overdue.ItemIndex, overdue.Seq, overdue.MapId, overdue.ElapsedMicros / 1000, slot.Pid);
+        // Items by their place in the map, as the caller's ItemTimeoutException names them.
+        var item = chunk!.IsApplyCall ? $"ApplyAsync call {chunk.Seq}" : $"item {chunk.Offset + overdue.ItemIndex}";
+        log.LogInformation("ActorParallel pool {Pool}: {Item} of map {MapId} ran for {Elapsed}, past its deadline, on worker {Pid}, which is killed and replaced.",
+            settings.Name, item, overdue.MapId, ChunkScheduler.Readable(TimeSpan.FromMicroseconds(overdue.ElapsedMicros)), slot.Pid);
         Kill(slot);
         scheduler.Dispatch();
     }

@@ -32,7 +32,7 @@ internal static class Instruments
 
     public static readonly Counter<long> ItemsCompleted = Meter.CreateCounter<long>("actorparallel.pool.items.completed", "{item}", "Items whose results came back from a worker.");
 
-    public static readonly Counter<long> ItemsFailed = Meter.CreateCounter<long>("actorparallel.pool.items.failed", "{item}", "Items whose function threw, ran past its deadline or lost its worker too often.");
+    public static readonly Counter<long> ItemsFailed = Meter.CreateCounter<long>("actorparallel.pool.items.failed", "{item}", "Items whose function threw, ran past its deadline or lost its worker too often, once per failure its caller gets.");
 
     public static readonly Counter<long> ChunksCompleted = Meter.CreateCounter<long>("actorparallel.pool.chunks.completed", "{chunk}", "Chunks whose results came back from a worker.");
 

@@ -81,11 +81,32 @@ public sealed class InstrumentsTests() : RuntimeFixture(SystemName)
 
         Assert.Equal([0, 1, 4, 9, 16, 25], squares);
         Assert.Equal(1, Sum(metrics, "actorparallel.pool.chunks.retried", "{chunk}", ("actorparallel.pool.name", "metrics-retries"), ("actorparallel.retry.reason", "policy")));
+        // The first try's failure was retried and the call succeeded: nothing failed for the caller.
+        Assert.Equal(0, Sum(metrics, "actorparallel.pool.items.failed", "{item}", ("actorparallel.pool.name", "metrics-retries"), ("error.type", typeof(InvalidOperationException).FullName!)));
         // The poison chunk, alone on its worker, runs again once after the first death and fails after the second.
         Assert.Contains("2 times", lost.Message);
         Assert.Equal(1, Sum(metrics, "actorparallel.pool.chunks.retried", "{chunk}", ("actorparallel.pool.name", "metrics-retries"), ("actorparallel.retry.reason", "worker_lost")));
         Assert.Equal(1, Sum(metrics, "actorparallel.pool.chunks.failed", "{chunk}", ("actorparallel.pool.name", "metrics-retries"), ("error.type", typeof(WorkerLostException).FullName!)));
         Assert.Equal(2, Sum(metrics, "actorparallel.worker.exited", "{process}", ("actorparallel.runtime.name", SystemName), ("actorparallel.exit.kind", "fail_fast")));
+    }
+
+    [Fact]
+    public async Task MapAsync_AnItemThatFailsEveryRetry_CountsOneFailedItemAndEachRetry()
+    {
+        var metrics = new List<MetricSnapshot>();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(ActorParallelTelemetry.MeterName).AddInMemoryExporter(metrics).Build();
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2, Name = "metrics-retries-out" });
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pool.MapAsync(PoolTargets.ThrowOnSeven, Enumerable.Range(0, 10), chunkSize: 1,
+            itemOptions: new ItemOptions { Retry = new RetryStrategyOptions { MaxRetryAttempts = 2, Delay = TimeSpan.Zero } }).WaitAsync(Bound));
+        await pool.GetWorkerPidsAsync().WaitAsync(Bound);
+        meters.ForceFlush();
+
+        // Three tries, one failure for the caller: the counters say the same.
+        var tags = new[] { ("actorparallel.pool.name", "metrics-retries-out"), ("error.type", typeof(InvalidOperationException).FullName!) };
+        Assert.Equal(2, Sum(metrics, "actorparallel.pool.chunks.retried", "{chunk}", ("actorparallel.pool.name", "metrics-retries-out"), ("actorparallel.retry.reason", "policy")));
+        Assert.Equal(1, Sum(metrics, "actorparallel.pool.items.failed", "{item}", tags));
+        Assert.Equal(1, Sum(metrics, "actorparallel.pool.chunks.failed", "{chunk}", tags));
     }
 
     [Fact]
