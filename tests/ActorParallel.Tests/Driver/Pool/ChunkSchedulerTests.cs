@@ -296,6 +296,14 @@ public sealed class ChunkSchedulerTests : TestKit
         Assert.Empty(SlotOf(busy).InFlight);
     }
 
+    [Theory]
+    [InlineData(1, "100 ns")]
+    [InlineData(2_500, "250 µs")]
+    [InlineData(3_000_000, "300 ms")]
+    [InlineData(15_000_000, "1.5 s")]
+    public void Readable_Durations_ReadInTheUnitThatFitsThem(long ticks, string expected) =>
+        Assert.Equal(expected, ChunkScheduler.Readable(TimeSpan.FromTicks(ticks)));
+
     private void Create(int processes, int? maxTasksPerChild = null, int maxChunkLosses = 3, int maxPayloadBytes = 1 << 20)
     {
         var settings = new PoolSettings(processes, "test", null, maxTasksPerChild, maxChunkLosses, Timeout.InfiniteTimeSpan, maxPayloadBytes, null, null, null, ItemSettings.None);
