@@ -71,6 +71,7 @@ internal sealed partial class ChunkExecutor
                 _spans.Add(EndSpan(span, chunk.Seq, failed: false));
             }
             bool byReference;
+            var finished = Stopwatch.GetTimestamp();
             lock (_pending)
             {
                 byReference = false;
@@ -82,14 +83,14 @@ internal sealed partial class ChunkExecutor
                         Flush();
                     }
                     results.Add(segment);
-                    _pending.Added(segment.Items.Size);
+                    _pending.Added(segment.Items.Size, finished);
                     byReference |= segment.Items.Blocks.Length > 0;
                 }
             }
             // A result's large arrays are held by reference, not copied: they go now, before the function
             // runs again and perhaps refills the array it returned (Python pickles a chunk's results when
             // the chunk ends, too). Within one chunk, results share what they share, as in Python.
-            if (byReference || Stopwatch.GetTimestamp() - _pending.LastFlush > FlushTicks)
+            if (byReference || finished - _pending.LastFlush > FlushTicks)
             {
                 var over = OverMemoryBudget(router);
                 Flush();

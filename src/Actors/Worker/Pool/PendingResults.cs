@@ -54,11 +54,11 @@ internal sealed class PendingResults : IDisposable
         }
     }
 
-    /// <summary>A result of <paramref name="bytes"/> was added (the caller holds the lock).</summary>
-    public void Added(long bytes)
+    /// <summary>A result of <paramref name="bytes"/> was added, its chunk having finished at <paramref name="finished"/> (the caller holds the lock).</summary>
+    public void Added(long bytes, long finished)
     {
         Bytes += bytes;
-        LastAdded = Stopwatch.GetTimestamp();
+        LastAdded = finished;
     }
 
     /// <summary>The pending results were sent (the caller holds the lock).</summary>
@@ -71,7 +71,7 @@ internal sealed class PendingResults : IDisposable
     /// <summary>The compute thread starts a chunk: if results wait, the timer will send them should it take long.</summary>
     public void ChunkStarting()
     {
-        if (Results is { Count: > 0 } && Interlocked.Exchange(ref _armed, 1) == 0)
+        if (Results is { Count: > 0 } && Volatile.Read(ref _armed) == 0 && Interlocked.Exchange(ref _armed, 1) == 0)
         {
             _timer.Change(HoldLimit, Timeout.InfiniteTimeSpan);
         }
