@@ -74,6 +74,8 @@ public sealed class PipeConnection : ISharedObject
     /// <exception cref="ObjectDisposedException">The pipe's manager is disposed.</exception>
     public void Send(object? value)
     {
+        // Release semantics: the other end learns of nothing this process wrote earlier before it is stored.
+        _node.Release();
         ThrowIfClosed();
         if (_sendQueue is null)
         {

@@ -66,10 +66,18 @@ public sealed unsafe class SharedMemoryLock : IDisposable, ILocalMemoryHandle
         return RobustMutex.Enter(Mutex, timeout, What);
     }
 
-    /// <summary>Releases the lock once (Python's <c>release()</c>).</summary>
+    /// <summary>
+    /// Releases the lock once (Python's <c>release()</c>), after this process's earlier writes to Manager
+    /// objects (a <see cref="SharedList{T}.Append"/>, a <see cref="SharedValue{T}.Add"/>) are stored, so the
+    /// next holder sees them.
+    /// </summary>
     /// <exception cref="SynchronizationLockException">This thread does not hold it.</exception>
     /// <exception cref="ObjectDisposedException">The lock is disposed in this process.</exception>
-    public void Release() => RobustMutex.Exit(Mutex, What);
+    public void Release()
+    {
+        Workers.SharedStateNode.ReleaseThisProcess();
+        RobustMutex.Exit(Mutex, What);
+    }
 
     /// <summary>Unmaps the lock in this process; other processes keep theirs.</summary>
     public void Dispose()

@@ -41,7 +41,7 @@ public class SharedQueue<T> : ISharedObject
         Name = name;
         MaxSize = maxSize;
         Client = QueueStore.Find(host) is { } store
-            ? new LocalQueueClient(store, name, node.Address, node.TaskAccount(host, name))
+            ? new LocalQueueClient(store, name, node.Address, node.TaskAccount(host, name), node)
             : new RemoteQueueClient(node, host, name, maxSize > 0);
     }
 

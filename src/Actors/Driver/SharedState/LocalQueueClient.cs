@@ -7,9 +7,10 @@ namespace ActorParallel.Driver;
 /// A queue handle's client in the driver that holds the queue: every call goes straight into the
 /// <see cref="QueueStore"/> (no message, no actor), so the driver's puts are stored when they return
 /// and its gets take one item at a time; each item got and each <c>TaskDone</c> is counted on this
-/// process's <paramref name="tasks"/>.
+/// process's <paramref name="tasks"/>. With <paramref name="writes"/>, each put and <c>TaskDone</c> comes
+/// after the writes this process batched before it (see <see cref="SharedStateNode.ReleaseAsync"/>).
 /// </summary>
-internal sealed class LocalQueueClient(QueueStore store, string name, string address, TaskAccount tasks) : IQueueClient
+internal sealed class LocalQueueClient(QueueStore store, string name, string address, TaskAccount tasks, SharedStateNode? writes = null) : IQueueClient
 {
     private static long s_lastClient;
 
@@ -18,13 +19,26 @@ internal sealed class LocalQueueClient(QueueStore store, string name, string add
     private long _lastSeq;
     private long _lastRequest;
 
-    public void Put(byte[] value) => Call<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [value], 0));
+    public void Put(byte[] value)
+    {
+        writes?.Release();
+        Call<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [value], 0));
+    }
 
-    public Task PutAsync(byte[] value, CancellationToken cancellationToken) =>
-        CallAsync<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [value], 0), cancellationToken);
+    public async Task PutAsync(byte[] value, CancellationToken cancellationToken)
+    {
+        await AfterEarlierWritesAsync(cancellationToken).ConfigureAwait(false);
+        await CallAsync<QueuePutDone>(new QueuePut(name, _id, Interlocked.Increment(ref _lastSeq), [value], 0), cancellationToken).ConfigureAwait(false);
+    }
 
-    public async Task<bool> OfferAsync(byte[] value, long timeoutMs, CancellationToken cancellationToken) =>
-        (await CallAsync<QueueOffered>(new QueueOffer(name, [value], timeoutMs), cancellationToken).ConfigureAwait(false)).Accepted;
+    public async Task<bool> OfferAsync(byte[] value, long timeoutMs, CancellationToken cancellationToken)
+    {
+        await AfterEarlierWritesAsync(cancellationToken).ConfigureAwait(false);
+        return (await CallAsync<QueueOffered>(new QueueOffer(name, [value], timeoutMs), cancellationToken).ConfigureAwait(false)).Accepted;
+    }
+
+    private Task AfterEarlierWritesAsync(CancellationToken cancellationToken) =>
+        writes?.ReleaseAsync().WaitAsync(cancellationToken) ?? Task.CompletedTask;
 
     public Task<byte[]?> TakeAsync(long timeoutMs, CancellationToken cancellationToken)
     {
@@ -69,6 +83,7 @@ internal sealed class LocalQueueClient(QueueStore store, string name, string add
     {
         // A disposed manager is the error to report, before whether this process may call it again.
         store.ThrowIfDisposed(name);
+        writes?.Release();
         tasks.Done();
         try
         {
@@ -88,7 +103,11 @@ internal sealed class LocalQueueClient(QueueStore store, string name, string add
 
     public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task EndAsync(CancellationToken cancellationToken) => CallAsync<QueueAck>(new QueueEnd(name), cancellationToken);
+    public async Task EndAsync(CancellationToken cancellationToken)
+    {
+        await AfterEarlierWritesAsync(cancellationToken).ConfigureAwait(false);
+        await CallAsync<QueueAck>(new QueueEnd(name), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>A call that is answered at once (an unbounded queue's put): its failure is thrown here.</summary>
     private void Call<T>(IQueueRequest request)

@@ -12,6 +12,9 @@ internal abstract class HostWriter
 
     private Waiters? _inFlight;
 
+    /// <summary>Whether writes taken are not yet acknowledged (counted on the node: see <see cref="SharedStateNode.ReleaseAsync"/>).</summary>
+    private volatile bool _busy;
+
     /// <summary>Set once someone has been told that this writer's manager is disposed (see <see cref="FlushForReportAsync"/>).</summary>
     private bool _disposalReported;
 
@@ -36,6 +39,16 @@ internal abstract class HostWriter
 
     protected abstract string Kind { get; }
 
+    /// <summary>Whether this writer holds writes not yet acknowledged by the host.</summary>
+    public bool IsBusy => _busy;
+
+    /// <summary>
+    /// Whether this writer's writes come before what this process does next on other objects (see
+    /// <see cref="SharedStateNode.ReleaseAsync"/>): not when its batches may wait without end (a bounded
+    /// queue's puts, which the caller awaits itself, and which a get in this same process may be needed to make room for).
+    /// </summary>
+    protected virtual bool OrdersLaterOperations => true;
+
     /// <summary>How long a request may wait for its acknowledgement before it is sent again.</summary>
     protected virtual TimeSpan RequestTimeout => SharedStateNode.Timeout;
 
@@ -53,12 +66,32 @@ internal abstract class HostWriter
             else
             {
                 // A flush completes with the batch that holds everything written before it.
-                AddFlusher(flushed);
+                AddFlusher(flushed, settledOnly: false);
             }
         }
         Pump();
         // No timer of its own: the writer fails its waiters once the host stays silent.
         return flushed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Completes once every write made before it is acknowledged or has failed (see
+    /// <see cref="SharedStateNode.ReleaseAsync"/>); never faults, and tells no one of a failure: the
+    /// writes' own waiters, or the flush before this process reports back, still report it.
+    /// </summary>
+    public Task SettledAsync()
+    {
+        var settled = NewWaiter();
+        lock (Gate)
+        {
+            if (Broken is not null)
+            {
+                return Task.CompletedTask;
+            }
+            AddFlusher(settled, settledOnly: true);
+        }
+        Pump();
+        return settled.Task;
     }
 
     /// <summary>
@@ -98,6 +131,32 @@ internal abstract class HostWriter
     private ObjectDisposedException? KnownDisposal() =>
         Node.DisposedManager(HostPath) is { } manager ? SharedStateNode.DisposedError(manager, Name) : null;
 
+    /// <summary>
+    /// Before a write is taken, outside <see cref="Gate"/>: waits until this process's earlier writes to
+    /// other objects are acknowledged, so that none reaches the driver after this one (release semantics).
+    /// </summary>
+    protected void AfterEarlierWrites() => Node.Release(this);
+
+    /// <summary>Under <see cref="Gate"/>, as a write is taken: this writer now holds unacknowledged writes.</summary>
+    protected void MarkBusy()
+    {
+        if (!_busy && OrdersLaterOperations)
+        {
+            _busy = true;
+            Node.WriterBusy(true);
+        }
+    }
+
+    /// <summary>Under <see cref="Gate"/>: nothing this writer took is left unacknowledged.</summary>
+    private void MarkIdle()
+    {
+        if (_busy)
+        {
+            _busy = false;
+            Node.WriterBusy(false);
+        }
+    }
+
     protected static TaskCompletionSource NewWaiter() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
@@ -112,8 +171,8 @@ internal abstract class HostWriter
     /// <summary>Under <see cref="Gate"/>: fails every waiter of the writes not yet sent; whether there was any.</summary>
     protected abstract bool FailWaiting(Exception error);
 
-    /// <summary>Under <see cref="Gate"/>: adds a flush to the writes new ones join.</summary>
-    protected abstract void AddFlusher(TaskCompletionSource flusher);
+    /// <summary>Under <see cref="Gate"/>: adds a flush to the writes new ones join (see <see cref="Waiters.Add"/> for <paramref name="settledOnly"/>).</summary>
+    protected abstract void AddFlusher(TaskCompletionSource flusher, bool settledOnly);
 
     /// <summary>Sends the writes waiting, unless a request is in flight (its reply sends them).</summary>
     protected void Pump()
@@ -128,10 +187,12 @@ internal abstract class HostWriter
             if (Broken is { } broken)
             {
                 _disposalReported |= FailWaiting(broken) && broken is ObjectDisposedException;
+                MarkIdle();
                 return;
             }
             if (TakeNext() is not { } next)
             {
+                MarkIdle();
                 return;
             }
             (request, _inFlight) = next;
@@ -170,6 +231,7 @@ internal abstract class HostWriter
                 _inFlight = null;
                 told |= FailWaiting(Broken);
                 _disposalReported |= told && Broken is ObjectDisposedException;
+                MarkIdle();
                 return;
             }
         }
@@ -191,22 +253,44 @@ internal sealed class Waiters
 {
     private readonly List<TaskCompletionSource> _waiting = [];
 
-    public bool IsEmpty => _waiting.Count == 0;
+    /// <summary>Waiters told only that the batch is done with, acknowledged or failed (see <see cref="HostWriter.SettledAsync"/>).</summary>
+    private List<TaskCompletionSource>? _settled;
 
-    public void Add(TaskCompletionSource waiter) => _waiting.Add(waiter);
+    public bool IsEmpty => _waiting.Count == 0 && _settled is not { Count: > 0 };
+
+    /// <summary>Adds a waiter; with <paramref name="settledOnly"/>, one that completes when the batch fails too, and is not told why.</summary>
+    public void Add(TaskCompletionSource waiter, bool settledOnly = false)
+    {
+        if (settledOnly)
+        {
+            (_settled ??= []).Add(waiter);
+        }
+        else
+        {
+            _waiting.Add(waiter);
+        }
+    }
 
     public void Complete()
     {
         _waiting.ForEach(waiter => waiter.TrySetResult());
         _waiting.Clear();
+        Settle();
     }
 
-    /// <summary>Fails every waiter; whether there was any.</summary>
+    /// <summary>Fails every waiter; whether there was any to tell.</summary>
     public bool Fail(Exception error)
     {
         var any = _waiting.Count > 0;
         _waiting.ForEach(waiter => waiter.TrySetException(error));
         _waiting.Clear();
+        Settle();
         return any;
+    }
+
+    private void Settle()
+    {
+        _settled?.ForEach(waiter => waiter.TrySetResult());
+        _settled?.Clear();
     }
 }

@@ -20,9 +20,11 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
     /// <exception cref="ObjectDisposedException">The list's manager is known to be disposed.</exception>
     public void Append(byte[] value, TaskCompletionSource? ack = null)
     {
+        AfterEarlierWrites();
         lock (Gate)
         {
             ThrowIfManagerDisposed();
+            MarkBusy();
             _waiting.Last().Add(value, ack);
         }
         Pump();
@@ -32,9 +34,11 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
     /// <exception cref="ObjectDisposedException">The list's manager is known to be disposed.</exception>
     public void Extend(IReadOnlyList<byte[]> values, TaskCompletionSource ack)
     {
+        AfterEarlierWrites();
         lock (Gate)
         {
             ThrowIfManagerDisposed();
+            MarkBusy();
             foreach (var value in values)
             {
                 _waiting.Last().Add(value, null);
@@ -61,5 +65,5 @@ internal sealed class ListWriter(SharedStateNode node, string hostPath, string l
 
     protected override bool FailWaiting(Exception error) => _waiting.FailWaiting(error);
 
-    protected override void AddFlusher(TaskCompletionSource flusher) => _waiting.Last().Waiters.Add(flusher);
+    protected override void AddFlusher(TaskCompletionSource flusher, bool settledOnly) => _waiting.Last().Waiters.Add(flusher, settledOnly);
 }

@@ -19,13 +19,17 @@ internal sealed class QueueWriter(SharedStateNode node, string hostPath, string 
 
     protected override TimeSpan RequestTimeout => bounded ? Timeout.InfiniteTimeSpan : base.RequestTimeout;
 
+    protected override bool OrdersLaterOperations => !bounded;
+
     /// <summary>Puts one encoded item; <paramref name="ack"/>, if any, completes once the store has it.</summary>
     /// <exception cref="ObjectDisposedException">The queue's manager is known to be disposed.</exception>
     public void Put(byte[] value, TaskCompletionSource? ack)
     {
+        AfterEarlierWrites();
         lock (Gate)
         {
             ThrowIfManagerDisposed();
+            MarkBusy();
             _waiting.Last().Add(value, ack);
         }
         Pump();
@@ -44,9 +48,11 @@ internal sealed class QueueWriter(SharedStateNode node, string hostPath, string 
     /// <summary>Counts one <c>TaskDone</c> of this process, sent with the next batch.</summary>
     public void TaskDone()
     {
+        AfterEarlierWrites();
         lock (Gate)
         {
             ThrowIfManagerDisposed();
+            MarkBusy();
             _waiting.Last().TaskDone++;
         }
         Pump();
@@ -67,5 +73,5 @@ internal sealed class QueueWriter(SharedStateNode node, string hostPath, string 
 
     protected override bool FailWaiting(Exception error) => _waiting.FailWaiting(error);
 
-    protected override void AddFlusher(TaskCompletionSource flusher) => _waiting.Last().Waiters.Add(flusher);
+    protected override void AddFlusher(TaskCompletionSource flusher, bool settledOnly) => _waiting.Last().Waiters.Add(flusher, settledOnly);
 }

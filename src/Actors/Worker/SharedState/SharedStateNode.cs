@@ -15,12 +15,18 @@ internal sealed class SharedStateNode
     private static volatile Lazy<SharedStateNode>? s_forThisProcess;
     private static volatile bool s_linkedDirectly;
 
+    /// <summary>How many writers of every node in this process hold unacknowledged writes (see <see cref="ReleaseThisProcess"/>).</summary>
+    private static int s_busyWritersHere;
+
     private readonly ISharedChannel _channel;
     // Host, then object name: string keys, whose dictionary code the framework has compiled already.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HostWriter>> _writers = new();
     private readonly ConcurrentDictionary<string, QueueReader> _readers = new();
     private readonly ConcurrentDictionary<string, TaskAccount> _taskAccounts = new();
     private long _lastOperation;
+
+    /// <summary>How many writers hold writes not yet acknowledged (see <see cref="ReleaseAsync"/>): 0 costs a release nothing.</summary>
+    private int _busyWriters;
 
     public SharedStateNode(ISharedChannel channel)
     {
@@ -104,6 +110,62 @@ internal sealed class SharedStateNode
 
     public long NextOperation() => Interlocked.Increment(ref _lastOperation);
 
+    /// <summary>A writer took its first write since it was last idle (<paramref name="busy"/>), or has none left unacknowledged.</summary>
+    public void WriterBusy(bool busy)
+    {
+        Interlocked.Add(ref _busyWriters, busy ? 1 : -1);
+        Interlocked.Add(ref s_busyWritersHere, busy ? 1 : -1);
+    }
+
+    /// <summary>
+    /// <see cref="Release"/> on every node of this process: for an operation that involves no Manager
+    /// (a <see cref="SharedMemoryLock"/>'s release). One read when nothing is pending.
+    /// </summary>
+    public static void ReleaseThisProcess()
+    {
+        if (Volatile.Read(ref s_busyWritersHere) == 0)
+        {
+            return;
+        }
+        var nodes = ManagersHere.Values.ToHashSet();
+        if (s_forThisProcess is { IsValueCreated: true, Value: var own })
+        {
+            nodes.Add(own);
+        }
+        Task.WhenAll(nodes.Select(node => node.ReleaseAsync())).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Release semantics for an operation another process can observe (a <c>TaskDone</c>, a put, a lock's
+    /// release, a write to another object, any request to a host): completes once every write this
+    /// process made before it through a batching writer other than <paramref name="self"/> is
+    /// acknowledged, so that no process learns of the operation before it can see those writes. Python's
+    /// proxies give this by waiting for each call's reply. Completed at once, at the cost of one read,
+    /// when no writer holds unacknowledged writes (or only <paramref name="self"/>, which keeps its own order).
+    /// A write that failed is waited for no longer, and reported as before (to its own waiter, or by the
+    /// flush before this process reports back to its driver): the task never faults.
+    /// </summary>
+    public Task ReleaseAsync(HostWriter? self = null)
+    {
+        var busy = Volatile.Read(ref _busyWriters);
+        return busy == 0 || (busy == 1 && self is { IsBusy: true }) ? Task.CompletedTask : FlushOthersAsync(self);
+    }
+
+    /// <summary><see cref="ReleaseAsync"/> for an operation that returns at once (<c>Append</c>, <c>TaskDone</c>): blocks the calling thread while writes are flushed.</summary>
+    public void Release(HostWriter? self = null)
+    {
+        var released = ReleaseAsync(self);
+        if (!released.IsCompleted)
+        {
+            released.GetAwaiter().GetResult();
+        }
+    }
+
+    private Task FlushOthersAsync(HostWriter? self) =>
+        Task.WhenAll(_writers.Values.SelectMany(writers => writers.Values)
+            .Where(writer => writer != self && writer.IsBusy)
+            .Select(writer => writer.SettledAsync()));
+
     public ListWriter ListWriter(string host, string list) =>
         (ListWriter)WritersOf(host).GetOrAdd(list, (name, node) => new ListWriter(node, host, name), this);
 
@@ -167,10 +229,24 @@ internal sealed class SharedStateNode
     public static ObjectDisposedException DisposedError(string manager, string objectName) =>
         new($"Manager '{manager}'", $"Shared object '{objectName}' belongs to Manager '{manager}', which was disposed: its objects went with it.");
 
-    /// <summary>Sends a request once and returns the reply.</summary>
+    /// <summary>Sends a request once, after this process's earlier batched writes (<see cref="ReleaseAsync"/>), and returns the reply.</summary>
     /// <exception cref="TimeoutException">No reply in time: the request may or may not have been applied.</exception>
     /// <exception cref="ObjectDisposedException">The host's manager is disposed.</exception>
     public Task<object> AskAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var released = ReleaseAsync();
+        return released.IsCompletedSuccessfully
+            ? AskNowAsync(hostPath, request, timeout, cancellationToken)
+            : AskAfterAsync(released, hostPath, request, timeout, cancellationToken);
+    }
+
+    private async Task<object> AskAfterAsync(Task released, string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await released.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await AskNowAsync(hostPath, request, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<object> AskNowAsync(string hostPath, object request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var answered = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         Ask(hostPath, request, timeout, (reply, error) =>

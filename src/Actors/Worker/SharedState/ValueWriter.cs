@@ -23,9 +23,11 @@ internal sealed class ValueWriter(SharedStateNode node, string hostPath, string 
     /// <exception cref="ObjectDisposedException">The value's manager is known to be disposed.</exception>
     public void Add(long delta, double floatDelta, TaskCompletionSource? ack)
     {
+        AfterEarlierWrites();
         lock (Gate)
         {
             ThrowIfManagerDisposed();
+            MarkBusy();
             _waitingDelta = checked(_waitingDelta + delta);
             _waitingFloatDelta += floatDelta;
             _waitingAny = true;
@@ -58,5 +60,5 @@ internal sealed class ValueWriter(SharedStateNode node, string hostPath, string 
 
     protected override bool FailWaiting(Exception error) => _waiters.Fail(error);
 
-    protected override void AddFlusher(TaskCompletionSource flusher) => _waiters.Add(flusher);
+    protected override void AddFlusher(TaskCompletionSource flusher, bool settledOnly) => _waiters.Add(flusher, settledOnly);
 }
