@@ -9,7 +9,7 @@ public sealed partial class Manager
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The event's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     public SharedEvent Event(string? name = null)
     {
         ThrowIfDisposed();
@@ -21,7 +21,7 @@ public sealed partial class Manager
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The semaphore's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
     public SharedSemaphore Semaphore(int value = 1, string? name = null)
     {
@@ -35,7 +35,7 @@ public sealed partial class Manager
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The semaphore's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
     public SharedSemaphore BoundedSemaphore(int value = 1, string? name = null)
     {
@@ -57,7 +57,7 @@ public sealed partial class Manager
     /// </param>
     /// <returns>The barrier's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="parties"/> is below 1, or <paramref name="timeout"/> is negative.</exception>
     /// <exception cref="NotShippableException"><paramref name="action"/> cannot travel to another process (a multicast delegate, a method made at run time, a capture of a process-local resource): the message names the action and why.</exception>
     public SharedBarrier Barrier(int parties, TimeSpan? timeout = null, string? name = null, Action? action = null)
@@ -80,7 +80,7 @@ public sealed partial class Manager
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The lock's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     public SharedRLock RLock(string? name = null)
     {
         ThrowIfDisposed();
@@ -91,7 +91,7 @@ public sealed partial class Manager
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The condition's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     public SharedCondition Condition(string? name = null)
     {
         ThrowIfDisposed();

@@ -93,7 +93,7 @@ public sealed partial class Manager : IAsyncDisposable
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The list's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedList<T> List<T>(string? name = null)
     {
@@ -110,7 +110,7 @@ public sealed partial class Manager : IAsyncDisposable
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The value's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is another numeric type.</exception>
     public SharedValue<T> Value<T>(T initial = default, string? name = null)
         where T : struct, INumber<T>
@@ -128,7 +128,7 @@ public sealed partial class Manager : IAsyncDisposable
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The dict's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="NotShippableException">A key or value type cannot travel between processes.</exception>
     public SharedDict<TKey, TValue> Dict<TKey, TValue>(string? name = null)
         where TKey : notnull
@@ -147,7 +147,7 @@ public sealed partial class Manager : IAsyncDisposable
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The array's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     public SharedArray<T> Array<T>(int length, string? name = null)
     {
         ThrowIfDisposed();
@@ -162,7 +162,7 @@ public sealed partial class Manager : IAsyncDisposable
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The namespace's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     public SharedNamespace Namespace(string? name = null)
     {
         ThrowIfDisposed();
@@ -175,7 +175,7 @@ public sealed partial class Manager : IAsyncDisposable
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The lock's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     public SharedLock Lock(string? name = null)
     {
         ThrowIfDisposed();
@@ -184,30 +184,32 @@ public sealed partial class Manager : IAsyncDisposable
 
     /// <summary>Creates a first-in, first-out queue shared across processes (Python's <c>multiprocessing.Queue(maxsize)</c> or <c>manager.Queue(maxsize)</c>).</summary>
     /// <typeparam name="T">The item type.</typeparam>
-    /// <param name="maxSize">The most items it holds; 0 (the default) for no bound.</param>
+    /// <param name="maxSize">The most items it holds; 0 (the default) or less for no bound, as Python's <c>Queue(maxsize)</c>
+    /// ("If maxsize is less than or equal to zero, the queue size is infinite"; its <see cref="SharedQueue{T}.MaxSize"/> is then 0).</param>
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The queue's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedQueue<T> Queue<T>(int maxSize = 0, string? name = null)
     {
+        maxSize = Math.Max(0, maxSize);
         var queueName = NewQueue<T>(maxSize, name, joinable: false);
         return new SharedQueue<T>(_node, _hostPath, queueName, maxSize, SharedObjects.QueueKind);
     }
 
     /// <summary>Creates a queue that counts unfinished items (Python's <c>multiprocessing.JoinableQueue(maxsize)</c>).</summary>
     /// <typeparam name="T">The item type.</typeparam>
-    /// <param name="maxSize">The most items it holds; 0 (the default) for no bound.</param>
+    /// <param name="maxSize">The most items it holds; 0 (the default) or less for no bound, as Python's <c>Queue(maxsize)</c>
+    /// ("If maxsize is less than or equal to zero, the queue size is infinite"; its <see cref="SharedQueue{T}.MaxSize"/> is then 0).</param>
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The queue's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> is negative.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedJoinableQueue<T> JoinableQueue<T>(int maxSize = 0, string? name = null)
     {
+        maxSize = Math.Max(0, maxSize);
         var queueName = NewQueue<T>(maxSize, name, joinable: true);
         return new SharedJoinableQueue<T>(_node, _hostPath, queueName, maxSize);
     }
@@ -217,7 +219,7 @@ public sealed partial class Manager : IAsyncDisposable
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The queue's handle, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     /// <exception cref="NotShippableException"><typeparamref name="T"/> cannot travel between processes.</exception>
     public SharedSimpleQueue<T> SimpleQueue<T>(string? name = null)
     {
@@ -234,7 +236,7 @@ public sealed partial class Manager : IAsyncDisposable
     /// <param name="name">A name, unique within this manager; one is made when omitted.</param>
     /// <returns>The two ends, which can be passed to other processes.</returns>
     /// <exception cref="ObjectDisposedException">The manager is disposed.</exception>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     public (PipeConnection First, PipeConnection Second) Pipe(bool duplex = true, string? name = null)
     {
         ThrowIfDisposed();
@@ -275,7 +277,6 @@ public sealed partial class Manager : IAsyncDisposable
     private string NewQueue<T>(int maxSize, string? name, bool joinable)
     {
         ThrowIfDisposed();
-        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
         ShippableTypes.CheckShippableType(typeof(T), "the item type of a shared queue");
         var queueName = Claim(name, "queue");
         _queues.Create(queueName, maxSize, joinable);
@@ -333,13 +334,17 @@ public sealed partial class Manager : IAsyncDisposable
     /// The name of a new object: <paramref name="name"/>, which no other object of this manager may have
     /// (each kind's store would take the second for the first), or a new one no object has.
     /// </summary>
-    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>.</exception>
+    /// <exception cref="ArgumentException">This manager already has an object named <paramref name="name"/>, or <paramref name="name"/> is empty or whitespace.</exception>
     private string Claim(string? name, string kind)
     {
         lock (_names)
         {
             if (name is not null)
             {
+                if (string.IsNullOrWhiteSpace(name))
+                {
+                    throw new ArgumentException($"Manager '{Name}': an object's name must not be empty or whitespace (got \"{name}\"); pass a name, or omit it (null) to have one made.", nameof(name));
+                }
                 return _names.Add(name)
                     ? name
                     : throw new ArgumentException($"Manager '{Name}' already has an object named '{name}': names are unique within a manager. Pass the existing object's handle instead, or choose another name.", nameof(name));

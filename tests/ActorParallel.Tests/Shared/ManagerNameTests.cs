@@ -32,6 +32,44 @@ public sealed class ManagerNameTests : RuntimeFixture
         Assert.Equal(1, await jobs.GetAsync(Bound).WaitAsync(Bound));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("\t\n")]
+    public async Task EmptyOrWhitespaceName_IsRefusedForEveryKind_NamingTheParameter(string name)
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var makers = new Dictionary<string, Action>
+        {
+            ["Queue"] = () => manager.Queue<int>(name: name),
+            ["JoinableQueue"] = () => manager.JoinableQueue<int>(name: name),
+            ["SimpleQueue"] = () => manager.SimpleQueue<int>(name: name),
+            ["List"] = () => manager.List<int>(name),
+            ["Value"] = () => manager.Value<int>(name: name),
+            ["Dict"] = () => manager.Dict<string, int>(name),
+            ["Array"] = () => manager.Array<int>(3, name),
+            ["Namespace"] = () => manager.Namespace(name),
+            ["Lock"] = () => manager.Lock(name),
+            ["RLock"] = () => manager.RLock(name),
+            ["Condition"] = () => manager.Condition(name),
+            ["Event"] = () => manager.Event(name),
+            ["Semaphore"] = () => manager.Semaphore(name: name),
+            ["BoundedSemaphore"] = () => manager.BoundedSemaphore(name: name),
+            ["Barrier"] = () => manager.Barrier(2, name: name),
+            ["Pipe"] = () => manager.Pipe(name: name),
+        };
+
+        var refused = makers.ToDictionary(maker => maker.Key, maker => Assert.Throws<ArgumentException>(maker.Value));
+
+        Assert.All(refused.Values, error => Assert.Equal("name", error.ParamName));
+        Assert.All(refused.Values, error => Assert.Contains("must not be empty or whitespace", error.Message));
+        // Nothing was made: a named object still works, and the manager still makes names.
+        var queue = manager.Queue<int>(name: "after");
+        queue.Put(1);
+        Assert.Equal(1, await queue.GetAsync(Bound).WaitAsync(Bound));
+        Assert.NotEmpty(manager.List<int>().Name);
+    }
+
     [Fact]
     public async Task MadeNames_SkipNamesTheUserTook()
     {

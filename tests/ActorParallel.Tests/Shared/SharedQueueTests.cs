@@ -97,6 +97,27 @@ public sealed class SharedQueueTests : RuntimeFixture
         Assert.Equal(7, await queue.GetAsync(TimeSpan.FromSeconds(5)).WaitAsync(Bound));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(int.MinValue)]
+    public async Task MaxSizeZeroOrLess_IsUnbounded_AsPython(int maxSize)
+    {
+        await using var manager = await Manager.StartAsync(Runtime);
+        var queue = manager.Queue<int>(maxSize);
+        var joinable = manager.JoinableQueue<int>(maxSize);
+
+        for (var i = 0; i < 1000; i++)
+        {
+            queue.PutNoWait(i);
+            await joinable.PutAsync(i, TimeSpan.Zero).WaitAsync(Bound);
+        }
+
+        Assert.Equal((0, 0), (queue.MaxSize, joinable.MaxSize));
+        Assert.Equal((1000, 1000), (await queue.CountAsync().WaitAsync(Bound), await joinable.CountAsync().WaitAsync(Bound)));
+        Assert.False(await queue.IsFullAsync().WaitAsync(Bound));
+    }
+
     [Fact]
     public async Task PutAsync_BoundedQueueFull_ThrowsQueueFullAfterTheTimeout_PutNoWaitAtOnce_RoomAfterAGet()
     {
