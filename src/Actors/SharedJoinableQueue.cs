@@ -31,8 +31,11 @@ public sealed class SharedJoinableQueue<T> : SharedQueue<T>
     }
 
     /// <summary>
-    /// Says one item this process got is finished, as Python's <c>task_done()</c>. Returns at once; the
-    /// count reaches the driver with this process's next puts, and before it reports back to its driver.
+    /// Says one item this process got is finished, as Python's <c>task_done()</c>. The count reaches the
+    /// driver with this process's next puts, and before it reports back to its driver; it returns at once,
+    /// unless this process's earlier writes to other objects (a <see cref="SharedList{T}.Append"/> of the
+    /// item's result) are not yet acknowledged: it waits for them first, so that a <see cref="JoinAsync"/>
+    /// that returns sees them (Python's proxies give that order by waiting for every call's reply).
     /// </summary>
     /// <exception cref="InvalidOperationException">This process has already called it once for every item it got from
     /// this queue (by <see cref="SharedQueue{T}.GetAsync"/>, <see cref="SharedQueue{T}.GetNoWait"/> or

@@ -39,7 +39,9 @@ public sealed class SharedList<T> : ISharedObject, IAsyncEnumerable<T>
     /// <summary>
     /// Appends without waiting, as Python's <c>append</c> returns at once. The append is stored once
     /// <see cref="FlushAsync"/> completes, and before the process that made it is reported finished:
-    /// a worker flushes before its target's end (or a chunk's result) reaches the driver.
+    /// a worker flushes before its target's end (or a chunk's result) reaches the driver. It comes after
+    /// this process's earlier writes to other objects: if some are not yet acknowledged, it waits for them
+    /// first (release order, as Python's proxies, whose every call waits for its reply).
     /// </summary>
     /// <param name="item">The element.</param>
     /// <exception cref="NotShippableException">The element cannot travel to another process.</exception>

@@ -57,7 +57,9 @@ public class SharedQueue<T> : ISharedObject
     /// Puts <paramref name="item"/>, as Python's <c>put(item)</c>. On an unbounded queue it returns at
     /// once and the item is stored before this process reports back to its driver (use
     /// <see cref="PutAsync"/> or <see cref="FlushAsync"/> to wait for it); on a bounded queue it blocks
-    /// the calling thread until there is room and the item is in.
+    /// the calling thread until there is room and the item is in. Either way, it first waits for this
+    /// process's earlier writes to other objects that are not yet acknowledged (whoever gets the item
+    /// sees them, as with Python's proxies).
     /// </summary>
     /// <param name="item">The item.</param>
     /// <exception cref="NotShippableException">The item cannot travel to another process.</exception>

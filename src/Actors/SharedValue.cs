@@ -38,7 +38,8 @@ public sealed class SharedValue<T> : ISharedObject
 
     /// <summary>
     /// Adds without waiting. The addition is applied once <see cref="FlushAsync"/> completes, and before
-    /// the process that made it is reported finished (as with <see cref="SharedList{T}.Append"/>).
+    /// the process that made it is reported finished (as with <see cref="SharedList{T}.Append"/>), and after
+    /// this process's earlier writes to other objects (it waits for any not yet acknowledged).
     /// </summary>
     /// <param name="delta">What to add; negative subtracts.</param>
     public void Add(T delta) => Write(delta, null);
