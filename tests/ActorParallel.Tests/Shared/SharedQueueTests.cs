@@ -368,16 +368,6 @@ public sealed class SharedQueueTests : RuntimeFixture
         Assert.Contains(queue.Name, error.Message);
     }
 
-    [Fact]
-    public async Task Manager_QueueWithANegativeBound_FailsNamingTheParameter()
-    {
-        await using var manager = await Manager.StartAsync(Runtime);
-
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => manager.Queue<int>(maxSize: -1));
-
-        Assert.Equal("maxSize", error.ParamName);
-    }
-
     private static Func<int, int> PutSquare(SharedSimpleQueue<int> output) => x =>
     {
         output.Put(x * x);
