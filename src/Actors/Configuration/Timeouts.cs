@@ -95,6 +95,9 @@ internal static class Timeouts
     /// </summary>
     public static readonly TimeSpan SpareRefillDelay = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How long a Host node holds an order that came before its view of the cluster showed its driver, before it refuses it.</summary>
+    public static readonly TimeSpan DriverKnown = TimeSpan.FromSeconds(10);
+
     /// <summary>A worker's compute thread idle this long gives its spare memory back: 1 s.</summary>
     public static readonly TimeSpan IdleBeforeTrim = TimeSpan.FromSeconds(1);
 }

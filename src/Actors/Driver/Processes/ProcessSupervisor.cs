@@ -13,7 +13,7 @@ namespace ActorParallel.Driver;
 /// running process, the worker processes launched ahead of need, and a record of how finished ones
 /// exited so that a late join still gets its answer.
 /// </summary>
-internal sealed class ProcessSupervisor : UntypedActor, IWithTimers
+internal sealed class ProcessSupervisor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private const int FinishedRecordLimit = 100_000;
 
@@ -25,7 +25,19 @@ internal sealed class ProcessSupervisor : UntypedActor, IWithTimers
     private readonly LinkedList<IActorRef> _waitingToLaunch = new();
     private readonly bool _driverOnly;
 
+    /// <summary>
+    /// Since when a Host node has stashed orders that came before its view of the cluster showed its
+    /// driver (the view is updated a moment after the membership itself, and the driver may send as soon
+    /// as it sees the node up); <see langword="null"/> when none wait.
+    /// </summary>
+    private DateTime? _waitingForDriverSince;
+
+    /// <summary>The driver stayed unknown for <see cref="Timeouts.DriverKnown"/>: orders from other members are refused at once.</summary>
+    private bool _driverWaitExpired;
+
     public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
 
     public ProcessSupervisor(ParallelRuntimeOptions options, PrelaunchedWorkers prelaunched, bool driverOnly)
     {
@@ -48,13 +60,26 @@ internal sealed class ProcessSupervisor : UntypedActor, IWithTimers
 
     protected override void OnReceive(object message)
     {
-        if (_driverOnly && message is StartProcess or JoinProcess or TerminateProcess or KillProcess or ListProcesses && !FromThisNodeOrItsDriver(Sender))
+        if (_driverOnly && message is StartProcess or JoinProcess or TerminateProcess or KillProcess or ListProcesses)
         {
-            Refuse(message);
-            return;
+            switch (FromThisNodeOrItsDriver(Sender))
+            {
+                case false:
+                    Refuse(message, Sender);
+                    return;
+                case null when !_driverWaitExpired:
+                    WaitForDriver();
+                    return;
+                case null:
+                    Refuse(message, Sender);
+                    return;
+            }
         }
         switch (message)
         {
+            case DriverKnown:
+                ReleaseWaitingForDriver();
+                break;
             case StartProcess start:
                 HandleStart(start);
                 break;
@@ -115,21 +140,53 @@ internal sealed class ProcessSupervisor : UntypedActor, IWithTimers
             .Where(processId => !_finished.ContainsKey(processId))
             .ToImmutableArray()));
 
-    private bool FromThisNodeOrItsDriver(IActorRef sender)
+    /// <summary>Whether the sender may give this Host node orders; <see langword="null"/> while this node's view of the cluster shows no driver yet.</summary>
+    private bool? FromThisNodeOrItsDriver(IActorRef sender)
     {
         var address = sender.Path.Address;
         if (address.HasLocalScope || address.Equals(Cluster.Get(Context.System).SelfAddress))
         {
             return true;
         }
-        return address.Equals(Driver.HostNodes.DriverOf(Context.System));
+        return Driver.HostNodes.DriverOf(Context.System) is { } driver ? address.Equals(driver) : null;
     }
 
-    private void Refuse(object message)
+    /// <summary>Stashes an order until this node's view shows its driver (looked at every 50 ms), at most <see cref="Timeouts.DriverKnown"/>.</summary>
+    private void WaitForDriver()
     {
-        var why = $"refused: {Sender.Path.Address} is not the driver of the cluster this Host node joined; only that driver starts and ends processes here.";
+        if (_waitingForDriverSince is null)
+        {
+            _waitingForDriverSince = DateTime.UtcNow;
+            Timers.StartPeriodicTimer(DriverKnown.Instance, DriverKnown.Instance, TimeSpan.FromMilliseconds(50));
+        }
+        Stash.Stash();
+    }
+
+    /// <summary>The orders stashed go ahead of everything else, in order: let through once the driver is known, refused once the wait is over.</summary>
+    private void ReleaseWaitingForDriver()
+    {
+        if (_waitingForDriverSince is not { } since)
+        {
+            return;
+        }
+        if (Driver.HostNodes.DriverOf(Context.System) is null)
+        {
+            if (DateTime.UtcNow - since < Timeouts.DriverKnown)
+            {
+                return;
+            }
+            _driverWaitExpired = true;
+        }
+        Timers.Cancel(DriverKnown.Instance);
+        _waitingForDriverSince = null;
+        Stash.UnstashAll();
+    }
+
+    private void Refuse(object message, IActorRef sender)
+    {
+        var why = $"refused: {sender.Path.Address} is not the driver of the cluster this Host node joined; only that driver starts and ends processes here.";
         ActorParallelLogging.Get(Context.System).CreateLogger(LogCategories.Nodes).LogWarning("ActorParallel Host node {Refusal}", why);
-        Sender.Tell(message switch
+        sender.Tell(message switch
         {
             StartProcess start => new ProcessStartFailed(start.Spec.Id, why),
             JoinProcess join => new ProcessNotFound(join.ProcessId),
@@ -226,4 +283,10 @@ internal sealed class ProcessSupervisor : UntypedActor, IWithTimers
 internal sealed class RefillSpares
 {
     public static readonly RefillSpares Instance = new();
+}
+
+/// <summary>A Host node's supervisor's timer: look again whether its view of the cluster shows its driver (<see cref="Timeouts.DriverKnown"/>).</summary>
+internal sealed class DriverKnown
+{
+    public static readonly DriverKnown Instance = new();
 }

@@ -41,6 +41,8 @@ public sealed class ChunkRetryTests : TestKit
         Assert.Null(done.Error);
         Assert.Equal((7, 14, 2), (done.Seq, done.Offset, done.Count));
         Assert.Same(results, Assert.Single(done.Segments));
+        // A call that succeeded in the end failed nothing.
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
@@ -54,6 +56,8 @@ public sealed class ChunkRetryTests : TestKit
         FailReRun(await NextReRun(), last, retryable: true);
 
         Assert.Same(last, (await outcome.WaitAsync(Wait)).Error);
+        // Counted once as failed, by the router: the tries before were not.
+        Assert.Same(last, (await ExpectMsgAsync<RetriesEnded>(Wait)).Error);
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
@@ -67,6 +71,7 @@ public sealed class ChunkRetryTests : TestKit
 
         Assert.Same(failure, done.Error);
         Assert.Equal((7, 14, 2), (done.Seq, done.Offset, done.Count));
+        Assert.Same(failure, (await ExpectMsgAsync<RetriesEnded>(Wait)).Error);
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
@@ -80,6 +85,7 @@ public sealed class ChunkRetryTests : TestKit
         FailReRun(await NextReRun(), lost, retryable: false);
 
         Assert.Same(lost, (await outcome.WaitAsync(Wait)).Error);
+        Assert.Same(lost, (await ExpectMsgAsync<RetriesEnded>(Wait)).Error);
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
@@ -93,6 +99,7 @@ public sealed class ChunkRetryTests : TestKit
         (await NextReRun()).Fail(closed);
 
         Assert.Same(closed, (await outcome.WaitAsync(Wait)).Error);
+        Assert.Same(closed, (await ExpectMsgAsync<RetriesEnded>(Wait)).Error);
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 
