@@ -67,4 +67,12 @@ internal sealed partial class ChunkScheduler
             _backlogReported = backlog;
         }
     }
+
+    /// <summary>Counts a chunk (and its item) failed for good, by the error's type.</summary>
+    public void CountFailed(Exception error)
+    {
+        var errorType = new KeyValuePair<string, object?>(Instruments.ErrorTypeTag, error.GetType().FullName);
+        Instruments.ChunksFailed.Add(1, _poolTag, errorType);
+        Instruments.ItemsFailed.Add(1, _poolTag, errorType);
+    }
 }

@@ -209,29 +209,12 @@ internal sealed partial class ChunkScheduler(PoolSettings settings, WorkerSlots 
             var elapsed = TimeSpan.FromMicroseconds(overdue.ElapsedMicros);
             var timeout = job.ItemTimeout ?? TimeSpan.Zero;
             FailChunk(job, chunk, new ItemTimeoutException(
-                $"{job.DescribeItem(index)} ran for {Readable(elapsed)}, past its deadline of {Readable(timeout)}; " +
+                $"{job.DescribeItem(index)} ran for {DurationText.Of(elapsed)}, past its deadline of {DurationText.Of(timeout)}; " +
                 $"its worker process (pid {slot.Pid}) was killed and replaced.",
                 job.IsApply ? null : index, timeout, elapsed, slot.Pid));
         }
         return true;
     }
-
-    /// <summary>Counts a chunk (and its item) failed for good, by the error's type.</summary>
-    public void CountFailed(Exception error)
-    {
-        var errorType = new KeyValuePair<string, object?>(Instruments.ErrorTypeTag, error.GetType().FullName);
-        Instruments.ChunksFailed.Add(1, _poolTag, errorType);
-        Instruments.ItemsFailed.Add(1, _poolTag, errorType);
-    }
-
-    /// <summary>A duration as a person reads it: <c>1.5 s</c>, <c>300 ms</c>, <c>0.25 ms</c>, <c>100 ns</c> (a deadline may be a single tick).</summary>
-    internal static string Readable(TimeSpan duration) => duration.TotalSeconds switch
-    {
-        >= 1 => $"{duration.TotalSeconds:0.###} s",
-        >= 0.001 => $"{duration.TotalMilliseconds:0.###} ms",
-        >= 0.000_001 => $"{duration.TotalMicroseconds:0.###} µs",
-        _ => $"{duration.Ticks * 100} ns",
-    };
 
     /// <summary>
     /// A chunk failed: in a map whose chunks fail alone, the failure is that chunk's outcome (to retry

@@ -71,7 +71,7 @@ internal sealed class StuckWorkers(PoolSettings settings, WorkerSlots slots, Chu
         // Items by their place in the map, as the caller's ItemTimeoutException names them.
         var item = chunk!.IsApplyCall ? $"ApplyAsync call {chunk.Seq}" : $"item {chunk.Offset + overdue.ItemIndex}";
         log.LogInformation("ActorParallel pool {Pool}: {Item} of map {MapId} ran for {Elapsed}, past its deadline, on worker {Pid}, which is killed and replaced.",
-            settings.Name, item, overdue.MapId, ChunkScheduler.Readable(TimeSpan.FromMicroseconds(overdue.ElapsedMicros)), slot.Pid);
+            settings.Name, item, overdue.MapId, DurationText.Of(TimeSpan.FromMicroseconds(overdue.ElapsedMicros)), slot.Pid);
         Kill(slot);
         scheduler.Dispatch();
     }

@@ -302,7 +302,7 @@ public sealed class ChunkSchedulerTests : TestKit
     [InlineData(3_000_000, "300 ms")]
     [InlineData(15_000_000, "1.5 s")]
     public void Readable_Durations_ReadInTheUnitThatFitsThem(long ticks, string expected) =>
-        Assert.Equal(expected, ChunkScheduler.Readable(TimeSpan.FromTicks(ticks)));
+        Assert.Equal(expected, DurationText.Of(TimeSpan.FromTicks(ticks)));
 
     private void Create(int processes, int? maxTasksPerChild = null, int maxChunkLosses = 3, int maxPayloadBytes = 1 << 20)
     {
