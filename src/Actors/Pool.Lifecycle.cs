@@ -28,8 +28,17 @@ public sealed partial class Pool
     public async Task<IReadOnlyList<int>> WaitForWorkersAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var status = await _router.Ask<PoolStatus>(new AwaitWorkers(Processes), cancellationToken).ConfigureAwait(false);
-        return status.ReadyPids;
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _routerGone.Token);
+        try
+        {
+            var status = await _router.Ask<PoolStatus>(new AwaitWorkers(Processes), either.Token).ConfigureAwait(false);
+            return status.ReadyPids;
+        }
+        catch (OperationCanceledException) when (_routerGone.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            ThrowIfDisposed();
+            throw;
+        }
     }
 
     /// <summary>Takes no new work (Python's <c>close</c>); maps already running finish, then the workers exit.</summary>
@@ -40,7 +49,7 @@ public sealed partial class Pool
         {
             // The calls submitted so far finish, as the maps running do.
             _applyStreams.CompleteAll();
-            _stopped = _router.Ask<PoolStopped>(ClosePool.Instance);
+            _stopped = StopAsync(ClosePool.Instance);
         }
         return Task.CompletedTask;
     }
@@ -56,15 +65,16 @@ public sealed partial class Pool
     /// <returns>A task that completes when every worker has exited.</returns>
     public Task TerminateAsync()
     {
-        if (_system.WhenTerminated.IsCompleted)
+        _disposeAsked = true;
+        if (_system.WhenTerminated.IsCompleted || _routerGone.IsCancellationRequested)
         {
-            // The system's end already ended the router and, through the supervisor, the workers.
+            // The system's end, or the runtime's, already ended the router and, through the supervisor, the workers.
             Interlocked.Exchange(ref _state, 2);
-            return Task.CompletedTask;
+            return (Task?)_stopped ?? Task.CompletedTask;
         }
         if (Interlocked.Exchange(ref _state, 2) != 2)
         {
-            _stopped = _router.Ask<PoolStopped>(TerminatePool.Instance);
+            _stopped = StopAsync(TerminatePool.Instance);
         }
         return (Task?)_stopped ?? Task.CompletedTask;
     }
@@ -74,7 +84,7 @@ public sealed partial class Pool
     public async ValueTask DisposeAsync()
     {
         await TerminateAsync().ConfigureAwait(false);
-        if (_system.WhenTerminated.IsCompleted)
+        if (_system.WhenTerminated.IsCompleted || _routerGone.IsCancellationRequested)
         {
             return;
         }
@@ -83,7 +93,35 @@ public sealed partial class Pool
 
     private Task<PoolStopped>? _stopped;
 
+    /// <summary>The pool was told to terminate (its errors then say so, not that its runtime went).</summary>
+    private volatile bool _disposeAsked;
+
+    /// <summary>Asks the router to close or terminate the pool; answered when it has, or at once if the router has ended meanwhile.</summary>
+    private async Task<PoolStopped> StopAsync(object order)
+    {
+        try
+        {
+            return await _router.Ask<PoolStopped>(order, _routerGone.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_routerGone.IsCancellationRequested)
+        {
+            return PoolStopped.Instance;
+        }
+    }
+
     /// <summary>The router's view of the pool (tests read its <see cref="PoolStatus.Detail"/> when a map stalls).</summary>
-    internal Task<PoolStatus> StatusAsync(CancellationToken cancellationToken = default) =>
-        _router.Ask<PoolStatus>(GetPoolStatus.Instance, cancellationToken);
+    internal async Task<PoolStatus> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposedOrGone();
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _routerGone.Token);
+        return await _router.Ask<PoolStatus>(GetPoolStatus.Instance, either.Token).ConfigureAwait(false);
+    }
+
+    private void ThrowIfDisposedOrGone()
+    {
+        if (_routerGone.IsCancellationRequested)
+        {
+            ThrowIfDisposed();
+        }
+    }
 }

@@ -92,7 +92,20 @@ public sealed partial class Pool : IAsyncDisposable
         }
         Processes = validated.Processes + nodeWorkers;
         _router = _system.ActorOf(PoolRouter.Props(runtime.Supervisor, settings), $"pool-{Interlocked.Increment(ref s_lastPoolId)}");
-        _applyStreams = new ApplyStreams(_router, _items);
+        // The router ends with the pool, or with its runtime or ActorSystem: from then on the pool takes
+        // no work, and nothing waits for an answer from it.
+        _routerGone = new CancellationTokenSource();
+        _router.WatchAsync().ContinueWith(static (_, state) => ((Pool)state!).RouterGone(), this, TaskScheduler.Default);
+        _applyStreams = new ApplyStreams(_router, _items, _routerGone.Token);
+    }
+
+    /// <summary>Cancelled once the pool's router has ended (see the constructor).</summary>
+    private readonly CancellationTokenSource _routerGone;
+
+    private void RouterGone()
+    {
+        Interlocked.Exchange(ref _state, 2);
+        _routerGone.Cancel();
     }
 
     /// <summary>
@@ -305,7 +318,7 @@ public sealed partial class Pool : IAsyncDisposable
         using (HostBoundWork.SendingTo(_hostBound))
         {
             var encoded = ValueCodec.Encode(function, "the map function");
-            return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, items, feed, cancellationToken, isApply, chunksFailAlone);
+            return new MapRun<TIn>(_router, Processes, _maxPayloadBytes, encoded, chunkSize, ordered, progress, total, items, feed, cancellationToken, _routerGone.Token, isApply, chunksFailAlone);
         }
     }
 
@@ -324,7 +337,9 @@ public sealed partial class Pool : IAsyncDisposable
     {
         if (Volatile.Read(ref _state) != 0)
         {
-            throw new ObjectDisposedException(nameof(Pool), "The pool is closed or terminated: it takes no new work.");
+            throw new ObjectDisposedException(nameof(Pool), _routerGone.IsCancellationRequested && !_disposeAsked
+                ? PoolRouter.Ended + " It takes no new work."
+                : "The pool is closed or terminated: it takes no new work.");
         }
     }
 }

@@ -26,7 +26,8 @@ internal sealed class ApplyStream
 
     /// <param name="router">The pool's router.</param>
     /// <param name="items">The pool's deadline and retry policy, which every call of the stream has.</param>
-    public ApplyStream(IActorRef router, ItemSettings items)
+    /// <param name="poolEnded">Cancelled when the pool's router has ended: the stream's calls fail, even if its job never reached the router.</param>
+    public ApplyStream(IActorRef router, ItemSettings items, CancellationToken poolEnded)
     {
         _router = router;
         _job = new MapJob(MapJob.NextId(), RunCalls, chunkSize: 1, inputCapacity: null, ordered: false)
@@ -40,6 +41,7 @@ internal sealed class ApplyStream
         };
         _retry = items.Retry is { } retry ? new ChunkRetry(router, _job, retry) : null;
         router.Tell(new SubmitMap(_job));
+        poolEnded.Register(static job => ((MapJob)job!).Fail(new OperationCanceledException(PoolRouter.Ended)), _job);
         _ = DeliverAsync();
     }
 

@@ -8,7 +8,7 @@ namespace ActorParallel.Driver;
 /// deadline of their own. A stream past half a map's sequence numbers is ended (it finishes its calls)
 /// and a fresh one takes the later calls.
 /// </summary>
-internal sealed class ApplyStreams(IActorRef router, ItemSettings pool)
+internal sealed class ApplyStreams(IActorRef router, ItemSettings pool, CancellationToken poolEnded)
 {
     /// <summary>How many deadlines calls batch by; calls with others run as maps of their own.</summary>
     private const int MaxStreams = 8;
@@ -35,7 +35,7 @@ internal sealed class ApplyStreams(IActorRef router, ItemSettings pool)
             }
             if (stream is null && _streams.Count < MaxStreams)
             {
-                _streams[items] = stream = new ApplyStream(router, items);
+                _streams[items] = stream = new ApplyStream(router, items, poolEnded);
             }
             return stream;
         }

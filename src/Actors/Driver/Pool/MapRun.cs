@@ -30,6 +30,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
     private int _next;
     private long _done;
     private bool _finished;
+    private readonly CancellationTokenRegistration _poolEnded;
 
     public MapRun(
         IActorRef router,
@@ -43,6 +44,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         ItemSettings items,
         Func<MapFeeder<TIn>, CancellationToken, Task> feed,
         CancellationToken cancellationToken,
+        CancellationToken poolEnded,
         bool isApply = false,
         bool chunksFailAlone = false)
     {
@@ -71,6 +73,8 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         _tickets = new SemaphoreSlim(capacity * 2);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         router.Tell(new SubmitMap(_job));
+        // A router that ended before the job reached it cannot fail it: the pool's end does.
+        _poolEnded = poolEnded.Register(static job => ((MapJob)job!).Fail(new OperationCanceledException(PoolRouter.Ended)), _job);
         _feeding = feed(new MapFeeder<TIn>(_job, router, chunkSize, maxPayloadBytes, _tickets, items.MaxValueBytes), _stop.Token);
         if (retry is null)
         {
@@ -149,6 +153,7 @@ internal sealed class MapRun<TIn> : IAsyncDisposable
         {
             _router.Tell(new CancelMap(_job.Id));
         }
+        await _poolEnded.DisposeAsync().ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _feeding.ConfigureAwait(false);
         await _retrying.ConfigureAwait(false);

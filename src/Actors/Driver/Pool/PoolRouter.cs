@@ -69,6 +69,8 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers, IRouterAct
 
     protected override void PreStart()
     {
+        // Its workers are the supervisor's children: without it (the runtime disposed), the pool has none.
+        Context.Watch(_supervisor);
         _slots.Want(_supervisor, _settings.Processes);
         if (_settings.HostNodeRole is not null)
         {
@@ -87,7 +89,16 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers, IRouterAct
         _slots.TerminateAll();
         _slots.Clear();
         _scheduler.ClearBacklog();
+        // Ended by its runtime's disposal or its system's end, not by the pool: nothing waits for ever.
+        _terminating = true;
+        _scheduler.FailAll(() => new OperationCanceledException(Ended));
+        ReplyToReadyWaiters();
+        _stopWaiters.ForEach(waiter => waiter.Tell(PoolStopped.Instance));
+        _stopWaiters.Clear();
     }
+
+    /// <summary>Why the maps of a pool whose router ended without being terminated fail.</summary>
+    public const string Ended = "The pool was terminated: its runtime was disposed or its ActorSystem stopped.";
 
     /// <summary>
     /// A fault in the router's own code (never the user's: that arrives as a failed chunk) must not
@@ -202,6 +213,9 @@ internal sealed partial class PoolRouter : UntypedActor, IWithTimers, IRouterAct
                 break;
             case HostNodeMissing missing:
                 LoseCapacity($"Host node {missing.Node} could not be reached ({missing.Reason})");
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_supervisor):
+                Context.Stop(Self);
                 break;
             case Terminated terminated:
                 HandleHostNodeLost(terminated.ActorRef);
