@@ -348,6 +348,9 @@ public sealed partial class ParallelRuntime : IAsyncDisposable
     internal CancellationToken Disposing => _disposing.Token;
 
     /// <exception cref="ObjectDisposedException">This runtime is disposed (or being disposed).</exception>
+    /// <summary>Whether <see cref="DisposeAsync"/> has begun: its pools take no new work from then on.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     internal void ThrowIfDisposed()
     {
         if (Volatile.Read(ref _disposed) != 0)

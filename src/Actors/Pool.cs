@@ -335,9 +335,10 @@ public sealed partial class Pool : IAsyncDisposable
 
     private void ThrowIfDisposed()
     {
-        if (Volatile.Read(ref _state) != 0)
+        // The runtime's disposal ends the router a moment later: from its start the pool refuses work.
+        if (Volatile.Read(ref _state) != 0 || _runtime.IsDisposed)
         {
-            throw new ObjectDisposedException(nameof(Pool), _routerGone.IsCancellationRequested && !_disposeAsked
+            throw new ObjectDisposedException(nameof(Pool), (_routerGone.IsCancellationRequested || _runtime.IsDisposed) && !_disposeAsked
                 ? PoolRouter.Ended + " It takes no new work."
                 : "The pool is closed or terminated: it takes no new work.");
         }
