@@ -112,7 +112,9 @@ public sealed class LoggingTests() : RuntimeFixture($"logging-{Guid.NewGuid():N}
         Assert.Equal(2, replaced.Count(OsProcesses.IsAlive));
         await pool.DisposeAsync().AsTask().WaitAsync(Bound);
         Assert.True(await OsProcesses.AllGoneWithin(workers.Concat(replaced), Bound), "a worker outlived its pool");
-        Assert.DoesNotContain(logs.Records, r => r.Level >= LogLevel.Warning);
+        // (Akka's warning that its cluster heartbeat timer ran late is about this test process, which other
+        // collections can stall for a second, not about the worker's death.)
+        Assert.DoesNotContain(logs.Records, r => r.Level >= LogLevel.Warning && !r.Message.Contains("Scheduled sending of heartbeat was delayed", StringComparison.Ordinal));
     }
 
     /// <summary>The pool's worker actors, deployed into their processes (answering Identify from there).</summary>

@@ -98,8 +98,11 @@ public sealed class HostNodeTests : RuntimeFixture
         Assert.Equal(0, await node.WaitForExit(Bound));
         Assert.Empty(await Runtime.WaitForHostNodesAsync(0, Bound));
         // Leaving is routine: neither the node's console nor the driver's log has an error or a warning.
+        // (Akka's warning that its heartbeat timer ran late is about this test process, whose other
+        // collections - gigabyte values among them - can stall its threads for a second; not about the leave.)
         Assert.DoesNotContain(node.Lines, Samples.SamplesOutputTests.IsProblem);
-        Assert.DoesNotContain(Logs.Records, record => record.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.DoesNotContain(Logs.Records, record => record.Level >= Microsoft.Extensions.Logging.LogLevel.Warning
+            && !record.Message.Contains("Scheduled sending of heartbeat was delayed", StringComparison.Ordinal));
     }
 
     [Fact]
