@@ -28,6 +28,28 @@ public sealed class HeldResultsTests : RuntimeFixture
     }
 
     [Fact]
+    public async Task IMap_ItemsOfATenthOfTheHoldBeforeOneThatNeverReturns_EveryOneArrives()
+    {
+        // Results sent every half millisecond meanwhile, and the last ones added after the timer was armed:
+        // it must look again for those (a clean-clone run lost item 4 this way).
+        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
+        await pool.WaitForWorkersAsync().WaitAsync(Bound);
+        using var bound = new CancellationTokenSource(Bound);
+        var got = new List<int>();
+
+        await foreach (var result in pool.IMap(PoolTargets.SpinThenHangOnFive, Enumerable.Range(0, 100)).WithCancellation(bound.Token))
+        {
+            got.Add(result);
+            if (got.Count == 5)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal([0, 1, 2, 3, 4], got);
+    }
+
+    [Fact]
     public async Task MapAsync_ChunksOfManyQuickItems_EveryResultArrivesOnceAndInOrder()
     {
         // The timer that sends held results shares them with the compute thread: nothing lost, nothing twice.

@@ -69,6 +69,17 @@ public static class PoolTargets
     /// <summary>Returns <paramref name="x"/> at once, except item 5, which never returns.</summary>
     public static int HangOnFive(int x) => x == 5 ? Hang("sleep") : x;
 
+    /// <summary>Returns <paramref name="x"/> after 0.3 ms of work, except item 5, which never returns.</summary>
+    public static int SpinThenHangOnFive(int x)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(0.3))
+        {
+            Thread.SpinWait(100);
+        }
+        return HangOnFive(x);
+    }
+
     /// <summary>Never returns, in the way <paramref name="kind"/> names: a busy loop, a blocked thread, or a spin that never yields.</summary>
     public static int Hang(string kind)
     {

@@ -194,10 +194,21 @@ internal sealed partial class ChunkExecutor
             lock (_pending)
             {
                 _pending.FlusherFired();
-                if (_pending.Results is { Count: > 0 } && Stopwatch.GetTimestamp() - _pending.LastAdded >= PendingResults.HoldLimitTicks)
+                if (_pending.Results is not { Count: > 0 })
+                {
+                    return;
+                }
+                var waited = Stopwatch.GetTimestamp() - _pending.LastAdded;
+                if (waited >= PendingResults.HoldLimitTicks)
                 {
                     // The compute time they took is up to the last one's end, not the chunk running now.
                     Send(_pending, _pending.LastAdded, withSpans: false);
+                }
+                else
+                {
+                    // A result came after the timer was armed: looked at again once it too has waited, since
+                    // the compute thread, inside a chunk that may never end, would not arm it again.
+                    _pending.ArmAgain(PendingResults.HoldLimitTicks - waited);
                 }
             }
         }

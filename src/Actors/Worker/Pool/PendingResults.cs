@@ -80,5 +80,14 @@ internal sealed class PendingResults : IDisposable
     /// <summary>The timer fired (the caller holds the lock): the next chunk that starts with results pending arms it again.</summary>
     public void FlusherFired() => Volatile.Write(ref _armed, 0);
 
+    /// <summary>Arms the timer for <paramref name="ticks"/> more (<see cref="Stopwatch"/> ticks; the caller holds the lock).</summary>
+    public void ArmAgain(long ticks)
+    {
+        if (Interlocked.Exchange(ref _armed, 1) == 0)
+        {
+            _timer.Change(Stopwatch.GetElapsedTime(0, ticks) + TimeSpan.FromMilliseconds(0.1), Timeout.InfiniteTimeSpan);
+        }
+    }
+
     public void Dispose() => _timer.Dispose();
 }
