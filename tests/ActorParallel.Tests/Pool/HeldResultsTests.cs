@@ -10,21 +10,7 @@ public sealed class HeldResultsTests : RuntimeFixture
     {
         // One worker: items 0-4 travel with item 5 in a batch, finish in microseconds, and were sent only
         // when the batch ended (never) or half a millisecond had passed since the last results.
-        await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
-        await pool.WaitForWorkersAsync().WaitAsync(Bound);
-        using var bound = new CancellationTokenSource(Bound);
-        var got = new List<int>();
-
-        await foreach (var result in pool.IMap(PoolTargets.HangOnFive, Enumerable.Range(0, 100)).WithCancellation(bound.Token))
-        {
-            got.Add(result);
-            if (got.Count == 5)
-            {
-                break;
-            }
-        }
-
-        Assert.Equal([0, 1, 2, 3, 4], got);
+        Assert.Equal([0, 1, 2, 3, 4], await FirstFiveOnOneWorker(PoolTargets.HangOnFive));
     }
 
     [Fact]
@@ -32,12 +18,17 @@ public sealed class HeldResultsTests : RuntimeFixture
     {
         // Results sent every half millisecond meanwhile, and the last ones added after the timer was armed:
         // it must look again for those (a clean-clone run lost item 4 this way).
+        Assert.Equal([0, 1, 2, 3, 4], await FirstFiveOnOneWorker(PoolTargets.SpinThenHangOnFive));
+    }
+
+    /// <summary>The first five results of <c>IMap</c> over 0..99 with <paramref name="function"/> on a pool of one worker, within the bound.</summary>
+    private async Task<List<int>> FirstFiveOnOneWorker(Func<int, int> function)
+    {
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 1 });
         await pool.WaitForWorkersAsync().WaitAsync(Bound);
         using var bound = new CancellationTokenSource(Bound);
         var got = new List<int>();
-
-        await foreach (var result in pool.IMap(PoolTargets.SpinThenHangOnFive, Enumerable.Range(0, 100)).WithCancellation(bound.Token))
+        await foreach (var result in pool.IMap(function, Enumerable.Range(0, 100)).WithCancellation(bound.Token))
         {
             got.Add(result);
             if (got.Count == 5)
@@ -45,8 +36,7 @@ public sealed class HeldResultsTests : RuntimeFixture
                 break;
             }
         }
-
-        Assert.Equal([0, 1, 2, 3, 4], got);
+        return got;
     }
 
     [Fact]

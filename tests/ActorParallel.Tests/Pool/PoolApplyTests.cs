@@ -52,10 +52,7 @@ public sealed class PoolApplyTests() : RuntimeFixture($"apply-{Guid.NewGuid():N}
         // the other worker idles: they are taken back and run there, as in Python's pool.
         await using var pool = Runtime.CreatePool(new PoolOptions { Processes = 2 });
         await pool.WaitForWorkersAsync().WaitAsync(Bound);
-        var marker = ScratchFile($"blocked-{Guid.NewGuid():N}");
-        var blocked = pool.ApplyAsync(() => PoolTargets.MarkThenBlock(marker));
-        await WaitForFile(marker);
-        var blockedPid = int.Parse(await File.ReadAllTextAsync(marker + ".pid"), System.Globalization.CultureInfo.InvariantCulture);
+        var (blocked, blockedPid) = await BlockAWorker(pool);
 
         var pids = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 40), chunkSize: 1).WaitAsync(Bound);
         var squares = await pool.MapAsync(PoolTargets.Square, Enumerable.Range(0, 1_000)).WaitAsync(Bound);

@@ -56,10 +56,7 @@ public sealed class WorkerLinkTests : RuntimeFixture
         await using var runtime = ParallelRuntime.Create(new ParallelRuntimeOptions { WorkerStart = WorkerStart.Host, WorkerLink = WorkerLink.Remoting });
         await using var pool = runtime.CreatePool(new PoolOptions { Processes = 2 });
         await pool.WaitForWorkersAsync().WaitAsync(Bound);
-        var marker = ScratchFile($"blocked-{Guid.NewGuid():N}");
-        var blocked = pool.ApplyAsync(() => PoolTargets.MarkThenBlock(marker));
-        await WaitForFile(marker);
-        var blockedPid = int.Parse(await File.ReadAllTextAsync(marker + ".pid"), System.Globalization.CultureInfo.InvariantCulture);
+        var (blocked, blockedPid) = await BlockAWorker(pool);
 
         var pids = await pool.MapAsync(PoolTargets.Pid, Enumerable.Range(0, 40), chunkSize: 1).WaitAsync(Bound);
 

@@ -79,6 +79,15 @@ public abstract class RuntimeFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Starts an <c>ApplyAsync</c> call that never returns (no deadline) and waits until it runs: the call, and the pid of the worker it holds.</summary>
+    protected async Task<(Task<int> Call, int Pid)> BlockAWorker(ActorParallel.Pool pool)
+    {
+        var marker = ScratchFile($"blocked-{Guid.NewGuid():N}");
+        var call = pool.ApplyAsync(() => PoolTargets.MarkThenBlock(marker));
+        await WaitForFile(marker);
+        return (call, int.Parse(await File.ReadAllTextAsync(marker + ".pid"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     protected static async Task Joined(WorkerProcess process)
     {
         Assert.True(await process.JoinAsync(Bound), $"{process} did not exit within {Bound}.");
